@@ -1,0 +1,33 @@
+// `npm test`: everything CI runs. Installs Chromium from Debian when missing (the dashboard test
+// drives it), builds and packs both packages, then runs the unit and e2e suites with vitest.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..');
+const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+
+function ensureChromium() {
+  if (existsSync('/usr/bin/chromium')) return;
+  console.log('[test] /usr/bin/chromium is missing: installing Debian chromium (apt-get)');
+  const sudo = process.getuid && process.getuid() !== 0 ? ['sudo'] : [];
+  const apt = (args) => run(sudo[0] ?? 'apt-get', [...(sudo.length ? ['apt-get'] : []), ...args], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  apt(['update', '-q']);
+  apt(['install', '-y', '-q', '--no-install-recommends', 'chromium']);
+}
+
+ensureChromium();
+run(process.execPath, [join(root, 'scripts', 'pack-local.mjs')]);
+mkdirSync(join(root, 'tmp'), { recursive: true });
+const report = join(root, 'tmp', 'vitest-report.json');
+const extra = process.argv.slice(2);
+const result = spawnSync(
+  process.execPath,
+  [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra],
+  { cwd: root, stdio: 'inherit', env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' } },
+);
+if (existsSync(report)) {
+  const json = JSON.parse(readFileSync(report, 'utf8'));
+  console.log(`\n${json.numPassedTests} passed, ${json.numFailedTests} failed`);
+}
+process.exit(result.status ?? 1);
