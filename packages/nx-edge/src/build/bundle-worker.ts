@@ -1,0 +1,220 @@
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { build, type Metafile, type Plugin } from 'esbuild';
+import type { WranglerConfig } from '../config/wrangler-config';
+import { UserError } from '../utils/user-error';
+import { effectiveModuleRules, globToFilter, type ModuleRule } from './module-rules';
+import { hasNodeCompat, nodeBuiltinSpecifier } from './node-compat';
+
+export interface BundleWorkerOptions {
+  workspaceRoot: string;
+  /** Absolute project root (where the wrangler config lives). */
+  projectRoot: string;
+  /** The wrangler config file (absolute), for messages and relative paths. */
+  configFile: string;
+  config: WranglerConfig;
+  /** Absolute output directory. */
+  outDir: string;
+  minify?: boolean;
+  sourcemap?: boolean;
+  /** Extra esbuild `define`s (e.g. for dev). */
+  define?: Record<string, string>;
+}
+
+export interface BundledFile {
+  /** Path relative to outDir. */
+  file: string;
+  bytes: number;
+  gzipBytes: number;
+}
+
+export interface BundleWorkerResult {
+  entry: string;
+  files: BundledFile[];
+  metafile: Metafile;
+  /** Every input file esbuild read (absolute), for watchers. */
+  inputs: string[];
+}
+
+/** tsconfig.base.json paths become esbuild aliases through its own tsconfig support. */
+function findTsconfig(projectRoot: string, workspaceRoot: string): string | undefined {
+  for (const candidate of [join(projectRoot, 'tsconfig.json'), join(workspaceRoot, 'tsconfig.base.json'), join(workspaceRoot, 'tsconfig.json')]) {
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function nodeBuiltinsPlugin(configFile: string, allowed: boolean): Plugin {
+  return {
+    name: 'nx-edge-node-builtins',
+    setup(b) {
+      b.onResolve({ filter: /^[a-z_:][a-z0-9_/:]*$/ }, (args) => {
+        const specifier = nodeBuiltinSpecifier(args.path);
+        if (!specifier) return undefined;
+        if (!allowed) {
+          return {
+            errors: [
+              {
+                text: `"${args.path}" is a Node.js built-in; Workers provide it only with the nodejs_compat flag. Add "nodejs_compat" to compatibility_flags in ${configFile}.`,
+              },
+            ],
+          };
+        }
+        return { path: specifier, external: true };
+      });
+    },
+  };
+}
+
+/**
+ * Non-JS imports follow wrangler's module rules. Text is inlined as a string (what the Worker sees
+ * is the same); CompiledWasm and Data stay separate modules next to the bundle, as wrangler uploads them.
+ */
+function moduleRulesPlugin(rules: ModuleRule[], outDir: string, copied: Map<string, string>): Plugin {
+  return {
+    name: 'nx-edge-module-rules',
+    setup(b) {
+      for (const rule of rules) {
+        if (rule.type === 'ESModule' || rule.type === 'CommonJS') continue;
+        for (const glob of rule.globs) {
+          const filter = globToFilter(glob.replace(/\?module$/, ''));
+          if (rule.type === 'Text') {
+            b.onLoad({ filter }, (args) => ({ contents: readFileSync(args.path, 'utf8'), loader: 'text' }));
+            continue;
+          }
+          b.onResolve({ filter }, (args) => {
+            const source = resolve(args.resolveDir, args.path.replace(/\?module$/, ''));
+            if (!existsSync(source)) return { errors: [{ text: `cannot find ${args.path} (imported from ${args.importer})` }] };
+            const hash = createHash('sha1').update(readFileSync(source)).digest('hex').slice(0, 8);
+            const name = `${hash}-${basename(source)}`;
+            copied.set(source, name);
+            mkdirSync(outDir, { recursive: true });
+            copyFileSync(source, join(outDir, name));
+            return { path: `./${name}`, external: true };
+          });
+        }
+      }
+    },
+  };
+}
+
+export function entryPointOf(config: WranglerConfig, projectRoot: string, configFile: string): string {
+  if (!config.main) {
+    throw new UserError(`${configFile}: "main" is missing. Set it to the Worker's entry module, e.g. "main": "src/index.ts".`);
+  }
+  const entry = resolve(projectRoot, config.main);
+  if (!existsSync(entry)) {
+    throw new UserError(`${configFile}: "main" points at ${config.main}, which does not exist. Fix the path or create the file.`);
+  }
+  return entry;
+}
+
+export async function bundleWorker(options: BundleWorkerOptions): Promise<BundleWorkerResult> {
+  const { config, projectRoot, configFile, outDir, workspaceRoot } = options;
+  const entry = entryPointOf(config, projectRoot, configFile);
+  const copied = new Map<string, string>();
+  const tsconfig = findTsconfig(projectRoot, workspaceRoot);
+  let result;
+  try {
+    result = await build({
+      entryPoints: { index: entry },
+      outdir: outDir,
+      bundle: true,
+      format: 'esm',
+      platform: 'neutral',
+      target: 'es2022',
+      conditions: ['workerd', 'worker', 'browser'],
+      mainFields: ['browser', 'module', 'main'],
+      resolveExtensions: ['.ts', '.tsx', '.mts', '.js', '.mjs', '.cjs', '.json'],
+      external: ['cloudflare:*'],
+      treeShaking: true,
+      minify: options.minify ?? false,
+      sourcemap: options.sourcemap === false ? false : 'external',
+      metafile: true,
+      logLevel: 'silent',
+      absWorkingDir: workspaceRoot,
+      tsconfig,
+      define: { 'process.env.NODE_ENV': '"production"', ...options.define },
+      plugins: [nodeBuiltinsPlugin(relative(workspaceRoot, configFile), hasNodeCompat(config)), moduleRulesPlugin(effectiveModuleRules(config), outDir, copied)],
+    });
+  } catch (error) {
+    const errors = (error as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors;
+    if (errors?.length) {
+      const lines = errors.map((e) => (e.location ? `${e.location.file}:${e.location.line}: ${e.text}` : e.text));
+      throw new UserError(`esbuild could not bundle ${relative(workspaceRoot, entry)}:\n  ${lines.join('\n  ')}`);
+    }
+    throw error;
+  }
+  writeFileSync(join(outDir, 'metafile.json'), JSON.stringify(result.metafile));
+  const files: BundledFile[] = [];
+  const add = (file: string) => {
+    const contents = readFileSync(join(outDir, file));
+    files.push({ file, bytes: contents.length, gzipBytes: gzipSync(contents, { level: 9 }).length });
+  };
+  add('index.js');
+  for (const name of copied.values()) add(name);
+  const inputs = Object.keys(result.metafile.inputs).map((p) => (isAbsolute(p) ? p : join(workspaceRoot, p)));
+  return { entry: join(outDir, 'index.js'), files, metafile: result.metafile, inputs };
+}
+
+/** Paths in a wrangler config that are relative to the config's folder. */
+const RELATIVE_PATH_KEYS = ['migrations_dir'] as const;
+
+function rebasePath(path: string, fromDir: string, toDir: string): string {
+  return isAbsolute(path) ? path : relative(toDir, resolve(fromDir, path)) || '.';
+}
+
+/**
+ * The wrangler config that deploys the bundle as it is: `main` is the bundle, `no_bundle` stops
+ * wrangler from bundling again, additional modules (wasm, data) are found next to it, and paths
+ * that were relative to the source folder still point at the same files.
+ */
+export function deployableConfig(config: WranglerConfig, sourceDir: string, outDir: string, hasAdditionalModules: boolean): WranglerConfig {
+  const rebaseSection = (section: Record<string, unknown>) => {
+    const out: Record<string, unknown> = { ...section };
+    const d1 = section.d1_databases as { migrations_dir?: string }[] | undefined;
+    if (Array.isArray(d1)) {
+      out.d1_databases = d1.map((db) => {
+        const copy: Record<string, unknown> = { ...db };
+        for (const key of RELATIVE_PATH_KEYS) {
+          const value = (db as Record<string, unknown>)[key] ?? (key === 'migrations_dir' ? 'migrations' : undefined);
+          if (typeof value === 'string') copy[key] = rebasePath(value, sourceDir, outDir);
+        }
+        return copy;
+      });
+    }
+    for (const key of ['tsconfig', 'base_dir'] as const) delete out[key];
+    return out;
+  };
+  const { env, ...top } = config;
+  const result: Record<string, unknown> = {
+    ...rebaseSection(top),
+    main: 'index.js',
+    no_bundle: true,
+    rules: [
+      { type: 'ESModule', globs: ['**/*.js'] },
+      { type: 'CompiledWasm', globs: ['**/*.wasm'] },
+      { type: 'Data', globs: ['**/*.bin'] },
+    ],
+  };
+  if (hasAdditionalModules) result.find_additional_modules = true;
+  if (env) {
+    result.env = Object.fromEntries(
+      Object.entries(env).map(([name, section]) => {
+        const rebased = rebaseSection(section as Record<string, unknown>);
+        delete rebased.main;
+        return [name, rebased];
+      }),
+    );
+  }
+  return result as WranglerConfig;
+}
+
+export function writeDeployableConfig(config: WranglerConfig, sourceDir: string, outDir: string, hasAdditionalModules: boolean): string {
+  const file = join(outDir, 'wrangler.json');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(deployableConfig(config, sourceDir, outDir, hasAdditionalModules), null, 2)}\n`);
+  return file;
+}

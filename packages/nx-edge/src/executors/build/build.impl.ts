@@ -1,0 +1,63 @@
+import { join, relative } from 'node:path';
+import type { ExecutorContext } from '@nx/devkit';
+import { bundleWorker, DEFAULT_SIZE_BUDGET_BYTES, formatBytes, parseSize, sizeTable, totalGzip, writeDeployableConfig } from '../../build';
+import { findWranglerConfig, readWranglerConfig } from '../../config/wrangler-config';
+import { describeError, UserError } from '../../utils/user-error';
+import type { BuildExecutorOptions, NormalizedBuildOptions } from './schema';
+
+export function normalizeBuildOptions(options: BuildExecutorOptions, context: Pick<ExecutorContext, 'root' | 'projectName' | 'projectsConfigurations'>): NormalizedBuildOptions {
+  const projectName = context.projectName;
+  if (!projectName) throw new UserError('The build executor needs a project: run it as `nx run <project>:build`.');
+  const projectRoot = context.projectsConfigurations.projects[projectName].root;
+  const configFile = findWranglerConfig(join(context.root, projectRoot));
+  if (!configFile) {
+    throw new UserError(`${projectRoot} has no wrangler.jsonc, wrangler.json or wrangler.toml. Create one (nx g @aero/nx-edge:function) or remove the build target.`);
+  }
+  let sizeBudgetBytes = DEFAULT_SIZE_BUDGET_BYTES;
+  if (options.sizeBudget !== undefined) {
+    try {
+      sizeBudgetBytes = parseSize(options.sizeBudget);
+    } catch (error) {
+      throw new UserError(`Option sizeBudget of ${projectName}:build: ${(error as Error).message}`);
+    }
+  }
+  return {
+    projectName,
+    projectRoot,
+    configFile,
+    outDir: join(context.root, options.outputPath ?? join('dist', projectRoot)),
+    minify: options.minify ?? false,
+    sourcemap: options.sourcemap ?? true,
+    sizeBudgetBytes,
+  };
+}
+
+export default async function buildExecutor(options: BuildExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
+  try {
+    const opts = normalizeBuildOptions(options, context);
+    const { config } = readWranglerConfig(opts.configFile);
+    const projectDir = join(context.root, opts.projectRoot);
+    const result = await bundleWorker({
+      workspaceRoot: context.root,
+      projectRoot: projectDir,
+      configFile: opts.configFile,
+      config,
+      outDir: opts.outDir,
+      minify: opts.minify,
+      sourcemap: opts.sourcemap,
+    });
+    writeDeployableConfig(config, projectDir, opts.outDir, result.files.length > 1);
+    const worker = config.name ?? opts.projectName;
+    console.log(sizeTable(`${worker} → ${relative(context.root, opts.outDir)}`, result.files));
+    const gzip = totalGzip(result.files);
+    if (gzip > opts.sizeBudgetBytes) {
+      throw new UserError(
+        `${worker} is ${formatBytes(gzip)} gzipped, over its size budget of ${formatBytes(opts.sizeBudgetBytes)}. Shrink the bundle (see metafile.json for what is in it) or raise sizeBudget.`,
+      );
+    }
+    return { success: true };
+  } catch (error) {
+    console.error(describeError(error));
+    return { success: false };
+  }
+}
