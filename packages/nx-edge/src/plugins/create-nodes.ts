@@ -68,7 +68,9 @@ export function buildTargets(
     [options.devTargetName]: {
       executor: '@aero/nx-edge:dev',
       continuous: true,
-      dependsOn: [`^${options.devTargetName}`],
+      // Nx 24 waits for readiness natively: the dev executor calls emitReadySignal once the Worker is healthy.
+      readyWhen: { signal: true },
+      dependsOn: [{ dependencies: true, target: options.devTargetName, waitFor: 'ready' }],
       options: {},
       metadata: {
         description: `Run ${worker} locally in workerd, after its upstream services are healthy`,
