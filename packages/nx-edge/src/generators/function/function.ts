@@ -1,0 +1,87 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  addProjectConfiguration,
+  formatFiles,
+  generateFiles,
+  getProjects,
+  names,
+  offsetFromRoot,
+  runTasksInSerial,
+  type Tree,
+} from '@nx/devkit';
+import { UserError } from '../../utils/user-error';
+import { FALLBACK_COMPATIBILITY_DATE } from '../../utils/versions';
+import { initGenerator } from '../init/init';
+import type { FunctionGeneratorSchema, NormalizedFunctionOptions } from './schema';
+
+/**
+ * The newest date both the calendar and the installed workerd accept: a date newer than workerd
+ * supports is a hard error at startup, so today's date cannot be written blindly.
+ */
+export function compatibilityDateFor(workspaceRoot: string, today = new Date()): string {
+  const todayIso = today.toISOString().slice(0, 10);
+  let supported = FALLBACK_COMPATIBILITY_DATE;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    supported = require(require.resolve('miniflare', { paths: [workspaceRoot, __dirname] })).supportedCompatibilityDate ?? supported;
+  } catch {
+    // miniflare not installed yet: the fallback is a date every supported workerd accepts.
+  }
+  return supported < todayIso ? supported : todayIso;
+}
+
+export function normalizeFunctionOptions(tree: Tree, options: FunctionGeneratorSchema): NormalizedFunctionOptions {
+  const name = names(options.name).fileName;
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) {
+    throw new UserError(`"${options.name}" is not a valid Worker name: use lowercase letters, digits and dashes (e.g. "user-api").`);
+  }
+  const projectRoot = (options.directory ?? `apps/${name}`).replace(/\/+$/, '');
+  const existing = getProjects(tree).get(name);
+  if (existing) {
+    throw new UserError(`Project "${name}" already exists at ${existing.root}. Choose another name, or pass --directory to place a new Worker elsewhere.`);
+  }
+  if (tree.exists(projectRoot) && tree.children(projectRoot).length > 0) {
+    throw new UserError(`${projectRoot} already exists and is not empty. Pass --directory to place the Worker elsewhere.`);
+  }
+  const tags = ['type:function', ...(options.tags ?? '').split(',').map((t) => t.trim()).filter(Boolean)];
+  return {
+    name,
+    projectRoot,
+    configFormat: options.configFormat ?? 'jsonc',
+    framework: options.framework ?? 'none',
+    tags: [...new Set(tags)],
+    compatibilityDate: compatibilityDateFor(tree.root),
+    offsetFromRoot: offsetFromRoot(projectRoot),
+    hasBaseTsconfig: tree.exists('tsconfig.base.json'),
+  };
+}
+
+function frameworkTemplates(framework: string): string {
+  const dir = join(__dirname, 'files', framework);
+  if (!existsSync(dir)) {
+    throw new UserError(`No template for --framework=${framework} in this version of @aero/nx-edge. Use --framework=none.`);
+  }
+  return dir;
+}
+
+export async function functionGenerator(tree: Tree, schema: FunctionGeneratorSchema) {
+  const options = normalizeFunctionOptions(tree, schema);
+  const initTask = await initGenerator(tree, { skipFormat: true });
+  const templateOptions = { ...options, tmpl: '', dot: '.' };
+  generateFiles(tree, join(__dirname, 'files', 'common'), options.projectRoot, templateOptions);
+  generateFiles(tree, frameworkTemplates(options.framework), options.projectRoot, templateOptions);
+  // Exactly one wrangler config: the template folder holds both formats.
+  tree.delete(join(options.projectRoot, options.configFormat === 'toml' ? 'wrangler.jsonc' : 'wrangler.toml'));
+  addProjectConfiguration(tree, options.name, {
+    root: options.projectRoot,
+    projectType: 'application',
+    sourceRoot: `${options.projectRoot}/src`,
+    tags: options.tags,
+    targets: {},
+  });
+  if (!schema.skipFormat) await formatFiles(tree);
+  return runTasksInSerial(initTask);
+}
+
+export default functionGenerator;

@@ -1,0 +1,21 @@
+export type WorkerFramework = 'none' | 'hono' | 'express' | 'fastify' | 'nestjs';
+
+export interface FunctionGeneratorSchema {
+  name: string;
+  directory?: string;
+  configFormat?: 'jsonc' | 'toml';
+  framework?: WorkerFramework;
+  tags?: string;
+  skipFormat?: boolean;
+}
+
+export interface NormalizedFunctionOptions {
+  name: string;
+  projectRoot: string;
+  configFormat: 'jsonc' | 'toml';
+  framework: WorkerFramework;
+  tags: string[];
+  compatibilityDate: string;
+  offsetFromRoot: string;
+  hasBaseTsconfig: boolean;
+}

@@ -1,0 +1,62 @@
+import {
+  addDependenciesToPackageJson,
+  formatFiles,
+  readNxJson,
+  updateNxJson,
+  type GeneratorCallback,
+  type Tree,
+} from '@nx/devkit';
+import { miniflareVersion, nxEdgeVersion, typescriptVersion, vitestVersion, workersTypesVersion, wranglerVersion } from '../../utils/versions';
+import type { InitGeneratorSchema } from './schema';
+
+export const PLUGIN_NAME = '@aero/nx-edge';
+export const GITIGNORE_ENTRIES = ['.dev.vars*', '!.dev.vars.example', '.wrangler/', '.nx-edge/'];
+
+function registerPlugin(tree: Tree): void {
+  const nxJson = readNxJson(tree) ?? {};
+  const plugins = nxJson.plugins ?? [];
+  const registered = plugins.some((p) => (typeof p === 'string' ? p : p.plugin) === PLUGIN_NAME);
+  if (!registered) nxJson.plugins = [...plugins, PLUGIN_NAME];
+  // Nx analyses TS imports (function → lib edges) only when @nx/js is around, unless told to.
+  const jsConfig = (nxJson.pluginsConfig?.['@nx/js'] ?? {}) as Record<string, unknown>;
+  if (jsConfig.analyzeSourceFiles === undefined) {
+    nxJson.pluginsConfig = { ...nxJson.pluginsConfig, '@nx/js': { ...jsConfig, analyzeSourceFiles: true } };
+  }
+  updateNxJson(tree, nxJson);
+}
+
+export function addGitignoreEntries(tree: Tree): void {
+  const existing = tree.exists('.gitignore') ? tree.read('.gitignore', 'utf-8') ?? '' : '';
+  const lines = new Set(existing.split(/\r?\n/).map((l) => l.trim()));
+  const missing = GITIGNORE_ENTRIES.filter((entry) => !lines.has(entry));
+  if (missing.length === 0) return;
+  const prefix = existing.length === 0 || existing.endsWith('\n') ? existing : `${existing}\n`;
+  tree.write('.gitignore', `${prefix}${existing.length ? '\n' : ''}# nx-edge: local secrets and local state\n${missing.join('\n')}\n`);
+}
+
+export async function initGenerator(tree: Tree, options: InitGeneratorSchema = {}): Promise<GeneratorCallback> {
+  registerPlugin(tree);
+  addGitignoreEntries(tree);
+  let installTask: GeneratorCallback = () => undefined;
+  if (!options.skipPackageJson && tree.exists('package.json')) {
+    installTask = addDependenciesToPackageJson(
+      tree,
+      {},
+      {
+        '@aero/nx-edge': nxEdgeVersion,
+        '@aero/edge-runtime': nxEdgeVersion,
+        wrangler: wranglerVersion,
+        miniflare: miniflareVersion,
+        vitest: vitestVersion,
+        '@cloudflare/workers-types': workersTypesVersion,
+        typescript: typescriptVersion,
+      },
+      undefined,
+      options.keepExistingVersions ?? true,
+    );
+  }
+  if (!options.skipFormat) await formatFiles(tree);
+  return installTask;
+}
+
+export default initGenerator;

@@ -1,0 +1,6 @@
+export interface LibGeneratorSchema {
+  name: string;
+  directory?: string;
+  tags?: string;
+  skipFormat?: boolean;
+}
