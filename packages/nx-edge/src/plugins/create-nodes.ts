@@ -49,15 +49,18 @@ export function buildTargets(
   configFile: string,
   config: WranglerConfig,
   options: NormalizedPluginOptions,
+  namedInputs: Record<string, unknown> = {},
 ): Record<string, TargetConfiguration> {
   const configInput = `{projectRoot}/${basename(configFile)}`;
+  // Named inputs the workspace does not define would fail every run: fall back to Nx's built-ins.
+  const production = 'production' in namedInputs ? 'production' : 'default';
   const envs = environmentNames(config);
   const worker = config.name ?? basename(dirname(configFile));
   return {
     [options.buildTargetName]: {
       executor: '@aero/nx-edge:build',
       cache: true,
-      inputs: ['production', '^production', configInput, { externalDependencies: ['esbuild'] }],
+      inputs: [production, `^${production}`, configInput],
       outputs: ['{workspaceRoot}/dist/{projectRoot}'],
       options: {},
       metadata: {
@@ -80,7 +83,7 @@ export function buildTargets(
     [options.testTargetName]: {
       executor: '@aero/nx-edge:test',
       cache: true,
-      inputs: ['default', '^production', { externalDependencies: ['vitest', 'miniflare'] }],
+      inputs: ['default', `^${production}`],
       outputs: ['{workspaceRoot}/coverage/{projectRoot}'],
       options: {},
       metadata: {
@@ -136,7 +139,7 @@ async function createNodesForConfig(
         name: inferProjectName(absoluteRoot, config),
         projectType: 'application',
         tags: ['type:function'],
-        targets: buildTargets(configFile, config, normalizePluginOptions(options)),
+        targets: buildTargets(configFile, config, normalizePluginOptions(options), context.nxJsonConfiguration?.namedInputs),
       },
     },
   };

@@ -22,6 +22,11 @@ function registerPlugin(tree: Tree): void {
   if (jsConfig.analyzeSourceFiles === undefined) {
     nxJson.pluginsConfig = { ...nxJson.pluginsConfig, '@nx/js': { ...jsConfig, analyzeSourceFiles: true } };
   }
+  // The inferred targets hash `production` inputs: tests and local secrets never bust a build.
+  nxJson.namedInputs ??= {};
+  nxJson.namedInputs.default ??= ['{projectRoot}/**/*', 'sharedGlobals'];
+  nxJson.namedInputs.sharedGlobals ??= [];
+  nxJson.namedInputs.production ??= ['default', '!{projectRoot}/**/*.spec.ts', '!{projectRoot}/.dev.vars*', '!{projectRoot}/.wrangler/**/*'];
   updateNxJson(tree, nxJson);
 }
 

@@ -1,0 +1,9 @@
+export interface TestExecutorOptions {
+  watch?: boolean;
+  coverage?: boolean;
+  testNamePattern?: string;
+  config?: string;
+  passWithNoTests?: boolean;
+  /** Anything else is passed to vitest as --key=value. */
+  [flag: string]: unknown;
+}
