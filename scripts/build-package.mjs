@@ -27,7 +27,7 @@ function copyAssets(dir) {
     if (statSync(full).isDirectory()) {
       if (entry === 'files' || entry === 'assets') cpSync(full, target, { recursive: true });
       else copyAssets(full);
-    } else if (entry.endsWith('.json') || entry.endsWith('.html') || entry.endsWith('.css')) {
+    } else if (/\.(json|html|css|mjs)$/.test(entry) && !entry.endsWith('.spec.mjs')) {
       cpSync(full, target);
     }
   }

@@ -7,6 +7,7 @@ import type { WranglerConfig } from '../config/wrangler-config';
 import { UserError } from '../utils/user-error';
 import { effectiveModuleRules, globToFilter, type ModuleRule } from './module-rules';
 import { hasNodeCompat, nodeBuiltinSpecifier } from './node-compat';
+import { workspacePathsPlugin } from './tsconfig-paths';
 
 export interface BundleWorkerOptions {
   workspaceRoot: string;
@@ -137,7 +138,7 @@ export async function bundleWorker(options: BundleWorkerOptions): Promise<Bundle
       absWorkingDir: workspaceRoot,
       tsconfig,
       define: { 'process.env.NODE_ENV': '"production"', ...options.define },
-      plugins: [nodeBuiltinsPlugin(relative(workspaceRoot, configFile), hasNodeCompat(config)), moduleRulesPlugin(effectiveModuleRules(config), outDir, copied)],
+      plugins: [workspacePathsPlugin(workspaceRoot), nodeBuiltinsPlugin(relative(workspaceRoot, configFile), hasNodeCompat(config)), moduleRulesPlugin(effectiveModuleRules(config), outDir, copied)],
     });
   } catch (error) {
     const errors = (error as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors;

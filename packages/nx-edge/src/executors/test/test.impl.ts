@@ -7,10 +7,19 @@ import type { TestExecutorOptions } from './schema';
 
 const KNOWN = new Set(['watch', 'coverage', 'testNamePattern', 'config', 'passWithNoTests', '_', '__unparsed__']);
 
+const OWN_CONFIGS = ['vitest.config.ts', 'vitest.config.mts', 'vitest.config.js', 'vitest.config.mjs', 'vite.config.ts', 'vite.config.mts'];
+
+/** The option's config, else the project's own, else ours (never one found further up the tree). */
+export function projectVitestConfig(options: TestExecutorOptions, projectRoot: string, workspaceRoot: string): string {
+  if (options.config) return join(workspaceRoot, projectRoot, options.config);
+  const own = OWN_CONFIGS.map((f) => join(workspaceRoot, projectRoot, f)).find(existsSync);
+  return own ?? join(__dirname, 'default-vitest.config.mjs');
+}
+
 /** The vitest argv for these options; unknown options pass through as `--key=value`. */
 export function buildVitestArgs(options: TestExecutorOptions, projectRoot: string, workspaceRoot: string): string[] {
   const args = [options.watch ? 'watch' : 'run', '--root', join(workspaceRoot, projectRoot)];
-  if (options.config) args.push('--config', join(workspaceRoot, projectRoot, options.config));
+  args.push('--config', projectVitestConfig(options, projectRoot, workspaceRoot));
   if (options.passWithNoTests ?? true) args.push('--passWithNoTests');
   if (options.testNamePattern) args.push('--testNamePattern', options.testNamePattern);
   if (options.coverage) {

@@ -13,6 +13,7 @@ import {
 import { UserError } from '../../utils/user-error';
 import { FALLBACK_COMPATIBILITY_DATE } from '../../utils/versions';
 import { initGenerator } from '../init/init';
+import { ensureBaseTsconfig } from '../lib/lib';
 import type { FunctionGeneratorSchema, NormalizedFunctionOptions } from './schema';
 
 /**
@@ -53,7 +54,6 @@ export function normalizeFunctionOptions(tree: Tree, options: FunctionGeneratorS
     tags: [...new Set(tags)],
     compatibilityDate: compatibilityDateFor(tree.root),
     offsetFromRoot: offsetFromRoot(projectRoot),
-    hasBaseTsconfig: tree.exists('tsconfig.base.json'),
   };
 }
 
@@ -68,6 +68,7 @@ function frameworkTemplates(framework: string): string {
 export async function functionGenerator(tree: Tree, schema: FunctionGeneratorSchema) {
   const options = normalizeFunctionOptions(tree, schema);
   const initTask = await initGenerator(tree, { skipFormat: true });
+  ensureBaseTsconfig(tree);
   const templateOptions = { ...options, tmpl: '', dot: '.' };
   generateFiles(tree, join(__dirname, 'files', 'common'), options.projectRoot, templateOptions);
   generateFiles(tree, frameworkTemplates(options.framework), options.projectRoot, templateOptions);

@@ -17,5 +17,4 @@ export interface NormalizedFunctionOptions {
   tags: string[];
   compatibilityDate: string;
   offsetFromRoot: string;
-  hasBaseTsconfig: boolean;
 }

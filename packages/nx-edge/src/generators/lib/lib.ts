@@ -23,8 +23,12 @@ export function importPathFor(name: string): string {
 }
 
 /** Adds (or keeps) the `@shared/<name>` alias; other paths and options are left as they are. */
-export function addPathAlias(tree: Tree, importPath: string, entry: string): void {
+export function ensureBaseTsconfig(tree: Tree): void {
   if (!tree.exists('tsconfig.base.json')) tree.write('tsconfig.base.json', JSON.stringify(BASE_TSCONFIG, null, 2));
+}
+
+export function addPathAlias(tree: Tree, importPath: string, entry: string): void {
+  ensureBaseTsconfig(tree);
   updateJson(tree, 'tsconfig.base.json', (json) => {
     json.compilerOptions ??= {};
     json.compilerOptions.baseUrl ??= '.';
@@ -54,7 +58,6 @@ export async function libGenerator(tree: Tree, schema: LibGeneratorSchema) {
       name,
       importPath,
       offsetFromRoot: offsetFromRoot(projectRoot),
-      hasBaseTsconfig: true,
       tmpl: '',
     });
     const tags = ['type:lib', ...(schema.tags ?? '').split(',').map((t) => t.trim()).filter(Boolean)];

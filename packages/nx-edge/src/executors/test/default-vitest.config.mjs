@@ -1,0 +1,10 @@
+// Used by @aero/nx-edge:test when the project has no vitest config of its own, so that a config
+// further up the tree (a monorepo's root) is not picked up by accident. `@shared/*` imports
+// resolve through the project's tsconfig (which extends tsconfig.base.json).
+export default {
+  resolve: { tsconfigPaths: true },
+  test: {
+    include: ['src/**/*.{spec,test}.{ts,tsx,js,mjs}', 'test/**/*.{spec,test}.{ts,tsx,js,mjs}'],
+    exclude: ['**/node_modules/**', '**/dist/**'],
+  },
+};
