@@ -1,0 +1,104 @@
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Miniflare } from 'miniflare';
+import { bundleWorker, deployableConfig } from './bundle-worker';
+import type { WranglerConfig } from '../config/wrangler-config';
+
+describe('bundleWorker', () => {
+  let root: string;
+  const write = (path: string, text: string | Buffer) => {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+  };
+  const bundle = (config: WranglerConfig) =>
+    bundleWorker({
+      workspaceRoot: root,
+      projectRoot: join(root, 'apps/api'),
+      configFile: join(root, 'apps/api/wrangler.json'),
+      config,
+      outDir: join(root, 'dist/apps/api'),
+    });
+
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'nx-edge-build-'));
+    write('tsconfig.base.json', JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@shared/db': ['libs/db/src/index.ts'] } } }));
+    write('libs/db/src/index.ts', "export const used = () => 'USED_EXPORT';\nexport const unused = () => 'UNUSED_EXPORT';\n");
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('resolves @shared/* and leaves out the lib exports the Worker does not import', async () => {
+    write('apps/api/src/index.ts', "import { used } from '@shared/db';\nexport default { fetch: () => new Response(used()) };\n");
+    const result = await bundle({ name: 'api', main: 'src/index.ts' });
+    const code = readFileSync(result.entry, 'utf8');
+    expect(code).toContain('USED_EXPORT');
+    expect(code).not.toContain('UNUSED_EXPORT');
+    expect(existsSync(join(root, 'dist/apps/api/index.js.map'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(root, 'dist/apps/api/metafile.json'), 'utf8')).inputs).toHaveProperty(['libs/db/src/index.ts']);
+    expect(result.files[0]).toMatchObject({ file: 'index.js', bytes: expect.any(Number), gzipBytes: expect.any(Number) });
+  });
+
+  it('follows wrangler module rules: text inlined, wasm kept as a module workerd compiles', async () => {
+    write('apps/api/src/hello.txt', 'hello from a text module');
+    // The smallest valid WebAssembly module: magic + version.
+    write('apps/api/src/empty.wasm', Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
+    write(
+      'apps/api/src/index.ts',
+      "import text from './hello.txt';\nimport wasm from './empty.wasm';\nexport default { fetch: () => Response.json({ text, wasm: wasm instanceof WebAssembly.Module }) };\n",
+    );
+    const result = await bundle({ name: 'api', main: 'src/index.ts' });
+    expect(result.files.map((f) => f.file)).toEqual(['index.js', expect.stringMatching(/-empty\.wasm$/)]);
+    // Prove it runs as wrangler would run it: in workerd with the wasm as a CompiledWasm module.
+    const mf = new Miniflare({
+      modules: true,
+      cf: false,
+      scriptPath: result.entry,
+      modulesRoot: dirname(result.entry),
+      modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
+      compatibilityDate: '2026-04-20',
+    });
+    try {
+      const response = await mf.dispatchFetch('http://localhost/');
+      expect(await response.json()).toEqual({ text: 'hello from a text module', wasm: true });
+    } finally {
+      await mf.dispose();
+    }
+  }, 30_000);
+
+  it('externalises Node built-ins as node: imports with nodejs_compat', async () => {
+    write('apps/api/src/index.ts', "import { Buffer } from 'buffer';\nexport default { fetch: () => new Response(Buffer.from('x').toString('hex')) };\n");
+    const result = await bundle({ name: 'api', main: 'src/index.ts', compatibility_flags: ['nodejs_compat'] });
+    expect(readFileSync(result.entry, 'utf8')).toMatch(/from "node:buffer"/);
+  });
+
+  it('explains nodejs_compat when a Node built-in is imported without it', async () => {
+    write('apps/api/src/index.ts', "import { readFileSync } from 'node:fs';\nexport default { fetch: () => new Response(String(readFileSync)) };\n");
+    await expect(bundle({ name: 'api', main: 'src/index.ts' })).rejects.toThrow(/Add "nodejs_compat" to compatibility_flags in apps\/api\/wrangler\.json/);
+  });
+
+  it('names the config key when main is missing or wrong', async () => {
+    await expect(bundle({ name: 'api' })).rejects.toThrow(/"main" is missing/);
+    await expect(bundle({ name: 'api', main: 'src/nope.ts' })).rejects.toThrow(/"main" points at src\/nope\.ts, which does not exist/);
+  });
+});
+
+describe('deployableConfig', () => {
+  it('points main at the bundle, turns off bundling and keeps env sections and migrations', () => {
+    const config = deployableConfig(
+      {
+        name: 'api',
+        main: 'src/index.ts',
+        d1_databases: [{ binding: 'DB', database_id: 'x', migrations_dir: 'migrations' }],
+        env: { staging: { d1_databases: [{ binding: 'DB', database_id: 'y' }], vars: { A: '1' } } },
+      },
+      '/ws/apps/api',
+      '/ws/dist/apps/api',
+      false,
+    );
+    expect(config).toMatchObject({ name: 'api', main: 'index.js', no_bundle: true });
+    expect(config.d1_databases![0].migrations_dir).toBe('../../../apps/api/migrations');
+    expect(config.env!.staging).toMatchObject({ vars: { A: '1' } });
+    expect(config.env!.staging.d1_databases![0].migrations_dir).toBe('../../../apps/api/migrations');
+  });
+});

@@ -1,0 +1,64 @@
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { ExecutorContext } from '@nx/devkit';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import buildExecutor, { normalizeBuildOptions } from './build.impl';
+
+describe('build executor', () => {
+  let root: string;
+  let output: string[];
+  const write = (path: string, text: string) => {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+  };
+  const context = (): ExecutorContext =>
+    ({
+      root,
+      cwd: root,
+      isVerbose: false,
+      projectName: 'api',
+      projectsConfigurations: { version: 2, projects: { api: { root: 'apps/api' } } },
+      nxJsonConfiguration: {},
+      projectGraph: { nodes: {}, dependencies: {} },
+    }) as unknown as ExecutorContext;
+
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'nx-edge-build-exec-'));
+    write('apps/api/wrangler.jsonc', '{ "name": "api", "main": "src/index.ts" }');
+    write('apps/api/src/index.ts', "export default { fetch: () => new Response('" + 'x'.repeat(200) + "') };\n");
+    output = [];
+    vi.spyOn(console, 'log').mockImplementation((...args) => void output.push(args.join(' ')));
+    vi.spyOn(console, 'error').mockImplementation((...args) => void output.push(args.join(' ')));
+  });
+  afterEach(() => {
+    rmSync(root, { recursive: true, force: true });
+    vi.restoreAllMocks();
+  });
+
+  it('normalizes options: dist/<root>, the paid-plan budget, parsed sizes', () => {
+    const opts = normalizeBuildOptions({}, context());
+    expect(opts.outDir).toBe(join(root, 'dist/apps/api'));
+    expect(opts.sizeBudgetBytes).toBe(10 * 1024 * 1024);
+    expect(normalizeBuildOptions({ sizeBudget: '3MiB' }, context()).sizeBudgetBytes).toBe(3 * 1024 * 1024);
+    expect(() => normalizeBuildOptions({ sizeBudget: 'lots' }, context())).toThrow(/sizeBudget of api:build: "lots" is not a size/);
+  });
+
+  it('writes the bundle and a wrangler.json that deploys it, and prints the size table', async () => {
+    expect(await buildExecutor({}, context())).toEqual({ success: true });
+    expect(JSON.parse(readFileSync(join(root, 'dist/apps/api/wrangler.json'), 'utf8'))).toMatchObject({ main: 'index.js', no_bundle: true });
+    expect(output.join('\n')).toMatch(/api → dist\/apps\/api\n\s+file\s+raw\s+gzip\n\s+index\.js\s+\d+ B\s+\d+ B/);
+  });
+
+  it('fails over budget, naming the Worker and both sizes', async () => {
+    expect(await buildExecutor({ sizeBudget: 50 }, context())).toEqual({ success: false });
+    expect(output.join('\n')).toMatch(/api is \d+ B gzipped, over its size budget of 50 B/);
+  });
+
+  it('fails cleanly, without a stack, when the project has no wrangler config', async () => {
+    rmSync(join(root, 'apps/api/wrangler.jsonc'));
+    expect(await buildExecutor({}, context())).toEqual({ success: false });
+    expect(output.join('\n')).toMatch(/apps\/api has no wrangler\.jsonc/);
+    expect(output.join('\n')).not.toMatch(/\n\s+at /);
+  });
+});

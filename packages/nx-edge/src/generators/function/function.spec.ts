@@ -1,0 +1,70 @@
+import { readProjectConfiguration, type Tree } from '@nx/devkit';
+import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
+import { parse as parseToml } from 'smol-toml';
+import { parse as parseJsonc } from 'jsonc-parser';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { compatibilityDateFor, functionGenerator } from './function';
+
+describe('function generator', () => {
+  let tree: Tree;
+  beforeEach(() => {
+    tree = createTreeWithEmptyWorkspace();
+  });
+
+  it('creates a Worker in apps/<name> with jsonc config, source, test and project.json', async () => {
+    await functionGenerator(tree, { name: 'api', skipFormat: true });
+    for (const file of ['wrangler.jsonc', 'src/index.ts', 'src/index.spec.ts', 'tsconfig.json', '.dev.vars.example', 'project.json']) {
+      expect(tree.exists(`apps/api/${file}`)).toBe(true);
+    }
+    expect(tree.exists('apps/api/wrangler.toml')).toBe(false);
+    const config = parseJsonc(tree.read('apps/api/wrangler.jsonc', 'utf-8')!);
+    expect(config).toMatchObject({ name: 'api', main: 'src/index.ts', compatibility_flags: ['nodejs_compat'] });
+    expect(tree.read('apps/api/wrangler.jsonc', 'utf-8')).toMatch(/^\s*\/\//m);
+    const project = readProjectConfiguration(tree, 'api');
+    expect(project.tags).toEqual(['type:function']);
+    expect(project.targets ?? {}).toEqual({});
+  });
+
+  it('writes toml with --configFormat=toml, in --directory, with extra tags', async () => {
+    await functionGenerator(tree, { name: 'users', configFormat: 'toml', directory: 'services/users', tags: 'scope:core, team:a', skipFormat: true });
+    const config = parseToml(tree.read('services/users/wrangler.toml', 'utf-8')!);
+    expect(config).toMatchObject({ name: 'users', main: 'src/index.ts' });
+    expect(tree.exists('services/users/wrangler.jsonc')).toBe(false);
+    expect(readProjectConfiguration(tree, 'users').tags).toEqual(['type:function', 'scope:core', 'team:a']);
+  });
+
+  it('never writes a compatibility date newer than the installed workerd supports', () => {
+    const date = compatibilityDateFor(process.cwd(), new Date('2099-01-01'));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    expect(date).toBe(require('miniflare').supportedCompatibilityDate);
+    expect(compatibilityDateFor(process.cwd(), new Date('2020-05-05'))).toBe('2020-05-05');
+  });
+
+  it('refuses an existing project, naming where it is and how to proceed', async () => {
+    await functionGenerator(tree, { name: 'api', skipFormat: true });
+    await expect(functionGenerator(tree, { name: 'api', skipFormat: true })).rejects.toThrow(
+      'Project "api" already exists at apps/api. Choose another name, or pass --directory',
+    );
+  });
+
+  it('refuses a non-empty directory and writes nothing', async () => {
+    tree.write('apps/web/index.html', '<p>mine</p>');
+    await expect(functionGenerator(tree, { name: 'web', skipFormat: true })).rejects.toThrow(/apps\/web already exists and is not empty/);
+    expect(tree.exists('apps/web/wrangler.jsonc')).toBe(false);
+  });
+
+  it('refuses a framework it has no template for', async () => {
+    await expect(functionGenerator(tree, { name: 'x', framework: 'fastify', skipFormat: true })).rejects.toThrow(/--framework=fastify/);
+  });
+
+  it('registers the plugin (composes init)', async () => {
+    await functionGenerator(tree, { name: 'api', skipFormat: true });
+    expect(JSON.parse(tree.read('nx.json', 'utf-8')!).plugins).toContain('@aero/nx-edge');
+  });
+
+  it('extends tsconfig.base.json so @shared/* aliases resolve', async () => {
+    await functionGenerator(tree, { name: 'api', skipFormat: true });
+    expect(tree.exists('tsconfig.base.json')).toBe(true);
+    expect(JSON.parse(tree.read('apps/api/tsconfig.json', 'utf-8')!).extends).toBe('../../tsconfig.base.json');
+  });
+});

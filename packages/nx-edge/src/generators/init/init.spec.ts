@@ -1,0 +1,64 @@
+import { readJson, readNxJson, type Tree } from '@nx/devkit';
+import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { initGenerator } from './init';
+
+describe('init generator', () => {
+  let tree: Tree;
+  beforeEach(() => {
+    tree = createTreeWithEmptyWorkspace();
+  });
+
+  it('registers the plugin once, even when run twice', async () => {
+    await initGenerator(tree, { skipFormat: true });
+    await initGenerator(tree, { skipFormat: true });
+    const plugins = readNxJson(tree)!.plugins!.filter((p) => (typeof p === 'string' ? p : p.plugin) === '@aero/nx-edge');
+    expect(plugins).toHaveLength(1);
+  });
+
+  it('keeps a plugin entry registered with options', async () => {
+    const nxJson = readNxJson(tree)!;
+    nxJson.plugins = [{ plugin: '@aero/nx-edge', options: { buildTargetName: 'bundle' } }];
+    tree.write('nx.json', JSON.stringify(nxJson));
+    await initGenerator(tree, { skipFormat: true });
+    expect(readNxJson(tree)!.plugins).toEqual([{ plugin: '@aero/nx-edge', options: { buildTargetName: 'bundle' } }]);
+  });
+
+  it('adds the .gitignore entries that keep secrets and local state out of git', async () => {
+    tree.write('.gitignore', 'node_modules\n.wrangler/\n');
+    await initGenerator(tree, { skipFormat: true });
+    const gitignore = tree.read('.gitignore', 'utf-8')!;
+    expect(gitignore.match(/\.wrangler\//g)).toHaveLength(1);
+    for (const line of ['.dev.vars*', '!.dev.vars.example', '.nx-edge/']) expect(gitignore.split('\n')).toContain(line);
+    expect(gitignore.startsWith('node_modules\n')).toBe(true);
+  });
+
+  it('adds wrangler, miniflare, vitest and the runtime as dev dependencies unless told not to', async () => {
+    await initGenerator(tree, { skipFormat: true });
+    const { devDependencies } = readJson(tree, 'package.json');
+    expect(devDependencies).toMatchObject({ wrangler: '4.86.0', miniflare: expect.any(String), vitest: expect.any(String) });
+    expect(devDependencies['@aero/edge-runtime']).toBeDefined();
+
+    const other = createTreeWithEmptyWorkspace();
+    await initGenerator(other, { skipFormat: true, skipPackageJson: true });
+    expect(readJson(other, 'package.json').devDependencies?.wrangler).toBeUndefined();
+  });
+
+  it('keeps a version the workspace already pinned', async () => {
+    tree.write('package.json', JSON.stringify({ name: 'w', devDependencies: { wrangler: '4.80.0' } }));
+    await initGenerator(tree, { skipFormat: true });
+    expect(readJson(tree, 'package.json').devDependencies.wrangler).toBe('4.80.0');
+  });
+
+  it('leaves existing wrangler configs untouched', async () => {
+    const text = '# mine\nname = "legacy"\nmain = "src/index.ts"\n';
+    tree.write('workers/legacy/wrangler.toml', text);
+    await initGenerator(tree, { skipFormat: true });
+    expect(tree.read('workers/legacy/wrangler.toml', 'utf-8')).toBe(text);
+  });
+
+  it('defines the named inputs the inferred targets hash', async () => {
+    await initGenerator(tree, { skipFormat: true });
+    expect(readNxJson(tree)!.namedInputs!.production).toEqual(expect.arrayContaining(['default', '!{projectRoot}/.dev.vars*']));
+  });
+});

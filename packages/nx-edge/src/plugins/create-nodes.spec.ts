@@ -1,0 +1,104 @@
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { CreateNodesContextV2 } from '@nx/devkit';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createNodesV2 } from './create-nodes';
+
+describe('createNodesV2', () => {
+  let root: string;
+  const context = (): CreateNodesContextV2 => ({ workspaceRoot: root, nxJsonConfiguration: { namedInputs: { production: ['default'] } } });
+  const write = (path: string, text: string) => {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+  };
+  const run = (files: string[], options = {}) => createNodesV2[1](files, options, context());
+
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'nx-edge-nodes-'));
+  });
+  afterEach(() => {
+    rmSync(root, { recursive: true, force: true });
+    vi.restoreAllMocks();
+  });
+
+  it('matches wrangler configs in every format', () => {
+    expect(createNodesV2[0]).toBe('**/wrangler.{toml,jsonc,json}');
+  });
+
+  it('makes each Worker a project with build, dev, test, deploy and secrets targets', async () => {
+    write('apps/api/wrangler.jsonc', '{ // api\n "name": "api", "main": "src/index.ts" }');
+    const [[file, result]] = await run(['apps/api/wrangler.jsonc']);
+    expect(file).toBe('apps/api/wrangler.jsonc');
+    const project = result.projects!['apps/api'];
+    expect(project.name).toBe('api');
+    expect(Object.keys(project.targets!)).toEqual(['build', 'dev', 'test', 'deploy', 'secrets']);
+    expect(project.targets!.build).toMatchObject({
+      executor: '@aero/nx-edge:build',
+      cache: true,
+      inputs: ['production', '^production', '{projectRoot}/wrangler.jsonc'],
+      outputs: ['{workspaceRoot}/dist/{projectRoot}'],
+    });
+    expect(project.targets!.dev).toMatchObject({ continuous: true, readyWhen: { signal: true } });
+    for (const target of Object.values(project.targets!)) {
+      expect(target.metadata?.description).toBeTruthy();
+      expect(target.metadata?.technologies).toEqual(['cloudflare']);
+    }
+  });
+
+  it('gives deploy and secrets one configuration per [env.<name>]', async () => {
+    write('w/wrangler.toml', 'name = "w"\nmain = "i.ts"\n[env.staging]\n[env.production]\n');
+    const [[, result]] = await run(['w/wrangler.toml']);
+    const targets = result.projects!.w.targets!;
+    expect(targets.deploy.configurations).toEqual({ staging: { env: 'staging' }, production: { env: 'production' } });
+    expect(targets.secrets.configurations).toEqual({ staging: { env: 'staging' }, production: { env: 'production' } });
+    expect(targets.deploy.dependsOn).toEqual(['^deploy', 'build']);
+  });
+
+  it('takes target names from plugin options', async () => {
+    write('w/wrangler.json', '{"name":"w"}');
+    const [[, result]] = await run(['w/wrangler.json'], { buildTargetName: 'bundle', devTargetName: 'serve' });
+    expect(Object.keys(result.projects!.w.targets!)).toEqual(['bundle', 'serve', 'test', 'deploy', 'secrets']);
+    expect(result.projects!.w.targets!.serve.dependsOn).toEqual([{ dependencies: true, target: 'serve', waitFor: 'ready' }]);
+  });
+
+  it('names the project by project.json, then package.json, then wrangler name, then folder', async () => {
+    write('a/wrangler.json', '{"name":"wa"}');
+    write('a/project.json', '{"name":"from-project-json"}');
+    write('b/wrangler.json', '{"name":"wb"}');
+    write('b/package.json', '{"name":"@acme/b"}');
+    write('c/wrangler.json', '{"name":"wc"}');
+    write('d/wrangler.json', '{}');
+    const results = await run(['a/wrangler.json', 'b/wrangler.json', 'c/wrangler.json', 'd/wrangler.json']);
+    expect(results.map(([, r]) => Object.values(r.projects!)[0].name)).toEqual(['from-project-json', '@acme/b', 'wc', 'd']);
+  });
+
+  it('uses the config wrangler itself would pick when a folder has several', async () => {
+    write('w/wrangler.json', '{"name":"from-json"}');
+    write('w/wrangler.toml', 'name = "from-toml"');
+    const results = await run(['w/wrangler.json', 'w/wrangler.toml']);
+    const names = results.flatMap(([, r]) => Object.values(r.projects ?? {}).map((p) => p.name));
+    expect(names).toEqual(['from-json']);
+  });
+
+  it('skips build output, dependencies and local state', async () => {
+    for (const dir of ['dist/apps/api', 'node_modules/x', 'apps/api/.wrangler/tmp', '.nx-edge/dev']) write(`${dir}/wrangler.json`, '{"name":"x"}');
+    const results = await run(['dist/apps/api/wrangler.json', 'node_modules/x/wrangler.json', 'apps/api/.wrangler/tmp/wrangler.json', '.nx-edge/dev/wrangler.json']);
+    expect(results.flatMap(([, r]) => Object.keys(r.projects ?? {}))).toEqual([]);
+  });
+
+  it('warns about a broken config with file and line, skips it and keeps the others', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    write('bad/wrangler.toml', 'name = "bad"\nmain = \n');
+    write('good/wrangler.toml', 'name = "good"');
+    const results = await run(['bad/wrangler.toml', 'good/wrangler.toml']);
+    expect(results.flatMap(([, r]) => Object.values(r.projects ?? {}).map((p) => p.name))).toEqual(['good']);
+    expect(warn.mock.calls.flat().join('\n')).toMatch(/\[nx-edge\] bad\/wrangler\.toml:2: invalid TOML.*skipped/);
+  });
+
+  it('falls back to the default inputs when the workspace defines no production inputs', async () => {
+    write('w/wrangler.json', '{"name":"w"}');
+    const [[, result]] = await createNodesV2[1](['w/wrangler.json'], {}, { workspaceRoot: root, nxJsonConfiguration: {} });
+    expect(result.projects!.w.targets!.build.inputs).toEqual(['default', '^default', '{projectRoot}/wrangler.json']);
+  });
+});
