@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, join } from "node:path";
-import { DependencyType, logger, type CreateDependencies, type RawProjectGraphDependency } from '@nx/devkit';
+// Types only (see create-nodes.ts): keeps the plugin worker's start-up cheap.
+import type { CreateDependencies, DependencyType, RawProjectGraphDependency } from '@nx/devkit';
 import {
   consumedQueues,
   findWranglerConfig,
@@ -68,7 +69,7 @@ export function serviceDependencies(workers: WorkerProject[], changedFiles: Set<
     const key = `${source}>${target}`;
     if (source === target || seen.has(key)) return;
     seen.add(key);
-    deps.push({ source, target, sourceFile, type: DependencyType.static });
+    deps.push({ source, target, sourceFile, type: 'static' as DependencyType.static });
   };
   for (const worker of workers) {
     if (changedFiles && !changedFiles.has(worker.configFile)) continue;
@@ -98,7 +99,7 @@ export const createDependencies: CreateDependencies<NxEdgePluginOptions> = (_opt
   return serviceDependencies(workers, changed, (message) => {
     if (warned.has(message)) return;
     warned.add(message);
-    logger.warn(message);
+    console.warn(message);
   });
 };
 

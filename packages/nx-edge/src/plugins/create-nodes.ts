@@ -1,13 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import {
-  createNodesFromFiles,
-  logger,
-  type CreateNodesContextV2,
-  type CreateNodesResult,
-  type CreateNodesV2,
-  type TargetConfiguration,
-} from '@nx/devkit';
+// Types only: loading @nx/devkit's runtime costs ~300 ms in Nx's plugin worker, on every command.
+import type { CreateNodesContextV2, CreateNodesResult, CreateNodesV2, TargetConfiguration } from '@nx/devkit';
 import { environmentNames, findWranglerConfig, parseWranglerConfig, WRANGLER_CONFIG_GLOB, type WranglerConfig } from '../config/wrangler-config';
 import { describeError } from '../utils/user-error';
 import { normalizePluginOptions, type NormalizedPluginOptions, type NxEdgePluginOptions } from './options';
@@ -129,7 +123,7 @@ async function createNodesForConfig(
   try {
     config = parseWranglerConfig(readFileSync(join(context.workspaceRoot, configFile), 'utf8'), configFile);
   } catch (error) {
-    logger.warn(`[nx-edge] ${describeError(error)} — skipped`);
+    console.warn(`[nx-edge] ${describeError(error)} — skipped`);
     return {};
   }
   return {
@@ -147,7 +141,9 @@ async function createNodesForConfig(
 
 export const createNodesV2: CreateNodesV2<NxEdgePluginOptions> = [
   WRANGLER_CONFIG_GLOB,
-  (configFiles, options, context) => createNodesFromFiles(createNodesForConfig, configFiles, options ?? {}, context),
+  // createNodesForConfig never throws (a broken file is a warning), so no error aggregation is needed.
+  async (configFiles, options, context) =>
+    Promise.all(configFiles.map(async (file) => [file, await createNodesForConfig(file, options, context)] as const)),
 ];
 
 export const createNodes = createNodesV2;
