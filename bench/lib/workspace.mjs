@@ -31,6 +31,7 @@ export function generateWorkspace(dir, { workers = 100, withPlugin = true, handw
       join(root, 'wrangler.jsonc'),
       `{\n  // worker ${i}\n  "name": "${name}",\n  "main": "src/index.ts",\n  "compatibility_date": "2026-04-20",\n  "services": ${JSON.stringify(services)}\n}\n`,
     );
+    writeFileSync(join(root, 'tsconfig.json'), JSON.stringify({ extends: '../../tsconfig.base.json', include: ['src/**/*.ts'] }));
     // Both variants have project.json, so both see 100 projects: the difference is the plugin's work.
     const project = { name, projectType: 'application' };
     if (handwrittenTargets) {

@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
@@ -60,5 +60,31 @@ describe('build executor', () => {
     expect(await buildExecutor({}, context())).toEqual({ success: false });
     expect(output.join('\n')).toMatch(/apps\/api has no wrangler\.jsonc/);
     expect(output.join('\n')).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('build executor, batch mode (nx run-many -t build --batch)', () => {
+  it('builds every task of the run in one process and reports each one', async () => {
+    const { buildBatch } = await import('./build.impl');
+    const root = mkdtempSync(join(tmpdir(), 'nx-edge-batch-'));
+    try {
+      for (const name of ['a', 'b']) {
+        mkdirSync(join(root, `apps/${name}/src`), { recursive: true });
+        writeFileSync(join(root, `apps/${name}/wrangler.json`), JSON.stringify({ name, main: 'src/index.ts' }));
+        writeFileSync(join(root, `apps/${name}/src/index.ts`), `export default { fetch: () => new Response('${name}') };\n`);
+      }
+      const task = (project: string) => ({ id: `${project}:build`, target: { project, target: 'build' }, overrides: {}, outputs: [], parallelism: true });
+      const results = await buildBatch(
+        { tasks: { 'a:build': task('a'), 'b:build': task('b') }, dependencies: {}, continuousDependencies: {}, roots: [] } as never,
+        { 'a:build': {}, 'b:build': { sizeBudget: 10 } },
+        {},
+        { root, projectsConfigurations: { version: 2, projects: { a: { root: 'apps/a' }, b: { root: 'apps/b' } } } } as unknown as ExecutorContext,
+      );
+      expect(results['a:build']).toMatchObject({ success: true, terminalOutput: expect.stringMatching(/a → dist\/apps\/a/) });
+      expect(results['b:build']).toMatchObject({ success: false, terminalOutput: expect.stringMatching(/b is \d+ B gzipped, over its size budget of 10 B/) });
+      expect(existsSync(join(root, 'dist/apps/a/index.js'))).toBe(true);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { join, relative } from 'node:path';
-import type { ExecutorContext } from '@nx/devkit';
+import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import { bundleWorker, DEFAULT_SIZE_BUDGET_BYTES, formatBytes, parseSize, sizeTable, totalGzip, writeDeployableConfig } from '../../build';
 import { findWranglerConfig, readWranglerConfig } from '../../config/wrangler-config';
 import { describeError, UserError } from '../../utils/user-error';
@@ -32,32 +32,66 @@ export function normalizeBuildOptions(options: BuildExecutorOptions, context: Pi
   };
 }
 
+type Log = (line: string) => void;
+
+/** One Worker's build: bundle, deployable config, size table, budget. Throws UserError on user mistakes. */
+async function buildOne(options: BuildExecutorOptions, context: Pick<ExecutorContext, 'root' | 'projectName' | 'projectsConfigurations'>, log: Log): Promise<void> {
+  const opts = normalizeBuildOptions(options, context);
+  const { config } = readWranglerConfig(opts.configFile);
+  const projectDir = join(context.root, opts.projectRoot);
+  const result = await bundleWorker({
+    workspaceRoot: context.root,
+    projectRoot: projectDir,
+    configFile: opts.configFile,
+    config,
+    outDir: opts.outDir,
+    minify: opts.minify,
+    sourcemap: opts.sourcemap,
+  });
+  writeDeployableConfig(config, projectDir, opts.outDir, result.files.length > 1);
+  const worker = config.name ?? opts.projectName;
+  log(sizeTable(`${worker} → ${relative(context.root, opts.outDir)}`, result.files));
+  const gzip = totalGzip(result.files);
+  if (gzip > opts.sizeBudgetBytes) {
+    throw new UserError(
+      `${worker} is ${formatBytes(gzip)} gzipped, over its size budget of ${formatBytes(opts.sizeBudgetBytes)}. Shrink the bundle (see metafile.json for what is in it) or raise sizeBudget.`,
+    );
+  }
+}
+
 export default async function buildExecutor(options: BuildExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
   try {
-    const opts = normalizeBuildOptions(options, context);
-    const { config } = readWranglerConfig(opts.configFile);
-    const projectDir = join(context.root, opts.projectRoot);
-    const result = await bundleWorker({
-      workspaceRoot: context.root,
-      projectRoot: projectDir,
-      configFile: opts.configFile,
-      config,
-      outDir: opts.outDir,
-      minify: opts.minify,
-      sourcemap: opts.sourcemap,
-    });
-    writeDeployableConfig(config, projectDir, opts.outDir, result.files.length > 1);
-    const worker = config.name ?? opts.projectName;
-    console.log(sizeTable(`${worker} → ${relative(context.root, opts.outDir)}`, result.files));
-    const gzip = totalGzip(result.files);
-    if (gzip > opts.sizeBudgetBytes) {
-      throw new UserError(
-        `${worker} is ${formatBytes(gzip)} gzipped, over its size budget of ${formatBytes(opts.sizeBudgetBytes)}. Shrink the bundle (see metafile.json for what is in it) or raise sizeBudget.`,
-      );
-    }
+    await buildOne(options, context, (line) => console.log(line));
     return { success: true };
   } catch (error) {
     console.error(describeError(error));
     return { success: false };
   }
+}
+
+/**
+ * `nx run-many -t build --batch`: every Worker of the run bundled in this one process, concurrently,
+ * instead of one forked Nx process per Worker.
+ */
+export async function buildBatch(
+  taskGraph: TaskGraph,
+  inputs: Record<string, BuildExecutorOptions>,
+  overrides: BuildExecutorOptions,
+  context: ExecutorContext,
+): Promise<Record<string, { success: boolean; terminalOutput: string; startTime: number; endTime: number }>> {
+  const entries = await Promise.all(
+    Object.values(taskGraph.tasks).map(async (task) => {
+      const lines: string[] = [];
+      const startTime = Date.now();
+      let success = true;
+      try {
+        await buildOne({ ...inputs[task.id], ...overrides }, { ...context, projectName: task.target.project }, (line) => lines.push(line));
+      } catch (error) {
+        success = false;
+        lines.push(describeError(error));
+      }
+      return [task.id, { success, terminalOutput: `${lines.join('\n')}\n`, startTime, endTime: Date.now() }] as const;
+    }),
+  );
+  return Object.fromEntries(entries);
 }
