@@ -5,4 +5,4 @@ import { join } from 'node:path';
 const root = join(import.meta.dirname, '..');
 const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' };
 execFileSync('npm', ['run', 'build:packages'], { cwd: root, stdio: 'inherit' });
-execFileSync(join(root, 'node_modules', '.bin', 'nx'), ['run-many', '-t', 'build', '--projects=tag:example'], { cwd: root, stdio: 'inherit', env });
+execFileSync(join(root, 'node_modules', '.bin', 'nx'), ['run-many', '-t', 'build', '--projects=tag:example', '--output-style=static'], { cwd: root, stdio: 'inherit', env });
