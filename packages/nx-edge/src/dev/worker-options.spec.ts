@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { localWorkerOptions, parseDevVars } from './worker-options';
+
+describe('localWorkerOptions', () => {
+  it('maps a wrangler config onto Miniflare options, .dev.vars over vars', () => {
+    const options = localWorkerOptions(
+      {
+        name: 'users',
+        compatibility_date: '2026-04-20',
+        compatibility_flags: ['nodejs_compat'],
+        vars: { MODE: 'dev', TOKEN: 'placeholder' },
+        kv_namespaces: [{ binding: 'KV', id: 'kv-1' }],
+        d1_databases: [{ binding: 'DB', database_name: 'users-db' }],
+        r2_buckets: [{ binding: 'FILES', bucket_name: 'files' }],
+        services: [{ binding: 'ORDERS', service: 'orders' }],
+        durable_objects: { bindings: [{ name: 'ROOM', class_name: 'Room' }, { name: 'EXT', class_name: 'Ext', script_name: 'other' }] },
+      },
+      { scriptPath: '/b/index.js', modulesRoot: '/b' },
+      { TOKEN: 'local-secret' },
+    );
+    expect(options).toMatchObject({
+      name: 'users',
+      scriptPath: '/b/index.js',
+      compatibilityFlags: ['nodejs_compat'],
+      bindings: { MODE: 'dev', TOKEN: 'local-secret' },
+      kvNamespaces: { KV: 'kv-1' },
+      d1Databases: { DB: 'users-db' },
+      r2Buckets: { FILES: 'files' },
+      serviceBindings: { ORDERS: 'orders' },
+      durableObjects: { ROOM: 'Room', EXT: { className: 'Ext', scriptName: 'other' } },
+    });
+    expect(options).not.toHaveProperty('queueProducers');
+  });
+});
+
+describe('parseDevVars', () => {
+  it('reads dotenv lines, quotes and comments', () => {
+    expect(parseDevVars('# local\nA=1\nB="two words"\nexport C=\'x=y\'\n\nbroken\n')).toEqual({ A: '1', B: 'two words', C: 'x=y' });
+  });
+});

@@ -1,0 +1,72 @@
+import type { WorkerConfig } from '../config/wrangler-config';
+
+/** The subset of Miniflare's per-worker options nx-edge sets (kept structural to avoid a hard import). */
+export interface LocalWorkerOptions {
+  name: string;
+  modules: true;
+  scriptPath: string;
+  modulesRoot?: string;
+  modulesRules?: { type: 'ESModule' | 'CommonJS' | 'Text' | 'Data' | 'CompiledWasm'; include: string[] }[];
+  compatibilityDate?: string;
+  compatibilityFlags?: string[];
+  bindings?: Record<string, unknown>;
+  kvNamespaces?: Record<string, string>;
+  d1Databases?: Record<string, string>;
+  r2Buckets?: Record<string, string>;
+  queueProducers?: Record<string, string>;
+  durableObjects?: Record<string, string | { className: string; scriptName?: string }>;
+  serviceBindings?: Record<string, string>;
+}
+
+/**
+ * How a Worker's wrangler config runs locally in Miniflare: vars and `.dev.vars` values as plain
+ * bindings; KV, D1, R2 keyed by their ids/names so state persists per resource; services and
+ * Durable Objects of other Workers by name (they must run in the same Miniflare instance).
+ */
+export function localWorkerOptions(config: WorkerConfig, bundle: { scriptPath: string; modulesRoot: string }, devVars: Record<string, string> = {}): LocalWorkerOptions {
+  const name = config.name ?? 'worker';
+  const options: LocalWorkerOptions = {
+    name,
+    modules: true,
+    scriptPath: bundle.scriptPath,
+    modulesRoot: bundle.modulesRoot,
+    modulesRules: [
+      { type: 'CompiledWasm', include: ['**/*.wasm'] },
+      { type: 'Data', include: ['**/*.bin'] },
+    ],
+    compatibilityDate: config.compatibility_date,
+    compatibilityFlags: config.compatibility_flags,
+    bindings: { ...(config.vars ?? {}), ...devVars },
+  };
+  const byBinding = <T extends { binding: string }>(list: T[] | undefined, id: (b: T) => string | undefined) =>
+    list?.length ? Object.fromEntries(list.map((b) => [b.binding, id(b) ?? `${name}-${b.binding}`])) : undefined;
+  options.kvNamespaces = byBinding(config.kv_namespaces, (b) => b.preview_id ?? b.id);
+  options.d1Databases = byBinding(config.d1_databases, (b) => b.preview_database_id ?? b.database_id ?? b.database_name);
+  options.r2Buckets = byBinding(config.r2_buckets, (b) => b.preview_bucket_name ?? b.bucket_name);
+  options.queueProducers = byBinding(config.queues?.producers, (b) => b.queue);
+  options.serviceBindings = byBinding(config.services, (b) => b.service);
+  const dos = config.durable_objects?.bindings;
+  if (dos?.length) {
+    options.durableObjects = Object.fromEntries(
+      dos.map((d) => [d.name, d.script_name ? { className: d.class_name, scriptName: d.script_name } : d.class_name]),
+    );
+  }
+  for (const key of Object.keys(options) as (keyof LocalWorkerOptions)[]) if (options[key] === undefined) delete options[key];
+  return options;
+}
+
+/** `.dev.vars` text → key/value pairs (dotenv syntax: KEY=value, quotes optional, # comments). */
+export function parseDevVars(text: string): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const eq = line.indexOf('=');
+    if (eq <= 0) continue;
+    const key = line.slice(0, eq).trim().replace(/^export\s+/, '');
+    let value = line.slice(eq + 1).trim();
+    if ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'"))) value = value.slice(1, -1);
+    vars[key] = value;
+  }
+  return vars;
+}
