@@ -1,2 +1,5 @@
-// @aero/edge-runtime: tracing, structured logs, health/metrics, adapters (see src/<concern>/).
-export const EDGE_RUNTIME_VERSION = '0.1.0';
+// @aero/edge-runtime: W3C tracing across Workers, structured logs with scrubbing, health and metrics.
+export { withEdge, traceEnv, inTrace, type EdgeHandlers, type EdgeOptions, type HealthOptions, type ReadyCheck } from './edge';
+export { log, captureConsole, setLogSink, buildRecord, scrubText, scrubValue, REDACTED, type LogLevel, type LogRecord, type LogSink, type ScrubOptions } from './log';
+export { currentContext, runWithContext, outgoingHeaders, parseTraceparent, formatTraceparent, newTraceId, newSpanId, type EdgeContext, type TraceParent } from './trace';
+export { RequestMetrics, routeLabel, DURATION_BUCKETS } from './health';

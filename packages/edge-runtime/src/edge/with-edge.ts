@@ -1,0 +1,184 @@
+import { captureConsole, log } from '../log/logger';
+import { contextFromHeaders, currentContext, newRootContext, outgoingHeaders, runWithContext, type EdgeContext } from '../trace/context';
+import { formatTraceparent } from '../trace/traceparent';
+import { RequestMetrics, routeLabel } from '../health/metrics';
+
+type Awaitable<T> = T | Promise<T>;
+type Env = Record<string, unknown>;
+
+export interface EdgeHandlers<E = Env> {
+  fetch?: (request: Request, env: E, ctx: ExecutionContext) => Awaitable<Response>;
+  scheduled?: (controller: ScheduledController, env: E, ctx: ExecutionContext) => Awaitable<void>;
+  queue?: (batch: MessageBatch<unknown>, env: E, ctx: ExecutionContext) => Awaitable<void>;
+}
+
+export type ReadyCheck<E = Env> = (env: E) => Awaitable<unknown>;
+
+export interface HealthOptions<E = Env> {
+  /** Liveness path (default /health). */
+  path?: string;
+  /** Readiness path (default /ready): 200 when every check resolves, else 503 naming the failures. */
+  readyPath?: string;
+  /** Prometheus metrics path (default /metrics). */
+  metricsPath?: string;
+  checks?: Record<string, ReadyCheck<E>>;
+}
+
+export interface EdgeOptions<E = Env> {
+  /** The service name in logs and metrics; default: env.SERVICE_NAME, else "worker". */
+  service?: string;
+  /** `false` turns off /health, /ready and /metrics. */
+  health?: HealthOptions<E> | false;
+  /** Names of env entries that are secrets: their values are redacted from every log line. */
+  secrets?: string[];
+  /** Capture console.* inside requests as structured logs (default true). */
+  captureConsole?: boolean;
+}
+
+/** Service bindings are workerd `Fetcher`s; KV, D1, R2, DO namespaces are other classes. */
+function isServiceBinding(value: unknown): value is Fetcher {
+  return !!value && typeof value === 'object' && (value as object).constructor?.name === 'Fetcher';
+}
+
+function tracedFetcher(fetcher: Fetcher): Fetcher {
+  return new Proxy(fetcher, {
+    get(target, prop) {
+      if (prop === 'fetch') {
+        return (input: RequestInfo | URL, init?: RequestInit) => {
+          const context = currentContext();
+          if (!context) return target.fetch(input as RequestInfo, init);
+          const request = new Request(input as RequestInfo, init);
+          return target.fetch(new Request(request, { headers: outgoingHeaders(request.headers, context) }));
+        };
+      }
+      const value = Reflect.get(target, prop);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/** env with every service binding's fetch carrying the current trace; other bindings untouched. */
+export function traceEnv<E extends object>(env: E): E {
+  const wrapped = new Map<PropertyKey, unknown>();
+  return new Proxy(env, {
+    get(target, prop) {
+      if (wrapped.has(prop)) return wrapped.get(prop);
+      const value = Reflect.get(target, prop);
+      if (!isServiceBinding(value)) return value;
+      const traced = tracedFetcher(value);
+      wrapped.set(prop, traced);
+      return traced;
+    },
+  });
+}
+
+let globalFetchPatched = false;
+
+/** Outgoing global fetch calls made inside a request carry its traceparent. */
+function patchGlobalFetch(): void {
+  if (globalFetchPatched) return;
+  globalFetchPatched = true;
+  const original = globalThis.fetch.bind(globalThis);
+  globalThis.fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
+    const context = currentContext();
+    if (!context) return original(input as RequestInfo, init);
+    const request = new Request(input as RequestInfo, init);
+    return original(new Request(request, { headers: outgoingHeaders(request.headers, context) }));
+  }) as typeof fetch;
+}
+
+function secretValuesOf(env: Env, names: string[]): string[] {
+  return names.map((n) => env[n]).filter((v): v is string => typeof v === 'string' && v.length > 0);
+}
+
+function withTraceHeaders(response: Response, context: EdgeContext): Response {
+  // Responses from fetch() have immutable headers: copy when needed.
+  const out = new Response(response.body, response);
+  out.headers.set('traceparent', formatTraceparent(context.traceId, context.spanId, context.sampled));
+  out.headers.set('x-trace-id', context.traceId);
+  return out;
+}
+
+/**
+ * Wraps a Worker's handlers: every request runs with a trace context (continued from an incoming
+ * traceparent or x-trace-id, or new), service-binding and global fetch calls propagate it, logs carry
+ * it, responses return it, and /health, /ready, /metrics answer unless turned off.
+ */
+export function withEdge<E extends object = Env>(handlers: EdgeHandlers<E>, options: EdgeOptions<E> = {}): ExportedHandler<E> {
+  const metrics = new RequestMetrics();
+  const health = options.health === false ? undefined : { path: '/health', readyPath: '/ready', metricsPath: '/metrics', ...options.health };
+  const secretNames = options.secrets ?? [];
+  const base = (env: E) => ({
+    service: options.service ?? (typeof (env as Env).SERVICE_NAME === 'string' ? ((env as Env).SERVICE_NAME as string) : 'worker'),
+    secretNames,
+    secretValues: secretValuesOf(env as Env, secretNames),
+  });
+  if (options.captureConsole !== false) captureConsole();
+  patchGlobalFetch();
+
+  const exported: ExportedHandler<E> = {};
+
+  exported.fetch = async (request, env, ctx) => {
+    const context = contextFromHeaders(request.headers, base(env));
+    return runWithContext(context, async () => {
+      const url = new URL(request.url);
+      const started = Date.now();
+      const route = routeLabel(url.pathname);
+      if (health && url.pathname === health.path) return withTraceHeaders(Response.json({ status: 'ok', service: context.service }), context);
+      if (health && url.pathname === health.readyPath) return withTraceHeaders(await readiness(health.checks ?? {}, env, context.service), context);
+      if (health && url.pathname === health.metricsPath) {
+        return new Response(metrics.toPrometheus(context.service), { headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } });
+      }
+      if (!handlers.fetch) return withTraceHeaders(new Response('Not found', { status: 404 }), context);
+      try {
+        const response = await handlers.fetch(request as Request, traceEnv(env), ctx);
+        metrics.record(request.method, route, response.status, (Date.now() - started) / 1000);
+        return withTraceHeaders(response, context);
+      } catch (error) {
+        metrics.record(request.method, route, 500, (Date.now() - started) / 1000);
+        log.error('unhandled error', { error, method: request.method, path: url.pathname });
+        return withTraceHeaders(Response.json({ error: 'Internal Server Error', trace_id: context.traceId }, { status: 500 }), context);
+      }
+    });
+  };
+
+  if (handlers.scheduled) {
+    const scheduled = handlers.scheduled;
+    exported.scheduled = (controller, env, ctx) =>
+      runWithContext(newRootContext(base(env)), async () => {
+        await scheduled(controller, traceEnv(env), ctx);
+      });
+  }
+  if (handlers.queue) {
+    const queue = handlers.queue;
+    exported.queue = (batch, env, ctx) =>
+      runWithContext(newRootContext(base(env)), async () => {
+        await queue(batch as MessageBatch<unknown>, traceEnv(env), ctx);
+      });
+  }
+  return exported;
+}
+
+async function readiness<E>(checks: Record<string, ReadyCheck<E>>, env: E, service: string): Promise<Response> {
+  const results: Record<string, { ok: boolean; error?: string }> = {};
+  await Promise.all(
+    Object.entries(checks).map(async ([name, check]) => {
+      try {
+        await check(env);
+        results[name] = { ok: true };
+      } catch (error) {
+        results[name] = { ok: false, error: error instanceof Error ? error.message : String(error) };
+      }
+    }),
+  );
+  const ok = Object.values(results).every((r) => r.ok);
+  return Response.json({ status: ok ? 'ready' : 'not ready', service, checks: results }, { status: ok ? 200 : 503 });
+}
+
+/**
+ * Runs `fn` inside a trace context taken from a request's headers — for Durable Object `fetch`
+ * methods, which withEdge does not wrap: `fetch(req) { return inTrace(req, 'rooms', () => ...) }`.
+ */
+export function inTrace<T>(request: Request, service: string, fn: () => T): T {
+  return runWithContext(contextFromHeaders(request.headers, { service, secretNames: [], secretValues: [] }), fn);
+}
