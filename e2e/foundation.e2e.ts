@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Miniflare } from 'miniflare';
 import { createE2eWorkspace, type E2eWorkspace } from './support/workspace';
 
 // One workspace, built up step by step the way a user would.
@@ -47,7 +48,20 @@ describe('foundation: generators, inferred targets, service graph, build', () =>
     );
     ws.write(
       'apps/api/src/index.ts',
-      `import { dbName } from '@shared/db';\n\nexport interface Env { USERS: Fetcher }\n\nexport default {\n  async fetch(request: Request, env: Env): Promise<Response> {\n    const url = new URL(request.url);\n    if (url.pathname === '/health') return Response.json({ ok: true });\n    return Response.json({ service: 'api', message: 'Hello from api' }, { headers: { 'x-db': dbName() } });\n  },\n} satisfies ExportedHandler<Env>;\n`,
+      [
+        "import { withEdge } from '@aero/edge-runtime';",
+        "import { dbName } from '@shared/db';",
+        '',
+        'export default withEdge(',
+        '  {',
+        '    async fetch(): Promise<Response> {',
+        "      return Response.json({ service: 'api', message: 'Hello from api' }, { headers: { 'x-db': dbName() } });",
+        '    },',
+        '  },',
+        "  { service: 'api' },",
+        ');',
+        '',
+      ].join('\n'),
     );
     const projects = (await ws.nxOk(['show', 'projects'])).stdout.split('\n').map((l) => l.trim());
     expect(projects).toEqual(expect.arrayContaining(['api', 'users', 'db']));
@@ -82,6 +96,32 @@ describe('foundation: generators, inferred targets, service graph, build', () =>
     expect(readdirSync(out)).toContain('index.js');
   });
 
+  it("a generated Worker's bundle serves in workerd: JSON, its trace id, /health", async () => {
+    const mf = new Miniflare({
+      modules: true,
+      cf: false,
+      scriptPath: join(ws.root, 'dist/apps/users/index.js'),
+      modulesRoot: join(ws.root, 'dist/apps/users'),
+      compatibilityDate: ws.readJson('dist/apps/users/wrangler.json').compatibility_date,
+      compatibilityFlags: ['nodejs_compat'],
+    });
+    try {
+      const response = await mf.dispatchFetch('http://users.localhost/', { headers: { traceparent: `00-${'ab'.repeat(16)}-${'cd'.repeat(8)}-01` } });
+      expect(await response.json()).toEqual({ service: 'users', message: 'Hello from users' });
+      expect(response.headers.get('x-trace-id')).toBe('ab'.repeat(16));
+      expect((await mf.dispatchFetch('http://users.localhost/health')).status).toBe(200);
+    } finally {
+      await mf.dispose();
+    }
+  });
+
+  it('run-many build --batch bundles every Worker in one process', async () => {
+    ws.write('dist/apps/users/index.js', '');
+    const result = await ws.nxOk(['run-many', '-t', 'build', '--batch', '--skip-nx-cache', '--output-style=static']);
+    expect(result.stdout).toMatch(/Running 2 tasks with @aero\/nx-edge:build/);
+    expect(ws.read('dist/apps/users/index.js')).toContain('Hello from users');
+  });
+
   it("the generated functions' tests pass", async () => {
     const result = await ws.nx(['run-many', '-t', 'test', '--output-style=static']);
     expect(result.code, result.stdout + result.stderr).toBe(0);
@@ -93,7 +133,7 @@ describe('foundation: generators, inferred targets, service graph, build', () =>
   it('a build over the size budget fails naming the Worker and both sizes', async () => {
     const result = await ws.nx(['run', 'users:build', '--sizeBudget=100', '--skip-nx-cache', '--output-style=static']);
     expect(result.code).not.toBe(0);
-    expect(result.stdout + result.stderr).toMatch(/users is [\d.]+ B gzipped, over its size budget of 100 B/);
+    expect(result.stdout + result.stderr).toMatch(/users is [\d.]+ (B|KiB) gzipped, over its size budget of 100 B/);
   });
 });
 

@@ -1,1 +1,1 @@
-export * from './with-edge';
+export * from './with-edge.js';

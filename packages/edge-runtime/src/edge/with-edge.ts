@@ -1,7 +1,7 @@
-import { captureConsole, log } from '../log/logger';
-import { contextFromHeaders, currentContext, newRootContext, outgoingHeaders, runWithContext, type EdgeContext } from '../trace/context';
-import { formatTraceparent } from '../trace/traceparent';
-import { RequestMetrics, routeLabel } from '../health/metrics';
+import { captureConsole, log } from '../log/logger.js';
+import { contextFromHeaders, currentContext, newRootContext, outgoingHeaders, runWithContext, type EdgeContext } from '../trace/context.js';
+import { formatTraceparent } from '../trace/traceparent.js';
+import { RequestMetrics, routeLabel } from '../health/metrics.js';
 
 type Awaitable<T> = T | Promise<T>;
 type Env = Record<string, unknown>;

@@ -1,1 +1,1 @@
-export * from './metrics';
+export * from './metrics.js';

@@ -1,2 +1,2 @@
-export * from './scrub';
-export * from './logger';
+export * from './scrub.js';
+export * from './logger.js';

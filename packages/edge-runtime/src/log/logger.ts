@@ -1,5 +1,5 @@
-import { currentContext } from '../trace/context';
-import { scrubText, scrubValue } from './scrub';
+import { currentContext } from '../trace/context.js';
+import { scrubText, scrubValue } from './scrub.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 

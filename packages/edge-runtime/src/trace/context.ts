@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { formatTraceparent, newSpanId, newTraceId, parseTraceIdHeader, parseTraceparent } from './traceparent';
+import { formatTraceparent, newSpanId, newTraceId, parseTraceIdHeader, parseTraceparent } from './traceparent.js';
 
 /** What a request (or scheduled/queue event) carries through every await: its trace and span. */
 export interface EdgeContext {

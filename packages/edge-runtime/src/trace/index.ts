@@ -1,2 +1,2 @@
-export * from './traceparent';
-export * from './context';
+export * from './traceparent.js';
+export * from './context.js';

@@ -1,0 +1,95 @@
+// Integration: the runtime in real workerd (Miniflare), three Workers chained by service bindings.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { build } from 'esbuild';
+import { Miniflare } from 'miniflare';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+
+const SECRET = 'shh-this-is-the-api-secret';
+
+async function bundle(exportName: string): Promise<string> {
+  const result = await build({
+    stdin: { contents: `export { ${exportName} as default } from './chain';`, resolveDir: join(__dirname, 'fixtures'), loader: 'ts' },
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    external: ['node:*'],
+    write: false,
+  });
+  return result.outputFiles[0].text;
+}
+
+describe('withEdge in workerd: gateway → auth → db', () => {
+  let mf: Miniflare;
+  let output = '';
+  const records = () =>
+    output
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l));
+
+  beforeAll(async () => {
+    const common = { modules: true, compatibilityDate: '2026-04-20', compatibilityFlags: ['nodejs_compat'] };
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        output += chunk.toString();
+        done();
+      },
+    });
+    mf = new Miniflare({
+      cf: false,
+      handleRuntimeStdio(stdout, stderr) {
+        stdout.pipe(sink);
+        stderr.pipe(sink);
+      },
+      workers: [
+        { ...common, name: 'gateway', script: await bundle('gateway'), serviceBindings: { AUTH: 'auth' } },
+        { ...common, name: 'auth', script: await bundle('auth'), serviceBindings: { DB: 'db' }, bindings: { API_SECRET: SECRET } },
+        { ...common, name: 'db', script: await bundle('db') },
+      ],
+    });
+    await mf.ready;
+  }, 60_000);
+  afterAll(async () => {
+    await mf?.dispose();
+  });
+
+  it('one trace id across all three services, with the span parent chain right', async () => {
+    const incoming = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const response = await mf.dispatchFetch('http://gateway/', { headers: { traceparent: incoming } });
+    expect(await response.json()).toEqual({ gateway: true, auth: { auth: true, db: { user: 'ada' } } });
+    expect(response.headers.get('x-trace-id')).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    await new Promise((r) => setTimeout(r, 200)); // stdout is piped asynchronously
+    const mine = records().filter((r) => r.trace_id === '4bf92f3577b34da6a3ce929d0e0e4736');
+    const byService = Object.fromEntries(mine.map((r) => [r.service, r]));
+    expect(Object.keys(byService).sort()).toEqual(['auth', 'db', 'gateway']);
+    expect(byService.gateway.parent_span_id).toBe('00f067aa0ba902b7');
+    expect(byService.auth.parent_span_id).toBe(byService.gateway.span_id);
+    expect(byService.db.parent_span_id).toBe(byService.auth.span_id);
+    expect(byService.db).toMatchObject({ level: 'info', message: 'db query', table: 'users' });
+  });
+
+  it('starts a trace when none comes in and returns it', async () => {
+    const response = await mf.dispatchFetch('http://gateway/');
+    expect(response.headers.get('traceparent')).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(response.headers.get('x-trace-id')).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it("never prints a Worker's secret value (console.log inside a request is scrubbed)", async () => {
+    await mf.dispatchFetch('http://gateway/');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(output).toContain('auth checking with [redacted]');
+    expect(output).not.toContain(SECRET);
+  });
+
+  it('answers /health, /ready (naming the failing check) and /metrics', async () => {
+    const db = await mf.getWorker('db');
+    expect((await db.fetch('http://db/health')).status).toBe(200);
+    const ready = await db.fetch('http://db/ready');
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ status: 'not ready', checks: { always: { ok: true }, broken: { ok: false, error: 'no connection' } } });
+    const metrics = await (await db.fetch('http://db/metrics')).text();
+    expect(metrics).toMatch(/http_requests_total\{service="db",method="GET",route="\/user",status="200"\} \d+/);
+  });
+});
