@@ -3,3 +3,4 @@ export { withEdge, traceEnv, inTrace, type EdgeHandlers, type EdgeOptions, type 
 export { log, captureConsole, setLogSink, buildRecord, scrubText, scrubValue, REDACTED, type LogLevel, type LogRecord, type LogSink, type ScrubOptions } from './log/index.js';
 export { currentContext, runWithContext, outgoingHeaders, parseTraceparent, formatTraceparent, newTraceId, newSpanId, type EdgeContext, type TraceParent } from './trace/index.js';
 export { RequestMetrics, routeLabel, DURATION_BUCKETS } from './health/index.js';
+export { chaosSettings, decideChaos, type ChaosSettings, type ChaosDecision } from './chaos/index.js';

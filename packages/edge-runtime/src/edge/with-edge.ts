@@ -2,6 +2,7 @@ import { captureConsole, log } from '../log/logger.js';
 import { contextFromHeaders, currentContext, newRootContext, outgoingHeaders, runWithContext, type EdgeContext } from '../trace/context.js';
 import { formatTraceparent } from '../trace/traceparent.js';
 import { RequestMetrics, routeLabel } from '../health/metrics.js';
+import { chaosSettings, decideChaos } from '../chaos/chaos.js';
 
 type Awaitable<T> = T | Promise<T>;
 type Env = Record<string, unknown>;
@@ -131,6 +132,16 @@ export function withEdge<E extends object = Env>(handlers: EdgeHandlers<E>, opti
       }
       if (!handlers.fetch) return withTraceHeaders(new Response('Not found', { status: 404 }), context);
       try {
+        const chaos = chaosSettings(env as Env);
+        if (chaos) {
+          const decision = decideChaos(chaos);
+          if (decision.kind === 'latency' || decision.kind === 'latency+error') await new Promise((r) => setTimeout(r, decision.ms));
+          if (decision.kind === 'error' || decision.kind === 'latency+error') {
+            log.warn('chaos: injected error', { method: request.method, path: url.pathname });
+            metrics.record(request.method, route, 503, (Date.now() - started) / 1000);
+            return withTraceHeaders(Response.json({ error: 'chaos: injected failure', trace_id: context.traceId }, { status: 503 }), context);
+          }
+        }
         const response = await handlers.fetch(request as Request, traceEnv(env), ctx);
         metrics.record(request.method, route, response.status, (Date.now() - started) / 1000);
         return withTraceHeaders(response, context);

@@ -47,6 +47,9 @@ describe('withEdge in workerd: gateway → auth → db', () => {
         { ...common, name: 'gateway', script: await bundle('gateway'), serviceBindings: { AUTH: 'auth' } },
         { ...common, name: 'auth', script: await bundle('auth'), serviceBindings: { DB: 'db' }, bindings: { API_SECRET: SECRET } },
         { ...common, name: 'db', script: await bundle('db') },
+        { ...common, name: 'flaky', script: await bundle('flaky'), bindings: { ENVIRONMENT: 'staging', CHAOS_ERROR_RATE: '1' } },
+        { ...common, name: 'flaky-prod', script: await bundle('flaky'), bindings: { ENVIRONMENT: 'production', CHAOS_ERROR_RATE: '1' } },
+        { ...common, name: 'cron', script: await bundle('cron') },
       ],
     });
     await mf.ready;
@@ -91,5 +94,21 @@ describe('withEdge in workerd: gateway → auth → db', () => {
     expect(await ready.json()).toMatchObject({ status: 'not ready', checks: { always: { ok: true }, broken: { ok: false, error: 'no connection' } } });
     const metrics = await (await db.fetch('http://db/metrics')).text();
     expect(metrics).toMatch(/http_requests_total\{service="db",method="GET",route="\/user",status="200"\} \d+/);
+  });
+
+  it('chaos: injected errors in staging, refused in production', async () => {
+    const staging = await (await mf.getWorker('flaky')).fetch('http://flaky/');
+    expect(staging.status).toBe(503);
+    expect(await staging.json()).toMatchObject({ error: 'chaos: injected failure' });
+    const production = await (await mf.getWorker('flaky-prod')).fetch('http://flaky/');
+    expect(production.status).toBe(200);
+  });
+
+  it('scheduled handlers run with their own trace', async () => {
+    const cron = await mf.getWorker('cron');
+    await cron.scheduled({ cron: '* * * * *' });
+    await new Promise((r) => setTimeout(r, 200));
+    const record = records().find((r) => r.message === 'cron ran');
+    expect(record).toMatchObject({ service: 'cron', level: 'info', trace_id: expect.stringMatching(/^[0-9a-f]{32}$/) });
   });
 });
