@@ -54,6 +54,10 @@ function nodeBuiltinsPlugin(configFile: string, allowed: boolean): Plugin {
       b.onResolve({ filter: /^[a-z_:][a-z0-9_/:]*$/ }, (args) => {
         const specifier = nodeBuiltinSpecifier(args.path);
         if (!specifier) return undefined;
+        if (allowed && args.kind === 'require-call') {
+          // A CommonJS dependency's require('fs') in an ESM bundle: load the builtin through an import.
+          return { path: specifier, namespace: 'nx-edge-node-require' };
+        }
         if (!allowed) {
           return {
             errors: [
@@ -65,6 +69,10 @@ function nodeBuiltinsPlugin(configFile: string, allowed: boolean): Plugin {
         }
         return { path: specifier, external: true };
       });
+      b.onLoad({ filter: /.*/, namespace: 'nx-edge-node-require' }, (args) => ({
+        contents: `import builtin from ${JSON.stringify(args.path)};\nmodule.exports = builtin;`,
+        loader: 'js',
+      }));
     },
   };
 }
