@@ -12,10 +12,28 @@ export interface NodeAppOptions {
   port?: number;
 }
 
-/** `export default withEdge(serveNodeApp(app))` — the app answers every request of the Worker. */
-export function serveNodeApp(app: Listenable, options: NodeAppOptions = {}): { fetch: (request: Request, env: unknown, ctx: ExecutionContext) => Promise<Response> } {
+type FetchHandler = { fetch: (request: Request, env: unknown, ctx: ExecutionContext) => Promise<Response> };
+
+/**
+ * `export default withEdge(serveNodeApp(app))` — the app answers every request of the Worker.
+ * Pass a factory (`() => NestFactory.create(AppModule)`) for apps that must not be built at module
+ * scope (workerd forbids timers and I/O there): it runs once, on the first request.
+ */
+export function serveNodeApp(app: Listenable | (() => Promise<Listenable> | Listenable), options: NodeAppOptions = {}): FetchHandler {
   const port = options.port ?? 8080;
-  app.listen(port);
-  const handler = httpServerHandler({ port }) as { fetch: (request: Request, env: unknown, ctx: ExecutionContext) => Promise<Response> };
-  return { fetch: (request, env, ctx) => handler.fetch(request, env, ctx) };
+  const handler = httpServerHandler({ port }) as FetchHandler;
+  let listening: Promise<void> | undefined;
+  const listen = async (target: Listenable) => {
+    await target.listen(port);
+  };
+  // An Express app is itself a function: a factory is a function without listen().
+  const isApp = typeof (app as Listenable).listen === 'function';
+  if (isApp) listening = listen(app as Listenable);
+  return {
+    async fetch(request, env, ctx) {
+      listening ??= Promise.resolve((app as () => Promise<Listenable> | Listenable)()).then(listen);
+      await listening;
+      return handler.fetch(request, env, ctx);
+    },
+  };
 }

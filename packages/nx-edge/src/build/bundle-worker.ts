@@ -109,6 +109,25 @@ function moduleRulesPlugin(rules: ModuleRule[], outDir: string, copied: Map<stri
   };
 }
 
+/**
+ * Libraries guard optional peers with `try { require('x') } catch {}` (NestJS: class-validator,
+ * @nestjs/microservices…). A require() from node_modules that does not resolve stays a runtime
+ * require, which throws inside their try — as in Node — instead of failing the build.
+ */
+function optionalRequiresPlugin(): Plugin {
+  return {
+    name: 'nx-edge-optional-requires',
+    setup(b) {
+      b.onResolve({ filter: /^[^./]/ }, async (args) => {
+        if (args.kind !== 'require-call' || args.pluginData?.nxEdgeOptional || !args.importer.includes('node_modules')) return undefined;
+        const result = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: { nxEdgeOptional: true } });
+        if (result.errors.length === 0) return result;
+        return { path: args.path, external: true, warnings: [{ text: `optional require("${args.path}") left to run time` }] };
+      });
+    },
+  };
+}
+
 export function entryPointOf(config: WranglerConfig, projectRoot: string, configFile: string): string {
   if (!config.main) {
     throw new UserError(`${configFile}: "main" is missing. Set it to the Worker's entry module, e.g. "main": "src/index.ts".`);
@@ -146,7 +165,7 @@ export async function bundleWorker(options: BundleWorkerOptions): Promise<Bundle
       absWorkingDir: workspaceRoot,
       tsconfig,
       define: { 'process.env.NODE_ENV': '"production"', ...options.define },
-      plugins: [workspacePathsPlugin(workspaceRoot), nodeBuiltinsPlugin(relative(workspaceRoot, configFile), hasNodeCompat(config)), moduleRulesPlugin(effectiveModuleRules(config), outDir, copied)],
+      plugins: [workspacePathsPlugin(workspaceRoot), optionalRequiresPlugin(), nodeBuiltinsPlugin(relative(workspaceRoot, configFile), hasNodeCompat(config)), moduleRulesPlugin(effectiveModuleRules(config), outDir, copied)],
     });
   } catch (error) {
     const errors = (error as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors;
