@@ -19,6 +19,14 @@ export const TEMPLATE_DEPENDENCIES = {
   wrangler: '4.86.0',
   miniflare: '4.20260426.0',
   '@cloudflare/workers-types': '4.20260702.1',
+  // What the function generator's framework templates import.
+  hono: '4.13.19',
+  express: '5.3.0',
+  '@nestjs/common': '11.2.10',
+  '@nestjs/core': '11.2.10',
+  '@nestjs/platform-express': '11.2.10',
+  'reflect-metadata': '0.2.2',
+  rxjs: '7.8.2',
 };
 
 export const HERMETIC_ENV = {

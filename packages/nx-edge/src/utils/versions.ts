@@ -23,3 +23,10 @@ export const typescriptVersion = '5.9.3';
 
 /** The newest compatibility_date we write when the installed workerd cannot tell us its own. */
 export const FALLBACK_COMPATIBILITY_DATE = '2026-04-20';
+
+// Framework templates of the function generator.
+export const honoVersion = '^4.13.0';
+export const expressVersion = '^5.1.0';
+export const nestVersion = '^11.1.0';
+export const reflectMetadataVersion = '^0.2.2';
+export const rxjsVersion = '^7.8.2';

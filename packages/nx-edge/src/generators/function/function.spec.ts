@@ -53,8 +53,28 @@ describe('function generator', () => {
     expect(tree.exists('apps/web/wrangler.jsonc')).toBe(false);
   });
 
-  it('refuses a framework it has no template for', async () => {
-    await expect(functionGenerator(tree, { name: 'x', framework: 'fastify', skipFormat: true })).rejects.toThrow(/--framework=fastify/);
+  it('refuses fastify, explaining why it cannot run on Workers and what to use', async () => {
+    await expect(functionGenerator(tree, { name: 'x', framework: 'fastify', skipFormat: true })).rejects.toThrow(
+      /--framework=fastify cannot run on Workers: .*new Function\(\).*Use --framework=hono/,
+    );
+    expect(tree.exists('apps/x/wrangler.jsonc')).toBe(false);
+  });
+
+  it.each([
+    ['hono', "from 'hono'", ['hono']],
+    ['express', "from '@aero/edge-runtime/adapters'", ['express']],
+    ['nestjs', "from '@nestjs/core'", ['@nestjs/core', '@nestjs/common', '@nestjs/platform-express', 'reflect-metadata']],
+  ])('scaffolds --framework=%s with its dependencies and a workerd spec', async (framework, importLine, deps) => {
+    await functionGenerator(tree, { name: 'web', framework: framework as 'hono', skipFormat: true });
+    expect(tree.read('apps/web/src/index.ts', 'utf-8')).toContain(importLine);
+    expect(tree.read('apps/web/src/index.spec.ts', 'utf-8')).toContain('startWorker');
+    const pkg = JSON.parse(tree.read('package.json', 'utf-8')!);
+    for (const dep of deps) expect(pkg.dependencies[dep]).toBeDefined();
+  });
+
+  it('nestjs turns on decorators in the Worker tsconfig', async () => {
+    await functionGenerator(tree, { name: 'web', framework: 'nestjs', skipFormat: true });
+    expect(JSON.parse(tree.read('apps/web/tsconfig.json', 'utf-8')!).compilerOptions.experimentalDecorators).toBe(true);
   });
 
   it('registers the plugin (composes init)', async () => {

@@ -11,7 +11,8 @@ import {
   type Tree,
 } from '@nx/devkit';
 import { UserError } from '../../utils/user-error';
-import { FALLBACK_COMPATIBILITY_DATE } from '../../utils/versions';
+import { expressVersion, FALLBACK_COMPATIBILITY_DATE, honoVersion, nestVersion, reflectMetadataVersion, rxjsVersion } from '../../utils/versions';
+import { addDependenciesToPackageJson } from '@nx/devkit';
 import { initGenerator } from '../init/init';
 import { ensureBaseTsconfig } from '../lib/lib';
 import type { FunctionGeneratorSchema, NormalizedFunctionOptions } from './schema';
@@ -45,6 +46,11 @@ export function normalizeFunctionOptions(tree: Tree, options: FunctionGeneratorS
   if (tree.exists(projectRoot) && tree.children(projectRoot).length > 0) {
     throw new UserError(`${projectRoot} already exists and is not empty. Pass --directory to place the Worker elsewhere.`);
   }
+  if (options.framework === 'fastify') {
+    throw new UserError(
+      '--framework=fastify cannot run on Workers: Fastify\'s router (find-my-way) and serializers compile code with new Function(), which workerd forbids ("Code generation from strings disallowed"). Use --framework=hono (closest API) or express; see docs/adapters.md.',
+    );
+  }
   const tags = ['type:function', ...(options.tags ?? '').split(',').map((t) => t.trim()).filter(Boolean)];
   return {
     name,
@@ -56,6 +62,14 @@ export function normalizeFunctionOptions(tree: Tree, options: FunctionGeneratorS
     offsetFromRoot: offsetFromRoot(projectRoot),
   };
 }
+
+/** Runtime dependencies each framework template imports. */
+export const FRAMEWORK_DEPENDENCIES: Record<string, Record<string, string>> = {
+  none: {},
+  hono: { hono: honoVersion },
+  express: { express: expressVersion },
+  nestjs: { '@nestjs/common': nestVersion, '@nestjs/core': nestVersion, '@nestjs/platform-express': nestVersion, 'reflect-metadata': reflectMetadataVersion, rxjs: rxjsVersion },
+};
 
 function frameworkTemplates(framework: string): string {
   const dir = join(__dirname, 'files', framework);
@@ -81,8 +95,10 @@ export async function functionGenerator(tree: Tree, schema: FunctionGeneratorSch
     tags: options.tags,
     targets: {},
   });
+  const frameworkDeps = FRAMEWORK_DEPENDENCIES[options.framework] ?? {};
+  const depsTask = Object.keys(frameworkDeps).length ? addDependenciesToPackageJson(tree, frameworkDeps, {}, undefined, true) : () => undefined;
   if (!schema.skipFormat) await formatFiles(tree);
-  return runTasksInSerial(initTask);
+  return runTasksInSerial(initTask, depsTask);
 }
 
 export default functionGenerator;

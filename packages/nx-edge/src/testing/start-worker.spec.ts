@@ -1,0 +1,58 @@
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startWorker, type RunningWorker } from './start-worker';
+
+describe('startWorker', () => {
+  let root: string;
+  let worker: RunningWorker | undefined;
+  const write = (path: string, text: string) => {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+  };
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'nx-edge-start-'));
+    write('nx.json', '{}');
+    write('tsconfig.base.json', JSON.stringify({ compilerOptions: { paths: { '@shared/greet': ['libs/greet/index.ts'] } } }));
+    write('libs/greet/index.ts', "export const greet = (n: string) => `hi ${n}`;\n");
+    write(
+      'apps/api/wrangler.json',
+      JSON.stringify({ name: 'api', main: 'src/index.ts', compatibility_date: '2026-04-20', vars: { WHO: 'vars' }, kv_namespaces: [{ binding: 'KV' }], services: [{ binding: 'USERS', service: 'users' }] }),
+    );
+    write(
+      'apps/api/src/index.ts',
+      `import { greet } from '@shared/greet';
+export default {
+  async fetch(request: Request, env: any) {
+    const url = new URL(request.url);
+    if (url.pathname === '/users') return env.USERS.fetch('http://users/');
+    await env.KV.put('k', 'stored');
+    return new Response(greet(env.WHO) + ' ' + (await env.KV.get('k')) + ' ' + env.SECRET);
+  },
+};
+`,
+    );
+    write('apps/api/.dev.vars', 'SECRET=from-dev-vars\n');
+  });
+  afterEach(async () => {
+    await worker?.dispose();
+    worker = undefined;
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('builds the Worker from TypeScript and runs it in workerd with its bindings and .dev.vars', async () => {
+    worker = await startWorker({ projectRoot: join(root, 'apps/api') });
+    expect(await (await worker.fetch('/')).text()).toBe('hi vars stored from-dev-vars');
+  }, 30_000);
+
+  it('replaces service bindings by handlers, and says how when one is missing', async () => {
+    worker = await startWorker({ projectRoot: join(root, 'apps/api'), services: { USERS: () => Response.json(['ada']) } });
+    expect(await (await worker.fetch('/users')).json()).toEqual(['ada']);
+    await worker.dispose();
+    worker = await startWorker({ projectRoot: join(root, 'apps/api') });
+    const missing = await worker.fetch('/users');
+    expect(missing.status).toBe(503);
+    expect(await missing.text()).toMatch(/USERS \(users\) has no handler in this test/);
+  }, 30_000);
+});
