@@ -58,8 +58,18 @@ function tracedFetcher(fetcher: Fetcher): Fetcher {
   });
 }
 
+const tracedEnvs = new WeakMap<object, object>();
+
 /** env with every service binding's fetch carrying the current trace; other bindings untouched. */
 export function traceEnv<E extends object>(env: E): E {
+  const cached = tracedEnvs.get(env);
+  if (cached) return cached as E;
+  const traced = makeTracedEnv(env);
+  tracedEnvs.set(env, traced);
+  return traced;
+}
+
+function makeTracedEnv<E extends object>(env: E): E {
   const wrapped = new Map<PropertyKey, unknown>();
   return new Proxy(env, {
     get(target, prop) {
@@ -93,11 +103,18 @@ function secretValuesOf(env: Env, names: string[]): string[] {
 }
 
 function withTraceHeaders(response: Response, context: EdgeContext): Response {
-  // Responses from fetch() have immutable headers: copy when needed.
-  const out = new Response(response.body, response);
-  out.headers.set('traceparent', formatTraceparent(context.traceId, context.spanId, context.sampled));
-  out.headers.set('x-trace-id', context.traceId);
-  return out;
+  const traceparent = formatTraceparent(context.traceId, context.spanId, context.sampled);
+  try {
+    response.headers.set('traceparent', traceparent);
+    response.headers.set('x-trace-id', context.traceId);
+    return response;
+  } catch {
+    // Responses from fetch() have immutable headers: copy only then.
+    const out = new Response(response.body, response);
+    out.headers.set('traceparent', traceparent);
+    out.headers.set('x-trace-id', context.traceId);
+    return out;
+  }
 }
 
 /**
@@ -109,11 +126,24 @@ export function withEdge<E extends object = Env>(handlers: EdgeHandlers<E>, opti
   const metrics = new RequestMetrics();
   const health = options.health === false ? undefined : { path: '/health', readyPath: '/ready', metricsPath: '/metrics', ...options.health };
   const secretNames = options.secrets ?? [];
-  const base = (env: E) => ({
-    service: options.service ?? (typeof (env as Env).SERVICE_NAME === 'string' ? ((env as Env).SERVICE_NAME as string) : 'worker'),
-    secretNames,
-    secretValues: secretValuesOf(env as Env, secretNames),
-  });
+  // env is the same object for every request of an isolate: derive per-env settings once.
+  const perEnv = new WeakMap<object, { base: Pick<EdgeContext, 'service' | 'secretNames' | 'secretValues'>; chaos: ReturnType<typeof chaosSettings> }>();
+  const settingsFor = (env: E) => {
+    let settings = perEnv.get(env);
+    if (!settings) {
+      settings = {
+        base: {
+          service: options.service ?? (typeof (env as Env).SERVICE_NAME === 'string' ? ((env as Env).SERVICE_NAME as string) : 'worker'),
+          secretNames,
+          secretValues: secretValuesOf(env as Env, secretNames),
+        },
+        chaos: chaosSettings(env as Env),
+      };
+      perEnv.set(env, settings);
+    }
+    return settings;
+  };
+  const base = (env: E) => settingsFor(env).base;
   if (options.captureConsole !== false) captureConsole();
   patchGlobalFetch();
 
@@ -132,7 +162,7 @@ export function withEdge<E extends object = Env>(handlers: EdgeHandlers<E>, opti
       }
       if (!handlers.fetch) return withTraceHeaders(new Response('Not found', { status: 404 }), context);
       try {
-        const chaos = chaosSettings(env as Env);
+        const chaos = settingsFor(env).chaos;
         if (chaos) {
           const decision = decideChaos(chaos);
           if (decision.kind === 'latency' || decision.kind === 'latency+error') await new Promise((r) => setTimeout(r, decision.ms));

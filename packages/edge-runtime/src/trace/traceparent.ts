@@ -8,12 +8,17 @@ export interface TraceParent {
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 const TRACE_ID = /^[0-9a-f]{32}$/;
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 function randomHex(bytes: number): string {
-  const buffer = new Uint8Array(bytes);
-  crypto.getRandomValues(buffer);
+  const buffer = crypto.getRandomValues(new Uint8Array(bytes));
   let hex = '';
-  for (const b of buffer) hex += b.toString(16).padStart(2, '0');
-  return /^0+$/.test(hex) ? randomHex(bytes) : hex;
+  let zero = true;
+  for (let i = 0; i < bytes; i++) {
+    hex += HEX[buffer[i]];
+    if (buffer[i] !== 0) zero = false;
+  }
+  return zero ? randomHex(bytes) : hex;
 }
 
 export const newTraceId = (): string => randomHex(16);
