@@ -5,6 +5,10 @@ import { RequestMetrics, routeLabel } from '../health/metrics.js';
 import { chaosSettings, decideChaos } from '../chaos/chaos.js';
 
 type Awaitable<T> = T | Promise<T>;
+
+/** Set by nx-edge's build (esbuild define) to the Worker's wrangler name. */
+declare const __NX_EDGE_SERVICE__: string | undefined;
+const BUILT_SERVICE_NAME = typeof __NX_EDGE_SERVICE__ === 'string' && __NX_EDGE_SERVICE__ ? __NX_EDGE_SERVICE__ : undefined;
 type Env = Record<string, unknown>;
 
 export interface EdgeHandlers<E = Env> {
@@ -26,7 +30,7 @@ export interface HealthOptions<E = Env> {
 }
 
 export interface EdgeOptions<E = Env> {
-  /** The service name in logs and metrics; default: env.SERVICE_NAME, else "worker". */
+  /** The service name in logs and metrics; default: the wrangler `name` (when built by nx-edge), else env.SERVICE_NAME, else "worker". */
   service?: string;
   /** `false` turns off /health, /ready and /metrics. */
   health?: HealthOptions<E> | false;
@@ -39,6 +43,24 @@ export interface EdgeOptions<E = Env> {
 /** Service bindings are workerd `Fetcher`s; KV, D1, R2, DO namespaces are other classes. */
 function isServiceBinding(value: unknown): value is Fetcher {
   return !!value && typeof value === 'object' && (value as object).constructor?.name === 'Fetcher';
+}
+
+function isDurableObjectNamespace(value: unknown): value is DurableObjectNamespace {
+  return !!value && typeof value === 'object' && (value as object).constructor?.name === 'DurableObjectNamespace';
+}
+
+/** A namespace whose stubs (get, getByName) fetch with the current trace. */
+function tracedNamespace(namespace: DurableObjectNamespace): DurableObjectNamespace {
+  return new Proxy(namespace, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop);
+      if (typeof value !== 'function') return value;
+      if (prop === 'get' || prop === 'getByName') {
+        return (...args: unknown[]) => tracedFetcher((value as (...a: unknown[]) => Fetcher).apply(target, args));
+      }
+      return value.bind(target);
+    },
+  });
 }
 
 function tracedFetcher(fetcher: Fetcher): Fetcher {
@@ -75,8 +97,8 @@ function makeTracedEnv<E extends object>(env: E): E {
     get(target, prop) {
       if (wrapped.has(prop)) return wrapped.get(prop);
       const value = Reflect.get(target, prop);
-      if (!isServiceBinding(value)) return value;
-      const traced = tracedFetcher(value);
+      const traced = isServiceBinding(value) ? tracedFetcher(value) : isDurableObjectNamespace(value) ? tracedNamespace(value) : undefined;
+      if (!traced) return value;
       wrapped.set(prop, traced);
       return traced;
     },
@@ -133,7 +155,7 @@ export function withEdge<E extends object = Env>(handlers: EdgeHandlers<E>, opti
     if (!settings) {
       settings = {
         base: {
-          service: options.service ?? (typeof (env as Env).SERVICE_NAME === 'string' ? ((env as Env).SERVICE_NAME as string) : 'worker'),
+          service: options.service ?? BUILT_SERVICE_NAME ?? (typeof (env as Env).SERVICE_NAME === 'string' ? ((env as Env).SERVICE_NAME as string) : 'worker'),
           secretNames,
           secretValues: secretValuesOf(env as Env, secretNames),
         },

@@ -7,9 +7,9 @@ import { Writable } from 'node:stream';
 
 const SECRET = 'shh-this-is-the-api-secret';
 
-async function bundle(exportName: string): Promise<string> {
+async function bundle(exportName: string, extra = ''): Promise<string> {
   const result = await build({
-    stdin: { contents: `export { ${exportName} as default } from './chain';`, resolveDir: join(__dirname, 'fixtures'), loader: 'ts' },
+    stdin: { contents: `export { ${exportName} as default${extra} } from './chain';`, resolveDir: join(__dirname, 'fixtures'), loader: 'ts' },
     bundle: true,
     format: 'esm',
     platform: 'neutral',
@@ -50,6 +50,7 @@ describe('withEdge in workerd: gateway → auth → db', () => {
         { ...common, name: 'flaky', script: await bundle('flaky'), bindings: { ENVIRONMENT: 'staging', CHAOS_ERROR_RATE: '1' } },
         { ...common, name: 'flaky-prod', script: await bundle('flaky'), bindings: { ENVIRONMENT: 'production', CHAOS_ERROR_RATE: '1' } },
         { ...common, name: 'cron', script: await bundle('cron') },
+        { ...common, name: 'lobby', script: await bundle('lobby', ', Room'), durableObjects: { ROOM: 'Room' } },
       ],
     });
     await mf.ready;
@@ -110,5 +111,23 @@ describe('withEdge in workerd: gateway → auth → db', () => {
     await new Promise((r) => setTimeout(r, 200));
     const record = records().find((r) => r.message === 'cron ran');
     expect(record).toMatchObject({ service: 'cron', level: 'info', trace_id: expect.stringMatching(/^[0-9a-f]{32}$/) });
+  });
+
+  it('Durable Object stubs carry the trace: the room logs under the lobby request', async () => {
+    const lobby = await mf.getWorker('lobby');
+    const response = await lobby.fetch('http://lobby/', { headers: { traceparent: `00-${'12'.repeat(16)}-${'34'.repeat(8)}-01` } });
+    expect(await response.json()).toEqual({ room: true });
+    await new Promise((r) => setTimeout(r, 200));
+    const mine = records().filter((r) => r.trace_id === '12'.repeat(16));
+    const lobbyLine = mine.find((r) => r.service === 'lobby');
+    const roomLine = mine.find((r) => r.service === 'room');
+    expect(roomLine).toMatchObject({ message: 'room joined', parent_span_id: lobbyLine.span_id });
+  });
+
+  it('queue handlers run with their own trace', async () => {
+    const lobby = await mf.getWorker('lobby');
+    await lobby.queue('jobs', [{ id: 'm1', timestamp: new Date(), body: { a: 1 }, attempts: 1 }]);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(records().find((r) => r.message === 'queue batch')).toMatchObject({ service: 'lobby', size: 1, trace_id: expect.stringMatching(/^[0-9a-f]{32}$/) });
   });
 });

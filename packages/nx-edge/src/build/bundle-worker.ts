@@ -164,7 +164,8 @@ export async function bundleWorker(options: BundleWorkerOptions): Promise<Bundle
       logLevel: 'silent',
       absWorkingDir: workspaceRoot,
       tsconfig,
-      define: { 'process.env.NODE_ENV': '"production"', ...options.define },
+      // @aero/edge-runtime names the service after the Worker unless told otherwise.
+      define: { 'process.env.NODE_ENV': '"production"', __NX_EDGE_SERVICE__: JSON.stringify(config.name ?? ''), ...options.define },
       plugins: [workspacePathsPlugin(workspaceRoot), optionalRequiresPlugin(), nodeBuiltinsPlugin(relative(workspaceRoot, configFile), hasNodeCompat(config)), moduleRulesPlugin(effectiveModuleRules(config), outDir, copied)],
     });
   } catch (error) {
