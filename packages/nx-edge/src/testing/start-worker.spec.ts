@@ -55,4 +55,21 @@ export default {
     expect(missing.status).toBe(503);
     expect(await missing.text()).toMatch(/USERS \(users\) has no handler in this test/);
   }, 30_000);
+
+  it('applies the D1 migrations and gives the test the bindings', async () => {
+    write('apps/db/wrangler.json', JSON.stringify({ name: 'db', main: 'src/index.ts', compatibility_date: '2026-04-20', d1_databases: [{ binding: 'DB', database_name: 'd' }], kv_namespaces: [{ binding: 'KV' }] }));
+    write('apps/db/migrations/0001_init.sql', '-- users\nCREATE TABLE users (\n  id INTEGER PRIMARY KEY,\n  name TEXT\n);\nINSERT INTO users (name) VALUES (\'ada\');\n');
+    write('apps/db/src/index.ts', "export default { async fetch(_r: Request, env: any) { const { results } = await env.DB.prepare('SELECT name FROM users').all(); return Response.json(results); } };\n");
+    worker = await startWorker({ projectRoot: join(root, 'apps/db') });
+    expect(await (await worker.fetch('/')).json()).toEqual([{ name: 'ada' }]);
+    await worker.env.KV.put('seeded', 'by the test');
+    expect(await worker.env.KV.get('seeded')).toBe('by the test');
+  }, 30_000);
+
+  it('names the migration file when one fails', async () => {
+    write('apps/bad/wrangler.json', JSON.stringify({ name: 'bad', main: 'src/index.ts', compatibility_date: '2026-04-20', d1_databases: [{ binding: 'DB' }] }));
+    write('apps/bad/migrations/0001_broken.sql', 'CREATE TABLE oops (;\n');
+    write('apps/bad/src/index.ts', 'export default { fetch: () => new Response() };\n');
+    await expect(startWorker({ projectRoot: join(root, 'apps/bad') })).rejects.toThrow(/D1 migration .*0001_broken\.sql \(binding DB\) failed/);
+  }, 30_000);
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { bundleWorker } from '../build/bundle-worker';
@@ -20,7 +20,34 @@ export interface StartWorkerOptions {
 export interface RunningWorker {
   /** fetch() against the Worker running in workerd; a path is resolved against http://localhost. */
   fetch(input: string | Request, init?: RequestInit): Promise<Response>;
+  /** The Worker's bindings, reachable from the test (KV, D1, R2… as Miniflare proxies). */
+  env: Record<string, any>;
   dispose(): Promise<void>;
+}
+
+/** SQL text → statements (split on `;` at line ends; comments dropped). */
+export function splitSqlStatements(sql: string): string[] {
+  return sql
+    .split('\n')
+    .filter((line) => !line.trim().startsWith('--'))
+    .join('\n')
+    .split(/;\s*(?:\n|$)/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** Applies every `*.sql` of a D1 migrations folder in name order, as `wrangler d1 migrations apply` does. */
+async function applyMigrations(db: { prepare(sql: string): { run(): Promise<unknown> } }, dir: string, binding: string): Promise<void> {
+  if (!existsSync(dir)) return;
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
+    for (const statement of splitSqlStatements(readFileSync(join(dir, file), 'utf8'))) {
+      try {
+        await db.prepare(statement).run();
+      } catch (error) {
+        throw new UserError(`D1 migration ${join(dir, file)} (binding ${binding}) failed: ${(error as Error).message}\n  in: ${statement.slice(0, 200)}`);
+      }
+    }
+  }
 }
 
 function findWorkspaceRoot(from: string): string {
@@ -61,7 +88,18 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
     cf: false,
   } as never);
   await mf.ready;
+  try {
+    for (const db of config.d1_databases ?? []) {
+      await applyMigrations(await mf.getD1Database(db.binding), join(projectRoot, db.migrations_dir ?? 'migrations'), db.binding);
+    }
+  } catch (error) {
+    await mf.dispose();
+    rmSync(outDir, { recursive: true, force: true });
+    throw error;
+  }
+  const env = (await mf.getBindings()) as Record<string, any>;
   return {
+    env,
     fetch: (input, init) => mf.dispatchFetch((typeof input === 'string' ? new URL(input, 'http://localhost').toString() : input) as never, init as never) as unknown as Promise<Response>,
     async dispose() {
       await mf.dispose();
