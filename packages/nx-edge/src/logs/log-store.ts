@@ -1,0 +1,130 @@
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { levelRank } from './log-line';
+import type { LogFilter, LogRecord } from './log-record';
+
+export type { LogFilter, LogLevel, LogRecord } from './log-record';
+export { parseLogLine, formatLogLine, createLineSplitter } from './log-line';
+
+export interface LogStore {
+  append(record: LogRecord): void;
+  query(filter: LogFilter): LogRecord[];
+  subscribe(filter: LogFilter, onRecord: (r: LogRecord) => void): () => void;
+  /** writes buffered JSONL now */
+  flush(): void;
+  /** flushes and closes the JSONL file */
+  close(): void;
+  services(): string[];
+}
+
+export const DEFAULT_MAX_PER_SERVICE = 5000;
+/** The JSONL file rotates to `<name>.1.jsonl` (one old file kept) when it passes this size. */
+export const DEFAULT_MAX_JSONL_BYTES = 50 * 1024 * 1024;
+const FLUSH_BYTES = 64 * 1024;
+
+export function matchesFilter(r: LogRecord, f: LogFilter): boolean {
+  if (f.service !== undefined) {
+    const wanted = Array.isArray(f.service) ? f.service : [f.service];
+    if (wanted.length > 0 && !wanted.includes(r.service)) return false;
+  }
+  if (f.level && levelRank(r.level) < levelRank(f.level)) return false;
+  if (f.trace && r.trace_id !== f.trace.toLowerCase()) return false;
+  if (f.since !== undefined && r.time < f.since) return false;
+  if (f.until !== undefined && r.time > f.until) return false;
+  return true;
+}
+
+/** A fixed-size ring: the oldest record is dropped when full, without shifting the array. */
+class Ring {
+  private readonly items: LogRecord[] = [];
+  private next = 0;
+  constructor(private readonly capacity: number) {}
+  push(r: LogRecord): void {
+    if (this.items.length < this.capacity) this.items.push(r);
+    else {
+      this.items[this.next] = r;
+      this.next = (this.next + 1) % this.capacity;
+    }
+  }
+  toArray(): LogRecord[] {
+    return this.items.length < this.capacity ? this.items.slice() : [...this.items.slice(this.next), ...this.items.slice(0, this.next)];
+  }
+}
+
+export function createLogStore(opts: { jsonlPath?: string; maxPerService?: number; maxJsonlBytes?: number } = {}): LogStore {
+  const maxPerService = opts.maxPerService ?? DEFAULT_MAX_PER_SERVICE;
+  const maxBytes = opts.maxJsonlBytes ?? DEFAULT_MAX_JSONL_BYTES;
+  const rings = new Map<string, Ring>();
+  const subscribers = new Set<{ filter: LogFilter; onRecord: (r: LogRecord) => void }>();
+  let fd: number | undefined;
+  let written = 0;
+  let buffer: string[] = [];
+  let bufferedBytes = 0;
+  let flushScheduled = false;
+
+  if (opts.jsonlPath) {
+    mkdirSync(dirname(opts.jsonlPath), { recursive: true });
+    fd = openSync(opts.jsonlPath, 'a');
+    written = existsSync(opts.jsonlPath) ? statSync(opts.jsonlPath).size : 0;
+  }
+
+  function rotateIfNeeded(): void {
+    if (!opts.jsonlPath || fd === undefined || written < maxBytes) return;
+    closeSync(fd);
+    renameSync(opts.jsonlPath, opts.jsonlPath.replace(/\.jsonl$/, '') + '.1.jsonl');
+    fd = openSync(opts.jsonlPath, 'a');
+    written = 0;
+  }
+
+  function flush(): void {
+    flushScheduled = false;
+    if (fd === undefined || buffer.length === 0) return;
+    // One write per batch of whole lines: a reader never sees half a record (except at a crash).
+    const text = buffer.join('');
+    buffer = [];
+    bufferedBytes = 0;
+    const bytes = Buffer.from(text);
+    let offset = 0;
+    while (offset < bytes.length) offset += writeSync(fd, bytes, offset);
+    written += bytes.length;
+    rotateIfNeeded();
+  }
+
+  return {
+    append(record) {
+      let ring = rings.get(record.service);
+      if (!ring) rings.set(record.service, (ring = new Ring(maxPerService)));
+      ring.push(record);
+      if (fd !== undefined) {
+        const line = JSON.stringify(record) + '\n';
+        buffer.push(line);
+        bufferedBytes += line.length;
+        if (bufferedBytes >= FLUSH_BYTES) flush();
+        else if (!flushScheduled) {
+          flushScheduled = true;
+          setImmediate(flush);
+        }
+      }
+      for (const s of subscribers) if (matchesFilter(record, s.filter)) s.onRecord(record);
+    },
+    query(filter) {
+      const services = filter.service === undefined ? [...rings.keys()] : Array.isArray(filter.service) ? filter.service : [filter.service];
+      const out: LogRecord[] = [];
+      for (const service of services) for (const r of rings.get(service)?.toArray() ?? []) if (matchesFilter(r, filter)) out.push(r);
+      out.sort((a, b) => a.time - b.time);
+      return filter.limit !== undefined && out.length > filter.limit ? out.slice(out.length - filter.limit) : out;
+    },
+    subscribe(filter, onRecord) {
+      const entry = { filter, onRecord };
+      subscribers.add(entry);
+      return () => subscribers.delete(entry);
+    },
+    flush,
+    close() {
+      flush();
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+    },
+    services: () => [...rings.keys()].sort(),
+  };
+}
