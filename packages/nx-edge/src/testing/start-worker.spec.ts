@@ -56,6 +56,19 @@ export default {
     expect(await missing.text()).toMatch(/USERS \(users\) has no handler in this test/);
   }, 30_000);
 
+  it('binds a service to the real workspace Worker, built from TypeScript', async () => {
+    write('apps/users/wrangler.json', JSON.stringify({ name: 'users', main: 'src/index.ts', compatibility_date: '2026-04-20', vars: { WHO: 'users' } }));
+    write('apps/users/src/index.ts', "import { greet } from '@shared/greet';\nexport default { fetch: (_r: Request, env: any) => Response.json([greet(env.WHO)]) };\n");
+    worker = await startWorker({ projectRoot: join(root, 'apps/api'), services: { USERS: { projectRoot: '../users' } } });
+    expect(await (await worker.fetch('/users')).json()).toEqual(['hi users']);
+  }, 60_000);
+
+  it('refuses a stand-in for a service binding the config does not declare', async () => {
+    await expect(startWorker({ projectRoot: join(root, 'apps/api'), services: { BILLING: () => new Response() } })).rejects.toThrow(
+      /declares no service binding BILLING/,
+    );
+  }, 30_000);
+
   it('applies the D1 migrations and gives the test the bindings', async () => {
     write('apps/db/wrangler.json', JSON.stringify({ name: 'db', main: 'src/index.ts', compatibility_date: '2026-04-20', d1_databases: [{ binding: 'DB', database_name: 'd' }], kv_namespaces: [{ binding: 'KV' }] }));
     write('apps/db/migrations/0001_init.sql', '-- users\nCREATE TABLE users (\n  id INTEGER PRIMARY KEY,\n  name TEXT\n);\nINSERT INTO users (name) VALUES (\'ada\');\n');

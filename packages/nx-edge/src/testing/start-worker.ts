@@ -13,9 +13,16 @@ export interface StartWorkerOptions {
   workspaceRoot?: string;
   /** Extra or replaced plain bindings (vars, secrets) for this test. */
   bindings?: Record<string, unknown>;
-  /** Handlers standing in for the Workers this one binds to: `{ USERS: (req) => Response.json([...]) }`. */
-  services?: Record<string, (request: Request) => Response | Promise<Response>>;
+  /**
+   * Per service binding: a handler standing in for the other Worker (`{ USERS: (req) => Response.json([...]) }`),
+   * or `{ projectRoot }` of a workspace Worker, built from TypeScript and run beside this one in workerd.
+   */
+  services?: Record<string, ServiceStandIn>;
 }
+
+export type ServiceHandler = (request: Request) => Response | Promise<Response>;
+export type ServiceStandIn = ServiceHandler | { projectRoot: string };
+
 
 export interface RunningWorker {
   /** fetch() against the Worker running in workerd; a path is resolved against http://localhost. */
@@ -64,29 +71,53 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
   const configFile = findWranglerConfig(projectRoot);
   if (!configFile) throw new UserError(`${projectRoot} has no wrangler config; startWorker needs the Worker's folder (projectRoot).`);
   const { config } = readWranglerConfig(configFile);
-  const outDir = mkdtempSync(join(tmpdir(), 'nx-edge-worker-'));
-  const bundle = await bundleWorker({ workspaceRoot: options.workspaceRoot ?? findWorkspaceRoot(projectRoot), projectRoot, configFile, config, outDir, sourcemap: true });
-  const devVarsFile = [join(projectRoot, '.dev.vars.test'), join(projectRoot, '.dev.vars')].find(existsSync);
-  const devVars = devVarsFile ? parseDevVars(readFileSync(devVarsFile, 'utf8')) : {};
-  const workerOptions = localWorkerOptions(config, { scriptPath: bundle.entry, modulesRoot: outDir }, devVars);
+  const workspaceRoot = options.workspaceRoot ?? findWorkspaceRoot(projectRoot);
+  const outDirs: string[] = [];
+  const removeOutDirs = () => outDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
+  // Bundles a Worker from TS as `nx build` does; modules listed explicitly because Miniflare's import
+  // walker refuses bundles with dynamic import() (NestJS).
+  const workerFrom = async (root: string, configPath: string, workerConfig: typeof config, extra: Record<string, unknown>) => {
+    const outDir = mkdtempSync(join(tmpdir(), 'nx-edge-worker-'));
+    outDirs.push(outDir);
+    const bundle = await bundleWorker({ workspaceRoot, projectRoot: root, configFile: configPath, config: workerConfig, outDir, sourcemap: true });
+    const devVarsFile = [join(root, '.dev.vars.test'), join(root, '.dev.vars')].find(existsSync);
+    const devVars = devVarsFile ? parseDevVars(readFileSync(devVarsFile, 'utf8')) : {};
+    const { scriptPath, ...rest } = localWorkerOptions(workerConfig, { scriptPath: bundle.entry, modulesRoot: outDir }, devVars);
+    return { ...rest, modules: [{ type: 'ESModule', path: scriptPath }], ...extra } as Record<string, any>;
+  };
+  const main = await workerFrom(projectRoot, configFile, config, {});
+  main.bindings = { ...main.bindings, ...options.bindings };
+  const siblings: Record<string, any>[] = [];
+  const serviceBindings: Record<string, unknown> = {};
+  for (const [binding, service] of Object.entries((main.serviceBindings ?? {}) as Record<string, string>)) {
+    const standIn = options.services?.[binding];
+    if (typeof standIn === 'function') serviceBindings[binding] = standIn;
+    else if (standIn) {
+      const siblingRoot = resolve(projectRoot, standIn.projectRoot);
+      const siblingConfigFile = findWranglerConfig(siblingRoot);
+      if (!siblingConfigFile) throw new UserError(`startWorker services.${binding}: ${siblingRoot} has no wrangler config; give the projectRoot of a Worker.`);
+      const siblingConfig = readWranglerConfig(siblingConfigFile).config;
+      const name = `${siblingConfig.name ?? service}#${binding}`;
+      // Its own service bindings answer 503: only one level of real Workers is started.
+      const sibling = await workerFrom(siblingRoot, siblingConfigFile, siblingConfig, { name });
+      sibling.serviceBindings = Object.fromEntries(
+        Object.keys(sibling.serviceBindings ?? {}).map((b) => [b, () => new Response(`service binding ${b} of ${name} is not started in this test`, { status: 503 })]),
+      );
+      siblings.push(sibling);
+      serviceBindings[binding] = name;
+    } else {
+      // Other Workers do not run here unless asked: a missing stand-in answers 503 saying how to add one.
+      serviceBindings[binding] = () =>
+        new Response(`service binding ${binding} (${service}) has no handler in this test: pass startWorker({ services: { ${binding}: (request) => ... } })`, { status: 503 });
+    }
+  }
+  for (const binding of Object.keys(options.services ?? {})) {
+    if (!(binding in serviceBindings)) throw new UserError(`startWorker services.${binding}: ${configFile} declares no service binding ${binding}; add it to "services" there or remove it from the test.`);
+  }
+  if (Object.keys(serviceBindings).length) main.serviceBindings = serviceBindings;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Miniflare } = require(require.resolve('miniflare', { paths: [projectRoot, __dirname] })) as typeof import('miniflare');
-  const { scriptPath, ...rest } = workerOptions;
-  const mf = new Miniflare({
-    ...rest,
-    // Listed explicitly: Miniflare's import walker refuses bundles with dynamic import() (NestJS).
-    modules: [{ type: 'ESModule', path: scriptPath }],
-    bindings: { ...workerOptions.bindings, ...options.bindings },
-    // Other Workers do not run here: each service binding answers from the test's handler, or 503.
-    serviceBindings: Object.fromEntries(
-      Object.entries(workerOptions.serviceBindings ?? {}).map(([binding, service]) => [
-        binding,
-        options.services?.[binding] ??
-          (() => new Response(`service binding ${binding} (${service}) has no handler in this test: pass startWorker({ services: { ${binding}: (request) => ... } })`, { status: 503 })),
-      ]),
-    ),
-    cf: false,
-  } as never);
+  const mf = new Miniflare({ workers: [main, ...siblings], cf: false } as never);
   await mf.ready;
   try {
     for (const db of config.d1_databases ?? []) {
@@ -94,7 +125,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
     }
   } catch (error) {
     await mf.dispose();
-    rmSync(outDir, { recursive: true, force: true });
+    removeOutDirs();
     throw error;
   }
   const env = (await mf.getBindings()) as Record<string, any>;
@@ -103,7 +134,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
     fetch: (input, init) => mf.dispatchFetch((typeof input === 'string' ? new URL(input, 'http://localhost').toString() : input) as never, init as never) as unknown as Promise<Response>,
     async dispose() {
       await mf.dispose();
-      rmSync(outDir, { recursive: true, force: true });
+      removeOutDirs();
     },
   };
 }
