@@ -1,0 +1,179 @@
+import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogStore } from '../logs/log-store';
+import { isUserError } from '../utils/user-error';
+import { startDevProxy, type ProxyTarget, type ServiceStatus } from './dev-proxy';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function upstream(): Promise<{ url: string; seen: IncomingHttpHeaders[]; server: Server }> {
+  const seen: IncomingHttpHeaders[] = [];
+  const server = createServer((req, res) => {
+    seen.push(req.headers);
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ path: req.url }));
+  });
+  // echo websocket-ish upgrade: answers 101 then echoes bytes
+  server.on('upgrade', (_req, socket) => {
+    socket.write('HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n\r\n');
+    socket.on('data', (d) => socket.write(d));
+  });
+  const sockets = new Set<import('node:net').Socket>();
+  server.on('connection', (s) => sockets.add(s));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  // upgraded sockets are no longer the server's connections: destroy them ourselves
+  cleanups.push(() => new Promise<void>((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, server };
+}
+
+async function proxyWith(targets: Record<string, ProxyTarget>, port = 0) {
+  const logs = createLogStore({});
+  const status = (): ServiceStatus[] => Object.values(targets).map((t) => ({ service: t.service, kind: 'worker', state: t.state, url: t.url, restarts: 0 }));
+  const proxy = await startDevProxy({ port, resolve: (s) => targets[s], status, logs });
+  cleanups.push(() => proxy.close());
+  return { ...proxy, logs };
+}
+
+function get(port: number, host: string, path = '/', headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: { host, ...headers } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('dev proxy', () => {
+  it('routes <service>.localhost to the service and injects a traceparent and a hop header', async () => {
+    const users = await upstream();
+    const { port } = await proxyWith({ users: { service: 'users', state: 'healthy', url: users.url } });
+    const res = await get(port, `users.localhost:${port}`, '/hello?x=1');
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body)).toEqual({ path: '/hello?x=1' });
+    expect(users.seen[0].traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(users.seen[0]['x-nx-edge-hop']).toBe('1');
+  });
+
+  it('keeps a traceparent the request already has', async () => {
+    const users = await upstream();
+    const { port } = await proxyWith({ users: { service: 'users', state: 'healthy', url: users.url } });
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    await get(port, 'users.localhost', '/', { traceparent });
+    expect(users.seen[0].traceparent).toBe(traceparent);
+  });
+
+  it('refuses a request that already went through the proxy (loop)', async () => {
+    const users = await upstream();
+    const { port } = await proxyWith({ users: { service: 'users', state: 'healthy', url: users.url } });
+    const res = await get(port, 'users.localhost', '/', { 'x-nx-edge-hop': '1' });
+    expect(res.status).toBe(508);
+    expect(users.seen).toHaveLength(0);
+  });
+
+  it('answers a 502 page naming the service and its state when it is down', async () => {
+    const { port } = await proxyWith({ users: { service: 'users', state: 'starting' } });
+    const html = await get(port, 'users.localhost');
+    expect(html.status).toBe(502);
+    expect(html.headers['content-type']).toContain('text/html');
+    expect(html.body).toContain('users is starting');
+    const json = await get(port, 'users.localhost', '/', { accept: 'application/json' });
+    expect(JSON.parse(json.body)).toMatchObject({ service: 'users', state: 'starting' });
+  });
+
+  it('answers 502 (not a crash) when a healthy service refuses the connection', async () => {
+    const users = await upstream();
+    const url = users.url;
+    await new Promise<void>((r) => users.server.close(() => r()));
+    const { port } = await proxyWith({ users: { service: 'users', state: 'healthy', url } });
+    const res = await get(port, 'users.localhost', '/', { accept: 'application/json' });
+    expect(res.status).toBe(502);
+    expect(JSON.parse(res.body).detail).toContain('ECONNREFUSED');
+  });
+
+  it('lists the known services for an unknown one', async () => {
+    const { port } = await proxyWith({ users: { service: 'users', state: 'healthy', url: 'http://127.0.0.1:1' }, orders: { service: 'orders', state: 'pending' } });
+    const res = await get(port, 'nope.localhost');
+    expect(res.status).toBe(502);
+    expect(res.body).toContain('No service named &#34;nope&#34;');
+    expect(res.body).toContain('users, orders');
+  });
+
+  it('refuses a Host that is not localhost (DNS rebinding) with 403', async () => {
+    const { port } = await proxyWith({});
+    const res = await get(port, 'evil.example');
+    expect(res.status).toBe(403);
+    expect(res.body).toContain('DNS-rebinding');
+  });
+
+  it('serves the dashboard, the status JSON and the logs JSON at localhost', async () => {
+    const { port, logs } = await proxyWith({ users: { service: 'users', state: 'healthy', url: 'http://127.0.0.1:1' } });
+    logs.append({ time: 1, service: 'users', stream: 'stdout', level: 'info', message: 'hi', trace_id: 'a'.repeat(32) });
+    logs.append({ time: 2, service: 'users', stream: 'stdout', level: 'error', message: 'bad' });
+    expect((await get(port, `localhost:${port}`)).body).toContain('<title>nx-edge dev</title>');
+    expect(JSON.parse((await get(port, 'localhost', '/__nx-edge/status')).body)).toEqual([{ service: 'users', kind: 'worker', state: 'healthy', url: 'http://127.0.0.1:1', restarts: 0 }]);
+    const errors = JSON.parse((await get(port, 'localhost', '/__nx-edge/logs?level=warn')).body);
+    expect(errors.map((r: { message: string }) => r.message)).toEqual(['bad']);
+    const traced = JSON.parse((await get(port, 'localhost', `/__nx-edge/logs?trace=${'a'.repeat(32)}`)).body);
+    expect(traced.map((r: { message: string }) => r.message)).toEqual(['hi']);
+  });
+
+  it('streams new log records over SSE when follow=1', async () => {
+    const { port, logs } = await proxyWith({});
+    logs.append({ time: 1, service: 'users', stream: 'stdout', level: 'info', message: 'before' });
+    const received = await new Promise<string>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/__nx-edge/logs?follow=1&service=users', headers: { host: 'localhost' } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => {
+          text += d;
+          if (text.includes('before') && !text.includes('after')) logs.append({ time: 2, service: 'users', stream: 'stdout', level: 'info', message: 'after' });
+          if (text.includes('after')) {
+            req.destroy();
+            resolve(text);
+          }
+        });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(received).toMatch(/data: .*"before"[\s\S]*data: .*"after"/);
+  });
+
+  it('proxies websocket upgrades', async () => {
+    const users = await upstream();
+    const { port } = await proxyWith({ users: { service: 'users', state: 'healthy', url: users.url } });
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.write('GET /ws HTTP/1.1\r\nhost: users.localhost\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+      });
+      let text = '';
+      socket.on('data', (d) => {
+        text += d.toString();
+        if (text.includes('\r\n\r\n') && !text.includes('ping')) socket.write('ping');
+        if (text.endsWith('ping')) {
+          socket.destroy();
+          resolve(text);
+        }
+      });
+      socket.on('error', reject);
+    });
+    expect(reply).toMatch(/^HTTP\/1.1 101/);
+    expect(reply.endsWith('ping')).toBe(true);
+  });
+
+  it('rejects with a UserError naming the port when it is taken', async () => {
+    const first = await proxyWith({});
+    const error = await startDevProxy({ port: first.port, resolve: () => undefined, status: () => [], logs: createLogStore({}) }).catch((e: unknown) => e);
+    expect(isUserError(error)).toBe(true);
+    expect((error as Error).message).toContain(`port ${first.port}`);
+    expect((error as Error).message).toContain('--proxyPort');
+  });
+});

@@ -1,0 +1,211 @@
+import { createServer, Agent, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import httpProxy from 'http-proxy';
+import { UserError } from '../utils/user-error';
+import type { LogFilter, LogStore } from '../logs/log-store';
+import { isLogLevel } from '../logs/log-line';
+import { dashboardHtml } from '../dashboard/dashboard-page';
+import { routeHost } from './host-routing';
+import { isValidTraceparent, newTraceparent } from './trace-context';
+import type { ServiceState, ServiceStatus } from './service-status';
+
+export type { ServiceState, ServiceStatus } from './service-status';
+
+export interface ProxyTarget {
+  service: string;
+  state: ServiceState;
+  url?: string /* http://127.0.0.1:PORT */;
+}
+
+export interface DevProxyOptions {
+  port: number;
+  host?: string;
+  resolve(service: string): ProxyTarget | undefined;
+  status(): ServiceStatus[];
+  logs: LogStore;
+}
+
+export const DEFAULT_PROXY_PORT = 7080;
+export const HOP_HEADER = 'x-nx-edge-hop';
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function wantsJson(req: IncomingMessage): boolean {
+  const accept = req.headers.accept ?? '';
+  return accept.includes('application/json') && !accept.includes('text/html');
+}
+
+function sendProblem(req: IncomingMessage, res: ServerResponse, status: number, title: string, detail: string, extra: Record<string, unknown> = {}): void {
+  if (res.headersSent) return void res.end();
+  if (wantsJson(req)) {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(JSON.stringify({ error: title, detail, ...extra }));
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(`<!doctype html><html><head><meta charset="utf-8"><title>${status} ${escapeHtml(title)}</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#222}h1{font-size:1.4rem}code{background:#eee;padding:.1rem .3rem;border-radius:3px}</style></head>
+<body><h1>${status} — ${escapeHtml(title)}</h1><p>${escapeHtml(detail)}</p><p><a href="http://localhost:${escapeHtml(String((req.socket.localPort ?? '')))}/">nx-edge dev dashboard</a></p></body></html>`);
+}
+
+function describeDown(target: ProxyTarget | undefined, service: string, known: string[]): { title: string; detail: string; extra: Record<string, unknown> } {
+  if (!target) {
+    return {
+      title: `no service "${service}"`,
+      detail: `No service named "${service}" is running in this nx-edge dev session. Known services: ${known.length ? known.join(', ') : '(none yet)'}.`,
+      extra: { service, known },
+    };
+  }
+  return {
+    title: `${service} is ${target.state}`,
+    detail: `Service "${service}" is ${target.state}${target.url ? '' : ' and has no address yet'}; the request could not reach it. See its logs in the dashboard or with \`nx-edge logs --service ${service}\`.`,
+    extra: { service, state: target.state },
+  };
+}
+
+function parseDuration(value: string | null, now: number): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value);
+  const m = /^(\d+)(ms|s|m|h|d)$/.exec(value);
+  if (m) return now - Number(m[1]) * { ms: 1, s: 1e3, m: 6e4, h: 36e5, d: 864e5 }[m[2] as 'ms'];
+  const t = Date.parse(value);
+  return Number.isFinite(t) ? t : undefined;
+}
+
+export function logFilterFromQuery(params: URLSearchParams, now = Date.now()): LogFilter {
+  const filter: LogFilter = {};
+  const services = params.getAll('service').flatMap((s) => s.split(',')).filter(Boolean);
+  if (services.length) filter.service = services;
+  const level = params.get('level');
+  if (level && isLogLevel(level)) filter.level = level;
+  const trace = params.get('trace');
+  if (trace) filter.trace = trace;
+  filter.since = parseDuration(params.get('since'), now);
+  filter.until = parseDuration(params.get('until'), now);
+  const limit = Number(params.get('limit'));
+  filter.limit = Number.isFinite(limit) && limit > 0 ? limit : 1000;
+  return filter;
+}
+
+export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; close(): Promise<void> }> {
+  const host = opts.host ?? '127.0.0.1';
+  // keep-alive upstream: without it each proxied request opens a new socket (node-http-proxy#1293)
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const proxy = httpProxy.createProxyServer({ agent, xfwd: true, ws: true });
+  const openSockets = new Set<Socket>();
+  const sseResponses = new Set<ServerResponse>();
+
+  const knownServices = () => opts.status().map((s) => s.service);
+
+  // Mandatory: http-proxy emits 'error' on a refused/reset upstream and would crash the process (#1468).
+  proxy.on('error', (err, req, resOrSocket) => {
+    const service = (req as IncomingMessage & { nxEdgeService?: string }).nxEdgeService ?? '?';
+    const target = opts.resolve(service);
+    if (resOrSocket && 'writeHead' in resOrSocket) {
+      const down = describeDown(target && target.state === 'healthy' ? { ...target, state: 'unreachable' as ServiceState } : target, service, knownServices());
+      sendProblem(req, resOrSocket as ServerResponse, 502, down.title, `${down.detail} (${(err as NodeJS.ErrnoException).code ?? err.message})`, down.extra);
+    } else (resOrSocket as Socket | undefined)?.destroy();
+  });
+
+  function prepare(req: IncomingMessage): string | undefined {
+    if (req.headers[HOP_HEADER]) return 'loop';
+    req.headers[HOP_HEADER] = '1';
+    const existing = req.headers.traceparent;
+    if (typeof existing !== 'string' || !isValidTraceparent(existing)) req.headers.traceparent = newTraceparent();
+    return undefined;
+  }
+
+  function serveRoot(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === '/' || url.pathname === '/index.html') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      return void res.end(dashboardHtml);
+    }
+    if (url.pathname === '/__nx-edge/status') {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+      return void res.end(JSON.stringify(opts.status()));
+    }
+    if (url.pathname === '/__nx-edge/logs') {
+      const filter = logFilterFromQuery(url.searchParams);
+      if (url.searchParams.get('follow') === '1') {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+        sseResponses.add(res);
+        for (const r of opts.logs.query(filter)) res.write(`data: ${JSON.stringify(r)}\n\n`);
+        const { limit: _limit, since: _since, ...live } = filter;
+        const unsubscribe = opts.logs.subscribe(live, (r) => res.write(`data: ${JSON.stringify(r)}\n\n`));
+        res.on('close', () => {
+          unsubscribe();
+          sseResponses.delete(res);
+        });
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+      return void res.end(JSON.stringify(opts.logs.query(filter)));
+    }
+    sendProblem(req, res, 404, 'not found', `Nothing at ${url.pathname}. Services are reached as http://<service>.localhost:${req.socket.localPort}/.`);
+  }
+
+  const server = createServer((req, res) => {
+    const route = routeHost(req.headers.host);
+    if (route.kind === 'refused') {
+      return sendProblem(req, res, 403, 'host not allowed', `The nx-edge dev proxy only answers Host "localhost" or "<service>.localhost" (DNS-rebinding guard); got "${route.host}".`);
+    }
+    if (route.kind === 'root') return serveRoot(req, res);
+    if (prepare(req) === 'loop') {
+      return sendProblem(req, res, 508, 'loop detected', `The request to "${route.service}" came back through the nx-edge proxy (${HOP_HEADER} header present); a service points at its own proxy address.`);
+    }
+    const target = opts.resolve(route.service);
+    if (!target || !target.url || target.state === 'stopped' || target.state === 'failed' || target.state === 'pending') {
+      const down = describeDown(target, route.service, knownServices());
+      return sendProblem(req, res, 502, down.title, down.detail, down.extra);
+    }
+    (req as IncomingMessage & { nxEdgeService?: string }).nxEdgeService = route.service;
+    proxy.web(req, res, { target: target.url });
+  });
+  server.keepAliveTimeout = 65_000;
+
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    const route = routeHost(req.headers.host);
+    const target = route.kind === 'service' ? opts.resolve(route.service) : undefined;
+    if (route.kind !== 'service' || !target?.url || prepare(req) === 'loop') {
+      socket.end(`HTTP/1.1 ${route.kind === 'refused' ? '403 Forbidden' : '502 Bad Gateway'}\r\nconnection: close\r\n\r\n`);
+      return;
+    }
+    (req as IncomingMessage & { nxEdgeService?: string }).nxEdgeService = route.service;
+    proxy.ws(req, socket, head, { target: target.url });
+  });
+  server.on('connection', (socket) => {
+    openSockets.add(socket);
+    socket.on('close', () => openSockets.delete(socket));
+  });
+
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      agent.destroy();
+      if (err.code === 'EADDRINUSE') {
+        reject(
+          new UserError(
+            `port ${opts.port} on ${host} is in use (another nx-edge dev, perhaps of another workspace, or another program) — stop it, or pass --proxyPort <free port> to use another port`,
+          ),
+        );
+      } else if (err.code === 'EACCES') {
+        reject(new UserError(`not allowed to listen on port ${opts.port} on ${host} — pass --proxyPort with a port above 1024`));
+      } else reject(err);
+    });
+    server.listen(opts.port, host, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : opts.port;
+      resolve({
+        port,
+        close: () =>
+          new Promise<void>((done) => {
+            for (const res of sseResponses) res.end();
+            server.close(() => done());
+            for (const socket of openSockets) socket.destroy();
+            proxy.close();
+            agent.destroy();
+          }),
+      });
+    });
+  });
+}
