@@ -1,1 +1,1 @@
-export { startWorker, type RunningWorker, type StartWorkerOptions } from './start-worker';
+export { startWorker, type RunningWorker, type ServiceHandler, type ServiceStandIn, type StartWorkerOptions } from './start-worker';
