@@ -87,4 +87,9 @@ describe('function generator', () => {
     expect(tree.exists('tsconfig.base.json')).toBe(true);
     expect(JSON.parse(tree.read('apps/api/tsconfig.json', 'utf-8')!).extends).toBe('../../tsconfig.base.json');
   });
+  it('leaves package.json alone with --skipPackageJson, even for a framework with dependencies', async () => {
+    const before = tree.read('package.json', 'utf-8');
+    await functionGenerator(tree, { name: 'web', framework: 'hono', skipPackageJson: true, skipFormat: true });
+    expect(tree.read('package.json', 'utf-8')).toBe(before);
+  });
 });

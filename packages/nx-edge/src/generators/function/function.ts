@@ -81,7 +81,7 @@ function frameworkTemplates(framework: string): string {
 
 export async function functionGenerator(tree: Tree, schema: FunctionGeneratorSchema) {
   const options = normalizeFunctionOptions(tree, schema);
-  const initTask = await initGenerator(tree, { skipFormat: true });
+  const initTask = await initGenerator(tree, { skipFormat: true, skipPackageJson: schema.skipPackageJson });
   ensureBaseTsconfig(tree);
   const templateOptions = { ...options, tmpl: '', dot: '.' };
   generateFiles(tree, join(__dirname, 'files', 'common'), options.projectRoot, templateOptions);
@@ -96,7 +96,7 @@ export async function functionGenerator(tree: Tree, schema: FunctionGeneratorSch
     targets: {},
   });
   const frameworkDeps = FRAMEWORK_DEPENDENCIES[options.framework] ?? {};
-  const depsTask = Object.keys(frameworkDeps).length ? addDependenciesToPackageJson(tree, frameworkDeps, {}, undefined, true) : () => undefined;
+  const depsTask = Object.keys(frameworkDeps).length && !schema.skipPackageJson ? addDependenciesToPackageJson(tree, frameworkDeps, {}, undefined, true) : () => undefined;
   if (!schema.skipFormat) await formatFiles(tree);
   return runTasksInSerial(initTask, depsTask);
 }

@@ -7,6 +7,7 @@ export interface FunctionGeneratorSchema {
   framework?: WorkerFramework;
   tags?: string;
   skipFormat?: boolean;
+  skipPackageJson?: boolean;
 }
 
 export interface NormalizedFunctionOptions {

@@ -3,4 +3,5 @@ export interface LibGeneratorSchema {
   directory?: string;
   tags?: string;
   skipFormat?: boolean;
+  skipPackageJson?: boolean;
 }
