@@ -39,6 +39,12 @@ function startServers(upstreamUrl, service) {
 }
 
 async function serve(upstreamUrl, service) {
+  try {
+    require.resolve('../../packages/nx-edge/dist/src/proxy/dev-proxy.js');
+  } catch {
+    console.error('proxy bench: packages/nx-edge/dist is missing — run `npm run build -w @aero/nx-edge` first');
+    process.exit(1);
+  }
   const { startDevProxy } = require('../../packages/nx-edge/dist/src/proxy/dev-proxy.js');
   const { createLogStore } = require('../../packages/nx-edge/dist/src/logs/log-store.js');
   const toy = upstreamUrl ? undefined : await startToyUpstream();
