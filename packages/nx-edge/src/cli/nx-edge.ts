@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// `nx-edge <command>`: workspace-level commands that are not per-project targets
+// (status, logs, validate, history, setup, reset, ...). Each command is a module in ./commands
+// exporting `description` and `run(args, { cwd }) => Promise<number>` (the exit code).
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describeError } from '../utils/user-error';
+
+export interface CliCommand {
+  description: string;
+  usage?: string;
+  run(args: string[], context: { cwd: string }): Promise<number>;
+}
+
+function commandNames(): string[] {
+  const dir = join(__dirname, 'commands');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => /\.(js|ts)$/.test(f) && !/\.(spec|d)\.[jt]s$/.test(f))
+    .map((f) => f.replace(/\.(js|ts)$/, ''))
+    .sort();
+}
+
+function loadCommand(name: string): CliCommand | undefined {
+  if (!commandNames().includes(name)) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(join(__dirname, 'commands', name)) as CliCommand;
+}
+
+function help(): string {
+  const lines = ['Usage: nx-edge <command> [options]', '', 'Commands:'];
+  for (const name of commandNames()) {
+    const cmd = loadCommand(name);
+    lines.push(`  ${name.padEnd(10)} ${cmd?.description ?? ''}`);
+  }
+  return lines.join('\n');
+}
+
+export async function main(argv: string[], cwd = process.cwd()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(help());
+    return 0;
+  }
+  const command = loadCommand(name);
+  if (!command) {
+    console.error(`nx-edge: unknown command "${name}".\n\n${help()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest, { cwd });
+  } catch (error) {
+    console.error(`nx-edge ${name}: ${describeError(error)}`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
