@@ -26,13 +26,13 @@ describe('createNodesV2', () => {
     expect(createNodesV2[0]).toBe('**/wrangler.{toml,jsonc,json}');
   });
 
-  it('makes each Worker a project with build, dev, test, deploy and secrets targets', async () => {
+  it('makes each Worker a project with build, dev, test, deploy, provision and secrets targets', async () => {
     write('apps/api/wrangler.jsonc', '{ // api\n "name": "api", "main": "src/index.ts" }');
     const [[file, result]] = await run(['apps/api/wrangler.jsonc']);
     expect(file).toBe('apps/api/wrangler.jsonc');
     const project = result.projects!['apps/api'];
     expect(project.name).toBe('api');
-    expect(Object.keys(project.targets!)).toEqual(['build', 'dev', 'test', 'deploy', 'secrets']);
+    expect(Object.keys(project.targets!)).toEqual(['build', 'dev', 'test', 'deploy', 'provision', 'secrets']);
     expect(project.targets!.build).toMatchObject({
       executor: '@aero/nx-edge:build',
       cache: true,
@@ -52,13 +52,14 @@ describe('createNodesV2', () => {
     const targets = result.projects!.w.targets!;
     expect(targets.deploy.configurations).toEqual({ staging: { env: 'staging' }, production: { env: 'production' } });
     expect(targets.secrets.configurations).toEqual({ staging: { env: 'staging' }, production: { env: 'production' } });
-    expect(targets.deploy.dependsOn).toEqual(['^deploy', 'build']);
+    expect(targets.deploy.dependsOn).toEqual([{ dependencies: true, target: 'deploy', params: 'forward' }, 'build']);
+    expect(targets.provision.configurations).toEqual({ staging: { env: 'staging' }, production: { env: 'production' } });
   });
 
   it('takes target names from plugin options', async () => {
     write('w/wrangler.json', '{"name":"w"}');
     const [[, result]] = await run(['w/wrangler.json'], { buildTargetName: 'bundle', devTargetName: 'serve' });
-    expect(Object.keys(result.projects!.w.targets!)).toEqual(['bundle', 'serve', 'test', 'deploy', 'secrets']);
+    expect(Object.keys(result.projects!.w.targets!)).toEqual(['bundle', 'serve', 'test', 'deploy', 'provision', 'secrets']);
     expect(result.projects!.w.targets!.serve.dependsOn).toEqual([{ dependencies: true, target: 'serve', waitFor: 'ready' }]);
   });
 

@@ -87,11 +87,21 @@ export function buildTargets(
     },
     [options.deployTargetName]: {
       executor: '@aero/nx-edge:deploy',
-      dependsOn: [`^${options.deployTargetName}`, options.buildTargetName],
+      // params forward: `nx run a:deploy --dry-run` must not really deploy a's upstream services.
+      dependsOn: [{ dependencies: true, target: options.deployTargetName, params: 'forward' }, options.buildTargetName],
       options: {},
       configurations: envConfigurations(envs),
       metadata: {
         description: `Deploy ${worker} with wrangler${envs.length ? ` (configurations: ${envs.join(', ')})` : ''}`,
+        technologies: TECHNOLOGIES,
+      },
+    },
+    [options.provisionTargetName]: {
+      executor: '@aero/nx-edge:provision',
+      options: {},
+      configurations: envConfigurations(envs),
+      metadata: {
+        description: `Create the KV/D1/R2/queues ${worker}'s config names and write their ids back (--dry-run for the plan)`,
         technologies: TECHNOLOGIES,
       },
     },

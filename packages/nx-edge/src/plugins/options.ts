@@ -4,6 +4,7 @@ export interface NxEdgePluginOptions {
   testTargetName?: string;
   deployTargetName?: string;
   secretsTargetName?: string;
+  provisionTargetName?: string;
 }
 
 export type NormalizedPluginOptions = Required<NxEdgePluginOptions>;
@@ -15,5 +16,6 @@ export function normalizePluginOptions(options: NxEdgePluginOptions | undefined)
     testTargetName: options?.testTargetName ?? 'test',
     deployTargetName: options?.deployTargetName ?? 'deploy',
     secretsTargetName: options?.secretsTargetName ?? 'secrets',
+    provisionTargetName: options?.provisionTargetName ?? 'provision',
   };
 }

@@ -1,0 +1,99 @@
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+/** Workspace-relative: local state, like the dev logs (.nx-edge/ is gitignored by init). */
+export const DEPLOY_HISTORY_RELATIVE_PATH = '.nx-edge/deployments.jsonl';
+
+export type DeploymentResult = 'deployed' | 'failed' | 'rolled-back' | 'not-deployed';
+
+export interface DeploymentRecord {
+  time: string;
+  /** Tasks of one `nx affected/run-many -t deploy` share a run id. */
+  runId?: string;
+  project: string;
+  worker: string;
+  /** The wrangler env, or "" for the top level. */
+  env: string;
+  result: DeploymentResult;
+  versionId?: string;
+  url?: string;
+  gitSha?: string;
+  dispatchNamespace?: string;
+  /** For rolled-back: the version traffic went back to. */
+  rolledBackTo?: string;
+  /** Why it failed or was not deployed. Never contains secret values (only our messages and wrangler's errors). */
+  reason?: string;
+}
+
+export function historyFile(workspaceRoot: string, override?: string): string {
+  return override ? join(workspaceRoot, override) : join(workspaceRoot, DEPLOY_HISTORY_RELATIVE_PATH);
+}
+
+export function appendDeploymentRecord(file: string, record: DeploymentRecord): void {
+  mkdirSync(dirname(file), { recursive: true });
+  appendFileSync(file, `${JSON.stringify(record)}\n`);
+}
+
+export function readDeploymentRecords(file: string): DeploymentRecord[] {
+  if (!existsSync(file)) return [];
+  const records: DeploymentRecord[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      records.push(JSON.parse(line) as DeploymentRecord);
+    } catch {
+      // a line cut by a crash: skip it, keep the rest
+    }
+  }
+  return records;
+}
+
+const SYMBOL: Record<DeploymentResult, string> = { deployed: '✔', failed: '✘', 'rolled-back': '↩', 'not-deployed': '–' };
+
+/** The one-line summary printed after each service, and by `nx-edge history`. */
+export function summaryLine(record: DeploymentRecord): string {
+  const env = record.env || 'top level';
+  const version = record.versionId ? ` version ${record.versionId.slice(0, 8)}` : '';
+  const where = record.dispatchNamespace ? ` in dispatch namespace ${record.dispatchNamespace}` : record.url ? ` → ${record.url}` : '';
+  const head = `${SYMBOL[record.result]} ${record.project} (${env}) ${record.result.replace('-', ' ')}`;
+  switch (record.result) {
+    case 'deployed':
+      return `${head}:${version} ${record.worker}${where}`;
+    case 'rolled-back':
+      return `${head}:${version} failed its health check; traffic back on ${record.rolledBackTo?.slice(0, 8) ?? '?'}${record.reason ? ` — ${record.reason}` : ''}`;
+    default:
+      return `${head}${record.reason ? `: ${record.reason}` : ''}`;
+  }
+}
+
+export interface HistoryFilter {
+  env?: string;
+  project?: string;
+  limit?: number;
+  lastRun?: boolean;
+}
+
+export function filterRecords(records: DeploymentRecord[], filter: HistoryFilter): DeploymentRecord[] {
+  let out = records.filter((r) => (filter.env === undefined || r.env === filter.env) && (!filter.project || r.project === filter.project || r.worker === filter.project));
+  if (filter.lastRun) {
+    const runId = out.at(-1)?.runId;
+    out = runId ? out.filter((r) => r.runId === runId) : out.slice(-1);
+  }
+  return filter.limit ? out.slice(-filter.limit) : out;
+}
+
+export function formatHistoryTable(records: DeploymentRecord[]): string {
+  const rows = records.map((r) => [
+    r.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+    r.project,
+    r.env || '(top)',
+    r.result,
+    r.versionId?.slice(0, 8) ?? '',
+    r.gitSha?.slice(0, 7) ?? '',
+    r.result === 'deployed' ? (r.url ?? (r.dispatchNamespace ? `dispatch:${r.dispatchNamespace}` : '')) : (r.reason ?? '').split('\n')[0].slice(0, 100),
+  ]);
+  const header = ['time', 'service', 'env', 'result', 'version', 'git', 'url / reason'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const fmt = (row: string[]) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd();
+  return [fmt(header), ...rows.map(fmt)].join('\n');
+}

@@ -1,0 +1,262 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { formatBytes } from '../build/size-report';
+import { environmentNames, readWranglerConfig, resolveEnvironment } from '../config/wrangler-config';
+import { UserError } from '../utils/user-error';
+import { appendDeploymentRecord, summaryLine, type DeploymentRecord } from './deploy-history';
+import { assertDeployableBindings, assertRequiredSecrets, requiredSecretNames } from './env-checks';
+import { checkHealth, healthBaseUrl } from './health-check';
+import { buildDeployArgs, buildDeploymentsListArgs, buildRollbackArgs, buildSecretListArgs } from './wrangler-args';
+import type { RunWrangler } from './wrangler-cli';
+import { stripAnsi, wranglerErrorSummary } from './wrangler-cli';
+import { currentVersionFromDeployments, readWranglerOutputFile } from './wrangler-output';
+
+export interface DeployServiceOptions {
+  /** wrangler env (`[env.<name>]`), from the Nx configuration; undefined = top level. */
+  env?: string;
+  dryRun?: boolean;
+  dispatchNamespace?: string;
+  requiredSecrets?: string[];
+  /** Path probed after the deploy; false turns the check off. */
+  healthCheckPath?: string | false;
+  /** Replaces the deployed URL for the health check; may contain {worker} and {env}. */
+  healthCheckBaseUrl?: string;
+  healthCheckAttempts?: number;
+  healthCheckIntervalMs?: number;
+  healthCheckTimeoutMs?: number;
+  /** Folder holding the build's bundle and deployable wrangler.json (workspace-relative). */
+  bundleDir?: string;
+  message?: string;
+}
+
+export interface DeployServiceInput {
+  workspaceRoot: string;
+  project: string;
+  /** Workspace-relative project root. */
+  projectRoot: string;
+  /** Absolute path of the source wrangler config. */
+  configFile: string;
+  options: DeployServiceOptions;
+  runId?: string;
+  /** Position in the run, for dry-run output: [index, total, ordered names]. */
+  order?: { position: number; total: number; names: string[] };
+  historyFile: string;
+}
+
+export interface DeployServiceDeps {
+  runWrangler: RunWrangler;
+  log: (line: string) => void;
+  /** wrangler's own deploy output, as it comes. */
+  stream?: (chunk: string) => void;
+  fetch?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => Date;
+  gitSha?: () => string | undefined;
+  /** NX_EDGE_HEALTH_BASE_URL and other process settings. */
+  environment?: Record<string, string | undefined>;
+}
+
+export interface DeployServiceOutcome {
+  record?: DeploymentRecord;
+  /** Dry run: what would be uploaded. */
+  plan?: { worker: string; files: { file: string; bytes: number; gzipBytes: number }[] };
+}
+
+/** Raised after a failure was recorded in the history (so the executor does not record it twice). */
+export class RecordedDeployError extends UserError {
+  constructor(
+    message: string,
+    readonly record: DeploymentRecord,
+  ) {
+    super(message);
+  }
+}
+
+const UPLOADED = /\.(m?js|cjs|wasm|bin|txt|html|sql)$/;
+
+export function bundleFiles(dir: string): { file: string; bytes: number; gzipBytes: number }[] {
+  const out: { file: string; bytes: number; gzipBytes: number }[] = [];
+  const walk = (current: string) => {
+    for (const entry of readdirSync(current).sort()) {
+      const full = join(current, entry);
+      if (statSync(full).isDirectory()) walk(full);
+      else if (UPLOADED.test(entry)) {
+        const content = readFileSync(full);
+        out.push({ file: relative(dir, full), bytes: content.length, gzipBytes: gzipSync(content).length });
+      }
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  return out;
+}
+
+function isNotFound(text: string): boolean {
+  return /\b10007\b|\b10090\b|does not exist|not found/i.test(text);
+}
+
+/**
+ * Deploys one Worker to one env: checks bindings and secrets (nothing uploaded when they fail),
+ * deploys the build's bundle with wrangler, reads version and URL from wrangler's output file,
+ * health-checks, rolls back on failure, and records the result.
+ */
+export async function deployService(input: DeployServiceInput, deps: DeployServiceDeps): Promise<DeployServiceOutcome> {
+  const { options, workspaceRoot, project } = input;
+  const env = options.env || undefined;
+  const now = deps.now ?? (() => new Date());
+  const environment = deps.environment ?? process.env;
+  const configRelative = relative(workspaceRoot, input.configFile);
+  const { config } = readWranglerConfig(input.configFile);
+  const hasEnvironments = environmentNames(config).length > 0;
+  const resolved = resolveEnvironment(config, env);
+  const worker = resolved.name ?? project;
+  const base: Omit<DeploymentRecord, 'result'> = {
+    time: now().toISOString(),
+    runId: input.runId,
+    project,
+    worker,
+    env: env ?? '',
+    gitSha: deps.gitSha?.(),
+    dispatchNamespace: options.dispatchNamespace,
+  };
+  const fail = (reason: string, extra: Partial<DeploymentRecord> = {}): never => {
+    const record: DeploymentRecord = { ...base, time: now().toISOString(), result: 'failed', reason: reason.split('\n')[0], ...extra };
+    if (!options.dryRun) appendDeploymentRecord(input.historyFile, record);
+    throw new RecordedDeployError(reason, record);
+  };
+
+  // 1. Before anything is uploaded: bindings the env does not inherit, ids that are missing.
+  try {
+    assertDeployableBindings(config, env, configRelative);
+  } catch (error) {
+    fail((error as Error).message);
+  }
+
+  // 2. What ships is what the build produced (dist/<root>/wrangler.json points at the bundle).
+  const bundleDir = join(workspaceRoot, options.bundleDir ?? join('dist', input.projectRoot));
+  const deployConfig = join(bundleDir, 'wrangler.json');
+  if (!existsSync(deployConfig)) {
+    fail(
+      `${relative(workspaceRoot, deployConfig)} does not exist: deploy ships the build target's bundle. Run nx run ${project}:build first (the inferred deploy target depends on build), or set bundleDir to where the build writes.`,
+    );
+  }
+  const argsBase = { configFile: deployConfig, hasEnvironments };
+  const required = requiredSecretNames(join(workspaceRoot, input.projectRoot), options.requiredSecrets);
+
+  if (options.dryRun) {
+    const files = bundleFiles(bundleDir);
+    const total = files.reduce((sum, f) => sum + f.gzipBytes, 0);
+    const position = input.order ? `[${input.order.position}/${input.order.total}] ` : '';
+    deps.log(`${position}would deploy ${project} as ${worker}${env ? ` (env ${env})` : ' (top level)'}${options.dispatchNamespace ? ` to dispatch namespace ${options.dispatchNamespace}` : ''}, from ${relative(workspaceRoot, bundleDir)}:`);
+    for (const f of files) deps.log(`    ${f.file.padEnd(24)} ${formatBytes(f.bytes).padStart(10)}   gzip ${formatBytes(f.gzipBytes).padStart(10)}`);
+    deps.log(`    total gzip ${formatBytes(total)}${required.length ? `; would check secrets ${required.join(', ')}` : ''}`);
+    if (input.order && input.order.position === 1) deps.log(`    deploy order of this run: ${input.order.names.join(' → ')}`);
+    // wrangler validates the config and bundle without uploading.
+    const outDir = mkdtempSync(join(tmpdir(), 'nx-edge-dry-run-'));
+    try {
+      const result = await deps.runWrangler(buildDeployArgs(env, { ...argsBase, dispatchNamespace: options.dispatchNamespace, dryRunOutDir: outDir }), {
+        cwd: bundleDir,
+      });
+      if (result.code !== 0) fail(`wrangler deploy --dry-run failed for ${worker}: ${wranglerErrorSummary(result)}`);
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
+    }
+    deps.log(`    nothing uploaded (dry run)`);
+    return { plan: { worker, files } };
+  }
+
+  // 3. Required secrets must already exist in that env.
+  if (required.length > 0) {
+    const listed = await deps.runWrangler(buildSecretListArgs(env, argsBase), { cwd: bundleDir });
+    let present: string[] = [];
+    if (listed.code === 0) {
+      try {
+        present = (JSON.parse(listed.stdout) as { name: string }[]).map((s) => s.name);
+      } catch {
+        fail(`could not read the secret names of ${worker} from wrangler secret list.`);
+      }
+    } else if (!isNotFound(stripAnsi(listed.stderr + listed.stdout))) {
+      fail(`could not list the secrets of ${worker}: ${wranglerErrorSummary(listed)}`);
+    }
+    try {
+      assertRequiredSecrets(required, present, { worker, env, project });
+    } catch (error) {
+      fail((error as Error).message);
+    }
+  }
+
+  // 4. Remember what is live now, to roll back to it.
+  const healthPath = options.healthCheckPath === false ? undefined : (options.healthCheckPath ?? '/health');
+  let previousVersion: string | undefined;
+  if (healthPath && !options.dispatchNamespace) {
+    const listed = await deps.runWrangler(buildDeploymentsListArgs(env, argsBase), { cwd: bundleDir });
+    if (listed.code === 0) previousVersion = currentVersionFromDeployments(listed.stdout);
+  }
+
+  // 5. Deploy.
+  const outputDir = mkdtempSync(join(tmpdir(), 'nx-edge-deploy-'));
+  const outputFile = join(outputDir, 'wrangler-output.ndjson');
+  let deployed;
+  try {
+    deps.log(`deploying ${project} as ${worker}${env ? ` (env ${env})` : ''}${options.dispatchNamespace ? ` to dispatch namespace ${options.dispatchNamespace}` : ''}`);
+    const result = await deps.runWrangler(buildDeployArgs(env, { ...argsBase, dispatchNamespace: options.dispatchNamespace, message: options.message }), {
+      cwd: bundleDir,
+      env: { WRANGLER_OUTPUT_FILE_PATH: outputFile },
+      onOutput: deps.stream ? (chunk) => deps.stream!(chunk) : undefined,
+    });
+    if (result.code !== 0) fail(`wrangler deploy failed for ${worker}: ${wranglerErrorSummary(result)}`);
+    deployed = readWranglerOutputFile(outputFile).find((d) => d.workerName === worker) ?? readWranglerOutputFile(outputFile).at(-1);
+  } finally {
+    rmSync(outputDir, { recursive: true, force: true });
+  }
+  const versionId = deployed?.versionId;
+  const url = deployed?.targets[0];
+  if (url) deps.log(`${worker}${env ? ` [${env}]` : ''}: ${deployed!.targets.join(' ')}`);
+
+  // 6. Health check, rollback on failure.
+  const baseUrl = healthPath ? healthBaseUrl(url, options.healthCheckBaseUrl ?? environment.NX_EDGE_HEALTH_BASE_URL, worker, env) : undefined;
+  if (healthPath && !baseUrl) {
+    deps.log(`health check skipped for ${worker}: it has no URL (dispatch namespace script, or workers_dev off without routes).`);
+  }
+  if (healthPath && baseUrl) {
+    const health = await checkHealth({
+      baseUrl,
+      path: healthPath,
+      attempts: options.healthCheckAttempts ?? 5,
+      intervalMs: options.healthCheckIntervalMs ?? 2000,
+      timeoutMs: options.healthCheckTimeoutMs ?? 10_000,
+      fetch: deps.fetch,
+      sleep: deps.sleep,
+    });
+    if (!health.healthy) {
+      const problem = `${worker} failed its health check: GET ${health.url} → ${health.detail} (${health.attempts} attempt${health.attempts > 1 ? 's' : ''})`;
+      if (!previousVersion) {
+        fail(`${problem}. This was its first deployment, so there is no earlier version to roll back to: version ${versionId ?? '?'} stays live. Fix it and deploy again.`, {
+          versionId,
+          url,
+        });
+      }
+      deps.log(`${problem}; rolling back to version ${previousVersion}`);
+      const rollback = await deps.runWrangler(
+        buildRollbackArgs(env, { ...argsBase, versionId: previousVersion, message: `nx-edge: health check failed for ${versionId ?? 'new version'}` }),
+        { cwd: bundleDir },
+      );
+      if (rollback.code !== 0) {
+        fail(`${problem}, and the rollback to ${previousVersion} failed: ${wranglerErrorSummary(rollback)}. Roll back by hand: npx wrangler rollback ${previousVersion} -c ${configRelative}${env ? ` --env ${env}` : ''}`, {
+          versionId,
+          url,
+        });
+      }
+      const record: DeploymentRecord = { ...base, time: now().toISOString(), result: 'rolled-back', versionId, url, rolledBackTo: previousVersion, reason: `GET ${health.url} → ${health.detail}` };
+      appendDeploymentRecord(input.historyFile, record);
+      throw new RecordedDeployError(`${problem}. Rolled back: version ${previousVersion} serves ${worker} again; ${versionId ?? 'the new version'} is not live.`, record);
+    }
+    deps.log(`${worker} is healthy: GET ${health.url} → ${health.detail}`);
+  }
+
+  const record: DeploymentRecord = { ...base, time: now().toISOString(), result: 'deployed', versionId, url };
+  appendDeploymentRecord(input.historyFile, record);
+  deps.log(summaryLine(record));
+  return { record };
+}

@@ -1,0 +1,129 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { NON_INHERITABLE_BINDING_KEYS, resolveEnvironment, type WorkerConfig, type WranglerConfig } from '../config/wrangler-config';
+import { UserError } from '../utils/user-error';
+
+export interface BindingProblem {
+  /** e.g. "kv_namespaces" */
+  key: string;
+  /** The binding name (or var name) concerned. */
+  binding: string;
+  message: string;
+}
+
+type Named = { binding?: string; name?: string };
+
+/** The binding-keyed lists and the field that must be set for a deploy to reach a real resource. */
+const ID_FIELDS: { key: 'kv_namespaces' | 'd1_databases' | 'r2_buckets' | 'hyperdrive'; field: string; what: string }[] = [
+  { key: 'kv_namespaces', field: 'id', what: 'KV namespace id' },
+  { key: 'd1_databases', field: 'database_id', what: 'D1 database_id' },
+  { key: 'r2_buckets', field: 'bucket_name', what: 'R2 bucket_name' },
+  { key: 'hyperdrive', field: 'id', what: 'Hyperdrive id' },
+];
+
+function bindingNames(section: WorkerConfig, key: string): string[] {
+  const value = section[key];
+  if (key === 'vars' || key === 'define') return value && typeof value === 'object' ? Object.keys(value as object) : [];
+  if (key === 'queues') return ((section.queues?.producers ?? []) as Named[]).map((p) => p.binding ?? '').filter(Boolean);
+  if (key === 'durable_objects') return ((section.durable_objects?.bindings ?? []) as Named[]).map((d) => d.name ?? '').filter(Boolean);
+  if (Array.isArray(value)) return (value as Named[]).map((b) => b?.binding ?? b?.name ?? '').filter(Boolean);
+  if (value && typeof value === 'object') {
+    const binding = (value as Named).binding;
+    return [binding ?? key];
+  }
+  return [];
+}
+
+const sectionLabel = (env?: string) => (env ? `[env.${env}]` : 'the top level');
+
+/**
+ * What would make `wrangler deploy --env <env>` ship a Worker with bindings that are missing or
+ * point nowhere: a binding declared at the top level but not repeated in the env (wrangler does not
+ * inherit bindings or vars), and a KV/D1/R2/Hyperdrive binding without its id.
+ */
+export function findBindingProblems(config: WranglerConfig, env: string | undefined): BindingProblem[] {
+  const problems: BindingProblem[] = [];
+  const resolved = resolveEnvironment(config, env);
+  if (env) {
+    const { env: _envs, ...top } = config;
+    for (const key of NON_INHERITABLE_BINDING_KEYS) {
+      const topNames = bindingNames(top, key);
+      if (topNames.length === 0) continue;
+      const envNames = new Set(bindingNames(resolved, key));
+      for (const name of topNames) {
+        if (envNames.has(name)) continue;
+        const kind = key === 'vars' ? 'var' : key === 'define' ? 'define' : `${key} binding`;
+        problems.push({
+          key,
+          binding: name,
+          message: `${kind} "${name}" is declared at the top level but not in [env.${env}] — wrangler does not inherit ${key} into environments, so the ${env} Worker would have no ${name}. Add it under env.${env}.${key}${key === 'vars' ? '' : ' with the ' + env + ' resource'}.`,
+        });
+      }
+    }
+  }
+  for (const { key, field, what } of ID_FIELDS) {
+    for (const binding of (resolved[key] ?? []) as (Named & Record<string, unknown>)[]) {
+      const value = binding[field];
+      if (typeof value === 'string' && value.trim()) continue;
+      const name = binding.binding ?? '(unnamed)';
+      problems.push({
+        key,
+        binding: name,
+        message: `${key} binding "${name}" in ${sectionLabel(env)} has no ${what}. Set "${field}"${env ? ` under env.${env}.${key}` : ''}, or create it with the provision target.`,
+      });
+    }
+  }
+  for (const producer of resolved.queues?.producers ?? []) {
+    if (!producer.queue) {
+      problems.push({ key: 'queues', binding: producer.binding, message: `queue producer "${producer.binding}" in ${sectionLabel(env)} names no queue. Set "queue".` });
+    }
+  }
+  return problems;
+}
+
+/** Throws one UserError naming the env, every problem binding and the file, before anything is uploaded. */
+export function assertDeployableBindings(config: WranglerConfig, env: string | undefined, file: string): void {
+  const problems = findBindingProblems(config, env);
+  if (problems.length === 0) return;
+  throw new UserError(
+    `${file}: cannot deploy ${env ? `env "${env}"` : 'the top level'} — ${problems.length} binding problem${problems.length > 1 ? 's' : ''}, nothing was uploaded:\n${problems
+      .map((p) => `  - ${p.message}`)
+      .join('\n')}`,
+  );
+}
+
+/** Variable names in a dotenv file (KEY=value lines); values are never returned. */
+export function dotenvKeys(text: string): string[] {
+  const keys: string[] = [];
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=/.exec(line);
+    if (match && !keys.includes(match[1])) keys.push(match[1]);
+  }
+  return keys;
+}
+
+/**
+ * Secrets a Worker needs: the keys of `.dev.vars.example` in its folder (the onboarding template,
+ * committed without values) plus the `requiredSecrets` option.
+ */
+export function requiredSecretNames(projectDir: string, option: string[] = []): string[] {
+  const names = [...option];
+  const example = join(projectDir, '.dev.vars.example');
+  if (existsSync(example)) for (const key of dotenvKeys(readFileSync(example, 'utf8'))) if (!names.includes(key)) names.push(key);
+  return names;
+}
+
+export function assertRequiredSecrets(required: string[], present: string[], context: { worker: string; env?: string; project: string }): void {
+  const missing = required.filter((name) => !present.includes(name));
+  if (missing.length === 0) return;
+  const target = context.env ? `${context.project}:secrets --configuration=${context.env}` : `${context.project}:secrets`;
+  const many = missing.length > 1;
+  throw new UserError(
+    `${context.worker}${context.env ? ` (env ${context.env})` : ''} is missing required secret${many ? 's' : ''} ${missing.join(', ')} — nothing was uploaded. ` +
+      `Set ${many ? 'each' : 'it'} with: printf %s "$VALUE" | nx run ${target} set ${missing[0]}` +
+      (many ? `, or put them in .dev.vars.${context.env ?? '<env>'} next to the wrangler config and run: nx run ${target} push` : '') +
+      '.',
+  );
+}

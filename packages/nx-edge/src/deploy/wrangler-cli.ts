@@ -1,0 +1,83 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { UserError } from '../utils/user-error';
+
+export interface WranglerRunOptions {
+  cwd: string;
+  env?: Record<string, string | undefined>;
+  /** Written to wrangler's stdin, then stdin is closed (secret values travel this way, never argv). */
+  input?: string;
+  /** Called with each chunk wrangler prints, e.g. to stream it. */
+  onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
+}
+
+export interface WranglerResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs wrangler with an argv array. Injected into the cores so their tests can observe calls. */
+export type RunWrangler = (args: string[], options: WranglerRunOptions) => Promise<WranglerResult>;
+
+/** The workspace's own wrangler when it has one (the version the team pinned), else ours. */
+export function resolveWranglerBin(workspaceRoot: string): string {
+  for (const paths of [[workspaceRoot], [__dirname]]) {
+    try {
+      const pkg = require.resolve('wrangler/package.json', { paths });
+      const bin = join(dirname(pkg), 'bin', 'wrangler.js');
+      if (existsSync(bin)) return bin;
+    } catch {
+      // not installed there
+    }
+  }
+  throw new UserError('wrangler is not installed. Add it to the workspace: npm install -D wrangler');
+}
+
+/** Strips ANSI colours: wrangler colours its errors even when piped. */
+export function stripAnsi(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\u001b\[[0-9;]*m/g, '');
+}
+
+/** `baseEnv` is added to every run (tests point wrangler at a fake API this way). */
+export function createWranglerRunner(workspaceRoot: string, baseEnv: Record<string, string | undefined> = {}): RunWrangler {
+  const bin = resolveWranglerBin(workspaceRoot);
+  return (args, options) =>
+    new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [bin, ...args], {
+        cwd: options.cwd,
+        env: { ...process.env, ...baseEnv, ...options.env } as NodeJS.ProcessEnv,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        stdout += chunk;
+        options.onOutput?.(chunk, 'stdout');
+      });
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk;
+        options.onOutput?.(chunk, 'stderr');
+      });
+      child.stdin.on('error', () => {
+        // wrangler may exit before reading stdin; the exit code tells what happened
+      });
+      child.stdin.end(options.input ?? '');
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    });
+}
+
+/** The last meaningful lines of wrangler's output, for an error message. */
+export function wranglerErrorSummary(result: WranglerResult): string {
+  const text = stripAnsi(`${result.stderr}\n${result.stdout}`);
+  const errorLine = text.split('\n').find((line) => line.includes('[ERROR]'));
+  const lines = text
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => l.trim() && !l.includes('Logs were written to') && !l.includes('If you think this is a bug'));
+  const detail = lines.slice(-6).join('\n');
+  return errorLine ? `${errorLine.replace(/^.*\[ERROR\]\s*/, '')}\n${detail}` : detail;
+}

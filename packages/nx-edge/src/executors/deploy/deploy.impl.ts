@@ -1,0 +1,97 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import type { ExecutorContext } from '@nx/devkit';
+import { findWranglerConfig } from '../../config/wrangler-config';
+import { appendDeploymentRecord, historyFile, summaryLine, type DeploymentRecord } from '../../deploy/deploy-history';
+import { deployOrder, dependentDeploys, runIdOf, type RunTaskGraph } from '../../deploy/deploy-run';
+import { deployService, RecordedDeployError } from '../../deploy/deploy-service';
+import { createWranglerRunner } from '../../deploy/wrangler-cli';
+import { describeError, UserError } from '../../utils/user-error';
+import type { DeployExecutorOptions } from './schema';
+
+function gitSha(root: string): string | undefined {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export default async function deployExecutor(options: DeployExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
+  const project = context.projectName;
+  if (!project) {
+    console.error('The deploy executor needs a project: run it as `nx run <project>:deploy`.');
+    return { success: false };
+  }
+  const projectRoot = context.projectsConfigurations.projects[project].root;
+  const targetName = context.targetName ?? 'deploy';
+  const graph = context.taskGraph as RunTaskGraph | undefined;
+  const runId = graph ? runIdOf(graph, process.ppid) : undefined;
+  const file = historyFile(context.root, options.historyFile);
+  const dependents = graph ? dependentDeploys(graph, targetName, project) : [];
+  const env = options.env || undefined;
+  try {
+    // A configuration this project lacks would silently deploy its top level (production) instead.
+    if (context.configurationName && !env) {
+      throw new UserError(
+        `${project} has no "${context.configurationName}" configuration for ${targetName}: its wrangler config has no [env.${context.configurationName}] section, so nx-edge will not deploy its top level in its place. Add [env.${context.configurationName}] to ${projectRoot}'s wrangler config, or exclude ${project} from this run.`,
+      );
+    }
+    const configFile = findWranglerConfig(join(context.root, projectRoot));
+    if (!configFile) throw new UserError(`${projectRoot} has no wrangler.jsonc, wrangler.json or wrangler.toml to deploy.`);
+    const layers = graph ? deployOrder(graph, targetName) : [[project]];
+    const names = layers.flat();
+    await deployService(
+      {
+        workspaceRoot: context.root,
+        project,
+        projectRoot,
+        configFile,
+        options: { ...options, env },
+        runId,
+        order: { position: names.indexOf(project) + 1, total: names.length, names: layers.map((l) => l.join(' + ')) },
+        historyFile: file,
+      },
+      {
+        runWrangler: createWranglerRunner(context.root),
+        log: (line) => console.log(line),
+        stream: (chunk) => process.stdout.write(chunk),
+        gitSha: () => gitSha(context.root),
+      },
+    );
+    return { success: true };
+  } catch (error) {
+    const record: DeploymentRecord | undefined = error instanceof RecordedDeployError ? error.record : undefined;
+    const message = describeError(error);
+    console.error(message);
+    if (!options.dryRun) {
+      const failed: DeploymentRecord = record ?? {
+        time: new Date().toISOString(),
+        runId,
+        project,
+        worker: project,
+        env: env ?? '',
+        result: 'failed',
+        reason: message.split('\n')[0],
+      };
+      if (!record) appendDeploymentRecord(file, failed);
+      console.error(summaryLine(failed));
+      // Nx will not start these; say so now, and keep it in the history.
+      for (const dependent of dependents) {
+        const skipped: DeploymentRecord = {
+          time: new Date().toISOString(),
+          runId,
+          project: dependent,
+          worker: dependent,
+          env: env ?? '',
+          result: 'not-deployed',
+          reason: `depends on ${project}, which ${failed.result === 'rolled-back' ? 'was rolled back' : 'failed'}`,
+        };
+        appendDeploymentRecord(file, skipped);
+        console.error(summaryLine(skipped));
+      }
+      if (dependents.length) console.error(`Run \`npx nx-edge history --last-run\` for this run's summary.`);
+    }
+    return { success: false };
+  }
+}

@@ -1,0 +1,4 @@
+export interface ProvisionExecutorOptions {
+  env?: string;
+  dryRun?: boolean;
+}

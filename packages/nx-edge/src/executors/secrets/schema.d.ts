@@ -1,0 +1,6 @@
+export interface SecretsExecutorOptions {
+  action?: 'set' | 'list' | 'delete' | 'push';
+  key?: string;
+  env?: string;
+  file?: string;
+}

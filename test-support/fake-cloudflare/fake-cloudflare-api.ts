@@ -1,0 +1,564 @@
+// A fake of the part of the Cloudflare v4 API that `wrangler deploy`, `versions`/`rollback`,
+// `secret`, `kv namespace`, `d1`, `r2 bucket` and `queues` call. Test fixture only: it never ships
+// in a package. Start it, point wrangler at it with `fakeApiEnv(api)` (CLOUDFLARE_API_BASE_URL), run
+// the real wrangler CLI, then assert on `api.requests` and `api.accounts`.
+//
+// Secret values are never stored or recorded: the fake keeps a sha256 digest per secret so a test can
+// prove the right value arrived without the value itself appearing in any log or state dump.
+import { createHash, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RecordedRequest {
+  method: string;
+  /** Path below /client/v4, e.g. /accounts/acc/workers/scripts/api-staging/versions */
+  path: string;
+  query: Record<string, string>;
+  bodyBytes: number;
+  /** Names of the multipart parts (uploads, settings), when the body was multipart. */
+  parts?: string[];
+  /** The route that answered (e.g. "POST scripts/:name/versions"), or "unmatched". */
+  route: string;
+  status: number;
+  /** Milliseconds since the fake started; order is what matters, not the value. */
+  at: number;
+}
+
+export interface FakeVersion {
+  id: string;
+  number: number;
+  created_on: string;
+  /** Names of the bindings uploaded with this version, by type (secrets by name only). */
+  bindings: { type: string; name: string }[];
+  mainModule?: string;
+  bytes: number;
+}
+
+export interface FakeDeployment {
+  id: string;
+  created_on: string;
+  source: string;
+  versions: { version_id: string; percentage: number }[];
+  message?: string;
+}
+
+export interface FakeScript {
+  name: string;
+  /** Set when the script lives in a Workers for Platforms dispatch namespace. */
+  dispatchNamespace?: string;
+  created_on: string;
+  versions: FakeVersion[];
+  /** Newest last. */
+  deployments: FakeDeployment[];
+  /** Secret name → sha256 hex of the value. */
+  secrets: Map<string, string>;
+  subdomainEnabled: boolean;
+}
+
+export interface FakeAccount {
+  id: string;
+  /** key: script name, or "<namespace>/<script name>" for dispatch namespace scripts. */
+  scripts: Map<string, FakeScript>;
+  kvNamespaces: { id: string; title: string }[];
+  d1Databases: { uuid: string; name: string; created_on: string }[];
+  r2Buckets: { name: string; creation_date: string }[];
+  queues: { queue_id: string; queue_name: string; created_on: string }[];
+  dispatchNamespaces: string[];
+}
+
+export interface FailureRule {
+  method?: string;
+  /** Matched against the path below /client/v4 (string: substring; RegExp: test). */
+  path: string | RegExp;
+  status?: number;
+  delayMs?: number;
+  /** How many matching requests fail; default: every one. */
+  times?: number;
+}
+
+export interface FakeCloudflareApi {
+  /** http://127.0.0.1:<port>/client/v4 — the value for CLOUDFLARE_API_BASE_URL. */
+  url: string;
+  port: number;
+  accountId: string;
+  /** The account's workers.dev subdomain: deployed URLs are https://<script>.<subdomain>.workers.dev */
+  subdomain: string;
+  requests: RecordedRequest[];
+  accounts: Map<string, FakeAccount>;
+  account(id?: string): FakeAccount;
+  script(name: string, accountId?: string): FakeScript | undefined;
+  /** Fails (or delays) matching requests until removed. Returns a remover. */
+  inject(rule: FailureRule): () => void;
+  /** Requests whose path contains `fragment` (and method, when given). */
+  calls(fragment: string, method?: string): RecordedRequest[];
+  digest(value: string): string;
+  close(): Promise<void>;
+}
+
+export const FAKE_ACCOUNT_ID = '0123456789abcdef0123456789abcdef';
+
+/** Environment for a wrangler child process talking to the fake, hermetic apart from the dirs. */
+export function fakeApiEnv(api: Pick<FakeCloudflareApi, 'url' | 'accountId'>): Record<string, string> {
+  return {
+    CLOUDFLARE_API_BASE_URL: api.url,
+    CLOUDFLARE_API_TOKEN: 'fake-token-for-tests',
+    CLOUDFLARE_ACCOUNT_ID: api.accountId,
+    WRANGLER_SEND_METRICS: 'false',
+    CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+    WRANGLER_HIDE_BANNER: 'true',
+    CI: 'true',
+  };
+}
+
+class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+const hexId = () => randomUUID().replace(/-/g, '');
+
+interface ParsedBody {
+  bytes: number;
+  json?: unknown;
+  parts?: Map<string, string | { size: number; name: string }>;
+}
+
+async function readBody(req: IncomingMessage): Promise<{ raw: Buffer; parsed: ParsedBody }> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const raw = Buffer.concat(chunks);
+  const parsed: ParsedBody = { bytes: raw.length };
+  const type = req.headers['content-type'] ?? '';
+  if (raw.length === 0) return { raw, parsed };
+  if (type.startsWith('multipart/form-data')) {
+    const form = await new Request('http://fake.local/', { method: 'POST', headers: { 'content-type': type }, body: raw }).formData();
+    parsed.parts = new Map();
+    for (const [name, value] of form.entries()) {
+      if (typeof value === 'string') parsed.parts.set(name, value);
+      else parsed.parts.set(name, { size: value.size, name: (value as File).name });
+    }
+  } else {
+    try {
+      parsed.json = JSON.parse(raw.toString('utf8'));
+    } catch {
+      // not JSON: only the size is recorded
+    }
+  }
+  return { raw, parsed };
+}
+
+type Handler = (ctx: {
+  account: FakeAccount;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  body: ParsedBody;
+}) => unknown;
+
+interface Route {
+  method: string;
+  pattern: string;
+  regex: RegExp;
+  keys: string[];
+  handler: Handler;
+}
+
+export async function startFakeCloudflareApi(options: { subdomain?: string; accountId?: string } = {}): Promise<FakeCloudflareApi> {
+  const startedAt = Date.now();
+  const defaultAccountId = options.accountId ?? FAKE_ACCOUNT_ID;
+  const subdomain = options.subdomain ?? 'nx-edge-test';
+  const accounts = new Map<string, FakeAccount>();
+  const requests: RecordedRequest[] = [];
+  const failures = new Set<FailureRule & { remaining: number }>();
+
+  const account = (id = defaultAccountId): FakeAccount => {
+    let acc = accounts.get(id);
+    if (!acc) {
+      acc = { id, scripts: new Map(), kvNamespaces: [], d1Databases: [], r2Buckets: [], queues: [], dispatchNamespaces: [] };
+      accounts.set(id, acc);
+    }
+    return acc;
+  };
+
+  const routes: Route[] = [];
+  const on = (method: string, pattern: string, handler: Handler) => {
+    const keys: string[] = [];
+    const regex = new RegExp(
+      `^${pattern.replace(/:[a-z_]+/g, (m) => {
+        keys.push(m.slice(1));
+        return '([^/]+)';
+      })}$`,
+    );
+    routes.push({ method, pattern, regex, keys, handler });
+  };
+
+  const now = () => new Date().toISOString();
+  const scriptKey = (name: string, ns?: string) => (ns ? `${ns}/${name}` : name);
+  const requireScript = (acc: FakeAccount, name: string, ns?: string): FakeScript => {
+    const script = acc.scripts.get(scriptKey(name, ns));
+    if (!script) throw new ApiError(404, 10007, `This Worker does not exist on your account. [workers.api.error.script_not_found] (${name})`);
+    return script;
+  };
+
+  const versionFromUpload = (script: FakeScript, body: ParsedBody): FakeVersion => {
+    let metadata: { main_module?: string; bindings?: { type: string; name: string }[] } = {};
+    const metaPart = body.parts?.get('metadata');
+    if (typeof metaPart === 'string') metadata = JSON.parse(metaPart);
+    const version: FakeVersion = {
+      id: randomUUID(),
+      number: script.versions.length + 1,
+      created_on: now(),
+      bindings: (metadata.bindings ?? []).map((b) => ({ type: b.type, name: b.name })),
+      mainModule: metadata.main_module,
+      bytes: body.bytes,
+    };
+    script.versions.push(version);
+    return version;
+  };
+
+  const deploy = (script: FakeScript, versions: { version_id: string; percentage: number }[], source: string, message?: string): FakeDeployment => {
+    for (const v of versions) {
+      if (!script.versions.some((known) => known.id === v.version_id)) {
+        throw new ApiError(404, 10230, `Version ${v.version_id} not found for ${script.name}`);
+      }
+    }
+    const deployment: FakeDeployment = { id: randomUUID(), created_on: now(), source, versions, message };
+    script.deployments.push(deployment);
+    return deployment;
+  };
+
+  const newScript = (name: string, ns?: string): FakeScript => ({
+    name,
+    dispatchNamespace: ns,
+    created_on: now(),
+    versions: [],
+    deployments: [],
+    secrets: new Map(),
+    subdomainEnabled: false,
+  });
+
+  const versionJson = (v: FakeVersion, script: FakeScript) => ({
+    id: v.id,
+    number: v.number,
+    metadata: { created_on: v.created_on, modified_on: v.created_on, source: 'wrangler', author_email: 'test@example.com' },
+    annotations: { 'workers/triggered_by': 'upload' },
+    resources: {
+      script: { etag: sha256(v.id), handlers: ['fetch'] },
+      script_runtime: { usage_model: 'standard' },
+      bindings: [...v.bindings, ...[...script.secrets.keys()].map((name) => ({ type: 'secret_text', name }))],
+    },
+  });
+
+  const deploymentJson = (d: FakeDeployment) => ({
+    id: d.id,
+    created_on: d.created_on,
+    source: d.source,
+    strategy: 'percentage',
+    author_email: 'test@example.com',
+    annotations: d.message ? { 'workers/message': d.message } : {},
+    versions: d.versions,
+  });
+
+  const uploadScript: Handler = ({ account: acc, params, body }) => {
+    const ns = params.namespace;
+    if (ns && !acc.dispatchNamespaces.includes(ns)) acc.dispatchNamespaces.push(ns);
+    const key = scriptKey(params.name, ns);
+    const script = acc.scripts.get(key) ?? newScript(params.name, ns);
+    acc.scripts.set(key, script);
+    const version = versionFromUpload(script, body);
+    deploy(script, [{ version_id: version.id, percentage: 100 }], 'wrangler');
+    return {
+      id: params.name,
+      etag: sha256(version.id),
+      deployment_id: version.id,
+      startup_time_ms: 1,
+      handlers: ['fetch'],
+      created_on: script.created_on,
+      modified_on: version.created_on,
+    };
+  };
+
+  const secretList = (script: FakeScript) => [...script.secrets.keys()].map((name) => ({ name, type: 'secret_text' }));
+  const putSecret: Handler = ({ account: acc, params, body }) => {
+    const script = requireScript(acc, params.name, params.namespace);
+    const { name, text } = (body.json ?? {}) as { name?: string; text?: string };
+    if (!name || typeof text !== 'string') throw new ApiError(400, 10001, 'secret needs name and text');
+    script.secrets.set(name, sha256(text));
+    return { name, type: 'secret_text' };
+  };
+  const settings = (script: FakeScript) => ({
+    bindings: [...script.secrets.keys()].map((name) => ({ type: 'secret_text', name })),
+    compatibility_date: '2026-04-20',
+    compatibility_flags: [],
+    logpush: false,
+    tail_consumers: [],
+    placement: {},
+    usage_model: 'standard',
+  });
+  const patchSettings: Handler = ({ account: acc, params, body }) => {
+    const script = requireScript(acc, params.name, params.namespace);
+    const part = body.parts?.get('settings');
+    const parsed = typeof part === 'string' ? (JSON.parse(part) as { bindings?: { type: string; name: string; text?: string }[] }) : {};
+    if (parsed.bindings) {
+      const next = new Map<string, string>();
+      for (const binding of parsed.bindings) {
+        if (binding.type !== 'secret_text') continue;
+        if (typeof binding.text === 'string') next.set(binding.name, sha256(binding.text));
+        else if (script.secrets.has(binding.name)) next.set(binding.name, script.secrets.get(binding.name)!);
+      }
+      script.secrets = next;
+    }
+    return settings(script);
+  };
+
+  // Workers
+  on('GET', '/accounts/:account/workers/subdomain', () => ({ subdomain }));
+  on('GET', '/accounts/:account/workers/services/:name', ({ account: acc, params }) => {
+    const script = acc.scripts.get(params.name);
+    if (!script) throw new ApiError(404, 10090, 'workers.api.error.service_not_found');
+    return {
+      id: script.name,
+      default_environment: {
+        environment: 'production',
+        created_on: script.created_on,
+        modified_on: script.created_on,
+        script: { id: script.name, tag: sha256(script.name).slice(0, 32), etag: 'etag', handlers: ['fetch'], last_deployed_from: 'wrangler' },
+      },
+      created_on: script.created_on,
+      modified_on: script.created_on,
+    };
+  });
+  on('PUT', '/accounts/:account/workers/scripts/:name', uploadScript);
+  on('GET', '/accounts/:account/workers/scripts', ({ account: acc }) =>
+    [...acc.scripts.values()].filter((s) => !s.dispatchNamespace).map((s) => ({ id: s.name, created_on: s.created_on })),
+  );
+  on('DELETE', '/accounts/:account/workers/scripts/:name', ({ account: acc, params }) => {
+    requireScript(acc, params.name);
+    acc.scripts.delete(params.name);
+    return null;
+  });
+  on('POST', '/accounts/:account/workers/scripts/:name/versions', ({ account: acc, params, body }) => {
+    const script = requireScript(acc, params.name);
+    const version = versionFromUpload(script, body);
+    return { ...versionJson(version, script), startup_time_ms: 1 };
+  });
+  on('GET', '/accounts/:account/workers/scripts/:name/versions', ({ account: acc, params }) => {
+    const script = requireScript(acc, params.name);
+    const items = [...script.versions].reverse().map((v) => versionJson(v, script));
+    return { items };
+  });
+  on('GET', '/accounts/:account/workers/scripts/:name/versions/:version', ({ account: acc, params }) => {
+    const script = requireScript(acc, params.name);
+    const version = script.versions.find((v) => v.id === params.version);
+    if (!version) throw new ApiError(404, 10230, `version ${params.version} not found`);
+    return versionJson(version, script);
+  });
+  on('GET', '/accounts/:account/workers/scripts/:name/deployments', ({ account: acc, params }) => {
+    const script = requireScript(acc, params.name);
+    return { deployments: [...script.deployments].reverse().map(deploymentJson) };
+  });
+  on('POST', '/accounts/:account/workers/scripts/:name/deployments', ({ account: acc, params, body }) => {
+    const script = requireScript(acc, params.name);
+    const payload = (body.json ?? {}) as { versions?: { version_id: string; percentage: number }[]; annotations?: Record<string, string> };
+    if (!payload.versions?.length) throw new ApiError(400, 10001, 'a deployment needs versions');
+    return deploymentJson(deploy(script, payload.versions, 'api', payload.annotations?.['workers/message']));
+  });
+  on('GET', '/accounts/:account/workers/scripts/:name/settings', ({ account: acc, params }) => settings(requireScript(acc, params.name)));
+  on('PATCH', '/accounts/:account/workers/scripts/:name/settings', patchSettings);
+  on('PATCH', '/accounts/:account/workers/scripts/:name/script-settings', ({ account: acc, params }) => {
+    requireScript(acc, params.name);
+    return { logpush: false, tail_consumers: [], observability: { enabled: false } };
+  });
+  on('GET', '/accounts/:account/workers/scripts/:name/subdomain', ({ account: acc, params }) => {
+    const script = requireScript(acc, params.name);
+    return { enabled: script.subdomainEnabled, previews_enabled: script.subdomainEnabled };
+  });
+  on('POST', '/accounts/:account/workers/scripts/:name/subdomain', ({ account: acc, params, body }) => {
+    const script = requireScript(acc, params.name);
+    const payload = (body.json ?? {}) as { enabled?: boolean };
+    script.subdomainEnabled = payload.enabled !== false;
+    return { enabled: script.subdomainEnabled, previews_enabled: script.subdomainEnabled };
+  });
+  on('GET', '/accounts/:account/workers/scripts/:name/secrets', ({ account: acc, params }) => secretList(requireScript(acc, params.name)));
+  on('PUT', '/accounts/:account/workers/scripts/:name/secrets', putSecret);
+  on('DELETE', '/accounts/:account/workers/scripts/:name/secrets/:key', ({ account: acc, params }) => {
+    const script = requireScript(acc, params.name);
+    const key = decodeURIComponent(params.key);
+    if (!script.secrets.delete(key)) throw new ApiError(404, 10056, `secret ${key} not found`);
+    return null;
+  });
+  on('GET', '/accounts/:account/workers/scripts/:name/schedules', () => ({ schedules: [] }));
+  on('PUT', '/accounts/:account/workers/scripts/:name/schedules', () => ({ schedules: [] }));
+
+  // Workers for Platforms
+  on('GET', '/accounts/:account/workers/dispatch/namespaces/:namespace', ({ account: acc, params }) => {
+    if (!acc.dispatchNamespaces.includes(params.namespace)) throw new ApiError(404, 100119, `namespace ${params.namespace} not found`);
+    return { namespace_name: params.namespace, namespace_id: sha256(params.namespace).slice(0, 32) };
+  });
+  on('PUT', '/accounts/:account/workers/dispatch/namespaces/:namespace/scripts/:name', uploadScript);
+  on('GET', '/accounts/:account/workers/dispatch/namespaces/:namespace/scripts/:name/secrets', ({ account: acc, params }) =>
+    secretList(requireScript(acc, params.name, params.namespace)),
+  );
+  on('PUT', '/accounts/:account/workers/dispatch/namespaces/:namespace/scripts/:name/secrets', putSecret);
+  on('GET', '/accounts/:account/workers/dispatch/namespaces/:namespace/scripts/:name/settings', ({ account: acc, params }) =>
+    settings(requireScript(acc, params.name, params.namespace)),
+  );
+  on('PATCH', '/accounts/:account/workers/dispatch/namespaces/:namespace/scripts/:name/settings', patchSettings);
+
+  // KV
+  on('GET', '/accounts/:account/storage/kv/namespaces', ({ account: acc }) => [...acc.kvNamespaces]);
+  on('POST', '/accounts/:account/storage/kv/namespaces', ({ account: acc, body }) => {
+    const title = (body.json as { title?: string } | undefined)?.title;
+    if (!title) throw new ApiError(400, 10019, 'a namespace needs a title');
+    if (acc.kvNamespaces.some((n) => n.title === title)) throw new ApiError(400, 10014, 'A namespace with this account ID and title already exists.');
+    const ns = { id: hexId(), title };
+    acc.kvNamespaces.push(ns);
+    return ns;
+  });
+  // D1
+  on('GET', '/accounts/:account/d1/database', ({ account: acc, query }) => {
+    const name = query.get('name');
+    return acc.d1Databases.filter((db) => !name || db.name === name).map((db) => ({ ...db, version: 'production', num_tables: 0, file_size: 0 }));
+  });
+  on('POST', '/accounts/:account/d1/database', ({ account: acc, body }) => {
+    const name = (body.json as { name?: string } | undefined)?.name;
+    if (!name) throw new ApiError(400, 7400, 'a database needs a name');
+    if (acc.d1Databases.some((db) => db.name === name)) throw new ApiError(400, 7502, `A database with that name already exists`);
+    const db = { uuid: randomUUID(), name, created_on: now() };
+    acc.d1Databases.push(db);
+    return { ...db, version: 'production' };
+  });
+  // R2
+  on('GET', '/accounts/:account/r2/buckets', ({ account: acc }) => ({ buckets: [...acc.r2Buckets] }));
+  on('GET', '/accounts/:account/r2/buckets/:bucket', ({ account: acc, params }) => {
+    const bucket = acc.r2Buckets.find((b) => b.name === params.bucket);
+    if (!bucket) throw new ApiError(404, 10006, 'The specified bucket does not exist.');
+    return { ...bucket, location: 'WEUR', storage_class: 'Standard' };
+  });
+  on('POST', '/accounts/:account/r2/buckets', ({ account: acc, body }) => {
+    const name = (body.json as { name?: string } | undefined)?.name;
+    if (!name) throw new ApiError(400, 10005, 'a bucket needs a name');
+    if (acc.r2Buckets.some((b) => b.name === name)) throw new ApiError(409, 10004, 'The bucket you tried to create already exists, and you own it.');
+    const bucket = { name, creation_date: now() };
+    acc.r2Buckets.push(bucket);
+    return {};
+  });
+  // Queues
+  on('GET', '/accounts/:account/queues', ({ account: acc, query }) => {
+    const names = query.getAll('name');
+    return acc.queues
+      .filter((q) => names.length === 0 || names.includes(q.queue_name))
+      .map((q) => ({ ...q, modified_on: q.created_on, producers: [], consumers: [], producers_total_count: 0, consumers_total_count: 0 }));
+  });
+  on('POST', '/accounts/:account/queues', ({ account: acc, body }) => {
+    const name = (body.json as { queue_name?: string } | undefined)?.queue_name;
+    if (!name) throw new ApiError(400, 11000, 'a queue needs a name');
+    if (acc.queues.some((q) => q.queue_name === name)) throw new ApiError(409, 11009, 'A queue with this name already exists');
+    const queue = { queue_id: hexId(), queue_name: name, created_on: now() };
+    acc.queues.push(queue);
+    return { ...queue, modified_on: queue.created_on };
+  });
+  on('GET', '/accounts/:account/queues/:queue', ({ account: acc, params }) => {
+    const queue = acc.queues.find((q) => q.queue_id === params.queue);
+    if (!queue) throw new ApiError(404, 11000, 'queue not found');
+    return { ...queue, producers: [], consumers: [] };
+  });
+
+  const send = (res: ServerResponse, status: number, payload: unknown) => {
+    const text = JSON.stringify(payload);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  };
+
+  const server: Server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const path = url.pathname.replace(/^\/client\/v4/, '');
+    const method = req.method ?? 'GET';
+    let status = 200;
+    let routeName = 'unmatched';
+    let parsed: ParsedBody = { bytes: 0 };
+    try {
+      ({ parsed } = await readBody(req));
+      const failure = [...failures].find(
+        (f) => (!f.method || f.method === method) && (typeof f.path === 'string' ? path.includes(f.path) : f.path.test(path)) && f.remaining > 0,
+      );
+      if (failure) {
+        failure.remaining--;
+        if (failure.delayMs) await new Promise((resolve) => setTimeout(resolve, failure.delayMs));
+        if (failure.status) {
+          status = failure.status;
+          routeName = 'injected failure';
+          send(res, status, { success: false, errors: [{ code: 10013, message: `injected failure (${status})` }], messages: [], result: null });
+          return;
+        }
+      }
+      const route = routes.find((r) => r.method === method && r.regex.test(path));
+      if (!route) {
+        status = 404;
+        send(res, status, { success: false, errors: [{ code: 7003, message: `No route for that URI (fake API: ${method} ${path})` }], messages: [], result: null });
+        return;
+      }
+      routeName = `${method} ${route.pattern.replace('/accounts/:account/', '')}`;
+      const match = route.regex.exec(path)!;
+      const params = Object.fromEntries(route.keys.map((k, i) => [k, decodeURIComponent(match[i + 1])]));
+      const result = route.handler({ account: account(params.account), params, query: url.searchParams, body: parsed });
+      if (Array.isArray(result)) {
+        // Lists are paged like Cloudflare's: the SDK stops at the first empty page.
+        const page = Math.max(1, Number(url.searchParams.get('page') ?? 1));
+        const perPage = Math.max(1, Number(url.searchParams.get('per_page') ?? 100));
+        const items = result.slice((page - 1) * perPage, page * perPage);
+        const info = { page, per_page: perPage, count: items.length, total_count: result.length, total_pages: Math.max(1, Math.ceil(result.length / perPage)) };
+        send(res, 200, { success: true, errors: [], messages: [], result: items, result_info: info });
+        return;
+      }
+      send(res, 200, { success: true, errors: [], messages: [], result: result ?? null });
+    } catch (error) {
+      status = error instanceof ApiError ? error.status : 500;
+      const code = error instanceof ApiError ? error.code : 10000;
+      send(res, status, { success: false, errors: [{ code, message: (error as Error).message }], messages: [], result: null });
+    } finally {
+      requests.push({
+        method,
+        path,
+        query: Object.fromEntries(url.searchParams),
+        bodyBytes: parsed.bytes,
+        parts: parsed.parts ? [...parsed.parts.keys()] : undefined,
+        route: routeName,
+        status,
+        at: Date.now() - startedAt,
+      });
+    }
+  });
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  account();
+
+  return {
+    url: `http://127.0.0.1:${port}/client/v4`,
+    port,
+    accountId: defaultAccountId,
+    subdomain,
+    requests,
+    accounts,
+    account,
+    script: (name, accountId) => account(accountId).scripts.get(name),
+    inject(rule) {
+      const entry = { ...rule, remaining: rule.times ?? Number.POSITIVE_INFINITY };
+      failures.add(entry);
+      return () => failures.delete(entry);
+    },
+    calls: (fragment, method) => requests.filter((r) => r.path.includes(fragment) && (!method || r.method === method)),
+    digest: sha256,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
