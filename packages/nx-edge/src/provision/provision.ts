@@ -162,7 +162,8 @@ export function formatPlan(plan: ProvisionPlan, workspaceRoot: string): string[]
 export async function applyProvision(plan: ProvisionPlan, deps: ProvisionDeps, workspaceRoot: string): Promise<{ created: number; written: number }> {
   const text = readFileSync(plan.configFile, 'utf8');
   const config = parseWranglerConfig(text, plan.configFile);
-  const common = ['--config', plan.configFile, ...envArgs(plan.env, environmentNames(config).length > 0)];
+  // The config only supplies the account: with --env, `kv namespace create` would prefix the title with the env name.
+  const common = ['--config', plan.configFile, ...envArgs(undefined, environmentNames(config).length > 0)];
   const cwd = dirname(plan.configFile);
   let created = 0;
   for (const r of plan.resources.filter((x) => x.action === 'create')) {

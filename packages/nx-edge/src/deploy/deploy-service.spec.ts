@@ -1,0 +1,169 @@
+// Real wrangler against the fake Cloudflare API (test-support/fake-cloudflare): what a deploy sends,
+// what it refuses to send, health check and rollback.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fakeApiEnv, startFakeCloudflareApi, type FakeCloudflareApi } from '../../../../test-support/fake-cloudflare/fake-cloudflare-api';
+import { bundleWorker, writeDeployableConfig } from '../build';
+import { readWranglerConfig } from '../config/wrangler-config';
+import { readDeploymentRecords } from './deploy-history';
+import { deployService, type DeployServiceOptions } from './deploy-service';
+import { createWranglerRunner } from './wrangler-cli';
+
+let api: FakeCloudflareApi;
+let root: string;
+let health: Server;
+let healthStatus: Record<string, number>;
+let healthBase: string;
+
+beforeEach(async () => {
+  api = await startFakeCloudflareApi({ subdomain: 'acme' });
+  root = mkdtempSync(join(tmpdir(), 'nx-edge-deploy-'));
+  mkdirSync(join(root, '.home', 'tmp'), { recursive: true });
+  healthStatus = {};
+  health = createServer((req, res) => {
+    const worker = (req.url ?? '').split('/')[1];
+    res.writeHead(healthStatus[worker] ?? 200).end('ok');
+  });
+  await new Promise<void>((resolve) => health.listen(0, '127.0.0.1', resolve));
+  healthBase = `http://127.0.0.1:${(health.address() as AddressInfo).port}/{worker}`;
+});
+
+afterEach(async () => {
+  await api.close();
+  await new Promise<void>((resolve) => health.close(() => resolve()));
+  rmSync(root, { recursive: true, force: true });
+});
+
+function wranglerEnv() {
+  return {
+    ...fakeApiEnv(api),
+    XDG_CONFIG_HOME: join(root, '.home'),
+    WRANGLER_REGISTRY_PATH: join(root, '.home', 'registry'),
+    TMPDIR: join(root, '.home', 'tmp'),
+  };
+}
+
+async function addWorker(name: string, config: Record<string, unknown>, extraFiles: Record<string, string> = {}) {
+  const dir = join(root, 'apps', name);
+  mkdirSync(join(dir, 'src'), { recursive: true });
+  writeFileSync(join(dir, 'src/index.ts'), `export default { fetch: () => new Response('${name}') };\n`);
+  writeFileSync(join(dir, 'wrangler.json'), JSON.stringify({ name, main: 'src/index.ts', compatibility_date: '2026-04-20', ...config }, null, 2));
+  for (const [file, text] of Object.entries(extraFiles)) writeFileSync(join(dir, file), text);
+  const configFile = join(dir, 'wrangler.json');
+  const loaded = readWranglerConfig(configFile).config;
+  const outDir = join(root, 'dist', 'apps', name);
+  const result = await bundleWorker({ workspaceRoot: root, projectRoot: dir, configFile, config: loaded, outDir });
+  writeDeployableConfig(loaded, dir, outDir, result.files.length > 1);
+  return configFile;
+}
+
+async function deploy(name: string, options: DeployServiceOptions) {
+  const lines: string[] = [];
+  const run = deployService(
+    {
+      workspaceRoot: root,
+      project: name,
+      projectRoot: `apps/${name}`,
+      configFile: join(root, 'apps', name, 'wrangler.json'),
+      options: { healthCheckBaseUrl: healthBase, healthCheckAttempts: 2, healthCheckIntervalMs: 50, ...options },
+      runId: 'run-1',
+      historyFile: join(root, '.nx-edge', 'deployments.jsonl'),
+    },
+    { runWrangler: createWranglerRunner(root, wranglerEnv()), log: (line) => lines.push(line), stream: (chunk) => lines.push(chunk), gitSha: () => 'abc1234' },
+  );
+  return { run, lines };
+}
+
+const ENVS = { staging: { kv_namespaces: [{ binding: 'CACHE', id: 'kv-staging' }] }, production: { kv_namespaces: [{ binding: 'CACHE', id: 'kv-prod' }] } };
+
+describe('deploy (real wrangler, fake Cloudflare API)', { timeout: 120_000 }, () => {
+  it('uploads the bundle to <name>-<env>, reads version and URL from the output file, health-checks and records it', async () => {
+    await addWorker('c', { kv_namespaces: [{ binding: 'CACHE', id: 'kv-top' }], env: ENVS });
+    const first = await deploy('c', { env: 'staging' });
+    await first.run;
+    // A new Worker: services lookup says 10090, then one PUT of the script.
+    expect(api.calls('/workers/scripts/c-staging', 'PUT')).toHaveLength(1);
+    expect(api.calls('/workers/scripts/c-staging', 'PUT')[0].parts).toEqual(['metadata', 'index.js']);
+    const script = api.script('c-staging')!;
+    const versionId = script.versions[0].id;
+    expect(script.versions[0].bindings).toEqual([{ type: 'kv_namespace', name: 'CACHE' }]);
+
+    const second = await deploy('c', { env: 'staging' });
+    await second.run;
+    // Existing Worker: a new version, then a deployment of it.
+    expect(api.calls('/workers/scripts/c-staging/versions', 'POST')).toHaveLength(1);
+    expect(script.deployments).toHaveLength(2);
+    const history = readDeploymentRecords(join(root, '.nx-edge', 'deployments.jsonl'));
+    expect(history.map((r) => [r.project, r.env, r.result, r.gitSha, r.url])).toEqual([
+      ['c', 'staging', 'deployed', 'abc1234', 'https://c-staging.acme.workers.dev'],
+      ['c', 'staging', 'deployed', 'abc1234', 'https://c-staging.acme.workers.dev'],
+    ]);
+    expect(history[0].versionId).toBe(versionId);
+    expect(history[1].versionId).toBe(script.versions[1].id);
+    expect(second.lines.join('\n')).toContain('c-staging [staging]: https://c-staging.acme.workers.dev');
+    expect(second.lines.join('\n')).toContain(`✔ c (staging) deployed: version ${script.versions[1].id.slice(0, 8)} c-staging → https://c-staging.acme.workers.dev`);
+  });
+
+  it('refuses before any upload when the env lacks a binding id, naming env, binding and file', async () => {
+    await addWorker('c', { kv_namespaces: [{ binding: 'CACHE', id: 'kv-top' }], env: { staging: { kv_namespaces: [{ binding: 'CACHE' }] } } });
+    const { run } = await deploy('c', { env: 'staging' });
+    await expect(run).rejects.toThrow(/apps\/c\/wrangler\.json: cannot deploy env "staging"[\s\S]*"CACHE" in \[env\.staging\] has no KV namespace id/);
+    expect(api.requests).toEqual([]);
+    expect(readDeploymentRecords(join(root, '.nx-edge', 'deployments.jsonl')).map((r) => r.result)).toEqual(['failed']);
+  });
+
+  it('refuses when a secret of .dev.vars.example is missing in the env, uploading nothing', async () => {
+    await addWorker('c', { env: { staging: {} } }, { '.dev.vars.example': 'API_KEY=\nDB_PASSWORD=\n' });
+    const { run } = await deploy('c', { env: 'staging' });
+    await expect(run).rejects.toThrow(/c-staging \(env staging\) is missing required secrets API_KEY, DB_PASSWORD — nothing was uploaded/);
+    expect(api.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+  });
+
+  it('rolls back to the previous version when the health check fails, and fails saying so', async () => {
+    await addWorker('c', { env: ENVS });
+    await (await deploy('c', { env: 'staging' })).run;
+    const good = api.script('c-staging')!.versions[0].id;
+    healthStatus['c-staging'] = 503;
+    const { run, lines } = await deploy('c', { env: 'staging' });
+    await expect(run).rejects.toThrow(new RegExp(`c-staging failed its health check: GET http://127\\.0\\.0\\.1:\\d+/c-staging/health → HTTP 503 \\(2 attempts\\)\\. Rolled back: version ${good} serves c-staging again`));
+    const script = api.script('c-staging')!;
+    expect(script.deployments.at(-1)!.versions).toEqual([{ version_id: good, percentage: 100 }]);
+    expect(lines.join('\n')).toContain(`rolling back to version ${good}`);
+    const last = readDeploymentRecords(join(root, '.nx-edge', 'deployments.jsonl')).at(-1)!;
+    expect([last.result, last.rolledBackTo, last.versionId]).toEqual(['rolled-back', good, script.versions[1].id]);
+  });
+
+  it('deploys into a dispatch namespace', async () => {
+    await addWorker('c', { env: ENVS });
+    await (await deploy('c', { env: 'production', dispatchNamespace: 'customers' })).run;
+    expect(api.calls('/workers/dispatch/namespaces/customers/scripts/c-production', 'PUT')).toHaveLength(1);
+    expect(api.account().scripts.has('customers/c-production')).toBe(true);
+  });
+
+  it('--dry-run lists files and sizes, lets wrangler validate, and sends nothing', async () => {
+    await addWorker('c', { env: ENVS });
+    const { run, lines } = await deploy('c', { env: 'staging', dryRun: true });
+    const outcome = await run;
+    expect(outcome.plan!.files.map((f) => f.file)).toEqual(['index.js']);
+    const text = lines.join('\n');
+    expect(text).toMatch(/would deploy c as c-staging \(env staging\), from dist\/apps\/c:\n\s+index\.js\s+[\d.]+ (B|KiB)\s+gzip/);
+    expect(text).toContain('nothing uploaded (dry run)');
+    expect(api.requests).toEqual([]);
+    expect(readDeploymentRecords(join(root, '.nx-edge', 'deployments.jsonl'))).toEqual([]);
+  });
+});
+
+describe('deploy history file', { timeout: 120_000 }, () => {
+  it('holds no secret values (only names and messages)', async () => {
+    // Guard for the invariant the secrets tests rely on: records carry these keys only.
+    const file = join(root, '.nx-edge', 'deployments.jsonl');
+    await addWorker('c', { env: ENVS });
+    await (await deploy('c', { env: 'staging' })).run;
+    const keys = Object.keys(JSON.parse(readFileSync(file, 'utf8').split('\n')[0]));
+    expect(keys.sort()).toEqual(['env', 'gitSha', 'project', 'result', 'runId', 'time', 'url', 'versionId', 'worker']);
+  });
+});

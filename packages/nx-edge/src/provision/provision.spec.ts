@@ -1,0 +1,89 @@
+// Real wrangler against the fake Cloudflare API: plan, apply (ids written back into jsonc with its
+// comments), re-run is a no-op.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'jsonc-parser';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fakeApiEnv, startFakeCloudflareApi, type FakeCloudflareApi } from '../../../../test-support/fake-cloudflare/fake-cloudflare-api';
+import { createWranglerRunner } from '../deploy/wrangler-cli';
+import { applyProvision, formatPlan, planProvision } from './provision';
+
+let api: FakeCloudflareApi;
+let root: string;
+let configFile: string;
+// `wrangler r2 bucket info` POSTs a read-only GraphQL metrics query; everything else non-GET writes.
+const writes = () => api.requests.filter((r) => r.method !== 'GET' && r.path !== '/graphql');
+
+const CONFIG = `{
+  // the orders service
+  "name": "orders",
+  "main": "src/index.ts",
+  "env": {
+    "staging": {
+      // staging resources: ids filled in by provision
+      "kv_namespaces": [{ "binding": "CACHE" }],
+      "d1_databases": [{ "binding": "DB", "database_name": "orders-staging" }],
+      "r2_buckets": [{ "binding": "FILES", "bucket_name": "orders-files-staging" }],
+      "queues": { "producers": [{ "binding": "JOBS", "queue": "orders-jobs-staging" }] }
+    }
+  }
+}
+`;
+
+beforeEach(async () => {
+  api = await startFakeCloudflareApi();
+  root = mkdtempSync(join(tmpdir(), 'nx-edge-provision-'));
+  mkdirSync(join(root, '.home', 'tmp'), { recursive: true });
+  mkdirSync(join(root, 'apps/orders'), { recursive: true });
+  configFile = join(root, 'apps/orders/wrangler.jsonc');
+  writeFileSync(configFile, CONFIG);
+});
+
+afterEach(async () => {
+  await api.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+const deps = () => ({
+  runWrangler: createWranglerRunner(root, {
+    ...fakeApiEnv(api),
+    XDG_CONFIG_HOME: join(root, '.home'),
+    WRANGLER_REGISTRY_PATH: join(root, '.home', 'registry'),
+    TMPDIR: join(root, '.home', 'tmp'),
+  }),
+  log: () => undefined,
+});
+
+describe('provision (real wrangler, fake Cloudflare API)', { timeout: 180_000 }, () => {
+  it('plans, creates what is missing, writes ids back keeping comments, and a re-run changes nothing', async () => {
+    api.account().r2Buckets.push({ name: 'orders-files-staging', creation_date: new Date().toISOString() });
+    const plan = await planProvision(configFile, 'staging', deps(), root);
+    expect(formatPlan(plan, root)).toEqual([
+      'orders-staging (env staging) — apps/orders/wrangler.jsonc',
+      '  create        KV namespace orders-staging-CACHE (binding CACHE); writes env.staging.kv_namespaces[0].id',
+      '  create        D1 database orders-staging (binding DB); writes env.staging.d1_databases[0].database_id',
+      '  exists        R2 bucket orders-files-staging (binding FILES)',
+      '  create        queue orders-jobs-staging',
+    ]);
+    expect(writes()).toEqual([]);
+
+    await applyProvision(plan, deps(), root);
+    const account = api.account();
+    expect(account.kvNamespaces.map((n) => n.title)).toEqual(['orders-staging-CACHE']);
+    expect(account.d1Databases.map((d) => d.name)).toEqual(['orders-staging']);
+    expect(account.queues.map((q) => q.queue_name)).toEqual(['orders-jobs-staging']);
+    const text = readFileSync(configFile, 'utf8');
+    expect(text).toContain('// the orders service');
+    expect(text).toContain('// staging resources: ids filled in by provision');
+    const config = parse(text);
+    expect(config.env.staging.kv_namespaces[0].id).toBe(account.kvNamespaces[0].id);
+    expect(config.env.staging.d1_databases[0].database_id).toBe(account.d1Databases[0].uuid);
+
+    const creates = writes().length;
+    const again = await planProvision(configFile, 'staging', deps(), root);
+    expect(again.resources.map((r) => r.action)).toEqual(['exists', 'exists', 'exists', 'exists']);
+    expect(writes().length).toBe(creates);
+    expect(readFileSync(configFile, 'utf8')).toBe(text);
+  });
+});
