@@ -167,7 +167,10 @@ export async function deployService(input: DeployServiceInput, deps: DeployServi
   }
 
   // 3. Required secrets must already exist in that env.
-  if (required.length > 0) {
+  if (required.length > 0 && options.dispatchNamespace) {
+    // wrangler cannot list the secrets of a script inside a dispatch namespace.
+    deps.log(`required secrets (${required.join(', ')}) not checked: wrangler cannot list secrets of dispatch namespace scripts.`);
+  } else if (required.length > 0) {
     const listed = await deps.runWrangler(buildSecretListArgs(env, argsBase), { cwd: bundleDir });
     let present: string[] = [];
     if (listed.code === 0) {

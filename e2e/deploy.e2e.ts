@@ -1,0 +1,205 @@
+// Environments, secrets, provisioning and deploy in a fresh workspace, with the real wrangler CLI
+// talking to the fake Cloudflare API (test-support/fake-cloudflare) on 127.0.0.1.
+// Three Workers a → b → c (service bindings), each with [env.staging] and [env.production].
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fakeApiEnv, startFakeCloudflareApi, type FakeCloudflareApi } from '../test-support/fake-cloudflare/fake-cloudflare-api';
+import { createE2eWorkspace, type E2eWorkspace, type RunResult } from './support/workspace';
+
+const API_KEY_VALUE = 'sk_live_E2E-NEVER-PRINTED-77';
+const PUSHED_VALUE = 'pushed-E2E-NEVER-PRINTED-88';
+
+function worker(name: string, binds: string | undefined, extra: { top?: object; staging?: object; production?: object } = {}): string {
+  const services = (suffix: string) => (binds ? { services: [{ binding: binds.toUpperCase(), service: `${binds}${suffix}` }] } : {});
+  return `{
+  // ${name}: part of the a → b → c chain
+  "name": "${name}",
+  "main": "src/index.ts",
+  "compatibility_date": "2026-04-20",
+  ${JSON.stringify({ ...services(''), ...extra.top }).slice(1, -1) || '"workers_dev": true'},
+  "env": {
+    "staging": ${JSON.stringify({ ...services('-staging'), ...extra.staging })},
+    "production": ${JSON.stringify({ ...services('-production'), ...extra.production })}
+  }
+}
+`;
+}
+
+describe('deploy: environments, secrets, provisioning, rollback', () => {
+  let ws: E2eWorkspace;
+  let api: FakeCloudflareApi;
+  let health: Server;
+  const unhealthy = new Set<string>();
+  const printed: string[] = [];
+  let env: Record<string, string>;
+
+  const nx = async (args: string[], input?: string): Promise<RunResult> => {
+    const result = await ws.nx(args, { env, input });
+    printed.push(result.stdout, result.stderr);
+    return result;
+  };
+  const nxOk = async (args: string[], input?: string): Promise<RunResult> => {
+    const result = await nx(args, input);
+    if (result.code !== 0) throw new Error(`nx ${args.join(' ')} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
+    return result;
+  };
+  const uploads = () => api.requests.filter((r) => r.method === 'PUT' || (r.method === 'POST' && r.path.endsWith('/versions')));
+
+  beforeAll(async () => {
+    ws = await createE2eWorkspace('deploy');
+    api = await startFakeCloudflareApi({ subdomain: 'acme' });
+    health = createServer((req, res) => {
+      const name = (req.url ?? '').split('/')[1];
+      res.writeHead(unhealthy.has(name) ? 503 : 200).end(unhealthy.has(name) ? 'down' : 'ok');
+    });
+    await new Promise<void>((resolve) => health.listen(0, '127.0.0.1', resolve));
+    env = {
+      ...fakeApiEnv(api),
+      NX_EDGE_HEALTH_BASE_URL: `http://127.0.0.1:${(health.address() as AddressInfo).port}/{worker}`,
+    };
+    await ws.run('git', ['init', '-q', '-b', 'main']);
+    await ws.run('git', ['-c', 'user.email=e2e@example.com', '-c', 'user.name=e2e', 'add', '-A']);
+    await ws.run('git', ['-c', 'user.email=e2e@example.com', '-c', 'user.name=e2e', 'commit', '-q', '-m', 'workspace']);
+
+    ws.write('apps/c/wrangler.jsonc', worker('c', undefined, {
+      top: { kv_namespaces: [{ binding: 'CACHE', id: 'kv-local' }] },
+      staging: { kv_namespaces: [{ binding: 'CACHE', id: 'kv-staging' }] },
+      production: { kv_namespaces: [{ binding: 'CACHE', id: 'kv-production' }] },
+    }));
+    ws.write('apps/c/.dev.vars.example', '# c needs this in every env\nAPI_KEY=\n');
+    ws.write('apps/b/wrangler.jsonc', worker('b', 'c', {
+      top: { d1_databases: [{ binding: 'DB', database_name: 'b-db', database_id: 'local-b-db' }] },
+      staging: { d1_databases: [{ binding: 'DB', database_name: 'b-staging-db' }], queues: { producers: [{ binding: 'JOBS', queue: 'b-jobs-staging' }] } },
+      production: { d1_databases: [{ binding: 'DB', database_name: 'b-production-db', database_id: 'prod-db' }] },
+    }));
+    ws.write('apps/b/migrations/0001_init.sql', 'CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\n');
+    ws.write('apps/a/wrangler.jsonc', worker('a', 'b'));
+    for (const name of ['a', 'b', 'c']) {
+      ws.write(`apps/${name}/src/index.ts`, `export default { fetch: () => new Response('${name}') };\n`);
+    }
+    await ws.run('git', ['add', '-A']);
+    await ws.run('git', ['-c', 'user.email=e2e@example.com', '-c', 'user.name=e2e', 'commit', '-q', '-m', 'three workers']);
+  });
+
+  afterAll(async () => {
+    await ws?.dispose();
+    await api?.close();
+    await new Promise<void>((resolve) => (health ? health.close(() => resolve()) : resolve()));
+  });
+
+  it('nx-edge setup creates .dev.vars from the example and applies local D1 migrations', async () => {
+    const result = await ws.run('npx', ['nx-edge', 'setup'], { env });
+    printed.push(result.stdout, result.stderr);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toContain('+ created apps/c/.dev.vars from .dev.vars.example — fill in API_KEY');
+    expect(result.stdout).toContain('+ applied local D1 migrations of apps/b (b-db)');
+    expect(ws.exists('apps/c/.dev.vars')).toBe(true);
+    expect(ws.exists('apps/b/.wrangler/state')).toBe(true);
+  });
+
+  it('provision: the plan changes nothing, apply creates and writes ids back, a re-run is a no-op', async () => {
+    const before = ws.read('apps/b/wrangler.jsonc');
+    const plan = await nxOk(['run', 'b:provision', '--configuration=staging', '--dry-run']);
+    expect(plan.stdout).toMatch(/create\s+D1 database b-staging-db \(binding DB\); writes env\.staging\.d1_databases\[0\]\.database_id/);
+    expect(plan.stdout).toMatch(/create\s+queue b-jobs-staging/);
+    expect(plan.stdout).toContain('dry run: 2 changes planned; nothing created, nothing written.');
+    expect(ws.read('apps/b/wrangler.jsonc')).toBe(before);
+    expect(api.account().d1Databases).toEqual([]);
+
+    await nxOk(['run', 'b:provision', '--configuration=staging']);
+    const after = ws.read('apps/b/wrangler.jsonc');
+    const db = api.account().d1Databases.find((d) => d.name === 'b-staging-db')!;
+    expect(after).toContain(`"database_id": "${db.uuid}"`);
+    expect(after).toContain('// b: part of the a → b → c chain');
+    expect(api.account().queues.map((q) => q.queue_name)).toEqual(['b-jobs-staging']);
+
+    const again = await nxOk(['run', 'b:provision', '--configuration=staging']);
+    expect(again.stdout).toContain('nothing to do');
+    expect(ws.read('apps/b/wrangler.jsonc')).toBe(after);
+  });
+
+  it('secrets: set from stdin, list names only, push .dev.vars.staging in one bulk call; values never printed', async () => {
+    await nxOk(['run', 'c:secrets', '--configuration=staging', 'set', 'API_KEY'], API_KEY_VALUE);
+    expect(api.script('c-staging')!.secrets.get('API_KEY')).toBe(api.digest(API_KEY_VALUE));
+    ws.write('apps/c/.dev.vars.staging', `PUSHED_TOKEN=${PUSHED_VALUE}\n`);
+    await nxOk(['run', 'c:secrets', '--configuration=staging', 'push']);
+    expect(api.calls('/workers/scripts/c-staging/settings', 'PATCH')).toHaveLength(1);
+    const list = await nxOk(['run', 'c:secrets', '--configuration=staging', 'list']);
+    expect(list.stdout).toContain('2 secrets on c-staging (env staging) (names only):');
+    expect(list.stdout).toMatch(/ {2}API_KEY\n {2}PUSHED_TOKEN/);
+    expect(api.script('c-staging')!.secrets.get('PUSHED_TOKEN')).toBe(api.digest(PUSHED_VALUE));
+  });
+
+  it('nx affected -t deploy --configuration=staging deploys c, then b, then a, under their staging names', async () => {
+    const result = await nxOk(['affected', '-t', 'deploy', '--configuration=staging', '--base=HEAD~1']);
+    const order = uploads().map((r) => /scripts\/([^/]+)/.exec(r.path)![1]);
+    expect(order).toEqual(['c-staging', 'b-staging', 'a-staging']);
+    for (const name of ['a', 'b', 'c']) {
+      expect(result.stdout).toContain(`${name}-staging [staging]: https://${name}-staging.acme.workers.dev`);
+      expect(result.stdout).toMatch(new RegExp(`✔ ${name} \\(staging\\) deployed: version [0-9a-f]{8} ${name}-staging → https://${name}-staging\\.acme\\.workers\\.dev`));
+    }
+    const history = await ws.run('npx', ['nx-edge', 'history', '--env', 'staging'], { env });
+    expect(history.stdout.split('\n').filter((l) => / deployed /.test(l)).map((l) => l.split(/\s+/)[2])).toEqual(['c', 'b', 'a']);
+  });
+
+  it('--dry-run shows the order and sizes and uploads nothing, upstream included', async () => {
+    const before = api.requests.length;
+    const result = await nxOk(['run', 'a:deploy', '--configuration=staging', '--dry-run']);
+    expect(result.stdout).toContain('deploy order of this run: c → b → a');
+    expect(result.stdout).toMatch(/\[3\/3\] would deploy a as a-staging \(env staging\), from dist\/apps\/a:\n\s+index\.js\s+[\d.]+ (B|KiB)\s+gzip/);
+    expect(result.stdout).toContain('would deploy c as c-staging');
+    expect(api.requests.length).toBe(before);
+  });
+
+  it('a missing staging KV id fails before any upload, and the services that depend on it are reported not deployed', async () => {
+    const good = ws.read('apps/c/wrangler.jsonc');
+    ws.write('apps/c/wrangler.jsonc', good.replace('"id":"kv-staging"', '"id":""'));
+    const before = api.requests.length;
+    const result = await nx(['run', 'a:deploy', '--configuration=staging']);
+    expect(result.code).not.toBe(0);
+    const output = result.stdout + result.stderr;
+    expect(output).toContain('apps/c/wrangler.jsonc: cannot deploy env "staging"');
+    expect(output).toContain('kv_namespaces binding "CACHE" in [env.staging] has no KV namespace id');
+    expect(output).toContain('– b (staging) not deployed: depends on c, which failed');
+    expect(output).toContain('– a (staging) not deployed: depends on c, which failed');
+    expect(api.requests.length).toBe(before);
+    const lastRun = await ws.run('npx', ['nx-edge', 'history', '--last-run'], { env });
+    expect(lastRun.stdout).toMatch(/✘ c \(staging\) failed[\s\S]*– b \(staging\) not deployed[\s\S]*– a \(staging\) not deployed/);
+    ws.write('apps/c/wrangler.jsonc', good);
+  });
+
+  it('a failing health check rolls back to the previous version and fails saying so', async () => {
+    const live = api.script('c-staging')!.deployments.at(-1)!.versions[0].version_id;
+    unhealthy.add('c-staging');
+    const result = await nx(['run', 'c:deploy', '--configuration=staging', '--healthCheckAttempts=1']);
+    unhealthy.delete('c-staging');
+    expect(result.code).not.toBe(0);
+    expect(result.stdout + result.stderr).toMatch(new RegExp(`c-staging failed its health check: GET http://127\\.0\\.0\\.1:\\d+/c-staging/health → HTTP 503 \\(1 attempt\\)\\. Rolled back: version ${live} serves c-staging again`));
+    expect(api.script('c-staging')!.deployments.at(-1)!.versions).toEqual([{ version_id: live, percentage: 100 }]);
+    expect(api.calls('/workers/scripts/c-staging/deployments', 'POST').at(-1)!.status).toBe(200);
+  });
+
+  it('deploys into a dispatch namespace set on the production configuration', async () => {
+    ws.write('apps/c/project.json', JSON.stringify({ name: 'c', targets: { deploy: { configurations: { production: { dispatchNamespace: 'customers-prod' } } } } }, null, 2));
+    const result = await nxOk(['run', 'c:deploy', '--configuration=production']);
+    expect(api.calls('/workers/dispatch/namespaces/customers-prod/scripts/c-production', 'PUT')).toHaveLength(1);
+    expect(result.stdout).toContain('✔ c (production) deployed');
+    expect(result.stdout).toContain('in dispatch namespace customers-prod');
+    expect(result.stdout).toContain('required secrets (API_KEY) not checked: wrangler cannot list secrets of dispatch namespace scripts.');
+  });
+
+  it('no secret value appears in anything printed, the history or the recorded API traffic', () => {
+    const everything = [printed.join('\n'), ws.read('.nx-edge/deployments.jsonl'), JSON.stringify(api.requests)].join('\n');
+    expect(everything).not.toContain(API_KEY_VALUE);
+    expect(everything).not.toContain(PUSHED_VALUE);
+    expect(everything).not.toContain('NEVER-PRINTED');
+  });
+
+  it('nx-edge reset --yes wipes local state', async () => {
+    const result = await ws.run('npx', ['nx-edge', 'reset', '--yes'], { env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(ws.exists('.nx-edge')).toBe(false);
+    expect(ws.exists('apps/b/.wrangler/state')).toBe(false);
+  });
+});
