@@ -1,8 +1,10 @@
 // Environments, secrets, provisioning and deploy in a fresh workspace, with the real wrangler CLI
 // talking to the fake Cloudflare API (test-support/fake-cloudflare) on 127.0.0.1.
 // Three Workers a → b → c (service bindings), each with [env.staging] and [env.production].
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeApiEnv, startFakeCloudflareApi, type FakeCloudflareApi } from '../test-support/fake-cloudflare/fake-cloudflare-api';
 import { createE2eWorkspace, type E2eWorkspace, type RunResult } from './support/workspace';
@@ -44,7 +46,18 @@ describe('deploy: environments, secrets, provisioning, rollback', () => {
     if (result.code !== 0) throw new Error(`nx ${args.join(' ')} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
     return result;
   };
-  const uploads = () => api.requests.filter((r) => r.method === 'PUT' || (r.method === 'POST' && r.path.endsWith('/versions')));
+  // Script uploads only (a new Worker, a new version, a dispatch namespace script), from request `from` on.
+  const UPLOAD_ROUTES = ['PUT workers/scripts/:name', 'POST workers/scripts/:name/versions', 'PUT workers/dispatch/namespaces/:namespace/scripts/:name'];
+  const uploadedScripts = (from = 0) =>
+    api.requests
+      .slice(from)
+      .filter((r) => UPLOAD_ROUTES.includes(r.route))
+      .map((r) => /scripts\/([^/]+)/.exec(r.path)![1]);
+  const lastRun = async () => {
+    const result = await ws.run('npx', ['nx-edge', 'history', '--last-run'], { env });
+    printed.push(result.stdout, result.stderr);
+    return result.stdout;
+  };
 
   beforeAll(async () => {
     ws = await createE2eWorkspace('deploy');
@@ -132,23 +145,53 @@ describe('deploy: environments, secrets, provisioning, rollback', () => {
   });
 
   it('nx affected -t deploy --configuration=staging deploys c, then b, then a, under their staging names', async () => {
+    const before = api.requests.length;
     const result = await nxOk(['affected', '-t', 'deploy', '--configuration=staging', '--base=HEAD~1']);
-    const order = uploads().map((r) => /scripts\/([^/]+)/.exec(r.path)![1]);
-    expect(order).toEqual(['c-staging', 'b-staging', 'a-staging']);
+    expect(uploadedScripts(before)).toEqual(['c-staging', 'b-staging', 'a-staging']);
     for (const name of ['a', 'b', 'c']) {
       expect(result.stdout).toContain(`${name}-staging [staging]: https://${name}-staging.acme.workers.dev`);
       expect(result.stdout).toMatch(new RegExp(`✔ ${name} \\(staging\\) deployed: version [0-9a-f]{8} ${name}-staging → https://${name}-staging\\.acme\\.workers\\.dev`));
     }
     const history = await ws.run('npx', ['nx-edge', 'history', '--env', 'staging'], { env });
     expect(history.stdout.split('\n').filter((l) => / deployed /.test(l)).map((l) => l.split(/\s+/)[2])).toEqual(['c', 'b', 'a']);
+    const sha = (await ws.run('git', ['rev-parse', 'HEAD'])).stdout.trim();
+    const records = (await ws.run('npx', ['nx-edge', 'history', '--json', '--env', 'staging'], { env })).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(records.map((r) => [r.project, r.env, r.result, r.gitSha, r.worker])).toEqual([
+      ['c', 'staging', 'deployed', sha, 'c-staging'],
+      ['b', 'staging', 'deployed', sha, 'b-staging'],
+      ['a', 'staging', 'deployed', sha, 'a-staging'],
+    ]);
+    expect(records.map((r) => r.versionId)).toEqual(['c-staging', 'b-staging', 'a-staging'].map((n) => api.script(n)!.versions.at(-1)!.id));
+  });
+
+  it('an API failure in the middle of a run stops the services that depend on it; the summary says what was and was not deployed', async () => {
+    const removeFailure = api.inject({ method: 'POST', path: '/workers/scripts/b-staging/versions', status: 500 });
+    const before = api.requests.length;
+    let result: RunResult;
+    try {
+      result = await nx(['run', 'a:deploy', '--configuration=staging']);
+    } finally {
+      removeFailure();
+    }
+    expect(result.code).not.toBe(0);
+    // (wrangler may retry the failing upload: count Workers, not requests)
+    expect([...new Set(uploadedScripts(before))]).toEqual(['c-staging', 'b-staging']);
+    expect(api.calls('/workers/scripts/b-staging/versions', 'POST').at(-1)!.status).toBe(500);
+    const output = result.stdout + result.stderr;
+    expect(output).toContain('wrangler deploy failed for b-staging');
+    expect(output).toContain('– a (staging) not deployed: depends on b, which failed');
+    expect(await lastRun()).toMatch(/✔ c \(staging\) deployed: version [0-9a-f]{8} c-staging[^\n]*\n\s+✘ b \(staging\) failed: wrangler deploy failed for b-staging[^\n]*\n\s+– a \(staging\) not deployed: depends on b, which failed/);
   });
 
   it('--dry-run shows the order and sizes and uploads nothing, upstream included', async () => {
     const before = api.requests.length;
     const result = await nxOk(['run', 'a:deploy', '--configuration=staging', '--dry-run']);
-    expect(result.stdout).toContain('deploy order of this run: c → b → a');
     expect(result.stdout).toMatch(/\[3\/3\] would deploy a as a-staging \(env staging\), from dist\/apps\/a:\n\s+index\.js\s+[\d.]+ (B|KiB)\s+gzip/);
-    expect(result.stdout).toContain('would deploy c as c-staging');
+    expect(result.stdout).toContain('deploy order of this run: c → b → a');
+    expect(result.stdout).toContain('nothing uploaded (dry run)');
+    // params: "forward" makes the upstream deploys dry runs too.
+    expect(result.stdout).toMatch(/nx run c:deploy:staging --dry-run/);
+    expect(result.stdout).toMatch(/nx run b:deploy:staging --dry-run/);
     expect(api.requests.length).toBe(before);
   });
 
@@ -156,7 +199,12 @@ describe('deploy: environments, secrets, provisioning, rollback', () => {
     const good = ws.read('apps/c/wrangler.jsonc');
     ws.write('apps/c/wrangler.jsonc', good.replace('"id":"kv-staging"', '"id":""'));
     const before = api.requests.length;
-    const result = await nx(['run', 'a:deploy', '--configuration=staging']);
+    let result: RunResult;
+    try {
+      result = await nx(['run', 'a:deploy', '--configuration=staging']);
+    } finally {
+      ws.write('apps/c/wrangler.jsonc', good);
+    }
     expect(result.code).not.toBe(0);
     const output = result.stdout + result.stderr;
     expect(output).toContain('apps/c/wrangler.jsonc: cannot deploy env "staging"');
@@ -164,9 +212,7 @@ describe('deploy: environments, secrets, provisioning, rollback', () => {
     expect(output).toContain('– b (staging) not deployed: depends on c, which failed');
     expect(output).toContain('– a (staging) not deployed: depends on c, which failed');
     expect(api.requests.length).toBe(before);
-    const lastRun = await ws.run('npx', ['nx-edge', 'history', '--last-run'], { env });
-    expect(lastRun.stdout).toMatch(/✘ c \(staging\) failed[\s\S]*– b \(staging\) not deployed[\s\S]*– a \(staging\) not deployed/);
-    ws.write('apps/c/wrangler.jsonc', good);
+    expect(await lastRun()).toMatch(/✘ c \(staging\) failed: apps\/c\/wrangler\.jsonc: cannot deploy env "staging"[^\n]*"CACHE"[^\n]*\n\s+– b \(staging\) not deployed[^\n]*\n\s+– a \(staging\) not deployed/);
   });
 
   it('a failing health check rolls back to the previous version and fails saying so', async () => {
@@ -189,11 +235,30 @@ describe('deploy: environments, secrets, provisioning, rollback', () => {
     expect(result.stdout).toContain('required secrets (API_KEY) not checked: wrangler cannot list secrets of dispatch namespace scripts.');
   });
 
-  it('no secret value appears in anything printed, the history or the recorded API traffic', () => {
+  it('no secret value appears in anything printed, any file written (history, Nx cache, wrangler logs) or the recorded API traffic', () => {
     const everything = [printed.join('\n'), ws.read('.nx-edge/deployments.jsonl'), JSON.stringify(api.requests)].join('\n');
-    expect(everything).not.toContain(API_KEY_VALUE);
-    expect(everything).not.toContain(PUSHED_VALUE);
     expect(everything).not.toContain('NEVER-PRINTED');
+    // Every file of the workspace and of wrangler's hermetic home, except the file the user wrote the value into.
+    const leaks: string[] = [];
+    const scanned: string[] = [];
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir)) {
+        const full = join(dir, entry);
+        const rel = relative(ws.root, full);
+        if (rel === 'node_modules' || rel === 'apps/c/.dev.vars.staging') continue;
+        const stat = statSync(full);
+        if (stat.isDirectory()) walk(full);
+        else if (stat.size < 20_000_000) {
+          scanned.push(rel);
+          const text = readFileSync(full, 'latin1');
+          if (text.includes(API_KEY_VALUE) || text.includes(PUSHED_VALUE)) leaks.push(rel);
+        }
+      }
+    };
+    walk(ws.root);
+    expect(scanned).toContain('.nx-edge/deployments.jsonl');
+    expect(scanned.some((f) => f.startsWith('.e2e-home/config/.wrangler/logs/'))).toBe(true);
+    expect(leaks).toEqual([]);
   });
 
   it('nx-edge reset --yes wipes local state', async () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { appendDeploymentRecord, filterRecords, formatHistoryTable, readDeploymentRecords, summaryLine, type DeploymentRecord } from './deploy-history';
+import { appendDeploymentRecord, filterRecords, formatHistoryTable, readDeploymentRecords, reasonLine, summaryLine, type DeploymentRecord } from './deploy-history';
 import { currentVersionFromDeployments, parseWranglerOutput } from './wrangler-output';
 
 const record = (over: Partial<DeploymentRecord>): DeploymentRecord => ({ time: '2026-11-24T08:00:00.000Z', project: 'c', worker: 'c-staging', env: 'staging', result: 'deployed', ...over });
@@ -26,6 +26,19 @@ describe('deployment history', () => {
     expect(all.map((r) => r.project)).toEqual(['c', 'b', 'a']);
     expect(filterRecords(all, { lastRun: true }).map((r) => r.result)).toEqual(['failed', 'not-deployed']);
     expect(formatHistoryTable(all).split('\n')[0]).toMatch(/^time\s+service\s+env\s+result\s+version\s+git\s+url \/ reason$/);
+  });
+
+  it('--last-run keeps only the newest contiguous run (an old run with a reused id stays out)', () => {
+    const all = [record({ runId: 'r1', project: 'c' }), record({ runId: 'r2', project: 'b' }), record({ runId: 'r1', project: 'c', result: 'failed' }), record({ runId: 'r1', project: 'b', result: 'not-deployed' })];
+    expect(filterRecords(all, { lastRun: true }).map((r) => [r.project, r.result])).toEqual([
+      ['c', 'failed'],
+      ['b', 'not-deployed'],
+    ]);
+  });
+
+  it('keeps the problem list of a failure in its one-line reason', () => {
+    const message = 'apps/c/wrangler.jsonc: cannot deploy env "staging" — 1 binding problem, nothing was uploaded:\n  - kv_namespaces binding "CACHE" in [env.staging] has no KV namespace id.';
+    expect(reasonLine(message)).toBe('apps/c/wrangler.jsonc: cannot deploy env "staging" — 1 binding problem, nothing was uploaded: kv_namespaces binding "CACHE" in [env.staging] has no KV namespace id.');
   });
 
   it('says in one line what happened to each service', () => {

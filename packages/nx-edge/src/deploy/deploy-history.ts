@@ -73,11 +73,28 @@ export interface HistoryFilter {
   lastRun?: boolean;
 }
 
+/**
+ * A failure message as one history line: the bullet list of problems joined, so
+ * `history --last-run` still says which binding or secret was wrong.
+ */
+export function reasonLine(message: string): string {
+  const line = message
+    .split('\n')
+    .map((l) => l.trim().replace(/^- /, ''))
+    .filter(Boolean)
+    .join(' ')
+    .replace(/:\s*$/, '');
+  return line.length > 300 ? `${line.slice(0, 297)}...` : line;
+}
+
 export function filterRecords(records: DeploymentRecord[], filter: HistoryFilter): DeploymentRecord[] {
   let out = records.filter((r) => (filter.env === undefined || r.env === filter.env) && (!filter.project || r.project === filter.project || r.worker === filter.project));
   if (filter.lastRun) {
+    // The newest records sharing a run id; contiguous, so an old run with a reused id is not mixed in.
     const runId = out.at(-1)?.runId;
-    out = runId ? out.filter((r) => r.runId === runId) : out.slice(-1);
+    let start = out.length - 1;
+    while (runId && start > 0 && out[start - 1].runId === runId) start--;
+    out = out.slice(Math.max(0, start));
   }
   return filter.limit ? out.slice(-filter.limit) : out;
 }

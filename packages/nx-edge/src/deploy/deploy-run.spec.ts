@@ -23,6 +23,13 @@ describe('deploy order of a run', () => {
     expect(deployOrder(graph(), 'deploy')).toEqual([['c', 'd'], ['b'], ['a']]);
   });
 
+  it('reads Nx 24 task graphs, whose dependencies are { id } objects', () => {
+    const nx24 = graph();
+    nx24.dependencies = Object.fromEntries(Object.entries(nx24.dependencies).map(([id, deps]) => [id, deps.map((dep) => ({ id: dep as string }))]));
+    expect(deployOrder(nx24, 'deploy')).toEqual([['c', 'd'], ['b'], ['a']]);
+    expect(dependentDeploys(nx24, 'deploy', 'c').sort()).toEqual(['a', 'b']);
+  });
+
   it('knows which deploys wait on a failed one', () => {
     expect(dependentDeploys(graph(), 'deploy', 'c').sort()).toEqual(['a', 'b']);
     expect(dependentDeploys(graph(), 'deploy', 'a')).toEqual([]);

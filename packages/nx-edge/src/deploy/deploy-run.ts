@@ -1,10 +1,15 @@
 import { createHash } from 'node:crypto';
 
+/** A task id (Nx 23 and older) or `{ id }` (Nx 24 puts objects in `taskGraph.dependencies`). */
+export type TaskGraphEdge = string | { id: string };
+
 /** The part of Nx's TaskGraph this module reads (kept structural so tests need no Nx). */
 export interface RunTaskGraph {
   tasks: Record<string, { id: string; target: { project: string; target: string; configuration?: string } }>;
-  dependencies: Record<string, string[]>;
+  dependencies: Record<string, TaskGraphEdge[]>;
 }
+
+const edgeId = (edge: TaskGraphEdge): string => (typeof edge === 'string' ? edge : edge.id);
 
 function deployTaskIds(graph: RunTaskGraph, targetName: string): string[] {
   return Object.values(graph.tasks)
@@ -16,12 +21,12 @@ function deployTaskIds(graph: RunTaskGraph, targetName: string): string[] {
 /** Every task `id` depends on, directly or through other tasks. */
 function dependencyClosure(graph: RunTaskGraph, id: string): Set<string> {
   const seen = new Set<string>();
-  const stack = [...(graph.dependencies[id] ?? [])];
+  const stack = (graph.dependencies[id] ?? []).map(edgeId);
   while (stack.length) {
     const next = stack.pop()!;
     if (seen.has(next)) continue;
     seen.add(next);
-    stack.push(...(graph.dependencies[next] ?? []));
+    stack.push(...(graph.dependencies[next] ?? []).map(edgeId));
   }
   return seen;
 }

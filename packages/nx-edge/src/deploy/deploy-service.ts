@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { formatBytes } from '../build/size-report';
 import { environmentNames, readWranglerConfig, resolveEnvironment } from '../config/wrangler-config';
 import { UserError } from '../utils/user-error';
-import { appendDeploymentRecord, summaryLine, type DeploymentRecord } from './deploy-history';
+import { appendDeploymentRecord, reasonLine, summaryLine, type DeploymentRecord } from './deploy-history';
 import { assertDeployableBindings, assertRequiredSecrets, requiredSecretNames } from './env-checks';
 import { checkHealth, healthBaseUrl } from './health-check';
 import { buildDeployArgs, buildDeploymentsListArgs, buildRollbackArgs, buildSecretListArgs } from './wrangler-args';
@@ -121,7 +121,7 @@ export async function deployService(input: DeployServiceInput, deps: DeployServi
     dispatchNamespace: options.dispatchNamespace,
   };
   const fail = (reason: string, extra: Partial<DeploymentRecord> = {}): never => {
-    const record: DeploymentRecord = { ...base, time: now().toISOString(), result: 'failed', reason: reason.split('\n')[0], ...extra };
+    const record: DeploymentRecord = { ...base, time: now().toISOString(), result: 'failed', reason: reasonLine(reason), ...extra };
     if (!options.dryRun) appendDeploymentRecord(input.historyFile, record);
     throw new RecordedDeployError(reason, record);
   };
@@ -151,7 +151,8 @@ export async function deployService(input: DeployServiceInput, deps: DeployServi
     deps.log(`${position}would deploy ${project} as ${worker}${env ? ` (env ${env})` : ' (top level)'}${options.dispatchNamespace ? ` to dispatch namespace ${options.dispatchNamespace}` : ''}, from ${relative(workspaceRoot, bundleDir)}:`);
     for (const f of files) deps.log(`    ${f.file.padEnd(24)} ${formatBytes(f.bytes).padStart(10)}   gzip ${formatBytes(f.gzipBytes).padStart(10)}`);
     deps.log(`    total gzip ${formatBytes(total)}${required.length ? `; would check secrets ${required.join(', ')}` : ''}`);
-    if (input.order && input.order.position === 1) deps.log(`    deploy order of this run: ${input.order.names.join(' → ')}`);
+    // Every task says it: Nx shows only the requested project's output unless asked for all.
+    if (input.order && input.order.total > 1) deps.log(`    deploy order of this run: ${input.order.names.join(' → ')}`);
     // wrangler validates the config and bundle without uploading.
     const outDir = mkdtempSync(join(tmpdir(), 'nx-edge-dry-run-'));
     try {

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { findWranglerConfig } from '../../config/wrangler-config';
-import { appendDeploymentRecord, historyFile, summaryLine, type DeploymentRecord } from '../../deploy/deploy-history';
+import { appendDeploymentRecord, historyFile, reasonLine, summaryLine, type DeploymentRecord } from '../../deploy/deploy-history';
 import { deployOrder, dependentDeploys, runIdOf, type RunTaskGraph } from '../../deploy/deploy-run';
 import { deployService, RecordedDeployError } from '../../deploy/deploy-service';
 import { createWranglerRunner } from '../../deploy/wrangler-cli';
@@ -72,7 +72,7 @@ export default async function deployExecutor(options: DeployExecutorOptions, con
         worker: project,
         env: env ?? '',
         result: 'failed',
-        reason: message.split('\n')[0],
+        reason: reasonLine(message),
       };
       if (!record) appendDeploymentRecord(file, failed);
       console.error(summaryLine(failed));
