@@ -22,6 +22,8 @@ export interface BundleWorkerOptions {
   sourcemap?: boolean;
   /** Extra esbuild `define`s (e.g. for dev). */
   define?: Record<string, string>;
+  /** JS placed before the bundle (dev tags each Worker's console output with its service). */
+  banner?: string;
 }
 
 export interface BundledFile {
@@ -165,6 +167,7 @@ export async function bundleWorker(options: BundleWorkerOptions): Promise<Bundle
       absWorkingDir: workspaceRoot,
       tsconfig,
       // @aero/edge-runtime names the service after the Worker unless told otherwise.
+      banner: options.banner ? { js: options.banner } : undefined,
       define: { 'process.env.NODE_ENV': '"production"', __NX_EDGE_SERVICE__: JSON.stringify(config.name ?? ''), ...options.define },
       plugins: [workspacePathsPlugin(workspaceRoot), optionalRequiresPlugin(), nodeBuiltinsPlugin(relative(workspaceRoot, configFile), hasNodeCompat(config)), moduleRulesPlugin(effectiveModuleRules(config), outDir, copied)],
     });

@@ -1,0 +1,197 @@
+import type { ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createE2eWorkspace, type E2eWorkspace } from './support/workspace';
+
+// `nx run-many -t dev` in a fresh workspace: two Workers (gateway → users by a service binding,
+// gateway importing a lib) and one non-Worker service, run by Nx in the background as a user would.
+
+interface Status {
+  service: string;
+  state: string;
+  pid?: number;
+  port?: number;
+  restarts: number;
+  health?: string;
+}
+interface JsonlRecord {
+  time: number;
+  service: string;
+  message: string;
+  trace_id?: string;
+  fields?: Record<string, unknown>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function get(port: number, host: string, path = '/'): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: { host, accept: 'application/json' } }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('nx run-many -t dev', () => {
+  let ws: E2eWorkspace;
+  let proxyPort: number;
+  let mailerPort: number;
+  let nx: ChildProcess;
+  let output = '';
+
+  const status = async (): Promise<Status[]> => JSON.parse((await get(proxyPort, 'localhost', '/__nx-edge/status')).body);
+  const records = (): JsonlRecord[] =>
+    ws
+      .read('.nx-edge/logs/dev.jsonl')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+  const stateEvents = (service: string) => records().filter((r) => r.service === service && r.fields?.event === 'state');
+
+  beforeAll(async () => {
+    ws = await createE2eWorkspace('dev');
+    proxyPort = await freePort();
+    mailerPort = await freePort();
+    await ws.nxOk(['g', '@aero/nx-edge:function', 'users', '--no-interactive']);
+    await ws.nxOk(['g', '@aero/nx-edge:function', 'gateway', '--no-interactive']);
+    await ws.nxOk(['g', '@aero/nx-edge:lib', 'text', '--no-interactive']);
+    await ws.nxOk(['g', '@aero/nx-edge:binding', '--project=gateway', '--type=service', '--binding=USERS', '--service=users', '--no-interactive']);
+    ws.write('libs/text/src/index.ts', `export const banner = (who: string) => \`hello \${who} v1\`;\n`);
+    ws.write(
+      'apps/gateway/src/index.ts',
+      `import { log, withEdge } from '@aero/edge-runtime';
+import { banner } from '@shared/text';
+
+export interface Env { USERS: Fetcher }
+
+export default withEdge<Env>(
+  {
+    async fetch(request, env) {
+      log.info('gateway asks users');
+      const users = await (await env.USERS.fetch('https://users/')).json();
+      return Response.json({ banner: banner('gateway'), users });
+    },
+  },
+  { service: 'gateway' },
+);
+`,
+    );
+    ws.write(
+      'apps/mailer/server.mjs',
+      `import { createServer } from 'node:http';\ncreateServer((req, res) => res.end(req.url === '/health' ? 'ok' : 'mailer')).listen(Number(process.env.PORT), '127.0.0.1', () => console.log('mailer up on ' + process.env.PORT));\n`,
+    );
+    ws.write(
+      'apps/mailer/project.json',
+      JSON.stringify({
+        name: 'mailer',
+        targets: {
+          dev: {
+            executor: '@aero/nx-edge:service',
+            continuous: true,
+            readyWhen: { signal: true },
+            options: { command: 'node server.mjs', port: mailerPort, health: { type: 'http', path: '/health', status: 200 } },
+          },
+        },
+      }),
+    );
+    // gateway needs mailer too (an implicit edge: it is not a Worker binding).
+    const gatewayProject = ws.exists('apps/gateway/project.json') ? ws.readJson('apps/gateway/project.json') : { name: 'gateway' };
+    ws.write('apps/gateway/project.json', JSON.stringify({ ...gatewayProject, implicitDependencies: ['mailer'] }));
+
+    nx = ws.spawn('nx', ['run-many', '-t', 'dev', '--output-style=stream'], { env: { ...ws.env, NX_EDGE_PROXY_PORT: String(proxyPort) } });
+    nx.stdout!.on('data', (d) => (output += d));
+    nx.stderr!.on('data', (d) => (output += d));
+    await expect
+      .poll(async () => (await status().catch(() => [])).filter((s) => s.state === 'healthy').length, { timeout: 120_000, interval: 250 })
+      .toBe(3);
+  }, 240_000);
+
+  afterAll(async () => {
+    await ws?.dispose();
+  });
+
+  it('starts upstream services before their dependents, each once the others are healthy', async () => {
+    const healthy = (s: string) => stateEvents(s).find((r) => r.fields!.to === 'healthy')!.time;
+    const starting = (s: string) => stateEvents(s).find((r) => r.fields!.to === 'starting')!.time;
+    expect(starting('gateway')).toBeGreaterThanOrEqual(healthy('users'));
+    expect(starting('gateway')).toBeGreaterThanOrEqual(healthy('mailer'));
+    expect((await status()).map((s) => s.service)).toEqual(expect.arrayContaining(['users', 'mailer', 'gateway']));
+    // The merged stream: each line `HH:MM:SS.mmm [service] …`.
+    expect(output).toMatch(/\d\d:\d\d:\d\d\.\d{3} \[mailer\] info mailer up on/);
+  });
+
+  it('routes gateway.localhost through the proxy; the call to users shares one trace id in both logs', async () => {
+    const answer = await get(proxyPort, `gateway.localhost:${proxyPort}`);
+    expect(answer.status).toBe(200);
+    const body = JSON.parse(answer.body);
+    expect(body.banner).toBe('hello gateway v1');
+    expect(body.users.service).toBe('users');
+    await expect.poll(() => records().filter((r) => r.service === 'users' && r.message === 'request').length, { timeout: 10_000 }).toBeGreaterThan(0);
+    const gatewayLine = records().find((r) => r.service === 'gateway' && r.message === 'gateway asks users')!;
+    const usersLine = records().find((r) => r.service === 'users' && r.message === 'request')!;
+    expect(gatewayLine.trace_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(usersLine.trace_id).toBe(gatewayLine.trace_id);
+    // The Host guard: a foreign Host is refused.
+    expect((await get(proxyPort, 'evil.example.com')).status).toBe(403);
+  });
+
+  it('a killed users process is restarted with backoff', async () => {
+    const before = (await status()).find((s) => s.service === 'users')!;
+    process.kill(before.pid!, 'SIGKILL');
+    await expect.poll(async () => (await status()).find((s) => s.service === 'users')?.restarts, { timeout: 30_000 }).toBe(1);
+    await expect.poll(async () => (await status()).find((s) => s.service === 'users')?.state, { timeout: 30_000 }).toBe('healthy');
+    const failed = stateEvents('users').find((r) => r.fields!.to === 'failed')!;
+    expect(failed.message).toMatch(/restarting in 1 s/);
+    const restarted = stateEvents('users').filter((r) => r.time > failed.time && r.fields!.to === 'starting')[0];
+    expect(restarted.time - failed.time).toBeGreaterThanOrEqual(900);
+    expect(JSON.parse((await get(proxyPort, `gateway.localhost:${proxyPort}`)).body).users.service).toBe('users');
+  });
+
+  it('editing a lib reloads the Worker that imports it', async () => {
+    ws.write('libs/text/src/index.ts', `export const banner = (who: string) => \`hello \${who} v2\`;\n`);
+    await expect.poll(async () => JSON.parse((await get(proxyPort, `gateway.localhost:${proxyPort}`)).body).banner, { timeout: 30_000, interval: 200 }).toBe('hello gateway v2');
+  });
+
+  it('`nx-edge status` prints the table; `nx-edge validate` finds no problem', async () => {
+    const table = await ws.run('npx', ['nx-edge', 'status']);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/service\s+\|?\s*state/);
+    expect(table.stdout).toMatch(/gateway.*healthy/);
+    const validate = await ws.run('npx', ['nx-edge', 'validate'], { env: { NX_EDGE_PROXY_PORT: String(await freePort()) } });
+    expect(validate.code, validate.stdout + validate.stderr).toBe(0);
+  });
+
+  it('Ctrl-C stops every process it started', async () => {
+    const pids = [...new Set((await status()).map((s) => s.pid).filter((p): p is number => !!p))];
+    const hubPid = ws.readJson('.nx-edge/dev/hub.json').pid as number;
+    pids.push(hubPid);
+    expect(pids.every(alive)).toBe(true);
+    process.kill(-nx.pid!, 'SIGINT');
+    await new Promise((resolve) => nx.once('exit', resolve));
+    await expect.poll(() => pids.filter(alive), { timeout: 20_000 }).toEqual([]);
+    expect(ws.exists('.nx-edge/dev/hub.json')).toBe(false);
+    const stopped = records().filter((r) => r.fields?.to === 'stopped').map((r) => r.service);
+    expect(stopped.indexOf('gateway')).toBeLessThan(stopped.indexOf('mailer'));
+  });
+});

@@ -1,0 +1,58 @@
+import { isAbsolute, relative, sep } from 'node:path';
+import { systemClock, type Clock } from './types';
+
+type WatchFn = (paths: string[], options: Record<string, unknown>) => { on(event: 'all', cb: (event: string, path: string) => void): unknown; close(): Promise<void> };
+
+export interface WatchForChangesOptions {
+  paths: string[];
+  ignored?: (path: string) => boolean;
+  /** Quiet period before a batch of changes is reported. */
+  debounceMs?: number;
+  clock?: Clock;
+  /** chokidar's watch, injected for tests. */
+  watch?: WatchFn;
+  onChange(changed: string[]): void;
+}
+
+const IGNORED_DIRS = ['node_modules', 'dist', '.wrangler', '.nx-edge', '.git', '.nx', 'coverage'];
+
+/** `path` relative to the watched folder it is in: build output, state and tests do not reload. */
+export function ignoredByDefault(path: string): boolean {
+  const parts = path.split(sep);
+  return parts.some((p) => IGNORED_DIRS.includes(p)) || /\.(spec|test)\.[cm]?[jt]sx?$/.test(path) || /(^|[\\/])\.dev\.vars\.example$/.test(path);
+}
+
+/** Reports changed files once per quiet period (500 ms by default), as one batch. */
+export function watchForChanges(opts: WatchForChangesOptions): { close(): Promise<void> } {
+  const clock = opts.clock ?? systemClock;
+  const debounceMs = opts.debounceMs ?? 500;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const watch: WatchFn = opts.watch ?? (require('chokidar') as { watch: WatchFn }).watch;
+  const withinRoot = (path: string) => {
+    const root = opts.paths.find((r) => path === r || path.startsWith(r.endsWith(sep) ? r : r + sep));
+    return root ? relative(root, path) : isAbsolute(path) ? path.slice(1) : path;
+  };
+  const ignored = opts.ignored ?? ((path: string) => ignoredByDefault(withinRoot(path)));
+  const pending = new Set<string>();
+  let timer: unknown;
+  let closed = false;
+  const watcher = watch(opts.paths, { ignoreInitial: true, ignored: (path: string) => ignored(path), awaitWriteFinish: false });
+  watcher.on('all', (event, path) => {
+    if (closed || !['add', 'change', 'unlink'].includes(event)) return;
+    pending.add(path);
+    if (timer) clock.clearTimeout(timer);
+    timer = clock.setTimeout(() => {
+      timer = undefined;
+      const changed = [...pending].sort();
+      pending.clear();
+      if (!closed && changed.length) opts.onChange(changed);
+    }, debounceMs);
+  });
+  return {
+    async close() {
+      closed = true;
+      if (timer) clock.clearTimeout(timer);
+      await watcher.close();
+    },
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * Start order of dev services from their upstream edges: levels of services whose upstreams are all
+ * in earlier levels. Members of a cycle cannot wait for each other, so they are reported and placed
+ * together in one level after their other upstreams (they start together).
+ */
+export function orderServices(nodes: string[], upstreamOf: (s: string) => string[]): { levels: string[][]; cycles: string[][] } {
+  const known = new Set(nodes);
+  const edges = new Map(nodes.map((n) => [n, [...new Set(upstreamOf(n))].filter((u) => known.has(u) && u !== n)]));
+  const cycles = stronglyConnected(nodes, edges).filter((c) => c.length > 1);
+  // Collapse each cycle to one group; everything else is its own group.
+  const groupOf = new Map<string, string[]>();
+  for (const cycle of cycles) for (const member of cycle) groupOf.set(member, cycle);
+  for (const n of nodes) if (!groupOf.has(n)) groupOf.set(n, [n]);
+  const levels: string[][] = [];
+  const placed = new Set<string>();
+  while (placed.size < nodes.length) {
+    const level = new Set<string>();
+    for (const n of nodes) {
+      if (placed.has(n)) continue;
+      const group = groupOf.get(n)!;
+      const ready = group.every((m) => edges.get(m)!.every((u) => placed.has(u) || group.includes(u)));
+      if (ready) for (const m of group) level.add(m);
+    }
+    const sorted = [...level].sort();
+    for (const m of sorted) placed.add(m);
+    levels.push(sorted);
+  }
+  return { levels, cycles: cycles.map((c) => [...c].sort()) };
+}
+
+export function stopOrder(levels: string[][]): string[] {
+  return [...levels].reverse().flatMap((level) => [...level].reverse());
+}
+
+export function formatCycle(cycle: string[]): string {
+  return [...cycle, cycle[0]].join(' → ');
+}
+
+/** Tarjan's algorithm: groups of nodes that reach each other. */
+function stronglyConnected(nodes: string[], edges: Map<string, string[]>): string[][] {
+  let index = 0;
+  const indices = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const result: string[][] = [];
+  const visit = (v: string) => {
+    indices.set(v, index);
+    low.set(v, index);
+    index++;
+    stack.push(v);
+    onStack.add(v);
+    for (const w of edges.get(v) ?? []) {
+      if (!indices.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, indices.get(w)!));
+    }
+    if (low.get(v) === indices.get(v)) {
+      const component: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        component.push(w);
+      } while (w !== v);
+      result.push(component);
+    }
+  };
+  for (const n of nodes) if (!indices.has(n)) visit(n);
+  return result;
+}

@@ -1,0 +1,170 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogStore, type LogRecord, type LogStore } from '../../logs/log-store';
+import type { ServiceSpec, ServiceStatus } from '../types';
+import { DevHub, type HubEvent } from './dev-hub';
+
+// The hub in-process with real parts: workerd (Miniflare), a real child process, real sockets.
+
+function get(port: number, host: string, path = '/'): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: { host } }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+function writeWorker(ws: string, name: string, source: string, extra: Record<string, unknown> = {}): ServiceSpec {
+  const root = join(ws, 'apps', name);
+  mkdirSync(join(root, 'src'), { recursive: true });
+  writeFileSync(join(root, 'src', 'index.js'), source);
+  writeFileSync(join(root, 'wrangler.jsonc'), `// ${name}\n${JSON.stringify({ name, main: 'src/index.js', compatibility_date: '2025-06-01', ...extra })}`);
+  return { service: name, kind: 'worker', root, upstream: [], watch: [root], worker: { configPath: join(root, 'wrangler.jsonc'), persistTo: join(ws, '.wrangler/state/v3') } };
+}
+
+interface Client {
+  events: HubEvent[];
+  send(event: HubEvent): void;
+}
+const client = (): Client => {
+  const c: Client = { events: [], send: (e) => c.events.push(e) };
+  return c;
+};
+
+const states = (logs: LogStore, service: string) =>
+  logs
+    .query({ service })
+    .filter((r: LogRecord) => r.fields?.event === 'state')
+    .map((r) => r.fields!.to);
+
+describe('dev hub', () => {
+  let ws: string;
+  let hub: DevHub | undefined;
+  afterEach(async () => {
+    await hub?.shutdown();
+    hub = undefined;
+    rmSync(ws, { recursive: true, force: true });
+  });
+
+  it('gates, proxies, merges logs, restarts a crashed workerd, reloads on change and stops everything', async () => {
+    ws = mkdtempSync(join(tmpdir(), 'nx-edge-hub-'));
+    const logs = createLogStore({ jsonlPath: join(ws, '.nx-edge/logs/dev.jsonl') });
+    let idle = false;
+    hub = new DevHub({ workspaceRoot: ws, proxyPort: 0, logs, onIdle: () => (idle = true), idleExitMs: 50 });
+    await hub.start();
+    const proxyPort = hub.proxyPort!;
+
+    const users = writeWorker(ws, 'users', `export default { fetch() { console.log('users answered'); return Response.json({ from: 'users', v: 1 }); } };`);
+    const gateway = writeWorker(
+      ws,
+      'gateway',
+      `export default { async fetch(req, env) { console.log('gateway called'); const r = await env.USERS.fetch('https://users/'); return Response.json({ gateway: true, users: await r.json() }); } };`,
+      { services: [{ binding: 'USERS', service: 'users' }] },
+    );
+    gateway.upstream = ['users', 'mailer'];
+    const mailer: ServiceSpec = {
+      service: 'mailer',
+      kind: 'service',
+      root: ws,
+      upstream: [],
+      watch: [],
+      command: { command: `node -e "require('http').createServer((q,s)=>s.end('mail')).listen(0,'127.0.0.1',function(){console.log('listening '+this.address().port)})"`, cwd: ws, env: {} },
+    };
+
+    // Dependents attach first: they must wait for their upstream services.
+    const gatewayClient = client();
+    hub.attach(gateway, gatewayClient);
+    const mailerClient = client();
+    hub.attach(mailer, mailerClient);
+    const usersClient = client();
+    hub.attach(users, usersClient);
+
+    await until('gateway ready', () => gatewayClient.events.some((e) => e.type === 'ready'));
+    const time = (service: string, to: string) => logs.query({ service }).find((r) => r.fields?.event === 'state' && r.fields.to === to)!.time;
+    expect(time('gateway', 'starting')).toBeGreaterThanOrEqual(time('users', 'healthy'));
+    expect(time('gateway', 'starting')).toBeGreaterThanOrEqual(time('mailer', 'healthy'));
+    expect(states(logs, 'gateway')).toEqual(['pending', 'starting', 'healthy']);
+
+    // One proxy, Host-routed, and the service binding reaches users in the same workerd.
+    const through = await get(proxyPort, `gateway.localhost:${proxyPort}`);
+    expect(JSON.parse(through.body)).toEqual({ gateway: true, users: { from: 'users', v: 1 } });
+    await until('both services logged', () => logs.query({ service: 'users' }).some((r) => r.message === 'users answered') && logs.query({ service: 'gateway' }).some((r) => r.message === 'gateway called'));
+    expect(usersClient.events.some((e) => e.type === 'log' && e.record.message === 'users answered')).toBe(true);
+    expect(gatewayClient.events.some((e) => e.type === 'log' && e.record.message === 'users answered')).toBe(false);
+
+    const status = JSON.parse((await get(proxyPort, 'localhost', '/__nx-edge/status')).body) as ServiceStatus[];
+    expect(status.map((s) => s.state)).toEqual(['healthy', 'healthy', 'healthy']);
+    expect(status.map((s) => s.service).sort()).toEqual(['gateway', 'mailer', 'users']);
+    expect(status.at(-1)!.service).toBe('gateway'); // start order: upstream first
+    const workerd = status.find((s) => s.service === 'users')!.pid!;
+    expect(workerd).toBeGreaterThan(0);
+
+    // A crash of workerd: both Workers fail, come back after the backoff, counted as restarts.
+    process.kill(workerd, 'SIGKILL');
+    await until('users restarted', () => states(logs, 'users').slice(-3).join() === 'failed,starting,healthy');
+    await until('gateway restarted', () => states(logs, 'gateway').slice(-3).join() === 'failed,starting,healthy');
+    const after = JSON.parse((await get(proxyPort, 'localhost', '/__nx-edge/status')).body) as ServiceStatus[];
+    expect(after.find((s) => s.service === 'users')!.restarts).toBe(1);
+    expect(after.find((s) => s.service === 'users')!.pid).not.toBe(workerd);
+    expect(JSON.parse((await get(proxyPort, `gateway.localhost:${proxyPort}`)).body).users.v).toBe(1);
+
+    // Editing users' source reloads it: the new code answers through gateway.
+    writeFileSync(join(users.root, 'src', 'index.js'), `export default { fetch() { return Response.json({ from: 'users', v: 2 }); } };`);
+    await until('new code served', () => logs.query({ service: 'users' }).some((r) => r.message.startsWith('reloaded after a change')));
+    expect(JSON.parse((await get(proxyPort, `gateway.localhost:${proxyPort}`)).body).users.v).toBe(2);
+
+    // Everyone leaves: services stop (dependents first) and the hub reports idle.
+    const mailerPid = (JSON.parse((await get(proxyPort, 'localhost', '/__nx-edge/status')).body) as ServiceStatus[]).find((s) => s.service === 'mailer')!.pid!;
+    hub.detach(gatewayClient);
+    hub.detach(usersClient);
+    hub.detach(mailerClient);
+    await until('idle', () => idle);
+    await hub.shutdown();
+    const stopped = logs.query({}).filter((r) => r.fields?.event === 'state' && r.fields.to === 'stopped').map((r) => r.service);
+    expect(stopped.indexOf('gateway')).toBeLessThan(stopped.indexOf('mailer'));
+    expect(() => process.kill(mailerPid, 0)).toThrow();
+    expect(() => process.kill(after.find((s) => s.service === 'users')!.pid!, 0)).toThrow();
+  }, 120_000);
+
+  it('a timed-out upstream fails its dependent with the last observation', async () => {
+    ws = mkdtempSync(join(tmpdir(), 'nx-edge-hub-'));
+    const logs = createLogStore({});
+    hub = new DevHub({ workspaceRoot: ws, proxyPort: 0, logs, onIdle: () => undefined, gateTimeoutMs: 1500 });
+    await hub.start();
+    const api = writeWorker(ws, 'api', `export default { fetch() { return new Response('api'); } };`);
+    api.upstream = ['db'];
+    const db: ServiceSpec = {
+      service: 'db',
+      kind: 'service',
+      root: ws,
+      upstream: [],
+      watch: [],
+      port: 1, // nothing listens there: never healthy
+      health: { type: 'tcp', intervalMs: 100, timeoutMs: 200 },
+      command: { command: `node -e "setInterval(()=>{},1000)"`, cwd: ws, env: {} },
+    };
+    const apiClient = client();
+    hub.attach(db, client());
+    hub.attach(api, apiClient);
+    const fatal = await until('api failed', () => apiClient.events.find((e) => e.type === 'fatal'));
+    expect(fatal).toMatchObject({ type: 'fatal' });
+    expect((fatal as { message: string }).message).toMatch(/api did not start: upstream not healthy after 2 s: db is (starting|unhealthy) \(last probe: tcp 127\.0\.0\.1:1 .*\)/);
+  }, 60_000);
+});

@@ -1,0 +1,299 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { bundleWorker } from '../../build/bundle-worker';
+import { readWranglerConfig, resolveEnvironment, type WorkerConfig } from '../../config/wrangler-config';
+import { createLineSplitter } from '../../logs/log-line';
+import { splitSqlStatements } from '../../testing/start-worker';
+import { UserError } from '../../utils/user-error';
+import type { ServiceSpec } from '../types';
+import { localWorkerOptions, parseDevVars } from '../worker-options';
+import { attributeWorkerLine, consoleTagBanner } from './worker-logs';
+
+type MiniflareModule = typeof import('miniflare');
+type Miniflare = InstanceType<MiniflareModule['Miniflare']>;
+
+export interface HostedWorker {
+  service: string;
+  /** The wrangler `name`: what service bindings and Miniflare call it. */
+  workerName: string;
+  config: WorkerConfig;
+  options: Record<string, unknown>;
+  /** Every file esbuild read, for precise reloads. */
+  inputs: string[];
+}
+
+export interface WorkerHostOptions {
+  workspaceRoot: string;
+  /** Miniflare persistence root (KV, D1, R2, DO, cache), shared by every Worker as remote resources are. */
+  persistRoot: string;
+  onLine(service: string, stream: 'stdout' | 'stderr', line: string): void;
+  /** workerd ended without being asked to (crash, kill). */
+  onRuntimeExit(pid: number): void;
+  /** Where bundles go; default `<workspace>/.nx-edge/dev/workers`. */
+  outRoot?: string;
+}
+
+/** `.dev.vars.<env>` for an environment, else `.dev.vars`, as wrangler dev reads them. */
+export function readDevVars(root: string, environment?: string): Record<string, string> {
+  const candidates = environment ? [join(root, `.dev.vars.${environment}`), join(root, '.dev.vars')] : [join(root, '.dev.vars')];
+  const file = candidates.find(existsSync);
+  return file ? parseDevVars(readFileSync(file, 'utf8')) : {};
+}
+
+function workerdChildPid(): number | undefined {
+  // Miniflare does not expose workerd's pid; the hub's own children tell it (Linux /proc).
+  try {
+    const children = readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    for (const pid of children.reverse()) {
+      try {
+        if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'workerd') return pid;
+      } catch {
+        // exited meanwhile
+      }
+    }
+  } catch {
+    // not Linux: no pid shown
+  }
+  return undefined;
+}
+
+/**
+ * Every Worker of a dev session in ONE workerd (one Miniflare): adding, replacing or removing a
+ * Worker re-applies the whole set, which restarts workerd in a few hundred ms while ports stay put.
+ */
+export class WorkerHost {
+  private readonly workers = new Map<string, HostedWorker>();
+  private mf: Miniflare | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private expectingExit = false;
+  private watchedPid: number | undefined;
+  private pidTimer: NodeJS.Timeout | undefined;
+  private readonly migrated = new Set<string>();
+  private readonly miniflare: MiniflareModule;
+
+  constructor(private readonly opts: WorkerHostOptions) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    this.miniflare = require(require.resolve('miniflare', { paths: [opts.workspaceRoot, __dirname] })) as MiniflareModule;
+  }
+
+  get pid(): number | undefined {
+    return this.watchedPid;
+  }
+
+  has(service: string): boolean {
+    return this.workers.has(service);
+  }
+
+  hosted(): HostedWorker[] {
+    return [...this.workers.values()];
+  }
+
+  /** Bundles the Worker from its sources (not yet applied). Throws UserError on config/build errors. */
+  async prepare(spec: ServiceSpec): Promise<HostedWorker> {
+    if (!spec.worker) throw new Error(`${spec.service} is not a Worker`);
+    const { config: raw } = readWranglerConfig(spec.worker.configPath);
+    const config = resolveEnvironment(raw, spec.worker.environment);
+    const workerName = config.name ?? spec.service;
+    const outDir = join(this.opts.outRoot ?? join(this.opts.workspaceRoot, '.nx-edge', 'dev', 'workers'), spec.service);
+    const bundle = await bundleWorker({
+      workspaceRoot: this.opts.workspaceRoot,
+      projectRoot: spec.root,
+      configFile: spec.worker.configPath,
+      config,
+      outDir,
+      sourcemap: true,
+      define: { 'process.env.NODE_ENV': '"development"' },
+      banner: consoleTagBanner(spec.service),
+    });
+    const { scriptPath, ...rest } = localWorkerOptions(config, { scriptPath: bundle.entry, modulesRoot: outDir }, readDevVars(spec.root, spec.worker.environment));
+    const options: Record<string, unknown> = {
+      ...rest,
+      // Listed explicitly: Miniflare's module walker refuses bundles with dynamic import().
+      modules: [{ type: 'ESModule', path: scriptPath, contents: readFileSync(scriptPath, 'utf8') }],
+      unsafeDirectSockets: [{ host: '127.0.0.1', port: spec.port ?? 0 }],
+    };
+    const consumers = config.queues?.consumers?.map((c) => c.queue);
+    if (consumers?.length) options.queueConsumers = consumers;
+    return { service: spec.service, workerName, config, options, inputs: bundle.inputs };
+  }
+
+  set(worker: HostedWorker): void {
+    for (const other of this.workers.values()) {
+      if (other.service !== worker.service && other.workerName === worker.workerName) {
+        throw new UserError(`${worker.service} and ${other.service} both name their Worker "${worker.workerName}" in their wrangler config; Worker names must be unique in a dev session.`);
+      }
+    }
+    this.workers.set(worker.service, worker);
+  }
+
+  remove(service: string): boolean {
+    return this.workers.delete(service);
+  }
+
+  /** Applies the current set to workerd (serialised). Resolves with each hosted Worker's direct URL. */
+  apply(): Promise<Map<string, string>> {
+    const run = this.queue.then(() => this.applyNow());
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private miniflareOptions(): Record<string, unknown> {
+    const names = new Set([...this.workers.values()].map((w) => w.workerName));
+    const workers = [...this.workers.values()].map((w) => {
+      const options: Record<string, unknown> = { ...w.options, name: w.workerName };
+      const services = options.serviceBindings as Record<string, string> | undefined;
+      if (services) {
+        // A binding to a Worker outside the session answers 503 saying how to start it.
+        options.serviceBindings = Object.fromEntries(
+          Object.entries(services).map(([binding, target]) => [
+            binding,
+            names.has(target)
+              ? target
+              : () => new Response(`nx-edge dev: ${w.service}'s service binding ${binding} points at Worker "${target}", which is not running in this dev session. Start it too (nx run-many -t dev).`, { status: 503 }),
+          ]),
+        );
+      }
+      const dos = options.durableObjects as Record<string, string | { className: string; scriptName?: string }> | undefined;
+      if (dos) {
+        // A Durable Object hosted by a Worker outside the session cannot be bound; leave it out rather than fail everyone.
+        options.durableObjects = Object.fromEntries(Object.entries(dos).filter(([, d]) => typeof d === 'string' || !d.scriptName || names.has(d.scriptName)));
+      }
+      return options;
+    });
+    const persist = this.opts.persistRoot;
+    return {
+      workers,
+      cf: false,
+      host: '127.0.0.1',
+      port: 0,
+      kvPersist: join(persist, 'kv'),
+      d1Persist: join(persist, 'd1'),
+      r2Persist: join(persist, 'r2'),
+      durableObjectsPersist: join(persist, 'do'),
+      cachePersist: join(persist, 'cache'),
+      handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
+        this.pipe(stdout, 'stdout');
+        this.pipe(stderr, 'stderr');
+      },
+    };
+  }
+
+  private pipe(stream: Readable, name: 'stdout' | 'stderr'): void {
+    let last: string | undefined;
+    const splitter = createLineSplitter((line) => {
+      const { service, text } = attributeWorkerLine(line, this.serviceOfWorker, last);
+      if (service) last = service;
+      this.opts.onLine(service ?? 'workerd', name, text);
+    });
+    stream.on('data', (chunk: Buffer) => splitter.write(chunk));
+    stream.on('end', () => splitter.end());
+  }
+
+  private readonly serviceOfWorker = (name: string): string | undefined => {
+    if (this.workers.has(name)) return name;
+    for (const w of this.workers.values()) if (w.workerName === name) return w.service;
+    return undefined;
+  };
+
+  private async applyNow(): Promise<Map<string, string>> {
+    this.expectingExit = true;
+    try {
+      if (this.workers.size === 0) {
+        await this.disposeRuntime();
+        return new Map();
+      }
+      const options = this.miniflareOptions();
+      if (!this.mf) {
+        this.mf = new this.miniflare.Miniflare(options as never);
+        try {
+          await this.mf.ready;
+        } catch (error) {
+          const mf = this.mf;
+          this.mf = undefined;
+          await mf.dispose().catch(() => undefined);
+          throw error;
+        }
+      } else {
+        await this.mf.setOptions(options as never);
+      }
+      await this.migrate();
+      const urls = new Map<string, string>();
+      for (const w of this.workers.values()) urls.set(w.service, (await this.mf.getWorker(w.workerName).then(() => this.mf!.unsafeGetDirectURL(w.workerName))).origin);
+      this.watchPid();
+      return urls;
+    } finally {
+      this.expectingExit = false;
+    }
+  }
+
+  /** Pending D1 migrations of every hosted Worker, tracked in wrangler's own `d1_migrations` table. */
+  private async migrate(): Promise<void> {
+    for (const w of this.workers.values()) {
+      for (const db of w.config.d1_databases ?? []) {
+        const dir = join(this.rootOf(w), db.migrations_dir ?? 'migrations');
+        const key = `${w.workerName}:${db.binding}:${dir}`;
+        if (this.migrated.has(key) || !existsSync(dir)) continue;
+        const d1 = await this.mf!.getD1Database(db.binding, w.workerName);
+        const table = (db as { migrations_table?: string }).migrations_table ?? 'd1_migrations';
+        await d1.prepare(`CREATE TABLE IF NOT EXISTS ${table} (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)`).run();
+        const applied = new Set(((await d1.prepare(`SELECT name FROM ${table}`).all()).results as { name: string }[]).map((r) => r.name));
+        for (const file of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
+          if (applied.has(file)) continue;
+          try {
+            for (const statement of splitSqlStatements(readFileSync(join(dir, file), 'utf8'))) await d1.prepare(statement).run();
+            await d1.prepare(`INSERT INTO ${table} (name) VALUES (?)`).bind(file).run();
+            this.opts.onLine(w.service, 'stdout', `applied D1 migration ${file} to ${db.binding}`);
+          } catch (error) {
+            this.opts.onLine(w.service, 'stderr', `ERROR D1 migration ${join(dir, file)} (binding ${db.binding}) failed: ${(error as Error).message}`);
+            break;
+          }
+        }
+        this.migrated.add(key);
+      }
+    }
+  }
+
+  private readonly roots = new Map<string, string>();
+  rememberRoot(service: string, root: string): void {
+    this.roots.set(service, root);
+  }
+  private rootOf(w: HostedWorker): string {
+    return this.roots.get(w.service) ?? this.opts.workspaceRoot;
+  }
+
+  private watchPid(): void {
+    this.watchedPid = workerdChildPid();
+    if (this.pidTimer) return;
+    this.pidTimer = setInterval(() => {
+      const pid = this.watchedPid;
+      if (pid === undefined || this.expectingExit) return;
+      try {
+        process.kill(pid, 0);
+        if (readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2] === 'Z') throw new Error('zombie');
+      } catch {
+        if (this.expectingExit || pid !== this.watchedPid) return;
+        this.watchedPid = undefined;
+        this.opts.onRuntimeExit(pid);
+      }
+    }, 250);
+    this.pidTimer.unref();
+  }
+
+  private async disposeRuntime(): Promise<void> {
+    const mf = this.mf;
+    this.mf = undefined;
+    this.watchedPid = undefined;
+    if (mf) await mf.dispose().catch(() => undefined);
+  }
+
+  /** Stops workerd for good. */
+  async dispose(): Promise<void> {
+    if (this.pidTimer) clearInterval(this.pidTimer);
+    this.pidTimer = undefined;
+    this.expectingExit = true;
+    await this.queue.catch(() => undefined);
+    this.workers.clear();
+    await this.disposeRuntime();
+  }
+}

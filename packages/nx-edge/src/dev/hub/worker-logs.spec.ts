@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { attributeWorkerLine, consoleTagBanner } from './worker-logs';
+
+describe('worker log attribution', () => {
+  const byWorker = (name: string) => ({ 'users-worker': 'users' })[name];
+
+  it('a tagged console line belongs to the service the banner names, without the tag', () => {
+    const logged: unknown[][] = [];
+    const fakeConsole = { log: (...args: unknown[]) => logged.push(args) } as unknown as Console;
+    new Function('console', consoleTagBanner('users'))(fakeConsole);
+    fakeConsole.log('hello', { a: 1 });
+    const line = `${logged[0][0]} hello { a: 1 }`;
+    expect(attributeWorkerLine(line, byWorker, undefined)).toEqual({ service: 'users', text: 'hello { a: 1 }' });
+  });
+
+  it("workerd's uncaught-error lines are attributed through the Worker name they carry", () => {
+    const line = 'service core:user:users-worker: Uncaught Error: boom';
+    expect(attributeWorkerLine(line, byWorker, 'gateway').service).toBe('users');
+  });
+
+  it('continuation lines follow the previous message; workerd internals are its own', () => {
+    expect(attributeWorkerLine('  at handler (index.js:3:9)', byWorker, 'orders').service).toBe('orders');
+    expect(attributeWorkerLine('}', byWorker, 'orders').service).toBe('orders');
+    expect(attributeWorkerLine('workerd/server/server.c++:123: error: x', byWorker, 'orders').service).toBeUndefined();
+  });
+});
