@@ -46,13 +46,14 @@ describe('deploy: environments, secrets, provisioning, rollback', () => {
     if (result.code !== 0) throw new Error(`nx ${args.join(' ')} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
     return result;
   };
-  // Script uploads only (a new Worker, a new version, a dispatch namespace script), from request `from` on.
-  const UPLOAD_ROUTES = ['PUT workers/scripts/:name', 'POST workers/scripts/:name/versions', 'PUT workers/dispatch/namespaces/:namespace/scripts/:name'];
+  // Script uploads only (a new Worker, a new version, a dispatch namespace script; failed ones too), from request `from` on.
+  const UPLOAD = /^(PUT \/accounts\/[^/]+\/workers\/(?:dispatch\/namespaces\/[^/]+\/)?scripts\/([^/]+)|POST \/accounts\/[^/]+\/workers\/scripts\/([^/]+)\/versions)$/;
   const uploadedScripts = (from = 0) =>
     api.requests
       .slice(from)
-      .filter((r) => UPLOAD_ROUTES.includes(r.route))
-      .map((r) => /scripts\/([^/]+)/.exec(r.path)![1]);
+      .map((r) => UPLOAD.exec(`${r.method} ${r.path}`))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => m[2] ?? m[3]);
   const lastRun = async () => {
     const result = await ws.run('npx', ['nx-edge', 'history', '--last-run'], { env });
     printed.push(result.stdout, result.stderr);
@@ -135,6 +136,13 @@ describe('deploy: environments, secrets, provisioning, rollback', () => {
   it('secrets: set from stdin, list names only, push .dev.vars.staging in one bulk call; values never printed', async () => {
     await nxOk(['run', 'c:secrets', '--configuration=staging', 'set', 'API_KEY'], API_KEY_VALUE);
     expect(api.script('c-staging')!.secrets.get('API_KEY')).toBe(api.digest(API_KEY_VALUE));
+    // A value typed on the command line is refused, and Nx does not get to echo it either.
+    const typed = await nx(['run', 'c:secrets', '--configuration=staging', 'set', 'API_KEY', 'typed-on-argv-QX81']);
+    expect(typed.code).not.toBe(0);
+    expect(typed.stdout + typed.stderr).toContain('the extra word was not used and is not printed');
+    // (Nx's own task header repeats the command line the user typed; nothing else may.)
+    const ours = (typed.stdout + typed.stderr).split('\n').filter((line) => !line.includes('nx run c:secrets'));
+    expect(ours.join('\n')).not.toContain('typed-on-argv-QX81');
     ws.write('apps/c/.dev.vars.staging', `PUSHED_TOKEN=${PUSHED_VALUE}\n`);
     await nxOk(['run', 'c:secrets', '--configuration=staging', 'push']);
     expect(api.calls('/workers/scripts/c-staging/settings', 'PATCH')).toHaveLength(1);
@@ -146,7 +154,8 @@ describe('deploy: environments, secrets, provisioning, rollback', () => {
 
   it('nx affected -t deploy --configuration=staging deploys c, then b, then a, under their staging names', async () => {
     const before = api.requests.length;
-    const result = await nxOk(['affected', '-t', 'deploy', '--configuration=staging', '--base=HEAD~1']);
+    // --output-style=static: Nx otherwise hides the output of successful tasks (URLs, summaries).
+    const result = await nxOk(['affected', '-t', 'deploy', '--configuration=staging', '--base=HEAD~1', '--output-style=static']);
     expect(uploadedScripts(before)).toEqual(['c-staging', 'b-staging', 'a-staging']);
     for (const name of ['a', 'b', 'c']) {
       expect(result.stdout).toContain(`${name}-staging [staging]: https://${name}-staging.acme.workers.dev`);
@@ -162,6 +171,17 @@ describe('deploy: environments, secrets, provisioning, rollback', () => {
       ['a', 'staging', 'deployed', sha, 'a-staging'],
     ]);
     expect(records.map((r) => r.versionId)).toEqual(['c-staging', 'b-staging', 'a-staging'].map((n) => api.script(n)!.versions.at(-1)!.id));
+  });
+
+  it('nx affected after a change to b alone: b and its dependent a, in that order (c only with task dependencies)', async () => {
+    ws.write('apps/b/src/index.ts', `export default { fetch: () => new Response('b, changed') };\n`);
+    await ws.run('git', ['-c', 'user.email=e2e@example.com', '-c', 'user.name=e2e', 'commit', '-q', '-am', 'change b']);
+    const affected = await ws.run('npx', ['nx', 'show', 'projects', '--affected', '--base=HEAD~1'], { env });
+    expect(affected.stdout.split('\n').filter(Boolean).sort()).toEqual(['a', 'b']);
+    await nxOk(['affected', '-t', 'build', '--base=HEAD~1']);
+    const before = api.requests.length;
+    await nxOk(['affected', '-t', 'deploy', '--configuration=staging', '--base=HEAD~1', '--exclude-task-dependencies']);
+    expect(uploadedScripts(before)).toEqual(['b-staging', 'a-staging']);
   });
 
   it('an API failure in the middle of a run stops the services that depend on it; the summary says what was and was not deployed', async () => {

@@ -27,11 +27,11 @@ describe('deploy order of a run', () => {
     const nx24 = graph();
     nx24.dependencies = Object.fromEntries(Object.entries(nx24.dependencies).map(([id, deps]) => [id, deps.map((dep) => ({ id: dep as string }))]));
     expect(deployOrder(nx24, 'deploy')).toEqual([['c', 'd'], ['b'], ['a']]);
-    expect(dependentDeploys(nx24, 'deploy', 'c').sort()).toEqual(['a', 'b']);
+    expect(dependentDeploys(nx24, 'deploy', 'c')).toEqual(['b', 'a']);
   });
 
   it('knows which deploys wait on a failed one', () => {
-    expect(dependentDeploys(graph(), 'deploy', 'c').sort()).toEqual(['a', 'b']);
+    expect(dependentDeploys(graph(), 'deploy', 'c')).toEqual(['b', 'a']);
     expect(dependentDeploys(graph(), 'deploy', 'a')).toEqual([]);
     expect(dependentDeploys(graph(), 'deploy', 'd')).toEqual([]);
   });

@@ -53,13 +53,18 @@ export function deployOrder(graph: RunTaskGraph, targetName: string): string[][]
   return layers;
 }
 
-/** Projects whose deploy waits on `project`'s deploy in this run (directly or transitively). */
+/** Projects whose deploy waits on `project`'s deploy in this run (directly or transitively), in deploy order. */
 export function dependentDeploys(graph: RunTaskGraph, targetName: string, project: string): string[] {
   const own = deployTaskIds(graph, targetName).find((id) => graph.tasks[id].target.project === project);
   if (!own) return [];
-  return deployTaskIds(graph, targetName)
-    .filter((id) => id !== own && dependencyClosure(graph, id).has(own))
-    .map((id) => graph.tasks[id].target.project);
+  const waiting = new Set(
+    deployTaskIds(graph, targetName)
+      .filter((id) => id !== own && dependencyClosure(graph, id).has(own))
+      .map((id) => graph.tasks[id].target.project),
+  );
+  return deployOrder(graph, targetName)
+    .flat()
+    .filter((name) => waiting.has(name));
 }
 
 /**

@@ -137,6 +137,21 @@ describe('deploy (real wrangler, fake Cloudflare API)', { timeout: 120_000 }, ()
     expect([last.result, last.rolledBackTo, last.versionId]).toEqual(['rolled-back', good, script.versions[1].id]);
   });
 
+  it('a 500 from the API fails the deploy with wrangler\'s error and records it; a slow answer is waited for', async () => {
+    await addWorker('c', { env: ENVS });
+    const removeFailure = api.inject({ method: 'PUT', path: '/workers/scripts/c-staging', status: 500 });
+    const failing = await deploy('c', { env: 'staging' });
+    await expect(failing.run).rejects.toThrow(/wrangler deploy failed for c-staging: [\s\S]*injected failure \(500\)/);
+    removeFailure();
+    expect(api.script('c-staging')).toBeUndefined();
+    api.inject({ method: 'GET', path: '/workers/subdomain', delayMs: 1500, times: 1 });
+    await (await deploy('c', { env: 'staging' })).run;
+    expect(api.script('c-staging')!.deployments).toHaveLength(1);
+    const records = readDeploymentRecords(join(root, '.nx-edge', 'deployments.jsonl'));
+    expect(records.map((r) => r.result)).toEqual(['failed', 'deployed']);
+    expect(records[0].reason).toMatch(/^wrangler deploy failed for c-staging: .*injected failure \(500\)/);
+  });
+
   it('deploys into a dispatch namespace', async () => {
     await addWorker('c', { env: ENVS });
     await (await deploy('c', { env: 'production', dispatchNamespace: 'customers' })).run;

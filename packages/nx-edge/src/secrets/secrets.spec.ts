@@ -32,7 +32,7 @@ afterEach(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-function secrets(action: string, extra: { key?: string; env?: string; value?: string; file?: string } = {}) {
+function secrets(action: string, extra: { key?: string; env?: string; value?: string; file?: string; extraArgument?: string } = {}) {
   const real = createWranglerRunner(root, {
     ...fakeApiEnv(api),
     XDG_CONFIG_HOME: join(root, '.home'),
@@ -46,7 +46,7 @@ function secrets(action: string, extra: { key?: string; env?: string; value?: st
     return result;
   };
   return runSecrets(
-    { workspaceRoot: root, project: 'api', projectRoot: 'apps/api', configFile: join(root, 'apps/api/wrangler.jsonc'), action, key: extra.key, env: extra.env ?? 'staging', file: extra.file },
+    { workspaceRoot: root, project: 'api', projectRoot: 'apps/api', configFile: join(root, 'apps/api/wrangler.jsonc'), action, key: extra.key, env: extra.env ?? 'staging', file: extra.file, extraArgument: extra.extraArgument },
     { runWrangler, log: (line) => printed.push(line), readValue: async () => extra.value ?? '' },
   );
 }
@@ -88,6 +88,17 @@ describe('secrets (real wrangler, fake Cloudflare API)', { timeout: 120_000 }, (
       'No value for API_KEY on stdin. Pipe it in: printf %s "$VALUE" | nx run api:secrets --configuration=staging set API_KEY (never put a secret on the command line).',
     );
     await expect(secrets('rotate')).rejects.toThrow(/Unknown secrets action "rotate"/);
+    expect(argvSeen).toEqual([]);
+  });
+
+  it('refuses a value typed on the command line without printing it', async () => {
+    const errors: string[] = [];
+    await secrets('set', { key: 'API_KEY', extraArgument: VALUE, value: 'from-stdin' }).catch((e: Error) => errors.push(e.message));
+    await secrets('set', { key: `API_KEY=${VALUE}`, value: 'from-stdin' }).catch((e: Error) => errors.push(e.message));
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toContain('the extra word was not used and is not printed');
+    expect(errors[1]).toContain('"API_KEY=…" puts a value on the command line');
+    expect(errors.join('\n')).not.toContain('DO-NOT-PRINT');
     expect(argvSeen).toEqual([]);
   });
 });

@@ -16,6 +16,8 @@ export interface SecretsInput {
   configFile: string;
   action?: string;
   key?: string;
+  /** A word after KEY on the command line: a value where none may be. Refused, never printed. */
+  extraArgument?: string;
   env?: string;
   /** push: the dotenv file (project-relative); default .dev.vars.<env>. */
   file?: string;
@@ -32,6 +34,10 @@ const KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function requireKey(key: string | undefined, usage: string): string {
   if (!key) throw new UserError(`Which secret? ${usage}`);
+  if (key.includes('=')) {
+    // KEY=value on the command line: name the key, never echo what follows "=".
+    throw new UserError(`"${key.slice(0, key.indexOf('='))}=…" puts a value on the command line, which nx-edge refuses (it was not used and is not printed). ${usage}`);
+  }
   if (!KEY_PATTERN.test(key)) throw new UserError(`"${key}" is not a valid secret name: use letters, digits and _ (e.g. API_KEY).`);
   return key;
 }
@@ -49,6 +55,12 @@ export async function runSecrets(input: SecretsInput, deps: SecretsDeps): Promis
   if (!action || !SECRETS_ACTIONS.includes(action)) {
     throw new UserError(
       `${action ? `Unknown secrets action "${action}". ` : ''}Use one of: ${target} set KEY (value on stdin), ${target} list, ${target} delete KEY, ${target} push (all keys of .dev.vars.<env>).`,
+    );
+  }
+
+  if (input.extraArgument !== undefined) {
+    throw new UserError(
+      `${action} takes ${action === 'set' || action === 'delete' ? 'one name' : 'no words'} after it; the extra word was not used and is not printed. Secret values never go on the command line (shell history, ps, CI logs): if it was a real secret, rotate it. Pipe values in: printf %s "$VALUE" | ${target} set KEY`,
     );
   }
 

@@ -17,7 +17,7 @@ export default async function secretsExecutor(options: SecretsExecutorOptions, c
     const configFile = findWranglerConfig(join(context.root, projectRoot));
     if (!configFile) throw new UserError(`${projectRoot} has no wrangler.jsonc, wrangler.json or wrangler.toml.`);
     await runSecrets(
-      { workspaceRoot: context.root, project, projectRoot, configFile, action: options.action, key: options.key, env: options.env, file: options.file },
+      { workspaceRoot: context.root, project, projectRoot, configFile, action: options.action, key: options.key, extraArgument: options.extraArgument, env: options.env, file: options.file },
       { runWrangler: createWranglerRunner(context.root), log: (line) => console.log(line), readValue: (prompt) => readSecretValue(prompt) },
     );
     return { success: true };
