@@ -77,6 +77,8 @@ export async function createE2eWorkspace(name: string): Promise<E2eWorkspace> {
       let stderr = '';
       child.stdout!.on('data', (d) => (stdout += d));
       child.stderr!.on('data', (d) => (stderr += d));
+      // A command that exits before reading stdin (git rev-parse) makes this write fail with EPIPE.
+      child.stdin!.on('error', () => undefined);
       child.stdin!.end(opts.input ?? '');
       const timer = opts.timeoutMs ? setTimeout(() => killGroup(child, 'SIGKILL'), opts.timeoutMs) : undefined;
       child.on('error', (error) => {
