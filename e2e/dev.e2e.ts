@@ -122,9 +122,11 @@ export default withEdge<Env>(
     nx = ws.spawn('nx', ['run-many', '-t', 'dev', '--output-style=stream'], { env: { ...ws.env, NX_EDGE_PROXY_PORT: String(proxyPort) } });
     nx.stdout!.on('data', (d) => (output += d));
     nx.stderr!.on('data', (d) => (output += d));
-    await expect
-      .poll(async () => (await status().catch(() => [])).filter((s) => s.state === 'healthy').length, { timeout: 120_000, interval: 250 })
-      .toBe(3);
+    const deadline = Date.now() + 150_000;
+    while ((await status().catch(() => [])).filter((s) => s.state === 'healthy').length < 3) {
+      if (Date.now() > deadline || nx.exitCode !== null) throw new Error(`dev did not bring up 3 healthy services:\n${output}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }, 240_000);
 
   afterAll(async () => {

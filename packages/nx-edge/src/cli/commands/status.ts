@@ -1,0 +1,42 @@
+import { request } from 'node:http';
+import { readHub } from '../../dev/hub-registry';
+import { formatStatusTable } from '../../dev/status-table';
+import type { ServiceStatus } from '../../dev/types';
+import { findWorkspaceRoot } from '../../dev/workspace-root';
+
+export const description = 'Show the services of the running dev session: state, pid, port, health, uptime, restarts';
+export const usage = 'nx-edge status [--json]';
+
+function fetchStatus(port: number): Promise<ServiceStatus[]> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/__nx-edge/status', headers: { host: 'localhost', accept: 'application/json' } }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(body) as ServiceStatus[]);
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+export async function run(args: string[], ctx: { cwd: string }): Promise<number> {
+  const root = findWorkspaceRoot(ctx.cwd);
+  const hub = readHub(root);
+  if (!hub) {
+    console.error(`No nx-edge dev session is running in ${root}. Start one with: nx run-many -t dev`);
+    return 1;
+  }
+  const rows = await fetchStatus(hub.proxyPort);
+  if (args.includes('--json')) console.log(JSON.stringify(rows, null, 2));
+  else {
+    console.log(formatStatusTable(rows, Date.now()));
+    console.log(`\ndashboard http://localhost:${hub.proxyPort}/ · hub pid ${hub.pid}`);
+  }
+  return 0;
+}
