@@ -15,7 +15,7 @@ const hubFile = join(root, '.nx-edge', 'dev', 'hub.json');
 
 execFileSync('npm', ['run', 'build:packages'], { cwd: root, stdio: 'inherit' });
 
-const nx = spawn(join(root, 'node_modules', '.bin', 'nx'), ['run-many', '-t', 'dev', '--projects=tag:example', '--output-style=stream'], { cwd: root, stdio: 'inherit', env });
+const nx = spawn(join(root, 'node_modules', '.bin', 'nx'), ['run-many', '-t', 'dev', '--projects=tag:example', '--output-style=stream-without-prefixes'], { cwd: root, stdio: 'inherit', env });
 
 function getStatus() {
   return new Promise((resolve) => {

@@ -11,6 +11,18 @@ import type { ServiceSpec } from './types';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * The hub's entry script. Nx runs a workspace-local plugin from its TypeScript sources; the hub is a
+ * plain node process, so it then runs from the package's build (dist/), or through @swc-node/register.
+ */
+export function hubCommand(): string[] {
+  const built = join(__dirname, 'hub', 'hub-main.js');
+  if (existsSync(built)) return [built];
+  const fromDist = join(__dirname, '..', '..', 'dist', 'src', 'dev', 'hub', 'hub-main.js');
+  if (existsSync(fromDist)) return [fromDist];
+  return ['--require', '@swc-node/register', join(__dirname, 'hub', 'hub-main.ts')];
+}
+
 export interface ConnectOptions {
   proxyPort: number;
   /** How long to wait for a hub to come up. */
@@ -40,7 +52,7 @@ export async function connectToHub(workspaceRoot: string, opts: ConnectOptions):
       if (again) return again;
       const log = openSync(join(devDir, 'hub.log'), 'a');
       let exited: number | null | undefined;
-      const child = spawn(process.execPath, [opts.hubScript ?? join(__dirname, 'hub', 'hub-main.js'), workspaceRoot, String(opts.proxyPort)], {
+      const child = spawn(process.execPath, [...(opts.hubScript ? [opts.hubScript] : hubCommand()), workspaceRoot, String(opts.proxyPort)], {
         cwd: workspaceRoot,
         detached: true,
         stdio: ['ignore', log, log],

@@ -38,7 +38,8 @@ export async function* runAttached(opts: RunAttachedOptions): AsyncGenerator<{ s
   });
   ready.catch(() => undefined);
   const attachment = attachToHub(hub, opts.spec, (event) => {
-    if (event.type === 'log') write(formatLogLine(event.record, { color }));
+    // State lines read better without their machine fields (the JSONL keeps them).
+    if (event.type === 'log') write(formatLogLine(event.record.stream === 'system' ? { ...event.record, fields: undefined } : event.record, { color }));
     else if (event.type === 'ready') onReady(event.proxyUrl);
     else if (event.type === 'fatal') onFatal(event.message);
   });

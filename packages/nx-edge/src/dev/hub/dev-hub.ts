@@ -377,9 +377,11 @@ export class DevHub {
     for (const entry of this.entries.values()) {
       const { state, port } = entry.status;
       if ((state !== 'healthy' && state !== 'unhealthy') || !entry.probe || port === undefined) continue;
+      // workerd restarting to add or reload a Worker is not a health problem.
+      if (entry.spec.kind === 'worker' && this.host.busy) continue;
       const run = entry.run;
       const result = await probeOnce({ host: '127.0.0.1', port }, entry.probe);
-      if (run !== entry.run) continue;
+      if (run !== entry.run || (entry.spec.kind === 'worker' && this.host.busy)) continue;
       entry.status.health = result.observation;
       if (result.ok && entry.status.state === 'unhealthy') this.setState(entry, 'healthy');
       else if (!result.ok && entry.status.state === 'healthy') this.setState(entry, 'unhealthy');

@@ -67,6 +67,8 @@ export class WorkerHost {
   private mf: Miniflare | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private expectingExit = false;
+  /** True while workerd is being (re)configured: its ports are briefly closed. */
+  busy = false;
   private watchedPid: number | undefined;
   private pidTimer: NodeJS.Timeout | undefined;
   private readonly migrated = new Set<string>();
@@ -138,9 +140,9 @@ export class WorkerHost {
     return run;
   }
 
-  private miniflareOptions(): Record<string, unknown> {
-    const names = new Set([...this.workers.values()].map((w) => w.workerName));
-    const workers = [...this.workers.values()].map((w) => {
+  private miniflareOptions(applied: HostedWorker[]): Record<string, unknown> {
+    const names = new Set(applied.map((w) => w.workerName));
+    const workers = applied.map((w) => {
       const options: Record<string, unknown> = { ...w.options, name: w.workerName };
       const services = options.serviceBindings as Record<string, string> | undefined;
       if (services) {
@@ -198,12 +200,15 @@ export class WorkerHost {
 
   private async applyNow(): Promise<Map<string, string>> {
     this.expectingExit = true;
+    this.busy = true;
     try {
       if (this.workers.size === 0) {
         await this.disposeRuntime();
         return new Map();
       }
-      const options = this.miniflareOptions();
+      // Workers set while this runs wait for the next apply (queued behind this one).
+      const applied = [...this.workers.values()];
+      const options = this.miniflareOptions(applied);
       if (!this.mf) {
         this.mf = new this.miniflare.Miniflare(options as never);
         try {
@@ -217,19 +222,20 @@ export class WorkerHost {
       } else {
         await this.mf.setOptions(options as never);
       }
-      await this.migrate();
+      await this.migrate(applied);
       const urls = new Map<string, string>();
-      for (const w of this.workers.values()) urls.set(w.service, (await this.mf.getWorker(w.workerName).then(() => this.mf!.unsafeGetDirectURL(w.workerName))).origin);
+      for (const w of applied) urls.set(w.service, (await this.mf.getWorker(w.workerName).then(() => this.mf!.unsafeGetDirectURL(w.workerName))).origin);
       this.watchPid();
       return urls;
     } finally {
       this.expectingExit = false;
+      this.busy = false;
     }
   }
 
   /** Pending D1 migrations of every hosted Worker, tracked in wrangler's own `d1_migrations` table. */
-  private async migrate(): Promise<void> {
-    for (const w of this.workers.values()) {
+  private async migrate(applied: HostedWorker[]): Promise<void> {
+    for (const w of applied) {
       for (const db of w.config.d1_databases ?? []) {
         const dir = join(this.rootOf(w), db.migrations_dir ?? 'migrations');
         const key = `${w.workerName}:${db.binding}:${dir}`;
