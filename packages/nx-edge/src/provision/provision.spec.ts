@@ -24,7 +24,7 @@ const CONFIG = `{
       // staging resources: ids filled in by provision
       "kv_namespaces": [{ "binding": "CACHE" }],
       "d1_databases": [{ "binding": "DB", "database_name": "orders-staging" }],
-      "r2_buckets": [{ "binding": "FILES", "bucket_name": "orders-files-staging" }],
+      "r2_buckets": [{ "binding": "FILES", "bucket_name": "orders-files-staging" }, { "binding": "EXPORTS", "bucket_name": "orders-exports-staging" }],
       "queues": { "producers": [{ "binding": "JOBS", "queue": "orders-jobs-staging" }] }
     }
   }
@@ -64,6 +64,7 @@ describe('provision (real wrangler, fake Cloudflare API)', { timeout: 180_000 },
       '  create        KV namespace orders-staging-CACHE (binding CACHE); writes env.staging.kv_namespaces[0].id',
       '  create        D1 database orders-staging (binding DB); writes env.staging.d1_databases[0].database_id',
       '  exists        R2 bucket orders-files-staging (binding FILES)',
+      '  create        R2 bucket orders-exports-staging (binding EXPORTS)',
       '  create        queue orders-jobs-staging',
     ]);
     expect(writes()).toEqual([]);
@@ -73,6 +74,7 @@ describe('provision (real wrangler, fake Cloudflare API)', { timeout: 180_000 },
     expect(account.kvNamespaces.map((n) => n.title)).toEqual(['orders-staging-CACHE']);
     expect(account.d1Databases.map((d) => d.name)).toEqual(['orders-staging']);
     expect(account.queues.map((q) => q.queue_name)).toEqual(['orders-jobs-staging']);
+    expect(account.r2Buckets.map((b) => b.name).sort()).toEqual(['orders-exports-staging', 'orders-files-staging']);
     const text = readFileSync(configFile, 'utf8');
     expect(text).toContain('// the orders service');
     expect(text).toContain('// staging resources: ids filled in by provision');
@@ -82,8 +84,22 @@ describe('provision (real wrangler, fake Cloudflare API)', { timeout: 180_000 },
 
     const creates = writes().length;
     const again = await planProvision(configFile, 'staging', deps(), root);
-    expect(again.resources.map((r) => r.action)).toEqual(['exists', 'exists', 'exists', 'exists']);
+    expect(again.resources.map((r) => r.action)).toEqual(['exists', 'exists', 'exists', 'exists', 'exists']);
     expect(writes().length).toBe(creates);
     expect(readFileSync(configFile, 'utf8')).toBe(text);
+  });
+
+  it('adopts a resource that exists under the expected name: writes its id, creates nothing', async () => {
+    writeFileSync(configFile, `{\n  // cache only\n  "name": "orders",\n  "env": { "staging": { "kv_namespaces": [{ "binding": "CACHE" }] } }\n}\n`);
+    api.account().kvNamespaces.push({ id: 'kv-made-by-hand', title: 'orders-staging-CACHE' });
+    const plan = await planProvision(configFile, 'staging', deps(), root);
+    expect(formatPlan(plan, root)[1]).toBe(
+      '  would change  KV namespace orders-staging-CACHE (binding CACHE) exists as kv-made-by-hand; writes env.staging.kv_namespaces[0].id',
+    );
+    expect(await applyProvision(plan, deps(), root)).toEqual({ created: 0, written: 1 });
+    expect(writes()).toEqual([]);
+    const text = readFileSync(configFile, 'utf8');
+    expect(parse(text).env.staging.kv_namespaces[0].id).toBe('kv-made-by-hand');
+    expect(text).toContain('// cache only');
   });
 });
