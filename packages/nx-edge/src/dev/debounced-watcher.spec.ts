@@ -1,0 +1,68 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { watchForChanges, ignoredByDefault } from './debounced-watcher';
+import { createFakeClock } from './fake-clock';
+
+function fakeWatcher() {
+  let listener: (event: string, path: string) => void = () => {};
+  const options: Record<string, unknown>[] = [];
+  return {
+    options,
+    emit: (event: string, path: string) => listener(event, path),
+    watch: (_paths: string[], opts: Record<string, unknown>) => {
+      options.push(opts);
+      return { on: (_e: 'all', cb: typeof listener) => (listener = cb), close: async () => undefined };
+    },
+  };
+}
+
+describe('watcher', () => {
+  it('reports a burst of changes once, 500 ms after the last one', () => {
+    const clock = createFakeClock();
+    const fake = fakeWatcher();
+    const batches: string[][] = [];
+    watchForChanges({ paths: ['/ws/apps/api'], clock, watch: fake.watch, onChange: (c) => batches.push(c) });
+    fake.emit('change', '/ws/apps/api/src/a.ts');
+    clock.advance(300);
+    fake.emit('change', '/ws/apps/api/src/b.ts');
+    fake.emit('change', '/ws/apps/api/src/a.ts');
+    clock.advance(499);
+    expect(batches).toEqual([]);
+    clock.advance(1);
+    expect(batches).toEqual([['/ws/apps/api/src/a.ts', '/ws/apps/api/src/b.ts']]);
+    fake.emit('addDir', '/ws/apps/api/src/new');
+    clock.advance(1000);
+    expect(batches).toHaveLength(1);
+  });
+
+  it('ignores build output, local state and specs inside the watched folder, not above it', () => {
+    expect(ignoredByDefault('dist/index.js')).toBe(true);
+    expect(ignoredByDefault('.wrangler/state/v3/kv/x')).toBe(true);
+    expect(ignoredByDefault('src/index.spec.ts')).toBe(true);
+    expect(ignoredByDefault('src/index.ts')).toBe(false);
+    const fake = fakeWatcher();
+    watchForChanges({ paths: ['/home/me/dist/ws/apps/api'], watch: fake.watch, onChange: () => undefined });
+    const ignored = fake.options[0].ignored as (p: string) => boolean;
+    expect(ignored('/home/me/dist/ws/apps/api/src/index.ts')).toBe(false);
+    expect(ignored('/home/me/dist/ws/apps/api/node_modules/x/index.js')).toBe(true);
+  });
+
+  describe('on a real folder', () => {
+    let dir: string;
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+    it('sees an edit', async () => {
+      dir = mkdtempSync(join(tmpdir(), 'nx-edge-watch-'));
+      mkdirSync(join(dir, 'src'));
+      writeFileSync(join(dir, 'src', 'index.ts'), 'v1');
+      let resolveChange!: (c: string[]) => void;
+      const changed = new Promise<string[]>((r) => (resolveChange = r));
+      const watcher = watchForChanges({ paths: [dir], debounceMs: 50, onChange: resolveChange });
+      await new Promise((r) => setTimeout(r, 300)); // chokidar's initial scan
+      writeFileSync(join(dir, 'src', 'index.ts'), 'v2');
+      expect(await changed).toEqual([join(dir, 'src', 'index.ts')]);
+      await watcher.close();
+    });
+  });
+});
