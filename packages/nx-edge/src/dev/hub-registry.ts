@@ -17,9 +17,14 @@ const lockFile = (workspaceRoot: string) => join(devDir(workspaceRoot), 'hub.loc
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    // A dead process nobody has reaped yet (a zombie) still answers kill(0).
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return true; // no /proc: trust kill(0)
   }
 }
 
