@@ -1,0 +1,220 @@
+// bench/dev: nx-edge dev vs wrangler dev, side by side, for 3 and 10 Workers chained w0 → w1 → … (and wi → wi+7) by
+// service bindings (the anchor setup in shared/NOTES.md), each importing a shared lib.
+//   * start → every Worker reachable (nx-edge: all healthy in the proxy's status; wrangler: the
+//     full-chain answer through the one port multi-config gets, or every separate port answering)
+//   * RSS of everything it started (process trees, /proc)
+//   * save → new code served (median of 5 edits of the last Worker of the chain)
+//   * req/s and p99 through the nx-edge proxy vs straight to the Worker's port (autocannon)
+// Run: npm run build:packages && node bench/dev.mjs [3,10]
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { generateWorkspace, median, NX_ENV, REPO_ROOT } from './lib/workspace.mjs';
+
+const sizes = (process.argv[2] ?? '3,10').split(',').map(Number);
+const bin = (name) => join(REPO_ROOT, 'node_modules', '.bin', name);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+if (!existsSync(join(REPO_ROOT, 'packages/nx-edge/dist/src/dev/hub/hub-main.js'))) {
+  console.error('bench/dev: build the packages first (npm run build:packages)');
+  process.exit(1);
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function get(port, path = '/', host = 'localhost') {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: { host }, timeout: 2000 }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+    });
+    req.on('error', () => resolve({ status: 0, body: '' }));
+    req.on('timeout', () => req.destroy());
+    req.end();
+  });
+}
+
+async function until(check, timeoutMs = 120_000, what = 'condition') {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`bench/dev: timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+/** RSS (MB) of a process and all its descendants, from /proc. */
+function treeRss(rootPids) {
+  const children = new Map();
+  const rss = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ppid = Number(fields[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+      rss.set(Number(entry), Number(fields[21]) * 4096);
+    } catch {
+      // gone
+    }
+  }
+  const seen = new Set();
+  const walk = (pid) => {
+    if (seen.has(pid)) return;
+    seen.add(pid);
+    for (const c of children.get(pid) ?? []) walk(c);
+  };
+  rootPids.forEach(walk);
+  return [...seen].reduce((sum, pid) => sum + (rss.get(pid) ?? 0), 0) / 1024 / 1024;
+}
+
+function killTree(child) {
+  try {
+    process.kill(-child.pid, 'SIGINT');
+  } catch {}
+  return new Promise((resolve) => {
+    const t = setTimeout(() => {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {}
+      resolve();
+    }, 8000);
+    child.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}
+
+function cannon(url, host) {
+  return new Promise((resolve, reject) =>
+    autocannon({ url, connections: 20, duration: Number(process.env.BENCH_DURATION ?? 5), headers: host ? { host } : {} }, (err, r) =>
+      err ? reject(err) : resolve({ rps: Math.round(r.requests.average), p99: r.latency.p99, errors: r.errors + r.non2xx }),
+    ),
+  );
+}
+
+function setVersion(dir, name, version) {
+  const file = join(dir, 'apps', name, 'src/index.ts');
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/greet\('[^']*'\)/, `greet('${name} ${version}')`));
+}
+
+function chainWorkspace(n) {
+  const dir = join(REPO_ROOT, 'tmp', 'bench', `dev-${n}`);
+  const names = generateWorkspace(dir, { workers: n, withPlugin: true });
+  return { dir, names };
+}
+
+async function reloadLatency(dir, name, port, host) {
+  const samples = [];
+  for (let i = 1; i <= 5; i++) {
+    const version = `v${Date.now()}-${i}`;
+    const start = performance.now();
+    setVersion(dir, name, version);
+    await until(async () => (await get(port, '/', host)).body.includes(version), 30_000, 'new code');
+    samples.push(performance.now() - start);
+    await sleep(700); // let watchers settle between edits
+  }
+  return median(samples);
+}
+
+async function nxEdge(n) {
+  const { dir, names } = chainWorkspace(n);
+  const proxyPort = await freePort();
+  const env = { ...NX_ENV, NX_EDGE_PROXY_PORT: String(proxyPort) };
+  const start = performance.now();
+  const child = spawn(bin('nx'), ['run-many', '-t', 'dev', '--output-style=stream'], { cwd: dir, env, detached: true, stdio: 'ignore' });
+  await until(async () => {
+    const r = await get(proxyPort, '/__nx-edge/status');
+    try {
+      return JSON.parse(r.body).filter((s) => s.state === 'healthy').length === n;
+    } catch {
+      return false;
+    }
+  }, 180_000, `${n} healthy services`);
+  const allHealthy = performance.now() - start;
+  await until(async () => (await get(proxyPort, '/', 'w0.localhost')).body.includes(`hello w0`), 10_000, 'w0 through the proxy');
+  const status = JSON.parse((await get(proxyPort, '/__nx-edge/status')).body);
+  const hubPid = JSON.parse(readFileSync(join(dir, '.nx-edge/dev/hub.json'), 'utf8')).pid;
+  await sleep(1500);
+  const hubRss = treeRss([hubPid]);
+  const totalRss = hubRss + treeRss([child.pid]);
+  const last = names[names.length - 1];
+  const lastPort = status.find((s) => s.service === last).port;
+  const reload = await reloadLatency(dir, last, lastPort);
+  const w0 = status.find((s) => s.service === 'w0');
+  const direct = await cannon(`http://127.0.0.1:${w0.port}/`);
+  const proxied = await cannon(`http://127.0.0.1:${proxyPort}/`, 'w0.localhost');
+  await killTree(child);
+  await until(() => !existsSync(join(dir, '.nx-edge/dev/hub.json')), 20_000, 'hub exit');
+  return { allHealthy, hubRss, totalRss, reload, direct, proxied };
+}
+
+async function wranglerMulti(n) {
+  const { dir, names } = chainWorkspace(n);
+  const port = await freePort();
+  const args = ['dev', ...names.flatMap((name) => ['-c', join('apps', name, 'wrangler.jsonc')]), '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(await freePort()), '--show-interactive-dev-session=false'];
+  const start = performance.now();
+  const child = spawn(bin('wrangler'), args, { cwd: dir, env: { ...NX_ENV, XDG_CONFIG_HOME: join(dir, '.xdg'), CI: '1' }, detached: true, stdio: 'ignore' });
+  await until(async () => (await get(port)).body.includes('hello w0'), 120_000, 'wrangler multi-config');
+  const ready = performance.now() - start;
+  await sleep(1500);
+  const rss = treeRss([child.pid]);
+  // Only the first config gets a port: reload is measured on w0.
+  const reload = await reloadLatency(dir, names[0], port);
+  await killTree(child);
+  return { ready, rss, reload };
+}
+
+async function wranglerSeparate(n) {
+  const { dir, names } = chainWorkspace(n);
+  const ports = [];
+  const children = [];
+  const start = performance.now();
+  for (const name of names) {
+    const port = await freePort();
+    ports.push(port);
+    const args = ['dev', '-c', join('apps', name, 'wrangler.jsonc'), '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(await freePort()), '--show-interactive-dev-session=false'];
+    children.push(spawn(bin('wrangler'), args, { cwd: dir, env: { ...NX_ENV, XDG_CONFIG_HOME: join(dir, '.xdg'), CI: '1' }, detached: true, stdio: 'ignore' }));
+  }
+  await until(async () => (await Promise.all(ports.map((p, i) => get(p)))).every((r, i) => r.body.includes(`hello ${names[i]}`)), 180_000, 'separate wrangler devs');
+  const ready = performance.now() - start;
+  await sleep(1500);
+  const rss = treeRss(children.map((c) => c.pid));
+  await Promise.all(children.map(killTree));
+  return { ready, rss };
+}
+
+const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
+const mb = (v) => `${Math.round(v)} MB`;
+const rows = [];
+for (const n of sizes) {
+  const multi = await wranglerMulti(n);
+  const separate = await wranglerSeparate(n);
+  const ours = await nxEdge(n);
+  rows.push({ n, multi, separate, ours });
+  console.log(`\n${n} Workers (chain w0 → … → w${n - 1})`);
+  console.log(`  start → all reachable   nx-edge ${s(ours.allHealthy)} (every Worker, own port + proxy)`);
+  console.log(`                          wrangler dev -c ×${n}: ${s(multi.ready)} (only w0 reachable) → ratio ${(ours.allHealthy / multi.ready).toFixed(2)}× (target ≤ 1.0× at 10)`);
+  console.log(`                          ${n} × wrangler dev: ${s(separate.ready)} → ratio ${(ours.allHealthy / separate.ready).toFixed(2)}× (target ≤ 0.5×)`);
+  console.log(`  memory                  nx-edge hub+workerd ${mb(ours.hubRss)}, with Nx and its ${n} task processes ${mb(ours.totalRss)}; wrangler -c ×${n} ${mb(multi.rss)}; ${n} × wrangler ${mb(separate.rss)}`);
+  console.log(`  save → new code served  nx-edge ${Math.round(ours.reload)} ms (median of 5, target ≤ 300 ms); wrangler -c ×${n} ${Math.round(multi.reload)} ms`);
+  console.log(`  proxy vs direct         ${ours.proxied.rps} vs ${ours.direct.rps} req/s → ${(ours.proxied.rps / ours.direct.rps).toFixed(2)}× (target ≥ 0.8×); p99 ${ours.proxied.p99} vs ${ours.direct.p99} ms; errors ${ours.proxied.errors + ours.direct.errors}`);
+}
+if (rows.length > 1) {
+  const [a, b] = rows;
+  console.log(`\nmemory per extra Worker: nx-edge hub+workerd ${mb((b.ours.hubRss - a.ours.hubRss) / (b.n - a.n))}, separate wrangler ${mb((b.separate.rss - a.separate.rss) / (b.n - a.n))}`);
+}
