@@ -89,7 +89,9 @@ describe('deploy: environments, secrets, provisioning, rollback', () => {
     }));
     ws.write('apps/b/migrations/0001_init.sql', 'CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\n');
     ws.write('apps/a/wrangler.jsonc', worker('a', 'b'));
-    for (const name of ['a', 'b', 'c']) {
+    // d has no [env.staging]: a staging run must not deploy its top level in its place.
+    ws.write('apps/d/wrangler.jsonc', `{\n  "name": "d",\n  "main": "src/index.ts",\n  "compatibility_date": "2026-04-20",\n  "env": { "production": {} }\n}\n`);
+    for (const name of ['a', 'b', 'c', 'd']) {
       ws.write(`apps/${name}/src/index.ts`, `export default { fetch: () => new Response('${name}') };\n`);
     }
     await ws.run('git', ['add', '-A']);
@@ -155,7 +157,7 @@ describe('deploy: environments, secrets, provisioning, rollback', () => {
   it('nx affected -t deploy --configuration=staging deploys c, then b, then a, under their staging names', async () => {
     const before = api.requests.length;
     // --output-style=static: Nx otherwise hides the output of successful tasks (URLs, summaries).
-    const result = await nxOk(['affected', '-t', 'deploy', '--configuration=staging', '--base=HEAD~1', '--output-style=static']);
+    const result = await nxOk(['affected', '-t', 'deploy', '--configuration=staging', '--base=HEAD~1', '--exclude=d', '--output-style=static']);
     expect(uploadedScripts(before)).toEqual(['c-staging', 'b-staging', 'a-staging']);
     for (const name of ['a', 'b', 'c']) {
       expect(result.stdout).toContain(`${name}-staging [staging]: https://${name}-staging.acme.workers.dev`);
@@ -171,6 +173,16 @@ describe('deploy: environments, secrets, provisioning, rollback', () => {
       ['a', 'staging', 'deployed', sha, 'a-staging'],
     ]);
     expect(records.map((r) => r.versionId)).toEqual(['c-staging', 'b-staging', 'a-staging'].map((n) => api.script(n)!.versions.at(-1)!.id));
+  });
+
+  it('a project without the requested env is refused instead of deploying its top level', async () => {
+    const before = api.requests.length;
+    const result = await nx(['run-many', '-t', 'deploy', '--configuration=staging', '--projects=d']);
+    expect(result.code).not.toBe(0);
+    expect(result.stdout + result.stderr).toContain(
+      'd has no "staging" configuration for deploy: apps/d/wrangler.jsonc has no [env.staging], so Nx started it without a configuration and wrangler would deploy its top level in place of staging. Nothing was uploaded.',
+    );
+    expect(api.requests.length).toBe(before);
   });
 
   it('nx affected after a change to b alone: b and its dependent a, in that order (c only with task dependencies)', async () => {

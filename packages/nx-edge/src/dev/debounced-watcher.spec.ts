@@ -19,22 +19,30 @@ function fakeWatcher() {
 }
 
 describe('watcher', () => {
-  it('reports a burst of changes once, 500 ms after the last one', () => {
+  it('reports a save at once, then the rest of a burst once, 500 ms after its last change', () => {
     const clock = createFakeClock();
     const fake = fakeWatcher();
     const batches: string[][] = [];
     watchForChanges({ paths: ['/ws/apps/api'], clock, watch: fake.watch, onChange: (c) => batches.push(c) });
     fake.emit('change', '/ws/apps/api/src/a.ts');
-    clock.advance(300);
+    fake.emit('add', '/ws/apps/api/src/a.ts'); // the same save (write + rename)
+    clock.advance(25);
+    expect(batches).toEqual([['/ws/apps/api/src/a.ts']]);
+    clock.advance(75);
     fake.emit('change', '/ws/apps/api/src/b.ts');
-    fake.emit('change', '/ws/apps/api/src/a.ts');
+    clock.advance(200);
+    fake.emit('change', '/ws/apps/api/src/c.ts');
+    fake.emit('change', '/ws/apps/api/src/b.ts');
     clock.advance(499);
-    expect(batches).toEqual([]);
+    expect(batches).toHaveLength(1);
     clock.advance(1);
-    expect(batches).toEqual([['/ws/apps/api/src/a.ts', '/ws/apps/api/src/b.ts']]);
+    expect(batches[1]).toEqual(['/ws/apps/api/src/b.ts', '/ws/apps/api/src/c.ts']);
     fake.emit('addDir', '/ws/apps/api/src/new');
     clock.advance(1000);
-    expect(batches).toHaveLength(1);
+    expect(batches).toHaveLength(2);
+    fake.emit('unlink', '/ws/apps/api/src/c.ts'); // quiet again: at once
+    clock.advance(25);
+    expect(batches[2]).toEqual(['/ws/apps/api/src/c.ts']);
   });
 
   it('ignores build output, local state and specs inside the watched folder, not above it', () => {

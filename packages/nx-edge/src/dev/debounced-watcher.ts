@@ -22,7 +22,10 @@ export function ignoredByDefault(path: string): boolean {
   return parts.some((p) => IGNORED_DIRS.includes(p)) || /\.(spec|test)\.[cm]?[jt]sx?$/.test(path) || /(^|[\\/])\.dev\.vars\.example$/.test(path);
 }
 
-/** Reports changed files once per quiet period (500 ms by default), as one batch. */
+/**
+ * Debounced with a leading edge: the first change after 500 ms of quiet is reported at once (so a
+ * save reloads without waiting), the rest of a burst once, 500 ms after its last change.
+ */
 export function watchForChanges(opts: WatchForChangesOptions): { close(): Promise<void> } {
   const clock = opts.clock ?? systemClock;
   const debounceMs = opts.debounceMs ?? 500;
@@ -33,25 +36,45 @@ export function watchForChanges(opts: WatchForChangesOptions): { close(): Promis
     return root ? relative(root, path) : isAbsolute(path) ? path.slice(1) : path;
   };
   const ignored = opts.ignored ?? ((path: string) => ignoredByDefault(withinRoot(path)));
+  const settleMs = Math.min(25, debounceMs);
   const pending = new Set<string>();
-  let timer: unknown;
+  let lastEvent = -Infinity;
+  let leading: unknown;
+  let trailing: unknown;
   let closed = false;
+  const fire = () => {
+    const changed = [...pending].sort();
+    pending.clear();
+    if (!closed && changed.length) opts.onChange(changed);
+  };
   const watcher = watch(opts.paths, { ignoreInitial: true, ignored: (path: string) => ignored(path), awaitWriteFinish: false });
   watcher.on('all', (event, path) => {
     if (closed || !['add', 'change', 'unlink'].includes(event)) return;
     pending.add(path);
-    if (timer) clock.clearTimeout(timer);
-    timer = clock.setTimeout(() => {
-      timer = undefined;
-      const changed = [...pending].sort();
-      pending.clear();
-      if (!closed && changed.length) opts.onChange(changed);
+    const now = clock.now();
+    const quiet = now - lastEvent >= debounceMs;
+    lastEvent = now;
+    if (leading) return; // an editor's write+rename of one save rides along
+    if (quiet) {
+      // First change after a quiet spell: reload right away (after a few ms for the save to finish).
+      leading = clock.setTimeout(() => {
+        leading = undefined;
+        fire();
+      }, settleMs);
+      return;
+    }
+    // More changes in a burst: one more reload, debounceMs after the last of them.
+    if (trailing) clock.clearTimeout(trailing);
+    trailing = clock.setTimeout(() => {
+      trailing = undefined;
+      fire();
     }, debounceMs);
   });
   return {
     async close() {
       closed = true;
-      if (timer) clock.clearTimeout(timer);
+      if (leading) clock.clearTimeout(leading);
+      if (trailing) clock.clearTimeout(trailing);
       await watcher.close();
     },
   };

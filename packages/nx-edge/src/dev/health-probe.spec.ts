@@ -61,8 +61,8 @@ describe('health probes', () => {
     await expect(failing).rejects.toThrow('not healthy after 2 attempts; last: GET /health → 500');
   });
 
-  it('defaults: Workers GET /, services with a port connect, without one nothing to probe', () => {
-    expect(resolveProbe(undefined, 'worker', true)).toEqual({ type: 'http', path: '/' });
+  it('defaults: Workers and services with a port connect, without one nothing to probe', () => {
+    expect(resolveProbe(undefined, 'worker', true)).toEqual({ type: 'tcp' });
     expect(resolveProbe(undefined, 'service', true)).toEqual({ type: 'tcp' });
     expect(resolveProbe(undefined, 'service', false)).toBeUndefined();
     expect(resolveProbe({ type: 'http', path: '/up' }, 'service', true)).toEqual({ type: 'http', path: '/up' });

@@ -10,8 +10,11 @@ export interface ProbeTarget {
 const DEFAULT_TIMEOUT_MS = 2000;
 const DEFAULT_INTERVAL_MS = 250;
 
-/** A Worker needs no configuration: an HTTP answer below 500 at `/` means it is up. */
-export const DEFAULT_WORKER_PROBE: HealthProbe = { type: 'http', path: '/' };
+/**
+ * A Worker needs no configuration: workerd loaded it (a load error fails the load), so its port
+ * accepting connections means up. No request is sent, so no handler runs for a probe.
+ */
+export const DEFAULT_WORKER_PROBE: HealthProbe = { type: 'tcp' };
 
 /**
  * The probe a service gets: its own, else a tcp probe when it has a port. A service without a port

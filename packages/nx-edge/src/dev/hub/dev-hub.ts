@@ -127,7 +127,7 @@ export class DevHub {
       status: { service: spec.service, kind: spec.kind, state: 'pending', restarts: 0, port: spec.port },
       clients: new Set([client]),
       policy: createRestartPolicy({ clock: this.clock }),
-      probe: spec.kind === 'worker' ? (spec.health ?? { type: 'tcp' }) : resolveProbe(spec.health, 'service', spec.port !== undefined),
+      probe: resolveProbe(spec.health, spec.kind, spec.kind === 'worker' || spec.port !== undefined),
       ready: false,
       run: 0,
     };

@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { findWranglerConfig } from '../../config/wrangler-config';
 import { appendDeploymentRecord, historyFile, reasonLine, summaryLine, type DeploymentRecord } from '../../deploy/deploy-history';
 import { deployOrder, dependentDeploys, runIdOf, type RunTaskGraph } from '../../deploy/deploy-run';
 import { deployService, RecordedDeployError } from '../../deploy/deploy-service';
+import { missingConfiguration, parentArgv } from '../../deploy/requested-configuration';
 import { createWranglerRunner } from '../../deploy/wrangler-cli';
 import { describeError, UserError } from '../../utils/user-error';
 import type { DeployExecutorOptions } from './schema';
@@ -39,6 +40,13 @@ export default async function deployExecutor(options: DeployExecutorOptions, con
     }
     const configFile = findWranglerConfig(join(context.root, projectRoot));
     if (!configFile) throw new UserError(`${projectRoot} has no wrangler.jsonc, wrangler.json or wrangler.toml to deploy.`);
+    // Nx runs a project that lacks the requested configuration without one: that would be its top level.
+    const asked = missingConfiguration({ own: context.configurationName, graph, targetName, argv: parentArgv() });
+    if (asked && !env) {
+      throw new UserError(
+        `${project} has no "${asked}" configuration for ${targetName}: ${relative(context.root, configFile)} has no [env.${asked}], so Nx started it without a configuration and wrangler would deploy its top level in place of ${asked}. Nothing was uploaded. Add [env.${asked}] to ${relative(context.root, configFile)}, or leave ${project} out of this run (--exclude=${project}).`,
+      );
+    }
     const layers = graph ? deployOrder(graph, targetName) : [[project]];
     const names = layers.flat();
     await deployService(

@@ -1,6 +1,7 @@
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { findWranglerConfig } from '../../config/wrangler-config';
+import { missingConfiguration, parentArgv } from '../../deploy/requested-configuration';
 import { createWranglerRunner } from '../../deploy/wrangler-cli';
 import { applyProvision, formatPlan, planProvision } from '../../provision/provision';
 import { describeError, UserError } from '../../utils/user-error';
@@ -16,6 +17,10 @@ export default async function provisionExecutor(options: ProvisionExecutorOption
     }
     const configFile = findWranglerConfig(join(context.root, projectRoot));
     if (!configFile) throw new UserError(`${projectRoot} has no wrangler.jsonc, wrangler.json or wrangler.toml.`);
+    const asked = missingConfiguration({ own: context.configurationName, graph: context.taskGraph, targetName: context.targetName ?? 'provision', argv: parentArgv() });
+    if (asked && !options.env) {
+      throw new UserError(`${project} has no [env.${asked}] in ${relative(context.root, configFile)}; Nx started its provision target without a configuration, which would provision the top level instead. Nothing was created.`);
+    }
     const deps = { runWrangler: createWranglerRunner(context.root), log: (line: string) => console.log(line) };
     const plan = await planProvision(configFile, options.env || undefined, deps, context.root);
     for (const line of formatPlan(plan, context.root)) console.log(line);
