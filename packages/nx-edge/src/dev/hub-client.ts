@@ -78,6 +78,12 @@ export async function connectToHub(workspaceRoot: string, opts: ConnectOptions):
   throw new UserError(`nx-edge dev: no dev hub answered within ${Math.round((opts.timeoutMs ?? 30_000) / 1000)} s; see ${join(devDir, 'hub.log')}.`);
 }
 
+/** The body of POST /attach. */
+export interface AttachRequest {
+  spec: ServiceSpec;
+  plan: ServiceSpec[];
+}
+
 export interface Attachment {
   /** Resolves when the hub closes the stream (it stopped) — never while the service runs. */
   closed: Promise<void>;
@@ -85,7 +91,7 @@ export interface Attachment {
 }
 
 /** Registers the service with the hub and streams its events until either side goes away. */
-export function attachToHub(hub: HubInfo, spec: ServiceSpec, onEvent: (event: HubEvent) => void): Attachment {
+export function attachToHub(hub: HubInfo, spec: ServiceSpec, plan: ServiceSpec[], onEvent: (event: HubEvent) => void): Attachment {
   let detach = () => {};
   const closed = new Promise<void>((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: hub.controlPort, method: 'POST', path: '/attach', headers: { 'content-type': 'application/json' } }, (res) => {
@@ -106,7 +112,7 @@ export function attachToHub(hub: HubInfo, spec: ServiceSpec, onEvent: (event: Hu
       res.on('close', () => resolve());
     });
     req.on('error', (error) => reject(new UserError(`nx-edge dev hub (pid ${hub.pid}) is not reachable: ${error.message}`)));
-    req.end(JSON.stringify(spec));
+    req.end(JSON.stringify({ spec, plan } satisfies AttachRequest));
     detach = () => req.destroy();
   });
   return { closed, detach: () => detach() };

@@ -8,6 +8,8 @@ export const DEFAULT_DEV_PROXY_PORT = 7080;
 export interface RunAttachedOptions {
   workspaceRoot: string;
   spec: ServiceSpec;
+  /** Every Worker of this Nx run (see session-plan.ts), for the hub to start together. */
+  plan?: ServiceSpec[];
   proxyPort?: number;
   write?: (line: string) => void;
   /** Called once the service is healthy (Nx readiness). */
@@ -37,7 +39,7 @@ export async function* runAttached(opts: RunAttachedOptions): AsyncGenerator<{ s
     onFatal = (message) => reject(new UserError(message));
   });
   ready.catch(() => undefined);
-  const attachment = attachToHub(hub, opts.spec, (event) => {
+  const attachment = attachToHub(hub, opts.spec, opts.plan ?? [], (event) => {
     // State lines read better without their machine fields (the JSONL keeps them).
     if (event.type === 'log') write(formatLogLine(event.record.stream === 'system' ? { ...event.record, fields: undefined } : event.record, { color }));
     else if (event.type === 'ready') onReady(event.proxyUrl);

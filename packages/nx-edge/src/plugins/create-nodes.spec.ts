@@ -60,7 +60,7 @@ describe('createNodesV2', () => {
     write('w/wrangler.json', '{"name":"w"}');
     const [[, result]] = await run(['w/wrangler.json'], { buildTargetName: 'bundle', devTargetName: 'serve' });
     expect(Object.keys(result.projects!.w.targets!)).toEqual(['bundle', 'serve', 'test', 'deploy', 'provision', 'secrets']);
-    expect(result.projects!.w.targets!.serve.dependsOn).toEqual([{ dependencies: true, target: 'serve', waitFor: 'ready' }]);
+    expect(result.projects!.w.targets!.serve.dependsOn).toEqual([{ dependencies: true, target: 'serve' }]);
   });
 
   it('names the project by project.json, then package.json, then wrangler name, then folder', async () => {

@@ -65,9 +65,11 @@ export function buildTargets(
     [options.devTargetName]: {
       executor: '@aero/nx-edge:dev',
       continuous: true,
-      // Nx 24 waits for readiness natively: the dev executor calls emitReadySignal once the Worker is healthy.
+      // Nx starts the upstream dev tasks with this one, all at once; the dev hub gates each service on
+      // its upstream's health (one workerd start for every Worker instead of one per level). The
+      // readiness signal still lets a user's own task `waitFor: 'ready'` on a Worker.
       readyWhen: { signal: true },
-      dependsOn: [{ dependencies: true, target: options.devTargetName, waitFor: 'ready' }],
+      dependsOn: [{ dependencies: true, target: options.devTargetName }],
       options: {},
       metadata: {
         description: `Run ${worker} locally in workerd, after its upstream services are healthy`,

@@ -167,4 +167,35 @@ describe('dev hub', () => {
     expect(fatal).toMatchObject({ type: 'fatal' });
     expect((fatal as { message: string }).message).toMatch(/api did not start: upstream not healthy after 2 s: db is (starting|unhealthy) \(last probe: tcp 127\.0\.0\.1:1 .*\)/);
   }, 60_000);
+
+  it('starts every Worker of a planned session with one workerd start, still gated in graph order', async () => {
+    ws = mkdtempSync(join(tmpdir(), 'nx-edge-hub-'));
+    const logs = createLogStore({});
+    hub = new DevHub({ workspaceRoot: ws, proxyPort: 0, logs, onIdle: () => undefined });
+    await hub.start();
+    const c = writeWorker(ws, 'c', `export default { fetch() { return new Response('c'); } };`);
+    const b = writeWorker(ws, 'b', `export default { async fetch(r, env) { return new Response('b>' + await (await env.C.fetch('https://c/')).text()); } };`, { services: [{ binding: 'C', service: 'c' }] });
+    const a = writeWorker(ws, 'a', `export default { async fetch(r, env) { return new Response('a>' + await (await env.B.fetch('https://b/')).text()); } };`, { services: [{ binding: 'B', service: 'b' }] });
+    b.upstream = ['c'];
+    a.upstream = ['b'];
+    const plan = [a, b, c];
+    // Nx starts the three tasks at once; each hands the hub the whole plan, dependents first.
+    const clients = { a: client(), b: client(), c: client() };
+    for (const spec of plan) {
+      hub.prewarm(plan);
+      hub.attach(spec, clients[spec.service as 'a' | 'b' | 'c']);
+    }
+    await until('a ready', () => clients.a.events.some((e) => e.type === 'ready'));
+    const time = (service: string, to: string) => logs.query({ service }).find((r) => r.fields?.event === 'state' && r.fields.to === to)!.time;
+    expect(time('b', 'starting')).toBeGreaterThanOrEqual(time('c', 'healthy'));
+    expect(time('a', 'starting')).toBeGreaterThanOrEqual(time('b', 'healthy'));
+    expect(await get(hub.proxyPort!, 'a.localhost')).toEqual({ status: 200, body: 'a>b>c' });
+    // One workerd served the whole start: the one c was healthy in still runs after b and a joined.
+    const healthyIn = (clients.c.events.find((e) => e.type === 'status' && e.status.state === 'healthy') as { status: ServiceStatus }).status.pid;
+    const pids = (JSON.parse((await get(hub.proxyPort!, 'localhost', '/__nx-edge/status')).body) as ServiceStatus[]).map((s) => s.pid);
+    expect(healthyIn).toBeGreaterThan(0);
+    expect(pids).toEqual([healthyIn, healthyIn, healthyIn]);
+    expect(states(logs, 'c')).toEqual(['pending', 'starting', 'healthy']);
+    expect(logs.query({ service: 'c' }).filter((r) => r.fields?.event === 'state' && r.fields.to === 'failed')).toEqual([]);
+  }, 60_000);
 });

@@ -72,6 +72,10 @@ export class DevHub {
   private detachTimer: unknown;
   private shuttingDown: Promise<void> | undefined;
   private workerRestartTimer: unknown;
+  /** Workers being bundled and started ahead of their tasks' attach (see prewarm), by service. */
+  private readonly warming = new Map<string, Promise<void>>();
+  /** The spec each prewarmed Worker was started from: an attach with a different one starts afresh. */
+  private readonly warmSpecs = new Map<string, string>();
 
   constructor(private readonly opts: DevHubOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -108,6 +112,51 @@ export class DevHub {
   }
 
   // ---- clients -------------------------------------------------------------------------------
+
+  /**
+   * Bundles every Worker of an Nx run in parallel and starts them in workerd with ONE (re)start,
+   * instead of one restart per arriving task. Gating still decides when each Worker is `starting`,
+   * probed and routed by the proxy; only loading its code into workerd happens ahead of that.
+   */
+  prewarm(plan: ServiceSpec[]): void {
+    if (this.shuttingDown) return;
+    const fresh = plan.filter((s) => s.kind === 'worker' && !this.entries.has(s.service) && !this.host.has(s.service) && !this.warming.has(s.service));
+    if (fresh.length === 0) return;
+    const batch = (async () => {
+      const prepared = await Promise.allSettled(
+        fresh.map((spec) => {
+          this.host.rememberRoot(spec.service, spec.root);
+          return this.host.prepare(spec);
+        }),
+      );
+      const added: string[] = [];
+      prepared.forEach((result, i) => {
+        if (result.status !== 'fulfilled' || this.entries.get(fresh[i].service)?.worker) return; // its own start reports the error
+        try {
+          this.host.set(result.value);
+          this.warmSpecs.set(fresh[i].service, JSON.stringify(fresh[i]));
+          added.push(fresh[i].service);
+        } catch {
+          // duplicate Worker name: its own start reports it
+        }
+      });
+      if (added.length === 0) return;
+      try {
+        this.refreshWorkerAddresses(await this.host.apply());
+      } catch {
+        // One of them does not start: each starts on its own when it attaches, and names its error.
+        for (const service of added) {
+          this.host.remove(service);
+          this.warmSpecs.delete(service);
+        }
+        await this.host.apply().catch(() => undefined);
+      }
+    })().catch(() => undefined);
+    for (const spec of fresh) this.warming.set(spec.service, batch);
+    void batch.then(() => {
+      for (const spec of fresh) if (this.warming.get(spec.service) === batch) this.warming.delete(spec.service);
+    });
+  }
 
   attach(spec: ServiceSpec, client: HubClient): void {
     if (this.shuttingDown) {
@@ -165,6 +214,15 @@ export class DevHub {
     }
     await this.stopServices(orphans);
     for (const service of orphans) this.entries.delete(service);
+    // Prewarmed Workers whose tasks never attached (their Nx run ended) go too.
+    const unclaimed = this.host.hosted().filter((w) => !this.entries.has(w.service) && !this.warming.has(w.service));
+    if (unclaimed.length) {
+      for (const w of unclaimed) {
+        this.host.remove(w.service);
+        this.warmSpecs.delete(w.service);
+      }
+      await this.host.apply().catch(() => undefined);
+    }
   }
 
   private scheduleIdle(): void {
@@ -303,6 +361,16 @@ export class DevHub {
   }
 
   private async startWorker(entry: Entry): Promise<void> {
+    const service = entry.spec.service;
+    await this.warming.get(service);
+    const warm = this.host.get(service);
+    if (warm && this.warmSpecs.get(service) === JSON.stringify(entry.spec)) {
+      this.warmSpecs.delete(service);
+      entry.worker = warm;
+      this.refreshWorkerAddresses(this.host.currentUrls());
+      return;
+    }
+    this.warmSpecs.delete(service);
     this.host.rememberRoot(entry.spec.service, entry.spec.root);
     entry.worker = await this.host.prepare(entry.spec);
     this.host.set(entry.worker);

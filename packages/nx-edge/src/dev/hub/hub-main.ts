@@ -8,7 +8,7 @@ import { createLogStore } from '../../logs/log-store';
 import { DEV_LOG_RELATIVE_PATH } from '../../logs/log-reader';
 import { UserError } from '../../utils/user-error';
 import { removeHub, writeHub } from '../hub-registry';
-import type { ServiceSpec } from '../types';
+import type { AttachRequest } from '../hub-client';
 import { DevHub, type HubClient, type HubEvent } from './dev-hub';
 import { hubErrorFile } from './hub-error';
 
@@ -33,9 +33,10 @@ export function startControlServer(hub: DevHub): Promise<Server> {
       res.writeHead(404).end();
       return;
     }
-    let spec: ServiceSpec;
+    let attach: AttachRequest;
     try {
-      spec = JSON.parse(await readBody(req)) as ServiceSpec;
+      attach = JSON.parse(await readBody(req)) as AttachRequest;
+      if (!attach.spec?.service) throw new Error('no spec');
     } catch {
       res.writeHead(400).end('bad attach request');
       return;
@@ -45,7 +46,8 @@ export function startControlServer(hub: DevHub): Promise<Server> {
     const client: HubClient = { send: (event: HubEvent) => void res.write(`${JSON.stringify(event)}\n`) };
     // The client's process ending (Ctrl-C, Nx killed) closes this request: that is the detach.
     res.on('close', () => hub.detach(client));
-    hub.attach(spec, client);
+    if (attach.plan?.length) hub.prewarm(attach.plan);
+    hub.attach(attach.spec, client);
   });
   server.keepAliveTimeout = 0;
   server.requestTimeout = 0;

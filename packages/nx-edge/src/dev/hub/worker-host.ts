@@ -87,6 +87,16 @@ export class WorkerHost {
     return this.workers.has(service);
   }
 
+  get(service: string): HostedWorker | undefined {
+    return this.workers.get(service);
+  }
+
+  /** Each Worker's direct URL as of the last successful apply. */
+  currentUrls(): Map<string, string> {
+    return new Map(this.lastUrls);
+  }
+  private lastUrls = new Map<string, string>();
+
   hosted(): HostedWorker[] {
     return [...this.workers.values()];
   }
@@ -203,6 +213,7 @@ export class WorkerHost {
     this.busy = true;
     try {
       if (this.workers.size === 0) {
+        this.lastUrls = new Map();
         await this.disposeRuntime();
         return new Map();
       }
@@ -226,7 +237,8 @@ export class WorkerHost {
       const urls = new Map<string, string>();
       for (const w of applied) urls.set(w.service, (await this.mf.getWorker(w.workerName).then(() => this.mf!.unsafeGetDirectURL(w.workerName))).origin);
       this.watchPid();
-      return urls;
+      this.lastUrls = urls;
+      return new Map(urls);
     } finally {
       this.expectingExit = false;
       this.busy = false;

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { findWranglerConfig } from '../../config/wrangler-config';
 import { runAttached } from '../../dev/run-attached';
-import { buildServiceSpec, type GraphView } from '../../dev/service-spec';
+import { workerSessionPlan, workerSpecOf, type PlanContext } from '../../dev/session-plan';
 import { describeError, UserError } from '../../utils/user-error';
 import type { DevExecutorOptions } from './schema';
 
@@ -14,24 +14,16 @@ export default async function* devExecutor(options: DevExecutorOptions, context:
     const root = join(context.root, context.projectsConfigurations.projects[project].root);
     const configPath = findWranglerConfig(root);
     if (!configPath) throw new UserError(`${root} has no wrangler.jsonc, wrangler.json or wrangler.toml; the dev executor runs Workers. For any other command use the @aero/nx-edge:service executor.`);
-    const spec = buildServiceSpec({
-      workspaceRoot: context.root,
-      project,
-      graph: context.projectGraph as unknown as GraphView,
-      kind: 'worker',
-      port: options.port,
-      health: options.health,
-      watch: options.watch,
-      worker: { configPath, environment: options.env || undefined },
-    });
-    yield* runAttached({ workspaceRoot: context.root, spec, proxyPort: options.proxyPort, onReady: signalNx });
+    const planContext = context as unknown as PlanContext;
+    const spec = workerSpecOf(planContext, project, options)!;
+    yield* runAttached({ workspaceRoot: context.root, spec, plan: workerSessionPlan(planContext), proxyPort: options.proxyPort, onReady: signalNx });
   } catch (error) {
     console.error(describeError(error));
     yield { success: false };
   }
 }
 
-/** Nx 24 starts tasks that wait for this one (`waitFor: 'ready'`) on this signal. */
+/** Nx 24's readiness signal, for tasks that declare `waitFor: 'ready'` on this one. */
 export function signalNx(url: string): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const devkit = require('@nx/devkit') as { emitReadySignal?: (server?: string) => boolean };
