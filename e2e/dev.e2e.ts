@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createE2eWorkspace, type E2eWorkspace } from './support/workspace';
 
@@ -176,6 +177,39 @@ export default withEdge<Env>(
     await expect.poll(async () => JSON.parse((await get(proxyPort, `gateway.localhost:${proxyPort}`)).body).banner, { timeout: 30_000, interval: 200 }).toBe('hello gateway v2');
   });
 
+  it('the dashboard (headless Chromium) shows this session live and filters its log to a clicked trace id', async () => {
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+      await page.goto(`http://localhost:${proxyPort}/`);
+      const state = (service: string) => page.locator(`#services tbody tr[data-service="${service}"] td.state`).textContent();
+      await expect.poll(() => page.locator('#services tbody tr').count(), { timeout: 15_000 }).toBe(3);
+      for (const service of ['users', 'mailer', 'gateway']) await expect.poll(() => state(service), { timeout: 15_000 }).toBe('healthy');
+      // users was killed and restarted once in an earlier test: the table says so.
+      expect(await page.locator('#services tbody tr[data-service="users"] td').last().textContent()).toBe('1');
+
+      // A fresh request while the page is open: its lines arrive live, and its trace id filters to
+      // the lines of both services that handled it.
+      await get(proxyPort, `gateway.localhost:${proxyPort}`);
+      const asks = page.locator('#log .line[data-service="gateway"]', { hasText: 'gateway asks users' });
+      await expect.poll(() => asks.count(), { timeout: 15_000 }).toBeGreaterThan(0);
+      const trace = await asks.last().locator('.trace').getAttribute('data-trace');
+      expect(trace).toMatch(/^[0-9a-f]{32}$/);
+      await asks.last().locator('.trace').click();
+      expect(await page.inputValue('#f-trace')).toBe(trace);
+      const filtered = page.locator('#log .line');
+      await expect
+        .poll(() => filtered.evaluateAll((els) => [...new Set(els.map((e) => (e as HTMLElement).dataset.service))].sort()), { timeout: 15_000 })
+        .toEqual(['gateway', 'users']);
+      expect(await filtered.evaluateAll((els) => els.every((e) => (e as HTMLElement).dataset.trace === (document.getElementById('f-trace') as HTMLInputElement).value))).toBe(true);
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
+
   it('`nx-edge status` prints the table; `nx-edge validate` finds no problem', async () => {
     const table = await ws.run('npx', ['nx-edge', 'status']);
     expect(table.code, table.stderr).toBe(0);
@@ -193,7 +227,8 @@ export default withEdge<Env>(
     process.kill(-nx.pid!, 'SIGINT');
     await new Promise((resolve) => nx.once('exit', resolve));
     await expect.poll(() => pids.filter(alive), { timeout: 20_000 }).toEqual([]);
-    expect(ws.exists('.nx-edge/dev/hub.json')).toBe(false);
+    const leftover = () => (ws.exists('.nx-edge/dev/hub.json') ? `hub.json: ${ws.read('.nx-edge/dev/hub.json')} (hub was ${hubPid})\n${ws.read('.nx-edge/dev/hub.log')}` : '');
+    expect(ws.exists('.nx-edge/dev/hub.json'), leftover()).toBe(false);
     const stopped = records().filter((r) => r.fields?.to === 'stopped').map((r) => r.service);
     expect(stopped.indexOf('gateway')).toBeLessThan(stopped.indexOf('mailer'));
   });

@@ -43,7 +43,13 @@ export function startControlServer(hub: DevHub): Promise<Server> {
     }
     res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
     res.flushHeaders();
-    const client: HubClient = { send: (event: HubEvent) => void res.write(`${JSON.stringify(event)}\n`) };
+    // A client that went away mid-write must not take the hub down.
+    res.on('error', () => undefined);
+    const client: HubClient = {
+      send: (event: HubEvent) => {
+        if (!res.destroyed && !res.writableEnded) res.write(`${JSON.stringify(event)}\n`);
+      },
+    };
     // The client's process ending (Ctrl-C, Nx killed) closes this request: that is the detach.
     res.on('close', () => hub.detach(client));
     if (attach.plan?.length) hub.prewarm(attach.plan);
@@ -76,6 +82,15 @@ async function main(): Promise<void> {
     process.exit(code);
   };
   const hub: DevHub = new DevHub({ workspaceRoot, proxyPort: Number(proxyPortArg), logs, onIdle: () => void exit(0) });
+  // Whatever goes wrong, the registry entry must not outlive the hub (clients would wait on a dead one).
+  process.on('uncaughtException', (error) => {
+    console.error(`nx-edge dev hub: unexpected error: ${error.stack ?? error}`);
+    if (!exiting) return;
+    removeHub(workspaceRoot, process.pid);
+    process.exit(1);
+  });
+  process.on('unhandledRejection', (reason) => console.error(`nx-edge dev hub: unexpected error: ${(reason as Error)?.stack ?? reason}`));
+  process.on('exit', () => removeHub(workspaceRoot, process.pid));
   process.on('SIGTERM', () => void exit(0));
   process.on('SIGINT', () => void exit(0));
   process.on('SIGHUP', () => void exit(0));
