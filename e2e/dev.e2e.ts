@@ -232,4 +232,20 @@ export default withEdge<Env>(
     const stopped = records().filter((r) => r.fields?.to === 'stopped').map((r) => r.service);
     expect(stopped.indexOf('gateway')).toBeLessThan(stopped.indexOf('mailer'));
   });
+
+  it('`nx run gateway:dev` brings up its upstream closure; killing Nx itself leaves nothing behind', async () => {
+    const single = ws.spawn('nx', ['run', 'gateway:dev', '--output-style=stream'], { env: { ...ws.env, NX_EDGE_PROXY_PORT: String(proxyPort) } });
+    let singleOutput = '';
+    single.stdout!.on('data', (d) => (singleOutput += d));
+    single.stderr!.on('data', (d) => (singleOutput += d));
+    await expect
+      .poll(async () => (await status().catch(() => [])).filter((s) => s.state === 'healthy').map((s) => s.service).sort(), { timeout: 150_000, interval: 500 })
+      .toEqual(['gateway', 'mailer', 'users']);
+    expect(JSON.parse((await get(proxyPort, `gateway.localhost:${proxyPort}`)).body).users.service).toBe('users');
+    const pids = [...new Set((await status()).map((s) => s.pid).filter((p): p is number => !!p)), ws.readJson('.nx-edge/dev/hub.json').pid as number];
+    // Nx killed outright (no signal handling at all): its task processes notice and the hub stops everything.
+    process.kill(single.pid!, 'SIGKILL');
+    await expect.poll(() => pids.filter(alive), { timeout: 30_000, interval: 250 }).toEqual([]);
+    expect(ws.exists('.nx-edge/dev/hub.json'), singleOutput).toBe(false);
+  }, 240_000);
 });

@@ -20,7 +20,8 @@ export function hubCommand(): string[] {
   if (existsSync(built)) return [built];
   const fromDist = join(__dirname, '..', '..', 'dist', 'src', 'dev', 'hub', 'hub-main.js');
   if (existsSync(fromDist)) return [fromDist];
-  return ['--require', '@swc-node/register', join(__dirname, 'hub', 'hub-main.ts')];
+  // Resolved here: the hub's cwd is the workspace, which need not have it.
+  return ['--require', require.resolve('@swc-node/register'), join(__dirname, 'hub', 'hub-main.ts')];
 }
 
 export interface ConnectOptions {
