@@ -7,7 +7,7 @@
 //   * req/s and p99 through the nx-edge proxy vs straight to the Worker's port (autocannon)
 // Run: npm run build:packages && node bench/dev.mjs [3,10]
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync, existsSync, openSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -131,6 +131,35 @@ async function reloadLatency(dir, name, port, host) {
   return median(samples);
 }
 
+/**
+ * The floor Nx itself sets: the same projects and graph, each with a continuous no-op task
+ * (`nx:run-commands`, `dependsOn: ["^idle"]`) that writes a marker; time until all are up.
+ */
+async function plainNx(n) {
+  const { dir, names } = chainWorkspace(n);
+  for (const name of names) {
+    const file = join(dir, 'apps', name, 'project.json');
+    const project = JSON.parse(readFileSync(file, 'utf8'));
+    project.targets = {
+      idle: {
+        executor: 'nx:run-commands',
+        continuous: true,
+        dependsOn: ['^idle'],
+        options: { command: `node -e "require('fs').writeFileSync('up', ''); setInterval(() => {}, 1e9)"`, cwd: `apps/${name}` },
+      },
+    };
+    writeFileSync(file, JSON.stringify(project));
+  }
+  const start = performance.now();
+  const child = spawn(bin('nx'), ['run-many', '-t', 'idle', '--output-style=stream'], { cwd: dir, env: NX_ENV, detached: true, stdio: 'ignore' });
+  try {
+    await until(() => names.every((name) => existsSync(join(dir, 'apps', name, 'up'))), 120_000, 'plain Nx tasks');
+    return performance.now() - start;
+  } finally {
+    await killTree(child);
+  }
+}
+
 async function nxEdge(n) {
   const { dir, names } = chainWorkspace(n);
   const proxyPort = await freePort();
@@ -183,19 +212,29 @@ async function wranglerSeparate(n) {
   const { dir, names } = chainWorkspace(n);
   const ports = [];
   const children = [];
+  const exited = [];
   const start = performance.now();
   for (const name of names) {
     const port = await freePort();
     ports.push(port);
     const args = ['dev', '-c', join('apps', name, 'wrangler.jsonc'), '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(await freePort()), '--show-interactive-dev-session=false'];
-    children.push(spawn(bin('wrangler'), args, { cwd: dir, env: { ...NX_ENV, XDG_CONFIG_HOME: join(dir, '.xdg'), CI: '1' }, detached: true, stdio: 'ignore' }));
+    const log = openSync(join(dir, `wrangler-${name}.log`), 'w');
+    const child = spawn(bin('wrangler'), args, { cwd: dir, env: { ...NX_ENV, XDG_CONFIG_HOME: join(dir, '.xdg'), CI: '1' }, detached: true, stdio: ['ignore', log, log] });
+    child.once('exit', (code) => exited.push(`${name} (code ${code}; see ${join(dir, `wrangler-${name}.log`)})`));
+    children.push(child);
   }
-  await until(async () => (await Promise.all(ports.map((p, i) => get(p)))).every((r, i) => r.body.includes(`hello ${names[i]}`)), 180_000, 'separate wrangler devs');
-  const ready = performance.now() - start;
-  await sleep(1500);
-  const rss = treeRss(children.map((c) => c.pid));
-  await Promise.all(children.map(killTree));
-  return { ready, rss };
+  try {
+    await until(async () => {
+      if (exited.length) throw new Error(`bench/dev: wrangler dev exited early: ${exited.join(', ')}`);
+      return (await Promise.all(ports.map((p) => get(p)))).every((r, i) => r.body.includes(`hello ${names[i]}`));
+    }, 180_000, 'separate wrangler devs');
+    const ready = performance.now() - start;
+    await sleep(1500);
+    const rss = treeRss(children.map((c) => c.pid));
+    return { ready, rss };
+  } finally {
+    await Promise.all(children.map(killTree));
+  }
 }
 
 const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
@@ -204,10 +243,12 @@ const rows = [];
 for (const n of sizes) {
   const multi = await wranglerMulti(n);
   const separate = await wranglerSeparate(n);
+  const floor = await plainNx(n);
   const ours = await nxEdge(n);
   rows.push({ n, multi, separate, ours });
   console.log(`\n${n} Workers (chain w0 → … → w${n - 1})`);
   console.log(`  start → all reachable   nx-edge ${s(ours.allHealthy)} (every Worker, own port + proxy)`);
+  console.log(`                          of which Nx itself: ${s(floor)} to start ${n} continuous no-op tasks (plain Nx) → nx-edge adds ${s(ours.allHealthy - floor)}`);
   console.log(`                          wrangler dev -c ×${n}: ${s(multi.ready)} (only w0 reachable) → ratio ${(ours.allHealthy / multi.ready).toFixed(2)}× (target ≤ 1.0× at 10)`);
   console.log(`                          ${n} × wrangler dev: ${s(separate.ready)} → ratio ${(ours.allHealthy / separate.ready).toFixed(2)}× (target ≤ 0.5×)`);
   console.log(`  memory                  nx-edge hub+workerd ${mb(ours.hubRss)}, with Nx and its ${n} task processes ${mb(ours.totalRss)}; wrangler -c ×${n} ${mb(multi.rss)}; ${n} × wrangler ${mb(separate.rss)}`);

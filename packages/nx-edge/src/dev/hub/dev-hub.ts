@@ -123,12 +123,12 @@ export class DevHub {
     const fresh = plan.filter((s) => s.kind === 'worker' && !this.entries.has(s.service) && !this.host.has(s.service) && !this.warming.has(s.service));
     if (fresh.length === 0) return;
     const batch = (async () => {
-      const prepared = await Promise.allSettled(
-        fresh.map((spec) => {
-          this.host.rememberRoot(spec.service, spec.root);
-          return this.host.prepare(spec);
-        }),
-      );
+      const bundles = fresh.map((spec) => {
+        this.host.rememberRoot(spec.service, spec.root);
+        return this.host.prepare(spec);
+      });
+      this.host.preload(); // while esbuild works
+      const prepared = await Promise.allSettled(bundles);
       const added: string[] = [];
       prepared.forEach((result, i) => {
         if (result.status !== 'fulfilled' || this.entries.get(fresh[i].service)?.worker) return; // its own start reports the error
