@@ -248,4 +248,20 @@ export default withEdge<Env>(
     await expect.poll(() => pids.filter(alive), { timeout: 30_000, interval: 250 }).toEqual([]);
     expect(ws.exists('.nx-edge/dev/hub.json'), singleOutput).toBe(false);
   }, 240_000);
+
+  it("runs under Nx's terminal UI too (a pseudo-terminal, as in a developer's shell), and Ctrl-C there stops everything", async () => {
+    // util-linux `script` gives Nx a real terminal; Nx only shows its TUI on one with a size.
+    const tui = ws.spawn('script', ['-qfec', 'stty cols 120 rows 40; exec nx run-many -t dev --tui', '/dev/null'], { env: { ...ws.env, NX_TUI: 'true', NX_EDGE_PROXY_PORT: String(proxyPort) } });
+    let screen = '';
+    tui.stdout!.on('data', (d) => (screen += d));
+    await expect
+      .poll(async () => (await status().catch(() => [])).filter((s) => s.state === 'healthy').length, { timeout: 150_000, interval: 500 })
+      .toBe(3);
+    expect(screen).toContain('Continuous'); // Nx's TUI task list, not the plain stream
+    expect(JSON.parse((await get(proxyPort, `gateway.localhost:${proxyPort}`)).body).users.service).toBe('users');
+    const pids = [...new Set((await status()).map((s) => s.pid).filter((p): p is number => !!p)), ws.readJson('.nx-edge/dev/hub.json').pid as number];
+    process.kill(-tui.pid!, 'SIGINT');
+    await expect.poll(() => pids.filter(alive), { timeout: 30_000, interval: 250 }).toEqual([]);
+    expect(ws.exists('.nx-edge/dev/hub.json')).toBe(false);
+  }, 240_000);
 });
