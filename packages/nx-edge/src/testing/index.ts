@@ -1,1 +1,12 @@
-export { startWorker, type RunningWorker, type ServiceHandler, type ServiceStandIn, type StartWorkerOptions } from './start-worker';
+export {
+  getTestDB,
+  getTestKV,
+  getTestR2,
+  startWorker,
+  type D1Like,
+  type RunningWorker,
+  type ServiceHandler,
+  type ServiceStandIn,
+  type StartWorkerOptions,
+} from './start-worker';
+export { startEmbeddedPostgres, type EmbeddedPostgres } from './postgres';

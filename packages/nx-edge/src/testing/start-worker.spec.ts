@@ -1,8 +1,9 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startWorker, type RunningWorker } from './start-worker';
+import pg from 'pg';
+import { getTestDB, getTestKV, getTestR2, startWorker, type RunningWorker } from './start-worker';
 
 describe('startWorker', () => {
   let root: string;
@@ -85,4 +86,68 @@ export default {
     write('apps/bad/src/index.ts', 'export default { fetch: () => new Response() };\n');
     await expect(startWorker({ projectRoot: join(root, 'apps/bad') })).rejects.toThrow(/D1 migration .*0001_broken\.sql \(binding DB\) failed/);
   }, 30_000);
+
+  it('gives the test its bindings by kind and refuses one the config does not declare, naming the declared ones', async () => {
+    write('apps/store/wrangler.json', JSON.stringify({ name: 'store', main: 'src/index.ts', compatibility_date: '2026-04-20', d1_databases: [{ binding: 'DB' }], kv_namespaces: [{ binding: 'CACHE' }], r2_buckets: [{ binding: 'FILES', bucket_name: 'files' }] }));
+    write('apps/store/migrations/0001.sql', 'CREATE TABLE notes (body TEXT);\n');
+    write('apps/store/src/index.ts', "export default { async fetch(_r: Request, env: any) { return new Response((await env.CACHE.get('k')) + ' ' + (await (await env.FILES.get('f')).text()) + ' ' + (await env.DB.prepare('SELECT count(*) AS n FROM notes').first()).n); } };\n");
+    worker = await startWorker({ projectRoot: join(root, 'apps/store') });
+    await getTestKV(worker).put('k', 'kv');
+    await getTestR2(worker, 'FILES').put('f', 'r2');
+    await getTestDB(worker).prepare("INSERT INTO notes VALUES ('x')").run();
+    expect(await (await worker.fetch('/')).text()).toBe('kv r2 1');
+    expect(() => getTestKV(worker!, 'SESSIONS')).toThrow(`getTestKV: ${join(root, 'apps/store/wrangler.json')} declares no KV binding SESSIONS (declared: CACHE).`);
+  }, 30_000);
+
+  it('runs the scheduled and queue handlers', async () => {
+    write('apps/jobs/wrangler.json', JSON.stringify({ name: 'jobs', main: 'src/index.ts', compatibility_date: '2026-04-20', kv_namespaces: [{ binding: 'KV' }], triggers: { crons: ['*/5 * * * *'] } }));
+    write('apps/jobs/src/index.ts', `export default {
+  fetch: () => new Response(),
+  async scheduled(controller: any, env: any) { await env.KV.put('cron', controller.cron); },
+  async queue(batch: any, env: any) { for (const m of batch.messages) { await env.KV.put('msg', JSON.stringify(m.body)); m.ack(); } },
+};
+`);
+    worker = await startWorker({ projectRoot: join(root, 'apps/jobs') });
+    expect((await worker.scheduled()).outcome).toBe('ok');
+    expect(await worker.env.KV.get('cron')).toBe('*/5 * * * *');
+    const result = await worker.queue('jobs', [{ body: { n: 1 }, id: 'm1' }]);
+    expect(result.explicitAcks).toEqual(['m1']);
+    expect(await worker.env.KV.get('msg')).toBe('{"n":1}');
+  }, 30_000);
+
+  it('refuses to start when a key of .dev.vars.example has no test value, naming it and where to add it', async () => {
+    write('apps/api/.dev.vars.example', '# secrets\nSECRET=\nAPI_KEY=\n');
+    await expect(startWorker({ projectRoot: join(root, 'apps/api') })).rejects.toThrow(
+      'API_KEY is declared in apps/api/.dev.vars.example but has no value in this test: add API_KEY=<test value> to apps/api/.dev.vars.test (or .dev.vars), or pass startWorker({ bindings: { API_KEY: \'…\' } }).',
+    );
+    write('apps/api/.dev.vars.test', 'SECRET=test-secret\nAPI_KEY=test-key\n');
+    worker = await startWorker({ projectRoot: join(root, 'apps/api') });
+    expect(await (await worker.fetch('/')).text()).toBe('hi vars stored test-secret');
+  }, 30_000);
+
+  it('backs Hyperdrive and DATABASE_URL with an embedded Postgres that pg reaches from workerd and from the test', async () => {
+    write('apps/pg/wrangler.json', JSON.stringify({ name: 'pg', main: 'src/index.ts', compatibility_date: '2026-04-20', compatibility_flags: ['nodejs_compat'], hyperdrive: [{ binding: 'HYPERDRIVE', id: 'hd' }] }));
+    write('apps/pg/src/index.ts', `import { Client } from 'pg';
+export default {
+  async fetch(request: Request, env: any) {
+    if (new URL(request.url).pathname === '/url') return new Response(env.DATABASE_URL);
+    const client = new Client({ connectionString: env.HYPERDRIVE.connectionString });
+    await client.connect();
+    const { rows } = await client.query('SELECT name FROM people ORDER BY name');
+    await client.end();
+    return Response.json(rows.map((r: any) => r.name));
+  },
+};
+`);
+    write('apps/pg/.dev.vars.example', 'DATABASE_URL=\n');
+    symlinkSync(join(__dirname, '../../../../node_modules'), join(root, 'node_modules'), 'dir'); // pg, as a workspace has it
+    worker = await startWorker({ projectRoot: join(root, 'apps/pg') });
+    const client = new pg.Client({ connectionString: worker.postgres!.connectionString });
+    await client.connect();
+    await client.query("CREATE TABLE people (name text); INSERT INTO people VALUES ('grace'), ('ada')");
+    await client.end();
+    expect(await (await worker.fetch('/')).json()).toEqual(['ada', 'grace']);
+    // A DATABASE_URL the Worker declares (and .dev.vars.test does not pin) is the same database.
+    expect(await (await worker.fetch('/url')).text()).toBe(worker.postgres!.connectionString);
+  }, 90_000);
 });

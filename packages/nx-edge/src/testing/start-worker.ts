@@ -1,6 +1,6 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { bundleWorker } from '../build/bundle-worker';
 import { findWranglerConfig, readWranglerConfig } from '../config/wrangler-config';
 import { localWorkerOptions, parseDevVars } from '../dev/worker-options';
@@ -18,6 +18,11 @@ export interface StartWorkerOptions {
    * or `{ projectRoot }` of a workspace Worker, built from TypeScript and run beside this one in workerd.
    */
   services?: Record<string, ServiceStandIn>;
+  /**
+   * What backs Hyperdrive bindings and a DATABASE_URL declared in `.dev.vars.example`: `'embedded'`
+   * (default) starts an empty PGlite Postgres for this Worker; a connection string uses that server.
+   */
+  postgres?: 'embedded' | string;
 }
 
 export type ServiceHandler = (request: Request) => Response | Promise<Response>;
@@ -27,9 +32,55 @@ export type ServiceStandIn = ServiceHandler | { projectRoot: string };
 export interface RunningWorker {
   /** fetch() against the Worker running in workerd; a path is resolved against http://localhost. */
   fetch(input: string | Request, init?: RequestInit): Promise<Response>;
+  /** Runs the Worker's `scheduled` handler (a cron trigger) and returns its outcome. */
+  scheduled(options?: { cron?: string; scheduledTime?: Date }): Promise<{ outcome: string; noRetry: boolean }>;
+  /** Delivers a batch to the Worker's `queue` handler, as the queue would. */
+  queue(queueName: string, messages: { body: unknown; id?: string; timestamp?: Date; attempts?: number }[]): Promise<{ outcome: string; explicitAcks: string[]; retryMessages: { msgId: string }[] }>;
   /** The Worker's bindings, reachable from the test (KV, D1, R2… as Miniflare proxies). */
   env: Record<string, any>;
+  /** The embedded Postgres behind Hyperdrive / DATABASE_URL, when the Worker has one. */
+  postgres?: { connectionString: string };
+  /** The wrangler config file the env was built from (for messages). */
+  configFile: string;
   dispose(): Promise<void>;
+}
+
+type BindingKind = 'kv_namespaces' | 'd1_databases' | 'r2_buckets';
+
+function bindingOf(worker: RunningWorker, kind: BindingKind, what: string, helper: string, binding?: string): any {
+  const { config } = readWranglerConfig(worker.configFile);
+  const declared = ((config[kind] ?? []) as { binding: string }[]).map((b) => b.binding);
+  const name = binding ?? (declared.length === 1 ? declared[0] : undefined);
+  if (!name || !declared.includes(name)) {
+    const fix = declared.length ? `declared: ${declared.join(', ')}${binding ? '' : ` — name one: ${helper}(worker, '${declared[0]}')`}` : `add one to "${kind}" there`;
+    throw new UserError(`${helper}: ${worker.configFile} declares ${binding ? `no ${what} binding ${binding}` : declared.length ? 'several ' + what + ' bindings' : `no ${what} binding`} (${fix}).`);
+  }
+  return worker.env[name];
+}
+
+/** The Worker's D1 database (the only one, or the named binding), migrations applied, empty otherwise. */
+export function getTestDB(worker: RunningWorker, binding?: string): D1Like {
+  return bindingOf(worker, 'd1_databases', 'D1', 'getTestDB', binding);
+}
+
+/** The Worker's KV namespace (the only one, or the named binding); empty at the start of each file. */
+export function getTestKV(worker: RunningWorker, binding?: string): any {
+  return bindingOf(worker, 'kv_namespaces', 'KV', 'getTestKV', binding);
+}
+
+/** The Worker's R2 bucket (the only one, or the named binding). */
+export function getTestR2(worker: RunningWorker, binding?: string): any {
+  return bindingOf(worker, 'r2_buckets', 'R2', 'getTestR2', binding);
+}
+
+export interface D1Like {
+  prepare(sql: string): { bind(...values: unknown[]): any; run(): Promise<any>; all(): Promise<{ results: any[] }>; first(): Promise<any> };
+  exec(sql: string): Promise<unknown>;
+}
+
+/** Keys `.dev.vars.example` declares that neither the test's .dev.vars file, vars nor `bindings` give a value. */
+export function missingDevVars(example: Record<string, string>, provided: Record<string, unknown>): string[] {
+  return Object.keys(example).filter((key) => provided[key] === undefined || provided[key] === '');
 }
 
 /** SQL text → statements (split on `;` at line ends; comments dropped). */
@@ -85,8 +136,38 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
     const { scriptPath, ...rest } = localWorkerOptions(workerConfig, { scriptPath: bundle.entry, modulesRoot: outDir }, devVars);
     return { ...rest, modules: [{ type: 'ESModule', path: scriptPath }], ...extra } as Record<string, any>;
   };
-  const main = await workerFrom(projectRoot, configFile, config, {});
-  main.bindings = { ...main.bindings, ...options.bindings };
+  const exampleFile = join(projectRoot, '.dev.vars.example');
+  const example = existsSync(exampleFile) ? parseDevVars(readFileSync(exampleFile, 'utf8')) : {};
+  const testVarsFile = join(projectRoot, '.dev.vars.test');
+  const testVars = existsSync(testVarsFile) ? parseDevVars(readFileSync(testVarsFile, 'utf8')) : {};
+  const hyperdrives = (config.hyperdrive ?? []).map((h) => h.binding);
+  // DATABASE_URL declared for the Worker and not pinned by .dev.vars.test: the embedded Postgres.
+  const wantsDatabaseUrl = 'DATABASE_URL' in example && !testVars.DATABASE_URL && options.bindings?.DATABASE_URL === undefined;
+  let postgres: { connectionString: string; close(): Promise<void> } | undefined;
+  if (hyperdrives.length || wantsDatabaseUrl) {
+    if (options.postgres && options.postgres !== 'embedded') postgres = { connectionString: options.postgres, close: async () => undefined };
+    else postgres = await (await import('./postgres')).startEmbeddedPostgres();
+  }
+  const closePostgres = () => postgres?.close().catch(() => undefined);
+  let main: Record<string, any>;
+  try {
+    main = await workerFrom(projectRoot, configFile, config, {});
+  } catch (error) {
+    await closePostgres();
+    removeOutDirs();
+    throw error;
+  }
+  main.bindings = { ...main.bindings, ...(wantsDatabaseUrl ? { DATABASE_URL: postgres!.connectionString } : {}), ...options.bindings };
+  if (hyperdrives.length) main.hyperdrives = Object.fromEntries(hyperdrives.map((b) => [b, postgres!.connectionString]));
+  const missing = missingDevVars(example, main.bindings);
+  if (missing.length) {
+    await closePostgres();
+    removeOutDirs();
+    const rel = (file: string) => relative(workspaceRoot, file) || file;
+    throw new UserError(
+      `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} declared in ${rel(exampleFile)} but ${missing.length === 1 ? 'has' : 'have'} no value in this test: add ${missing.map((k) => `${k}=<test value>`).join(', ')} to ${rel(testVarsFile)} (or .dev.vars), or pass startWorker({ bindings: { ${missing[0]}: '…' } }).`,
+    );
+  }
   const siblings: Record<string, any>[] = [];
   const serviceBindings: Record<string, unknown> = {};
   for (const [binding, service] of Object.entries((main.serviceBindings ?? {}) as Record<string, string>)) {
@@ -112,7 +193,10 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
     }
   }
   for (const binding of Object.keys(options.services ?? {})) {
-    if (!(binding in serviceBindings)) throw new UserError(`startWorker services.${binding}: ${configFile} declares no service binding ${binding}; add it to "services" there or remove it from the test.`);
+    if (binding in serviceBindings) continue;
+    await closePostgres();
+    removeOutDirs();
+    throw new UserError(`startWorker services.${binding}: ${configFile} declares no service binding ${binding}; add it to "services" there or remove it from the test.`);
   }
   if (Object.keys(serviceBindings).length) main.serviceBindings = serviceBindings;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -125,15 +209,26 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
     }
   } catch (error) {
     await mf.dispose();
+    await closePostgres();
     removeOutDirs();
     throw error;
   }
   const env = (await mf.getBindings()) as Record<string, any>;
+  const handlers = () => mf.getWorker() as Promise<any>;
   return {
     env,
+    configFile,
+    ...(postgres ? { postgres: { connectionString: postgres.connectionString } } : {}),
     fetch: (input, init) => mf.dispatchFetch((typeof input === 'string' ? new URL(input, 'http://localhost').toString() : input) as never, init as never) as unknown as Promise<Response>,
+    scheduled: async (opts = {}) => (await handlers()).scheduled({ cron: opts.cron ?? config.triggers?.crons?.[0] ?? '* * * * *', scheduledTime: opts.scheduledTime ?? new Date() }),
+    queue: async (queueName, messages) =>
+      (await handlers()).queue(
+        queueName,
+        messages.map((m, i) => ({ id: m.id ?? `message-${i}`, timestamp: m.timestamp ?? new Date(), attempts: m.attempts ?? 1, body: m.body })),
+      ),
     async dispose() {
       await mf.dispose();
+      await closePostgres();
       removeOutDirs();
     },
   };
