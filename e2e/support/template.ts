@@ -27,6 +27,8 @@ export const TEMPLATE_DEPENDENCIES = {
   '@nestjs/platform-express': '11.2.10',
   'reflect-metadata': '0.2.2',
   rxjs: '7.8.2',
+  // A real Postgres driver, for the embedded-Postgres (Hyperdrive) tests.
+  pg: '8.23.1',
 };
 
 export const HERMETIC_ENV = {
