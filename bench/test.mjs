@@ -30,7 +30,11 @@ for (const kind of ['ours', 'anchor']) {
 };
 `);
 }
-write('ours/vitest.config.mjs', "export default { test: { include: ['test/**/*.spec.ts'] } };\n");
+// Ours runs with the config the test executor uses when a project has none (isolate: false).
+const executorConfig = join(repoRoot, 'packages/nx-edge/src/executors/test/default-vitest.config.mjs');
+write('ours/vitest.config.mjs', `import base from ${JSON.stringify(executorConfig)};
+export default { ...base, test: { ...base.test, include: ['test/**/*.spec.ts'] } };
+`);
 write('anchor/vitest.config.mjs', `import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 export default { plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.json' } })], test: { include: ['test/**/*.spec.ts'] } };
 `);

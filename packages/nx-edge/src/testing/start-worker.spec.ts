@@ -150,4 +150,34 @@ export default {
     // A DATABASE_URL the Worker declares (and .dev.vars.test does not pin) is the same database.
     expect(await (await worker.fetch('/url')).text()).toBe(worker.postgres!.connectionString);
   }, 90_000);
+
+  it('the next start of the same Worker (the next file, isolate: false) begins from empty storage, with its own handlers and code', async () => {
+    write('apps/notes/wrangler.json', JSON.stringify({ name: 'notes', main: 'src/index.ts', compatibility_date: '2026-04-20', d1_databases: [{ binding: 'DB' }], kv_namespaces: [{ binding: 'KV' }], r2_buckets: [{ binding: 'FILES', bucket_name: 'f' }], services: [{ binding: 'USERS', service: 'users' }] }));
+    write('apps/notes/migrations/0001.sql', "CREATE TABLE notes (body TEXT);\nINSERT INTO notes VALUES ('seed');\n");
+    const source = (version: string) => `export default { async fetch(_r: Request, env: any) {
+  const n = (await env.DB.prepare('SELECT count(*) AS n FROM notes').first()).n;
+  return Response.json({ version: '${version}', notes: n, kv: await env.KV.get('k'), file: await env.FILES.head('f') !== null, users: await (await env.USERS.fetch('http://users/')).text() });
+} };
+`;
+    write('apps/notes/src/index.ts', source('v1'));
+    const projectRoot = join(root, 'apps/notes');
+    worker = await startWorker({ projectRoot, services: { USERS: () => new Response('first') } });
+    await worker.env.KV.put('k', 'left over');
+    await worker.env.FILES.put('f', 'left over');
+    await worker.env.DB.prepare("INSERT INTO notes VALUES ('left over')").run();
+    expect(await (await worker.fetch('/')).json()).toEqual({ version: 'v1', notes: 2, kv: 'left over', file: true, users: 'first' });
+    await worker.dispose();
+
+    worker = await startWorker({ projectRoot, services: { USERS: () => new Response('second') } });
+    expect(await (await worker.fetch('/')).json()).toEqual({ version: 'v1', notes: 1, kv: null, file: false, users: 'second' });
+    await worker.dispose();
+
+    worker = await startWorker({ projectRoot });
+    expect(await (await worker.fetch('/')).json()).toMatchObject({ users: expect.stringContaining('USERS (users) has no handler in this test') });
+    await worker.dispose();
+
+    write('apps/notes/src/index.ts', source('v2'));
+    worker = await startWorker({ projectRoot, services: { USERS: () => new Response('third') } });
+    expect(await (await worker.fetch('/')).json()).toEqual({ version: 'v2', notes: 1, kv: null, file: false, users: 'third' });
+  }, 60_000);
 });

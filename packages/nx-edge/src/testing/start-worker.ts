@@ -5,6 +5,7 @@ import { bundleWorker } from '../build/bundle-worker';
 import { findWranglerConfig, readWranglerConfig } from '../config/wrangler-config';
 import { localWorkerOptions, parseDevVars } from '../dev/worker-options';
 import { UserError } from '../utils/user-error';
+import { emptyStorage, isPoolable, putIdle, signatureOf, takeIdle, type PooledWorker } from './worker-pool';
 
 export interface StartWorkerOptions {
   /** The Worker's folder (where its wrangler config is). Default: the current directory. */
@@ -169,15 +170,21 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
     );
   }
   const siblings: Record<string, any>[] = [];
+  const siblingConfigs: (typeof config)[] = [];
+  // Stand-ins are called through this slot, so a pooled Worker can serve the next file's handlers.
+  const slot: PooledWorker['slot'] = { standIns: {} };
   const serviceBindings: Record<string, unknown> = {};
   for (const [binding, service] of Object.entries((main.serviceBindings ?? {}) as Record<string, string>)) {
     const standIn = options.services?.[binding];
-    if (typeof standIn === 'function') serviceBindings[binding] = standIn;
-    else if (standIn) {
+    if (typeof standIn === 'function') {
+      slot.standIns[binding] = standIn;
+      serviceBindings[binding] = (request: Request) => slot.standIns[binding](request);
+    } else if (standIn) {
       const siblingRoot = resolve(projectRoot, standIn.projectRoot);
       const siblingConfigFile = findWranglerConfig(siblingRoot);
       if (!siblingConfigFile) throw new UserError(`startWorker services.${binding}: ${siblingRoot} has no wrangler config; give the projectRoot of a Worker.`);
       const siblingConfig = readWranglerConfig(siblingConfigFile).config;
+      siblingConfigs.push(siblingConfig);
       const name = `${siblingConfig.name ?? service}#${binding}`;
       // Its own service bindings answer 503: only one level of real Workers is started.
       const sibling = await workerFrom(siblingRoot, siblingConfigFile, siblingConfig, { name });
@@ -188,8 +195,9 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
       serviceBindings[binding] = name;
     } else {
       // Other Workers do not run here unless asked: a missing stand-in answers 503 saying how to add one.
-      serviceBindings[binding] = () =>
+      slot.standIns[binding] = () =>
         new Response(`service binding ${binding} (${service}) has no handler in this test: pass startWorker({ services: { ${binding}: (request) => ... } })`, { status: 503 });
+      serviceBindings[binding] = (request: Request) => slot.standIns[binding](request);
     }
   }
   for (const binding of Object.keys(options.services ?? {})) {
@@ -199,14 +207,26 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
     throw new UserError(`startWorker services.${binding}: ${configFile} declares no service binding ${binding}; add it to "services" there or remove it from the test.`);
   }
   if (Object.keys(serviceBindings).length) main.serviceBindings = serviceBindings;
+  const migrate = async (mf: { getD1Database(binding: string): Promise<any> }) => {
+    for (const db of config.d1_databases ?? []) {
+      await applyMigrations(await mf.getD1Database(db.binding), join(projectRoot, db.migrations_dir ?? 'migrations'), db.binding);
+    }
+  };
+  const poolable = isPoolable([config, ...siblingConfigs], postgres !== undefined);
+  const signature = poolable ? signatureOf([main, ...siblings]) : undefined;
+  const pooled = signature ? takeIdle(signature) : undefined;
+  if (pooled) {
+    // The same Worker, already running with emptied storage: this file's handlers, fresh migrations.
+    pooled.slot.standIns = slot.standIns;
+    removeOutDirs();
+    return runningWorker({ ...pooled, mf: pooled.mf as any }, signature);
+  }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Miniflare } = require(require.resolve('miniflare', { paths: [projectRoot, __dirname] })) as typeof import('miniflare');
   const mf = new Miniflare({ workers: [main, ...siblings], cf: false } as never);
   await mf.ready;
   try {
-    for (const db of config.d1_databases ?? []) {
-      await applyMigrations(await mf.getD1Database(db.binding), join(projectRoot, db.migrations_dir ?? 'migrations'), db.binding);
-    }
+    await migrate(mf);
   } catch (error) {
     await mf.dispose();
     await closePostgres();
@@ -214,22 +234,41 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
     throw error;
   }
   const env = (await mf.getBindings()) as Record<string, any>;
-  const handlers = () => mf.getWorker() as Promise<any>;
-  return {
-    env,
-    configFile,
-    ...(postgres ? { postgres: { connectionString: postgres.connectionString } } : {}),
-    fetch: (input, init) => mf.dispatchFetch((typeof input === 'string' ? new URL(input, 'http://localhost').toString() : input) as never, init as never) as unknown as Promise<Response>,
-    scheduled: async (opts = {}) => (await handlers()).scheduled({ cron: opts.cron ?? config.triggers?.crons?.[0] ?? '* * * * *', scheduledTime: opts.scheduledTime ?? new Date() }),
-    queue: async (queueName, messages) =>
-      (await handlers()).queue(
-        queueName,
-        messages.map((m, i) => ({ id: m.id ?? `message-${i}`, timestamp: m.timestamp ?? new Date(), attempts: m.attempts ?? 1, body: m.body })),
-      ),
-    async dispose() {
-      await mf.dispose();
-      await closePostgres();
-      removeOutDirs();
-    },
-  };
+  return runningWorker({ mf, env, slot, outDirs: [...outDirs] }, signature);
+
+  function runningWorker(instance: PooledWorker & { mf: InstanceType<typeof import('miniflare').Miniflare> }, poolKey: string | undefined): RunningWorker {
+    const { mf } = instance;
+    const handlers = () => mf.getWorker() as Promise<any>;
+    const disposeFully = async (w: PooledWorker) => {
+      await w.mf.dispose();
+      w.outDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
+    };
+    return {
+      env: instance.env,
+      configFile: configFile as string,
+      ...(postgres ? { postgres: { connectionString: postgres.connectionString } } : {}),
+      fetch: (input, init) => mf.dispatchFetch((typeof input === 'string' ? new URL(input, 'http://localhost').toString() : input) as never, init as never) as unknown as Promise<Response>,
+      scheduled: async (opts = {}) => (await handlers()).scheduled({ cron: opts.cron ?? config.triggers?.crons?.[0] ?? '* * * * *', scheduledTime: opts.scheduledTime ?? new Date() }),
+      queue: async (queueName, messages) =>
+        (await handlers()).queue(
+          queueName,
+          messages.map((m, i) => ({ id: m.id ?? `message-${i}`, timestamp: m.timestamp ?? new Date(), attempts: m.attempts ?? 1, body: m.body })),
+        ),
+      async dispose() {
+        await closePostgres();
+        if (poolKey) {
+          try {
+            // Emptied and re-migrated now, so the next file starts as from a new workerd.
+            await emptyStorage(instance.env, config);
+            await migrate(mf);
+            await putIdle(poolKey, instance, disposeFully);
+            return;
+          } catch {
+            // could not be emptied: not reused
+          }
+        }
+        await disposeFully(instance);
+      },
+    };
+  }
 }

@@ -4,6 +4,9 @@
 export default {
   resolve: { tsconfigPaths: true },
   test: {
+    // Files of one vitest worker share its module state, so startWorker() can hand the next file the
+    // Worker the previous one used (storage emptied) instead of starting workerd again: ~1 s per file.
+    isolate: false,
     include: ['src/**/*.{spec,test}.{ts,tsx,js,mjs}', 'test/**/*.{spec,test}.{ts,tsx,js,mjs}'],
     exclude: ['**/node_modules/**', '**/dist/**'],
   },
