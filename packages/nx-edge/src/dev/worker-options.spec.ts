@@ -33,6 +33,21 @@ describe('localWorkerOptions', () => {
   });
 });
 
+describe('localWorkerOptions: Hyperdrive', () => {
+  it("connects a Hyperdrive binding to the local database wrangler dev would use: env variable first, then localConnectionString", () => {
+    const config = {
+      name: 'api',
+      hyperdrive: [
+        { binding: 'DB', id: 'x', localConnectionString: 'postgres://u:p@127.0.0.1:5432/app' },
+        { binding: 'ANALYTICS', id: 'y', localConnectionString: 'postgres://u:p@127.0.0.1:5432/a' },
+        { binding: 'NONE', id: 'z' },
+      ],
+    };
+    const options = localWorkerOptions(config, { scriptPath: '/b/index.js', modulesRoot: '/b' }, {}, { CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_ANALYTICS: 'postgres://u:p@127.0.0.1:6543/override' });
+    expect(options.hyperdrives).toEqual({ DB: 'postgres://u:p@127.0.0.1:5432/app', ANALYTICS: 'postgres://u:p@127.0.0.1:6543/override' });
+  });
+});
+
 describe('parseDevVars', () => {
   it('reads dotenv lines, quotes and comments', () => {
     expect(parseDevVars('# local\nA=1\nB="two words"\nexport C=\'x=y\'\n\nbroken\n')).toEqual({ A: '1', B: 'two words', C: 'x=y' });

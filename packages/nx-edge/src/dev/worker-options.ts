@@ -16,6 +16,7 @@ export interface LocalWorkerOptions {
   queueProducers?: Record<string, string>;
   durableObjects?: Record<string, string | { className: string; scriptName?: string }>;
   serviceBindings?: Record<string, string>;
+  hyperdrives?: Record<string, string>;
 }
 
 /**
@@ -23,7 +24,12 @@ export interface LocalWorkerOptions {
  * bindings; KV, D1, R2 keyed by their ids/names so state persists per resource; services and
  * Durable Objects of other Workers by name (they must run in the same Miniflare instance).
  */
-export function localWorkerOptions(config: WorkerConfig, bundle: { scriptPath: string; modulesRoot: string }, devVars: Record<string, string> = {}): LocalWorkerOptions {
+export function localWorkerOptions(
+  config: WorkerConfig,
+  bundle: { scriptPath: string; modulesRoot: string },
+  devVars: Record<string, string> = {},
+  environment: NodeJS.ProcessEnv = process.env,
+): LocalWorkerOptions {
   const name = config.name ?? 'worker';
   const options: LocalWorkerOptions = {
     name,
@@ -45,6 +51,11 @@ export function localWorkerOptions(config: WorkerConfig, bundle: { scriptPath: s
   options.r2Buckets = byBinding(config.r2_buckets, (b) => b.preview_bucket_name ?? b.bucket_name);
   options.queueProducers = byBinding(config.queues?.producers, (b) => b.queue);
   options.serviceBindings = byBinding(config.services, (b) => b.service);
+  // As wrangler dev: CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_<BINDING>, else the config's localConnectionString.
+  const hyperdrives = (config.hyperdrive ?? [])
+    .map((h) => [h.binding, environment[`CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_${h.binding}`] ?? h.localConnectionString] as const)
+    .filter((entry): entry is readonly [string, string] => !!entry[1]);
+  if (hyperdrives.length) options.hyperdrives = Object.fromEntries(hyperdrives);
   const dos = config.durable_objects?.bindings;
   if (dos?.length) {
     options.durableObjects = Object.fromEntries(
