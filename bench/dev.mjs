@@ -212,27 +212,43 @@ async function wranglerSeparate(n) {
   const { dir, names } = chainWorkspace(n);
   const ports = [];
   const children = [];
-  const exited = [];
+  const failures = [];
+  let restarts = 0;
   const start = performance.now();
-  for (const name of names) {
-    const port = await freePort();
-    ports.push(port);
-    const args = ['dev', '-c', join('apps', name, 'wrangler.jsonc'), '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(await freePort()), '--show-interactive-dev-session=false'];
-    const log = openSync(join(dir, `wrangler-${name}.log`), 'w');
+  // wrangler's bundled esbuild sometimes deadlocks when ten start at once ("all goroutines are
+  // asleep"): a user would start that one again, so the bench does too (up to twice) and says so.
+  const launch = (i) => {
+    const name = names[i];
+    const args = ['dev', '-c', join('apps', name, 'wrangler.jsonc'), '--ip', '127.0.0.1', '--port', String(ports[i].port), '--inspector-port', String(ports[i].inspector), '--show-interactive-dev-session=false'];
+    const log = openSync(join(dir, `wrangler-${name}.log`), 'a');
     const child = spawn(bin('wrangler'), args, { cwd: dir, env: { ...NX_ENV, XDG_CONFIG_HOME: join(dir, '.xdg'), CI: '1' }, detached: true, stdio: ['ignore', log, log] });
-    child.once('exit', (code) => exited.push(`${name} (code ${code}; see ${join(dir, `wrangler-${name}.log`)})`));
-    children.push(child);
+    child.once('exit', (code) => {
+      if (children[i] !== child || stopped) return;
+      if (restarts < 2 * n && (child.attempt ?? 0) < 2) {
+        restarts++;
+        const again = launch(i);
+        again.attempt = (child.attempt ?? 0) + 1;
+      } else failures.push(`${name} (code ${code}; see ${join(dir, `wrangler-${name}.log`)})`);
+    });
+    children[i] = child;
+    return child;
+  };
+  let stopped = false;
+  for (let i = 0; i < names.length; i++) {
+    ports.push({ port: await freePort(), inspector: await freePort() });
+    launch(i);
   }
   try {
     await until(async () => {
-      if (exited.length) throw new Error(`bench/dev: wrangler dev exited early: ${exited.join(', ')}`);
-      return (await Promise.all(ports.map((p) => get(p)))).every((r, i) => r.body.includes(`hello ${names[i]}`));
+      if (failures.length) throw new Error(`bench/dev: wrangler dev exited early: ${failures.join(', ')}`);
+      return (await Promise.all(ports.map((p) => get(p.port)))).every((r, i) => r.body.includes(`hello ${names[i]}`));
     }, 180_000, 'separate wrangler devs');
     const ready = performance.now() - start;
     await sleep(1500);
     const rss = treeRss(children.map((c) => c.pid));
-    return { ready, rss };
+    return { ready, rss, restarts };
   } finally {
+    stopped = true;
     await Promise.all(children.map(killTree));
   }
 }
@@ -250,7 +266,7 @@ for (const n of sizes) {
   console.log(`  start → all reachable   nx-edge ${s(ours.allHealthy)} (every Worker, own port + proxy)`);
   console.log(`                          of which Nx itself: ${s(floor)} to start ${n} continuous no-op tasks (plain Nx) → nx-edge adds ${s(ours.allHealthy - floor)}`);
   console.log(`                          wrangler dev -c ×${n}: ${s(multi.ready)} (only w0 reachable) → ratio ${(ours.allHealthy / multi.ready).toFixed(2)}× (target ≤ 1.0× at 10)`);
-  console.log(`                          ${n} × wrangler dev: ${s(separate.ready)} → ratio ${(ours.allHealthy / separate.ready).toFixed(2)}× (target ≤ 0.5×)`);
+  console.log(`                          ${n} × wrangler dev: ${s(separate.ready)}${separate.restarts ? ` (${separate.restarts} crashed at start and were started again)` : ''} → ratio ${(ours.allHealthy / separate.ready).toFixed(2)}× (target ≤ 0.5×)`);
   console.log(`  memory                  nx-edge hub+workerd ${mb(ours.hubRss)}, with Nx and its ${n} task processes ${mb(ours.totalRss)}; wrangler -c ×${n} ${mb(multi.rss)}; ${n} × wrangler ${mb(separate.rss)}`);
   console.log(`  save → new code served  nx-edge ${Math.round(ours.reload)} ms (median of 5, target ≤ 300 ms); wrangler -c ×${n} ${Math.round(multi.reload)} ms`);
   console.log(`  proxy vs direct         ${ours.proxied.rps} vs ${ours.direct.rps} req/s → ${(ours.proxied.rps / ours.direct.rps).toFixed(2)}× (target ≥ 0.8×); p99 ${ours.proxied.p99} vs ${ours.direct.p99} ms; errors ${ours.proxied.errors + ours.direct.errors}`);
