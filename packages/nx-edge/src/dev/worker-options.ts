@@ -17,6 +17,7 @@ export interface LocalWorkerOptions {
   durableObjects?: Record<string, string | { className: string; scriptName?: string }>;
   serviceBindings?: Record<string, string>;
   hyperdrives?: Record<string, string>;
+  queueConsumers?: Record<string, { maxBatchSize?: number; maxBatchTimeout?: number; maxRetries?: number; deadLetterQueue?: string }>;
 }
 
 /**
@@ -50,6 +51,15 @@ export function localWorkerOptions(
   options.d1Databases = byBinding(config.d1_databases, (b) => b.preview_database_id ?? b.database_id ?? b.database_name);
   options.r2Buckets = byBinding(config.r2_buckets, (b) => b.preview_bucket_name ?? b.bucket_name);
   options.queueProducers = byBinding(config.queues?.producers, (b) => b.queue);
+  const consumers = config.queues?.consumers ?? [];
+  if (consumers.length) {
+    options.queueConsumers = Object.fromEntries(
+      consumers.map((c) => [
+        c.queue,
+        { maxBatchSize: c.max_batch_size, maxBatchTimeout: c.max_batch_timeout, maxRetries: c.max_retries, deadLetterQueue: c.dead_letter_queue },
+      ]),
+    );
+  }
   options.serviceBindings = byBinding(config.services, (b) => b.service);
   // As wrangler dev: CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_<BINDING>, else the config's localConnectionString.
   const hyperdrives = (config.hyperdrive ?? [])

@@ -180,4 +180,37 @@ export default {
     worker = await startWorker({ projectRoot, services: { USERS: () => new Response('third') } });
     expect(await (await worker.fetch('/')).json()).toEqual({ version: 'v2', notes: 1, kv: null, file: false, users: 'third' });
   }, 60_000);
+
+  it('gives the Worker its Durable Objects and queue producers, and the queue consumer its batches', async () => {
+    write(
+      'apps/counter/wrangler.json',
+      JSON.stringify({
+        name: 'counter',
+        main: 'src/index.ts',
+        compatibility_date: '2026-04-20',
+        durable_objects: { bindings: [{ name: 'COUNTER', class_name: 'Counter' }] },
+        migrations: [{ tag: 'v1', new_sqlite_classes: ['Counter'] }],
+        queues: { producers: [{ binding: 'JOBS', queue: 'jobs' }], consumers: [{ queue: 'jobs' }] },
+        kv_namespaces: [{ binding: 'KV' }],
+      }),
+    );
+    write('apps/counter/src/index.ts', `import { DurableObject } from 'cloudflare:workers';
+export class Counter extends DurableObject {
+  async increment() { const n = ((await this.ctx.storage.get<number>('n')) ?? 0) + 1; await this.ctx.storage.put('n', n); return n; }
+}
+export default {
+  async fetch(_r: Request, env: any) {
+    const n = await env.COUNTER.get(env.COUNTER.idFromName('one')).increment();
+    await env.JOBS.send({ n });
+    return Response.json({ n });
+  },
+  async queue(batch: any, env: any) { for (const m of batch.messages) await env.KV.put('job-' + m.body.n, 'done'); },
+};
+`);
+    worker = await startWorker({ projectRoot: join(root, 'apps/counter') });
+    expect(await (await worker.fetch('/')).json()).toEqual({ n: 1 });
+    expect(await (await worker.fetch('/')).json()).toEqual({ n: 2 });
+    // The producer's message reaches the consumer through Miniflare's queue (batched, asynchronously).
+    await expect.poll(() => worker!.env.KV.get('job-2'), { timeout: 15_000 }).toBe('done');
+  }, 60_000);
 });

@@ -136,8 +136,6 @@ export class WorkerHost {
       modules: [{ type: 'ESModule', path: scriptPath, contents: readFileSync(scriptPath, 'utf8') }],
       unsafeDirectSockets: [{ host: '127.0.0.1', port: spec.port ?? 0 }],
     };
-    const consumers = config.queues?.consumers?.map((c) => c.queue);
-    if (consumers?.length) options.queueConsumers = consumers;
     return { service: spec.service, workerName, config, options, inputs: bundle.inputs };
   }
 
