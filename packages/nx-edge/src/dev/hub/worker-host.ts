@@ -230,6 +230,7 @@ export class WorkerHost {
       const applied = [...this.workers.values()];
       const options = this.miniflareOptions(applied);
       if (!this.mf) {
+        this.lastUrls = new Map(); // a new instance picks new ports
         this.mf = new this.miniflare.Miniflare(options as never);
         try {
           await this.mf.ready;
@@ -244,7 +245,8 @@ export class WorkerHost {
       }
       await this.migrate(applied);
       const urls = new Map<string, string>();
-      for (const w of applied) urls.set(w.service, (await this.mf.getWorker(w.workerName).then(() => this.mf!.unsafeGetDirectURL(w.workerName))).origin);
+      // A Worker's direct port survives workerd restarts: ask only about Workers new to this set.
+      for (const w of applied) urls.set(w.service, this.lastUrls.get(w.service) ?? (await this.mf.unsafeGetDirectURL(w.workerName)).origin);
       this.watchPid();
       this.lastUrls = urls;
       return new Map(urls);
