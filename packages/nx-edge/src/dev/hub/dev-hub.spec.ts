@@ -198,4 +198,23 @@ describe('dev hub', () => {
     expect(states(logs, 'c')).toEqual(['pending', 'starting', 'healthy']);
     expect(logs.query({ service: 'c' }).filter((r) => r.fields?.event === 'state' && r.fields.to === 'failed')).toEqual([]);
   }, 60_000);
+
+  it('a planned Worker that fails to load fails alone, naming why; the rest of the plan runs', async () => {
+    ws = mkdtempSync(join(tmpdir(), 'nx-edge-hub-'));
+    const logs = createLogStore({});
+    hub = new DevHub({ workspaceRoot: ws, proxyPort: 0, logs, onIdle: () => undefined });
+    await hub.start();
+    const good = writeWorker(ws, 'good', `export default { fetch() { return new Response('good'); } };`);
+    const broken = writeWorker(ws, 'broken', `throw new Error('broken at load'); export default { fetch() { return new Response('never'); } };`);
+    const plan = [good, broken];
+    const clients = { good: client(), broken: client() };
+    for (const spec of plan) {
+      hub.prewarm(plan);
+      hub.attach(spec, clients[spec.service as 'good' | 'broken']);
+    }
+    await until('good ready', () => clients.good.events.some((e) => e.type === 'ready'));
+    const fatal = await until('broken failed', () => clients.broken.events.find((e) => e.type === 'status' && e.status.state === 'failed'));
+    expect((fatal as { status: ServiceStatus }).status.health).toBe('workerd could not start broken: Uncaught Error: broken at load');
+    expect(await get(hub.proxyPort!, 'good.localhost')).toEqual({ status: 200, body: 'good' });
+  }, 60_000);
 });

@@ -76,6 +76,8 @@ export class DevHub {
   private readonly warming = new Map<string, Promise<void>>();
   /** The spec each prewarmed Worker was started from: an attach with a different one starts afresh. */
   private readonly warmSpecs = new Map<string, string>();
+  /** The last "Uncaught …" workerd printed for a service, to say why it could not start. */
+  private readonly lastLoadError = new Map<string, string>();
 
   constructor(private readonly opts: DevHubOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -293,6 +295,8 @@ export class DevHub {
       for (const e of this.entries.values()) if (e.worker?.workerName === record.service) record.service = e.spec.service;
     }
     this.opts.logs.append(record);
+    const uncaught = stream !== 'system' ? /\bUncaught (.*)$/.exec(record.message) : null;
+    if (uncaught) this.lastLoadError.set(record.service, `Uncaught ${uncaught[1]}`);
     const entry = this.entries.get(record.service);
     if (entry) this.send(entry, { type: 'log', record });
   }
@@ -371,6 +375,7 @@ export class DevHub {
       return;
     }
     this.warmSpecs.delete(service);
+    this.lastLoadError.delete(service);
     this.host.rememberRoot(entry.spec.service, entry.spec.root);
     entry.worker = await this.host.prepare(entry.spec);
     this.host.set(entry.worker);
@@ -381,7 +386,9 @@ export class DevHub {
       // One broken Worker must not take the others down: run the rest without it.
       this.host.remove(entry.spec.service);
       await this.host.apply().catch(() => undefined);
-      throw new UserError(`workerd could not start ${entry.spec.service}: ${(error as Error).message}`);
+      // workerd's own reason (e.g. "Uncaught Error: …" at load) beats Miniflare's generic one.
+      const reason = this.lastLoadError.get(entry.spec.service) ?? (error as Error).message;
+      throw new UserError(`workerd could not start ${entry.spec.service}: ${reason}`);
     }
     this.refreshWorkerAddresses(urls);
   }
