@@ -54,6 +54,25 @@ const states = (logs: LogStore, service: string) =>
     .filter((r: LogRecord) => r.fields?.event === 'state')
     .map((r) => r.fields!.to);
 
+/** A hub with in-memory logs, as each planned-session spec needs. */
+async function startHub(workspaceRoot: string): Promise<{ hub: DevHub; logs: LogStore }> {
+  const logs = createLogStore({});
+  const hub = new DevHub({ workspaceRoot, proxyPort: 0, logs, onIdle: () => undefined });
+  await hub.start();
+  return { hub, logs };
+}
+
+/** What Nx starting every dev task at once does: each task hands the hub the whole plan, then attaches. */
+function attachPlanned(hub: DevHub, plan: ServiceSpec[]): Record<string, Client> {
+  const clients: Record<string, Client> = {};
+  for (const spec of plan) {
+    clients[spec.service] = client();
+    hub.prewarm(plan);
+    hub.attach(spec, clients[spec.service]);
+  }
+  return clients;
+}
+
 describe('dev hub', () => {
   let ws: string;
   let hub: DevHub | undefined;
@@ -170,21 +189,15 @@ describe('dev hub', () => {
 
   it('starts every Worker of a planned session with one workerd start, still gated in graph order', async () => {
     ws = mkdtempSync(join(tmpdir(), 'nx-edge-hub-'));
-    const logs = createLogStore({});
-    hub = new DevHub({ workspaceRoot: ws, proxyPort: 0, logs, onIdle: () => undefined });
-    await hub.start();
+    const started = await startHub(ws);
+    hub = started.hub;
+    const logs = started.logs;
     const c = writeWorker(ws, 'c', `export default { fetch() { return new Response('c'); } };`);
     const b = writeWorker(ws, 'b', `export default { async fetch(r, env) { return new Response('b>' + await (await env.C.fetch('https://c/')).text()); } };`, { services: [{ binding: 'C', service: 'c' }] });
     const a = writeWorker(ws, 'a', `export default { async fetch(r, env) { return new Response('a>' + await (await env.B.fetch('https://b/')).text()); } };`, { services: [{ binding: 'B', service: 'b' }] });
     b.upstream = ['c'];
     a.upstream = ['b'];
-    const plan = [a, b, c];
-    // Nx starts the three tasks at once; each hands the hub the whole plan, dependents first.
-    const clients = { a: client(), b: client(), c: client() };
-    for (const spec of plan) {
-      hub.prewarm(plan);
-      hub.attach(spec, clients[spec.service as 'a' | 'b' | 'c']);
-    }
+    const clients = attachPlanned(hub, [a, b, c]); // dependents first
     await until('a ready', () => clients.a.events.some((e) => e.type === 'ready'));
     const time = (service: string, to: string) => logs.query({ service }).find((r) => r.fields?.event === 'state' && r.fields.to === to)!.time;
     expect(time('b', 'starting')).toBeGreaterThanOrEqual(time('c', 'healthy'));
@@ -201,17 +214,10 @@ describe('dev hub', () => {
 
   it('a planned Worker that fails to load fails alone, naming why; the rest of the plan runs', async () => {
     ws = mkdtempSync(join(tmpdir(), 'nx-edge-hub-'));
-    const logs = createLogStore({});
-    hub = new DevHub({ workspaceRoot: ws, proxyPort: 0, logs, onIdle: () => undefined });
-    await hub.start();
+    hub = (await startHub(ws)).hub;
     const good = writeWorker(ws, 'good', `export default { fetch() { return new Response('good'); } };`);
     const broken = writeWorker(ws, 'broken', `throw new Error('broken at load'); export default { fetch() { return new Response('never'); } };`);
-    const plan = [good, broken];
-    const clients = { good: client(), broken: client() };
-    for (const spec of plan) {
-      hub.prewarm(plan);
-      hub.attach(spec, clients[spec.service as 'good' | 'broken']);
-    }
+    const clients = attachPlanned(hub, [good, broken]);
     await until('good ready', () => clients.good.events.some((e) => e.type === 'ready'));
     const fatal = await until('broken failed', () => clients.broken.events.find((e) => e.type === 'status' && e.status.state === 'failed'));
     expect((fatal as { status: ServiceStatus }).status.health).toBe('workerd could not start broken: Uncaught Error: broken at load');
