@@ -1,9 +1,13 @@
 /**
  * The dev dashboard: one static page (no framework, no external requests) served by the proxy at `/`.
- * It polls /__nx-edge/status every second and follows /__nx-edge/logs over SSE.
+ * It polls /__nx-edge/status every second and follows /__nx-edge/logs over SSE. Its actions (restart)
+ * send the session's dashboard token, embedded here, in a header no cross-site form can set.
  */
-export const dashboardHtml = `<!doctype html>
+export const dashboardPage = (token: string): string => dashboardHtml.replace('__NX_EDGE_TOKEN__', token.replace(/[^A-Za-z0-9_-]/g, ''));
+
+const dashboardHtml = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="nx-edge-token" content="__NX_EDGE_TOKEN__">
 <title>nx-edge dev</title>
 <style>
 :root{--bg:#0f1115;--panel:#171a21;--line:#262b36;--text:#d8dee9;--muted:#8a93a5;--ok:#3fb950;--warn:#d29922;--bad:#f85149;--accent:#58a6ff}
@@ -15,7 +19,7 @@ section{background:var(--panel);border:1px solid var(--line);border-radius:8px;p
 h2{font-size:.95rem;margin:0 0 .6rem}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.35rem .6rem;border-bottom:1px solid var(--line)}
 th{color:var(--muted);font-weight:500}td a{color:var(--accent)}
-.state{font-weight:600}.state-healthy{color:var(--ok)}.state-starting,.state-pending,.state-unhealthy{color:var(--warn)}.state-failed,.state-stopped{color:var(--bad)}
+.state{font-weight:600}.state-healthy{color:var(--ok)}.state-starting,.state-pending,.state-unhealthy,.state-blocked,.state-stopping{color:var(--warn)}.state-failed,.state-stopped{color:var(--bad)}
 .filters{display:flex;gap:.6rem;flex-wrap:wrap;margin-bottom:.6rem;align-items:center}
 select,input,button{background:var(--bg);color:var(--text);border:1px solid var(--line);border-radius:5px;padding:.3rem .5rem;font:inherit}
 button{cursor:pointer}
@@ -28,7 +32,7 @@ button{cursor:pointer}
 <header><h1>nx-edge dev</h1><span id="summary">connecting…</span></header>
 <main>
 <section><h2>Services</h2>
-<table id="services"><thead><tr><th>service</th><th>state</th><th>pid</th><th>port</th><th>health</th><th>uptime</th><th>restarts</th></tr></thead><tbody></tbody></table>
+<table id="services"><thead><tr><th>service</th><th>state</th><th>pid</th><th>port</th><th>health</th><th>uptime</th><th>restarts</th><th></th></tr></thead><tbody></tbody></table>
 </section>
 <section><h2>Logs</h2>
 <div class="filters">
@@ -59,6 +63,7 @@ button{cursor:pointer}
       var name=text('td','svc');var a=text('a','',s.service);a.href='http://'+s.service+'.localhost:'+location.port+'/';name.appendChild(a);tr.appendChild(name);
       var st=text('td','state state-'+s.state,s.state+(s.state==='failed'&&s.exitCode!==undefined?' ('+s.exitCode+')':''));tr.appendChild(st);
       [s.pid,s.port,s.health,uptime(s),s.restarts].forEach(function(v){tr.appendChild(text('td','',v===undefined||v===null?'':String(v)))});
+      var act=text('td','actions');var btn=text('button','restart','restart');btn.type='button';btn.dataset.service=s.service;act.appendChild(btn);tr.appendChild(act);
       body.appendChild(tr)});
     var healthy=list.filter(function(s){return s.state==='healthy'}).length;
     $('summary').textContent=list.length+' services, '+healthy+' healthy';
@@ -86,6 +91,9 @@ button{cursor:pointer}
   var pending=false;function schedule(){if(pending)return;pending=true;requestAnimationFrame(function(){pending=false;render()})}
   function follow(){var es=new EventSource('/__nx-edge/logs?follow=1&limit=2000');
     es.onmessage=function(e){var r=JSON.parse(e.data);addService(r.service);records.push(r);if(records.length>MAX)records.splice(0,records.length-MAX);schedule()}}
+  var token=document.querySelector('meta[name="nx-edge-token"]').content;
+  document.querySelector('#services').addEventListener('click',function(e){var b=e.target.closest('button.restart');if(!b)return;
+    b.disabled=true;fetch('/__nx-edge/services/'+encodeURIComponent(b.dataset.service)+'/restart',{method:'POST',headers:{'x-nx-edge-token':token}}).finally(function(){b.disabled=false;pollStatus()})});
   logEl.addEventListener('click',function(e){var t=e.target.closest('.trace');if(!t)return;fTrace.value=t.dataset.trace;render()});
   [fService,fLevel].forEach(function(el){el.addEventListener('change',render)});fTrace.addEventListener('input',render);
   $('f-clear').addEventListener('click',function(){fService.value='';fLevel.value='';fTrace.value='';render()});

@@ -1,12 +1,14 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { request, type ClientRequest } from 'node:http';
 import { join } from 'node:path';
 import { createLineSplitter } from '../logs/log-line';
 import { UserError } from '../utils/user-error';
 import type { HubEvent } from './hub/dev-hub';
 import { hubErrorFile } from './hub/hub-error';
-import { acquireStartLock, readHub, type HubInfo } from './hub-registry';
+import { acquireStartLock, ensurePrivateDevDir, isAlive, readHub, readHubFile, removeHub, sessionGroups, type HubInfo } from './hub-registry';
+import { stopLeftovers } from './session-leftovers';
 import type { ServiceSpec } from './types';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -30,16 +32,29 @@ export interface ConnectOptions {
   timeoutMs?: number;
   /** The hub's entry script (tests point at a built copy). */
   hubScript?: string;
+  /** Told what was cleaned up of a previous session whose hub had died. */
+  onNote?(line: string): void;
 }
 
 /**
- * The workspace's running dev hub, started (detached, in its own process group, output to
+ * A hub.json whose hub is gone (kill -9, OOM, a reboot): stop what that session left running (workerd,
+ * service process groups) and remove the file. Returns a line saying what was done, or undefined.
+ */
+export async function cleanStaleSession(workspaceRoot: string): Promise<string | undefined> {
+  const stale = readHubFile(workspaceRoot);
+  if (!stale || isAlive(stale.pid)) return undefined;
+  const stopped = await stopLeftovers(sessionGroups(stale));
+  removeHub(workspaceRoot, stale.pid);
+  return `nx-edge dev: the previous dev hub (pid ${stale.pid}) had exited without cleaning up; ${stopped.length ? `stopped the ${stopped.length} process${stopped.length === 1 ? '' : 'es'} it left behind (pids ${stopped.join(', ')})` : 'nothing of it was left running'} and removed its stale hub.json.`;
+}
+
+/**
+ * The workspace's running dev hub, started (detached, in its own session and process group, output to
  * `.nx-edge/dev/hub.log`) when there is none. Several clients racing here start exactly one.
  */
 export async function connectToHub(workspaceRoot: string, opts: ConnectOptions): Promise<HubInfo> {
   const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
-  const devDir = join(workspaceRoot, '.nx-edge', 'dev');
-  mkdirSync(devDir, { recursive: true });
+  const devDir = ensurePrivateDevDir(workspaceRoot);
   while (Date.now() < deadline) {
     const running = readHub(workspaceRoot);
     if (running) return running;
@@ -51,23 +66,25 @@ export async function connectToHub(workspaceRoot: string, opts: ConnectOptions):
     try {
       const again = readHub(workspaceRoot);
       if (again) return again;
-      const log = openSync(join(devDir, 'hub.log'), 'a');
-      let exited: number | null | undefined;
-      const child = spawn(process.execPath, [...(opts.hubScript ? [opts.hubScript] : hubCommand()), workspaceRoot, String(opts.proxyPort)], {
+      const cleaned = await cleanStaleSession(workspaceRoot);
+      if (cleaned) opts.onNote?.(cleaned);
+      rmSync(hubErrorFile(workspaceRoot), { force: true });
+      // `--launch` starts the hub detached and exits at once: the hub is not a child of this task.
+      const launcher = spawnSync(process.execPath, [...(opts.hubScript ? [opts.hubScript] : hubCommand()), '--launch', workspaceRoot, String(opts.proxyPort)], {
         cwd: workspaceRoot,
-        detached: true,
-        stdio: ['ignore', log, log],
-        env: { ...process.env, FORCE_COLOR: '0' },
+        encoding: 'utf8',
+        timeout: 15_000,
       });
-      closeSync(log);
-      child.on('exit', (code) => (exited = code));
-      child.unref();
+      const hubPid = Number(launcher.stdout?.trim());
+      if (!Number.isInteger(hubPid) || hubPid <= 0) {
+        throw new UserError(`nx-edge dev could not start its hub: ${(launcher.stderr || launcher.error?.message || `the launcher exited with code ${launcher.status}`).trim()}`);
+      }
       while (Date.now() < deadline) {
         const info = readHub(workspaceRoot);
         if (info) return info;
-        if (exited !== undefined) {
+        if (!isAlive(hubPid)) {
           const file = hubErrorFile(workspaceRoot);
-          const reason = existsSync(file) ? readFileSync(file, 'utf8') : `it exited with code ${exited}; see ${join(devDir, 'hub.log')}`;
+          const reason = existsSync(file) ? readFileSync(file, 'utf8') : `it exited; see ${join(devDir, 'hub.log')}`;
           throw new UserError(`nx-edge dev could not start: ${reason}`);
         }
         await sleep(50);
@@ -83,19 +100,36 @@ export async function connectToHub(workspaceRoot: string, opts: ConnectOptions):
 export interface AttachRequest {
   spec: ServiceSpec;
   plan: ServiceSpec[];
+  /** Names this client in a later POST /leave. */
+  clientId?: string;
 }
 
 export interface Attachment {
-  /** Resolves when the hub closes the stream (it stopped) — never while the service runs. */
+  /** Resolves when the hub closes the stream — it stopped, or this client left — never while the service runs. */
   closed: Promise<void>;
+  /** Drops the connection: the hub stops the service (as when this process dies). */
   detach(): void;
+  /** Asks the hub to stop this client's services and report them on the stream before closing it. */
+  leave(): Promise<void>;
+}
+
+function controlRequest(hub: HubInfo, method: string, path: string, body?: unknown): ClientRequest {
+  return request({
+    host: '127.0.0.1',
+    port: hub.controlPort,
+    method,
+    path,
+    headers: { 'content-type': 'application/json', 'x-nx-edge-token': hub.token },
+  });
 }
 
 /** Registers the service with the hub and streams its events until either side goes away. */
 export function attachToHub(hub: HubInfo, spec: ServiceSpec, plan: ServiceSpec[], onEvent: (event: HubEvent) => void): Attachment {
   let detach = () => {};
+  const clientId = randomBytes(12).toString('hex');
   const closed = new Promise<void>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: hub.controlPort, method: 'POST', path: '/attach', headers: { 'content-type': 'application/json' } }, (res) => {
+    const req = controlRequest(hub, 'POST', '/attach');
+    req.on('response', (res) => {
       if (res.statusCode !== 200) {
         reject(new UserError(`nx-edge dev hub refused ${spec.service} (HTTP ${res.statusCode}).`));
         return;
@@ -113,8 +147,18 @@ export function attachToHub(hub: HubInfo, spec: ServiceSpec, plan: ServiceSpec[]
       res.on('close', () => resolve());
     });
     req.on('error', (error) => reject(new UserError(`nx-edge dev hub (pid ${hub.pid}) is not reachable: ${error.message}`)));
-    req.end(JSON.stringify({ spec, plan } satisfies AttachRequest));
+    req.end(JSON.stringify({ spec, plan, clientId } satisfies AttachRequest));
     detach = () => req.destroy();
   });
-  return { closed, detach: () => detach() };
+  const leave = () =>
+    new Promise<void>((resolve) => {
+      const req = controlRequest(hub, 'POST', '/leave');
+      req.on('response', (res) => {
+        res.resume();
+        resolve();
+      });
+      req.on('error', () => resolve());
+      req.end(JSON.stringify({ clientId }));
+    });
+  return { closed, detach: () => detach(), leave };
 }

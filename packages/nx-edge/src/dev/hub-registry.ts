@@ -1,16 +1,32 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import type { RecordedGroup } from './session-leftovers';
 
-/** `.nx-edge/dev/hub.json`: how clients, `nx-edge status` and the dashboard find a workspace's dev hub. */
+/**
+ * `.nx-edge/dev/hub.json` (mode 0600 in a 0700 directory): how this user's nx-edge processes find the
+ * workspace's dev hub, and the token its control port requires. No other local user can read it.
+ */
 export interface HubInfo {
   pid: number;
   controlPort: number;
+  /** Required in the `x-nx-edge-token` header of every control request. */
+  token: string;
   proxyPort: number;
   startedAt: number;
   workspaceRoot: string;
+  /** The process groups of the services it runs (the hub's own group, pid, holds workerd). */
+  serviceGroups?: RecordedGroup[];
 }
 
 const devDir = (workspaceRoot: string) => join(workspaceRoot, '.nx-edge', 'dev');
+
+/** `.nx-edge/dev/`, private to this user (0700), created if needed. */
+export function ensurePrivateDevDir(workspaceRoot: string): string {
+  const dir = devDir(workspaceRoot);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700); // an older or hand-made directory
+  return dir;
+}
 export const hubFile = (workspaceRoot: string) => join(devDir(workspaceRoot), 'hub.json');
 const lockFile = (workspaceRoot: string) => join(devDir(workspaceRoot), 'hub.lock');
 
@@ -28,22 +44,33 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** The running hub, or undefined when there is none (no file, or its process is gone). */
-export function readHub(workspaceRoot: string): HubInfo | undefined {
+/** What hub.json says, whether or not its hub still runs. */
+export function readHubFile(workspaceRoot: string): HubInfo | undefined {
   try {
     const info = JSON.parse(readFileSync(hubFile(workspaceRoot), 'utf8')) as HubInfo;
-    return typeof info.pid === 'number' && isAlive(info.pid) ? info : undefined;
+    return typeof info.pid === 'number' ? info : undefined;
   } catch {
     return undefined;
   }
 }
 
+/** The running hub, or undefined when there is none (no file, or its process is gone). */
+export function readHub(workspaceRoot: string): HubInfo | undefined {
+  const info = readHubFile(workspaceRoot);
+  return info && isAlive(info.pid) ? info : undefined;
+}
+
 export function writeHub(workspaceRoot: string, info: HubInfo): void {
-  mkdirSync(devDir(workspaceRoot), { recursive: true });
-  // Atomic: a reader never sees half a file.
+  ensurePrivateDevDir(workspaceRoot);
+  // Atomic: a reader never sees half a file. 0600: it holds the control token.
   const tmp = `${hubFile(workspaceRoot)}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(info, null, 2));
+  writeFileSync(tmp, JSON.stringify(info, null, 2), { mode: 0o600 });
   renameSync(tmp, hubFile(workspaceRoot));
+}
+
+/** Every process group of a hub's session, for stopLeftovers(). */
+export function sessionGroups(info: HubInfo): RecordedGroup[] {
+  return [{ pgid: info.pid, startedAt: info.startedAt }, ...(info.serviceGroups ?? [])];
 }
 
 /** Removes hub.json if it still describes this hub. */
@@ -61,7 +88,7 @@ export function removeHub(workspaceRoot: string, pid: number): void {
  * taken over. Returns the release function, or undefined when someone else holds it.
  */
 export function acquireStartLock(workspaceRoot: string, now = Date.now()): (() => void) | undefined {
-  mkdirSync(devDir(workspaceRoot), { recursive: true });
+  ensurePrivateDevDir(workspaceRoot);
   const file = lockFile(workspaceRoot);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {

@@ -1,6 +1,10 @@
 // Shared vocabulary of the dev orchestrator (hub, clients, controllers, proxy, dashboard).
 
-export type ServiceState = 'pending' | 'starting' | 'healthy' | 'unhealthy' | 'stopped' | 'failed';
+/**
+ * `blocked`: waiting on an upstream that failed (or is not in the session); starts once it is healthy.
+ * `stopping` → `stopped`: asked to stop (Ctrl-C, its task ended); never reported as `failed`.
+ */
+export type ServiceState = 'pending' | 'blocked' | 'starting' | 'healthy' | 'unhealthy' | 'stopping' | 'stopped' | 'failed';
 
 /** One row of `nx-edge status` and of GET /__nx-edge/status. */
 export interface ServiceStatus {

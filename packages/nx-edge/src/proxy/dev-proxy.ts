@@ -1,10 +1,11 @@
 import { createServer, Agent, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { timingSafeEqual } from 'node:crypto';
 import httpProxy from 'http-proxy';
 import { UserError } from '../utils/user-error';
 import type { LogFilter, LogStore } from '../logs/log-store';
 import { isLogLevel } from '../logs/log-line';
-import { dashboardHtml } from '../dashboard/dashboard-page';
+import { dashboardPage } from '../dashboard/dashboard-page';
 import { routeHost } from './host-routing';
 import { isValidTraceparent, newTraceparent } from './trace-context';
 import type { ServiceState, ServiceStatus } from './service-status';
@@ -15,6 +16,10 @@ export interface ProxyTarget {
   service: string;
   state: ServiceState;
   url?: string /* http://127.0.0.1:PORT */;
+  /** Why it is not serving (a blocked service's upstream, a failed one's error), for the 502 page. */
+  detail?: string;
+  /** Resolves once the runtime hosting it is not being reconfigured: requests wait rather than fail. */
+  settled?(): Promise<void>;
 }
 
 export interface DevProxyOptions {
@@ -23,10 +28,26 @@ export interface DevProxyOptions {
   resolve(service: string): ProxyTarget | undefined;
   status(): ServiceStatus[];
   logs: LogStore;
+  /**
+   * The dashboard's token: embedded in the page served at `/`, required (header `x-nx-edge-token`)
+   * on every request that changes something. A cross-site page can neither read it nor send the header.
+   */
+  dashboardToken?: string;
+  /** The dashboard's restart action. */
+  restart?(service: string): boolean;
+  /** Bytes a log follower may leave unread before it is dropped. */
+  maxFollowerBuffer?: number;
+  /** Says what the proxy refused or dropped (the hub's own log). */
+  note?(level: 'warn' | 'info', message: string): void;
 }
 
 export const DEFAULT_PROXY_PORT = 7080;
 export const HOP_HEADER = 'x-nx-edge-hop';
+export const TOKEN_HEADER = 'x-nx-edge-token';
+/** A follower that leaves more than this unread is dropped (its memory would grow with every line). */
+export const DEFAULT_MAX_FOLLOWER_BUFFER = 1024 * 1024;
+/** How long a request waits for workerd to finish a reload before it is answered 502. */
+const SETTLE_TIMEOUT_MS = 10_000;
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -56,10 +77,11 @@ function describeDown(target: ProxyTarget | undefined, service: string, known: s
       extra: { service, known },
     };
   }
+  const why = target.detail ? ` (${target.detail})` : '';
   return {
     title: `${service} is ${target.state}`,
-    detail: `Service "${service}" is ${target.state}${target.url ? '' : ' and has no address yet'}; the request could not reach it. See its logs in the dashboard or with \`nx-edge logs --service ${service}\`.`,
-    extra: { service, state: target.state },
+    detail: `Service "${service}" is ${target.state}${why}${target.url || target.detail ? '' : ' and has no address yet'}; the request could not reach it. See its logs in the dashboard or with \`nx-edge logs --service ${service}\`.`,
+    extra: { service, state: target.state, ...(target.detail ? { reason: target.detail } : {}) },
   };
 }
 
@@ -87,8 +109,27 @@ export function logFilterFromQuery(params: URLSearchParams, now = Date.now()): L
   return filter;
 }
 
+/** True when the request comes from a page of another origin (browsers send `Origin` cross-site). */
+export function isForeignOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return false; // not a browser, or a same-origin GET
+  const port = req.socket.localPort;
+  return ![`http://localhost:${port}`, `http://127.0.0.1:${port}`, `http://[::1]:${port}`].includes(origin.toLowerCase());
+}
+
+function sameToken(given: string | string[] | undefined, expected: string | undefined): boolean {
+  if (!expected || typeof given !== 'string') return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+const hasBody = (req: IncomingMessage) => (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') || req.headers['transfer-encoding'] !== undefined;
+
 export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; close(): Promise<void> }> {
   const host = opts.host ?? '127.0.0.1';
+  const maxFollowerBuffer = opts.maxFollowerBuffer ?? DEFAULT_MAX_FOLLOWER_BUFFER;
+  const note = opts.note ?? (() => undefined);
   // keep-alive upstream: without it each proxied request opens a new socket (node-http-proxy#1293)
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const proxy = httpProxy.createProxyServer({ agent, xfwd: true, ws: true });
@@ -96,16 +137,37 @@ export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; cl
   const sseResponses = new Set<ServerResponse>();
 
   const knownServices = () => opts.status().map((s) => s.service);
+  type Tagged = IncomingMessage & { nxEdgeService?: string; nxEdgeRetried?: boolean };
 
   // Mandatory: http-proxy emits 'error' on a refused/reset upstream and would crash the process (#1468).
   proxy.on('error', (err, req, resOrSocket) => {
-    const service = (req as IncomingMessage & { nxEdgeService?: string }).nxEdgeService ?? '?';
+    const tagged = req as Tagged;
+    const service = tagged.nxEdgeService ?? '?';
     const target = opts.resolve(service);
-    if (resOrSocket && 'writeHead' in resOrSocket) {
+    const res = resOrSocket && 'writeHead' in resOrSocket ? (resOrSocket as ServerResponse) : undefined;
+    // workerd restarting under a reload refuses connections for a moment: wait for it and try once more.
+    if (res && !res.headersSent && !tagged.nxEdgeRetried && !hasBody(req) && (err as NodeJS.ErrnoException).code === 'ECONNREFUSED' && target?.settled) {
+      tagged.nxEdgeRetried = true;
+      void forward(req, res, service);
+      return;
+    }
+    if (res) {
       const down = describeDown(target && target.state === 'healthy' ? { ...target, state: 'unreachable' as ServiceState } : target, service, knownServices());
-      sendProblem(req, resOrSocket as ServerResponse, 502, down.title, `${down.detail} (${(err as NodeJS.ErrnoException).code ?? err.message})`, down.extra);
+      sendProblem(req, res, 502, down.title, `${down.detail} (${(err as NodeJS.ErrnoException).code ?? err.message})`, down.extra);
     } else (resOrSocket as Socket | undefined)?.destroy();
   });
+
+  async function forward(req: IncomingMessage, res: ServerResponse, service: string): Promise<void> {
+    const first = opts.resolve(service);
+    if (first?.settled) await Promise.race([first.settled(), new Promise((r) => setTimeout(r, SETTLE_TIMEOUT_MS).unref())]);
+    const target = opts.resolve(service);
+    if (!target || !target.url || target.state !== 'healthy' && target.state !== 'unhealthy' && target.state !== 'starting') {
+      const down = describeDown(target, service, knownServices());
+      return sendProblem(req, res, 502, down.title, down.detail, down.extra);
+    }
+    (req as Tagged).nxEdgeService = service;
+    proxy.web(req, res, { target: target.url });
+  }
 
   function prepare(req: IncomingMessage): string | undefined {
     if (req.headers[HOP_HEADER]) return 'loop';
@@ -115,11 +177,61 @@ export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; cl
     return undefined;
   }
 
+  function follow(res: ServerResponse, filter: LogFilter): void {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+    sseResponses.add(res);
+    let dropped = false;
+    const unsubscribe = { fn: () => undefined as unknown };
+    const send = (r: unknown) => {
+      if (dropped || res.destroyed) return;
+      // A follower that stopped reading would make this buffer grow with every line: drop it instead.
+      if (res.writableLength > maxFollowerBuffer) {
+        dropped = true;
+        unsubscribe.fn();
+        note('warn', `dropped a log follower that stopped reading (over ${Math.round(maxFollowerBuffer / 1024)} KiB unread); it can reconnect`);
+        res.destroy();
+        return;
+      }
+      res.write(`data: ${JSON.stringify(r)}\n\n`);
+    };
+    for (const r of opts.logs.query(filter)) send(r);
+    const { limit: _limit, since: _since, ...live } = filter;
+    unsubscribe.fn = opts.logs.subscribe(live, send);
+    res.on('close', () => {
+      unsubscribe.fn();
+      sseResponses.delete(res);
+    });
+  }
+
   function serveRoot(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    // The dashboard and its API answer pages of their own origin only (and tools, which send no Origin).
+    if (isForeignOrigin(req)) {
+      note('warn', `refused ${req.method} ${url.pathname} from a page of another origin (${req.headers.origin})`);
+      return sendProblem(req, res, 403, 'cross-origin request refused', `The nx-edge dashboard answers only its own pages; a page of ${req.headers.origin} may not use it.`);
+    }
+    if (req.method === 'POST') {
+      const action = /^\/__nx-edge\/services\/([^/]+)\/restart$/.exec(url.pathname);
+      if (!action) return sendProblem(req, res, 404, 'not found', `Nothing to ${req.method} at ${url.pathname}.`);
+      if (!sameToken(req.headers[TOKEN_HEADER], opts.dashboardToken)) {
+        note('warn', `refused POST ${url.pathname}: no valid ${TOKEN_HEADER} header`);
+        return sendProblem(req, res, 403, 'token required', `Actions need the dashboard's token in the ${TOKEN_HEADER} header.`);
+      }
+      const service = decodeURIComponent(action[1]);
+      const done = opts.restart?.(service) ?? false;
+      res.writeHead(done ? 202 : 404, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+      return void res.end(JSON.stringify(done ? { restarting: service } : { error: `no service "${service}"` }));
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendProblem(req, res, 405, 'method not allowed', `${req.method} is not served here.`);
     if (url.pathname === '/' || url.pathname === '/index.html') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-      return void res.end(dashboardHtml);
+      res.writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        // The token in the page must not leak into another site's frame.
+        'x-frame-options': 'DENY',
+        'content-security-policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+      });
+      return void res.end(dashboardPage(opts.dashboardToken ?? ''));
     }
     if (url.pathname === '/__nx-edge/status') {
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
@@ -127,18 +239,7 @@ export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; cl
     }
     if (url.pathname === '/__nx-edge/logs') {
       const filter = logFilterFromQuery(url.searchParams);
-      if (url.searchParams.get('follow') === '1') {
-        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
-        sseResponses.add(res);
-        for (const r of opts.logs.query(filter)) res.write(`data: ${JSON.stringify(r)}\n\n`);
-        const { limit: _limit, since: _since, ...live } = filter;
-        const unsubscribe = opts.logs.subscribe(live, (r) => res.write(`data: ${JSON.stringify(r)}\n\n`));
-        res.on('close', () => {
-          unsubscribe();
-          sseResponses.delete(res);
-        });
-        return;
-      }
+      if (url.searchParams.get('follow') === '1') return follow(res, filter);
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
       return void res.end(JSON.stringify(opts.logs.query(filter)));
     }
@@ -155,12 +256,11 @@ export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; cl
       return sendProblem(req, res, 508, 'loop detected', `The request to "${route.service}" came back through the nx-edge proxy (${HOP_HEADER} header present); a service points at its own proxy address.`);
     }
     const target = opts.resolve(route.service);
-    if (!target || !target.url || target.state === 'stopped' || target.state === 'failed' || target.state === 'pending') {
+    if (!target || (!target.url && !target.settled) || target.state === 'stopped' || target.state === 'stopping' || target.state === 'failed' || target.state === 'pending' || target.state === 'blocked') {
       const down = describeDown(target, route.service, knownServices());
       return sendProblem(req, res, 502, down.title, down.detail, down.extra);
     }
-    (req as IncomingMessage & { nxEdgeService?: string }).nxEdgeService = route.service;
-    proxy.web(req, res, { target: target.url });
+    void forward(req, res, route.service);
   });
   server.keepAliveTimeout = 65_000;
 
@@ -171,7 +271,7 @@ export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; cl
       socket.end(`HTTP/1.1 ${route.kind === 'refused' ? '403 Forbidden' : '502 Bad Gateway'}\r\nconnection: close\r\n\r\n`);
       return;
     }
-    (req as IncomingMessage & { nxEdgeService?: string }).nxEdgeService = route.service;
+    (req as Tagged).nxEdgeService = route.service;
     proxy.ws(req, socket, head, { target: target.url });
   });
   server.on('connection', (socket) => {

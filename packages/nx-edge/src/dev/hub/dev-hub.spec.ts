@@ -162,7 +162,7 @@ describe('dev hub', () => {
     expect(() => process.kill(after.find((s) => s.service === 'users')!.pid!, 0)).toThrow();
   }, 120_000);
 
-  it('a timed-out upstream fails its dependent with the last observation', async () => {
+  it('a timed-out upstream blocks its dependent with the last observation (no fatal: the task keeps waiting)', async () => {
     ws = mkdtempSync(join(tmpdir(), 'nx-edge-hub-'));
     const logs = createLogStore({});
     hub = new DevHub({ workspaceRoot: ws, proxyPort: 0, logs, onIdle: () => undefined, gateTimeoutMs: 1500 });
@@ -182,9 +182,13 @@ describe('dev hub', () => {
     const apiClient = client();
     hub.attach(db, client());
     hub.attach(api, apiClient);
-    const fatal = await until('api failed', () => apiClient.events.find((e) => e.type === 'fatal'));
-    expect(fatal).toMatchObject({ type: 'fatal' });
-    expect((fatal as { message: string }).message).toMatch(/api did not start: upstream not healthy after 2 s: db is (starting|unhealthy) \(last probe: tcp 127\.0\.0\.1:1 .*\)/);
+    const blocked = await until('api blocked', () => apiClient.events.find((e) => e.type === 'status' && e.status.state === 'blocked'));
+    expect((blocked as { status: ServiceStatus }).status.health).toMatch(/^waiting for db \((starting|unhealthy): tcp 127\.0\.0\.1:1 .*\) — not healthy after 2 s$/);
+    expect(apiClient.events.some((e) => e.type === 'fatal')).toBe(false);
+    const page = await get(hub.proxyPort!, 'api.localhost');
+    expect(page.status).toBe(502);
+    expect(page.body).toContain('api is blocked');
+    expect(page.body).toContain('waiting for db');
   }, 60_000);
 
   it('starts every Worker of a planned session with one workerd start, still gated in graph order', async () => {
@@ -222,5 +226,120 @@ describe('dev hub', () => {
     const fatal = await until('broken failed', () => clients.broken.events.find((e) => e.type === 'status' && e.status.state === 'failed'));
     expect((fatal as { status: ServiceStatus }).status.health).toBe('workerd could not start broken: Uncaught Error: broken at load');
     expect(await get(hub.proxyPort!, 'good.localhost')).toEqual({ status: 200, body: 'good' });
+  }, 60_000);
+
+  it('a save that throws at load leaves every other Worker serving throughout, keeps the previous version, and the fix recovers it', async () => {
+    ws = mkdtempSync(join(tmpdir(), 'nx-edge-hub-'));
+    const started = await startHub(ws);
+    hub = started.hub;
+    const logs = started.logs;
+    const users = writeWorker(ws, 'users', `export default { fetch() { return new Response('users v1'); } };`);
+    const other = writeWorker(ws, 'other', `export default { fetch() { return new Response('other'); } };`);
+    const clients = attachPlanned(hub, [users, other]);
+    await until('both ready', () => clients.users.events.some((e) => e.type === 'ready') && clients.other.events.some((e) => e.type === 'ready'));
+    const port = hub.proxyPort!;
+
+    // Keep asking other (and users) while users is saved broken, then fixed.
+    const answers: { other: number[]; users: string[] } = { other: [], users: [] };
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        answers.other.push((await get(port, 'other.localhost')).status);
+        answers.users.push((await get(port, 'users.localhost')).body);
+      }
+    })();
+    writeFileSync(join(users.root, 'src', 'index.js'), `throw new Error('x'); export default { fetch() { return new Response('never'); } };`);
+    const failedLine = await until('reload failure said', () => logs.query({ service: 'users' }).find((r) => r.message.includes('reload failed')));
+    expect(failedLine.message).toBe('ERROR reload failed, still serving the previous version (fix and save to retry): Uncaught Error: x');
+    expect(failedLine.level).toBe('error');
+    expect(logs.query({ service: 'users' }).find((r) => r.message.includes('Uncaught Error: x') && r.stream !== 'system')?.level).toBe('error');
+    expect(await get(port, 'users.localhost')).toEqual({ status: 200, body: 'users v1' }); // the claim is true
+    expect(hub.statuses().map((s) => s.state)).toEqual(['healthy', 'healthy']);
+
+    const fixedAt = Date.now();
+    writeFileSync(join(users.root, 'src', 'index.js'), `export default { fetch() { return new Response('users v2'); } };`);
+    await until('fix served', () => answers.users.at(-1) === 'users v2');
+    const recoverMs = Date.now() - fixedAt;
+    polling = false;
+    await poller;
+    expect(answers.other.length).toBeGreaterThan(5);
+    expect(answers.other.filter((s) => s !== 200)).toEqual([]); // not one 502 for other
+    expect(new Set(answers.users)).toEqual(new Set(['users v1', 'users v2']));
+    expect(recoverMs).toBeGreaterThan(0);
+    expect(states(logs, 'other')).toEqual(['pending', 'starting', 'healthy']);
+  }, 60_000);
+
+  it('a failing upstream blocks its dependents (named in status and the 502 page); nothing healthy stops; the fix starts them', async () => {
+    ws = mkdtempSync(join(tmpdir(), 'nx-edge-hub-'));
+    const started = await startHub(ws);
+    hub = started.hub;
+    const logs = started.logs;
+    const users = writeWorker(ws, 'users', `import { nope } from './missing.js'; export default { fetch() { return new Response(nope); } };`);
+    const gateway = writeWorker(ws, 'gateway', `export default { async fetch(r, env) { return new Response('gateway>' + await (await env.USERS.fetch('https://users/')).text()); } };`, {
+      services: [{ binding: 'USERS', service: 'users' }],
+    });
+    gateway.upstream = ['users'];
+    const other = writeWorker(ws, 'other', `export default { fetch() { return new Response('other'); } };`);
+    const clients = attachPlanned(hub, [gateway, users, other]);
+    await until('other ready', () => clients.other.events.some((e) => e.type === 'ready'));
+    await until('gateway blocked', () => hub!.statuses().find((s) => s.service === 'gateway')?.state === 'blocked');
+    const row = (service: string) => hub!.statuses().find((s) => s.service === service)!;
+    expect(row('users').state).toBe('failed');
+    expect(row('gateway').health).toMatch(/^waiting for users \(failed: .*missing\.js/);
+    expect(Object.values(clients).flatMap((c) => c.events).some((e) => e.type === 'fatal')).toBe(false);
+    const page = await get(hub.proxyPort!, 'gateway.localhost');
+    expect(page.status).toBe(502);
+    expect(page.body).toContain('gateway is blocked');
+    expect(page.body).toContain('waiting for users');
+    expect(await get(hub.proxyPort!, 'other.localhost')).toEqual({ status: 200, body: 'other' });
+
+    writeFileSync(join(users.root, 'src', 'index.js'), `export default { fetch() { return new Response('users'); } };`);
+    await until('gateway started by itself', () => clients.gateway.events.some((e) => e.type === 'ready'), 30_000);
+    expect(await get(hub.proxyPort!, 'gateway.localhost')).toEqual({ status: 200, body: 'gateway>users' });
+    expect(states(logs, 'gateway')).toEqual(['pending', 'blocked', 'starting', 'healthy']);
+    expect(states(logs, 'other')).toEqual(['pending', 'starting', 'healthy']);
+  }, 60_000);
+
+  it('clients that leave get their services stopped dependents first (stopping → stopped, never failed) and one summary', async () => {
+    ws = mkdtempSync(join(tmpdir(), 'nx-edge-hub-'));
+    const logs = createLogStore({});
+    hub = new DevHub({ workspaceRoot: ws, proxyPort: 0, logs, onIdle: () => void hub!.shutdown(), idleExitMs: 50 });
+    await hub.start();
+    const mailer: ServiceSpec = {
+      service: 'mailer',
+      kind: 'service',
+      root: ws,
+      upstream: [],
+      watch: [],
+      command: { command: `node -e "setInterval(() => {}, 1000)"`, cwd: ws, env: {} },
+    };
+    const users = writeWorker(ws, 'users', `export default { fetch() { return new Response('users'); } };`);
+    const gateway = writeWorker(ws, 'gateway', `export default { fetch() { return new Response('gateway'); } };`);
+    gateway.upstream = ['users', 'mailer'];
+    const clients = { mailer: client(), users: client(), gateway: client() };
+    hub.attach(mailer, clients.mailer);
+    hub.prewarm([users, gateway]);
+    hub.attach(users, clients.users);
+    hub.attach(gateway, clients.gateway);
+    await until('gateway ready', () => clients.gateway.events.some((e) => e.type === 'ready'));
+
+    const inOrder: LogRecord[] = [];
+    logs.subscribe({}, (r) => inOrder.push(r));
+    for (const c of Object.values(clients)) hub.leave(c);
+    const summaries = await until('every client told', () => {
+      const all = Object.values(clients).map((c) => c.events.find((e) => e.type === 'stopped'));
+      return all.every(Boolean) ? (all as { services: number; report: boolean }[]) : undefined;
+    });
+    expect(summaries.map((s) => s.services)).toEqual([3, 3, 3]);
+    expect(summaries.filter((s) => s.report)).toHaveLength(1);
+    const transitions = logs.query({}).filter((r) => r.fields?.event === 'state' && (r.fields.to === 'stopping' || r.fields.to === 'stopped' || r.fields.to === 'failed'));
+    expect(transitions.filter((r) => r.fields!.to === 'failed')).toEqual([]);
+    expect(transitions.every((r) => r.level === 'info')).toBe(true);
+    // In the order they happened (a query sorts by millisecond, which ties).
+    const stopped = inOrder.filter((r) => r.fields?.event === 'state' && r.fields.to === 'stopped').map((r) => r.service);
+    expect(stopped[0]).toBe('gateway'); // the dependent first
+    expect(stopped.sort()).toEqual(['gateway', 'mailer', 'users']);
+    // Each client saw its own service's stop.
+    expect(clients.mailer.events.some((e) => e.type === 'log' && e.record.fields?.to === 'stopped' && e.record.service === 'mailer')).toBe(true);
   }, 60_000);
 });

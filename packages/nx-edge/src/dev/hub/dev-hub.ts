@@ -16,10 +16,14 @@ export type HubEvent =
   | { type: 'status'; status: ServiceStatus }
   | { type: 'log'; record: LogRecord }
   | { type: 'ready'; url: string; proxyUrl: string }
-  | { type: 'fatal'; message: string };
+  | { type: 'fatal'; message: string }
+  /** To a client that asked to leave: its services (and their dependents) are stopped. */
+  | { type: 'stopped'; services: number; ms: number; /** the one client of a stop that prints the summary */ report: boolean };
 
 export interface HubClient {
   send(event: HubEvent): void;
+  /** Ends the client's stream (after a leave has been reported). */
+  end?(): void;
 }
 
 export interface DevHubOptions {
@@ -31,6 +35,10 @@ export interface DevHubOptions {
   gateTimeoutMs?: number;
   /** How often healthy services are probed again. */
   monitorIntervalMs?: number;
+  /** The process groups of the services' commands changed (recorded so a crashed hub's leftovers can be stopped). */
+  onProcessesChanged?(groups: { pgid: number; startedAt: number }[]): void;
+  /** Embedded in the dashboard page; required on its actions. */
+  dashboardToken?: string;
   /** How long the hub lingers after its last client leaves (a quick re-attach keeps it). */
   idleExitMs?: number;
   onIdle(): void;
@@ -42,7 +50,7 @@ interface Entry {
   clients: Set<HubClient>;
   policy: ReturnType<typeof createRestartPolicy>;
   probe?: HealthProbe;
-  child?: ReturnType<typeof startChild>;
+  child?: ReturnType<typeof startChild> & { startedAt: number };
   watcher?: { close(): Promise<void> };
   gateTimer?: unknown;
   restartTimer?: unknown;
@@ -53,7 +61,16 @@ interface Entry {
   worker?: HostedWorker;
 }
 
-const TRANSITIONS_TO_LOG: ServiceState[] = ['pending', 'starting', 'healthy', 'unhealthy', 'stopped', 'failed'];
+/** An error for a status cell: its first lines joined (esbuild puts the cause on the second), capped. */
+const oneLine = (message: string) => {
+  const text = message.split('\n').map((l) => l.trim()).filter(Boolean).slice(0, 3).join(' ');
+  return text.length > 240 ? `${text.slice(0, 239)}…` : text;
+};
+
+/** The name the hub's own log lines carry (refused requests, dropped followers). */
+export const HUB_LOG_NAME = 'nx-edge';
+
+const TRANSITIONS_TO_LOG: ServiceState[] = ['pending', 'blocked', 'starting', 'healthy', 'unhealthy', 'stopping', 'stopped', 'failed'];
 
 /**
  * The per-workspace dev hub: hosts every Worker of the session in one workerd, supervises non-Worker
@@ -76,6 +93,8 @@ export class DevHub {
   private readonly warming = new Map<string, Promise<void>>();
   /** The spec each prewarmed Worker was started from: an attach with a different one starts afresh. */
   private readonly warmSpecs = new Map<string, string>();
+  /** Clients that asked to leave (their process is stopping): told what was stopped, then let go. */
+  private readonly leaving = new Map<HubClient, { services: Set<string>; since: number }>();
   /** The last "Uncaught …" workerd printed for a service, to say why it could not start. */
   private readonly lastLoadError = new Map<string, string>();
 
@@ -99,10 +118,21 @@ export class DevHub {
       port: this.opts.proxyPort,
       resolve: (service) => {
         const entry = this.entries.get(service);
-        return entry ? { service, state: entry.status.state, url: entry.status.url } : undefined;
+        if (!entry) return undefined;
+        const { state, url, health } = entry.status;
+        return {
+          service,
+          state,
+          url,
+          detail: state === 'blocked' || state === 'failed' ? health : undefined,
+          settled: entry.spec.kind === 'worker' ? () => this.host.settled() : undefined,
+        };
       },
       status: () => this.statuses(),
       logs: this.opts.logs,
+      dashboardToken: this.opts.dashboardToken,
+      restart: (service) => this.restart(service),
+      note: (level, message) => this.log(HUB_LOG_NAME, 'system', level === 'warn' ? `WARN ${message}` : message, level),
     });
     this.monitor = setInterval(() => void this.monitorHealth(), this.opts.monitorIntervalMs ?? 2000);
     this.monitor.unref();
@@ -193,6 +223,26 @@ export class DevHub {
     this.evaluateGates();
   }
 
+  /**
+   * A client whose process is being stopped (Ctrl-C, SIGTERM, SIGHUP): its services stop as on a detach,
+   * and it is sent their `stopping`/`stopped` lines and a final `stopped` event before its stream ends.
+   */
+  leave(client: HubClient): void {
+    const services = new Set([...this.entries.values()].filter((e) => e.clients.has(client)).map((e) => e.spec.service));
+    this.leaving.set(client, { services, since: this.clock.now() });
+    this.detach(client);
+  }
+
+  private reportStopped(count: number): void {
+    if (this.leaving.size === 0) return;
+    const since = Math.min(...[...this.leaving.values()].map((l) => l.since));
+    [...this.leaving.keys()].forEach((client, i) => {
+      client.send({ type: 'stopped', services: count, ms: this.clock.now() - since, report: i === 0 });
+      client.end?.();
+    });
+    this.leaving.clear();
+  }
+
   detach(client: HubClient): void {
     let orphaned = false;
     for (const entry of this.entries.values()) {
@@ -214,8 +264,9 @@ export class DevHub {
       this.scheduleIdle();
       return;
     }
-    await this.stopServices(orphans);
+    const count = await this.stopServices(orphans);
     for (const service of orphans) this.entries.delete(service);
+    this.reportStopped(count);
     // Prewarmed Workers whose tasks never attached (their Nx run ended) go too.
     const unclaimed = this.host.hosted().filter((w) => !this.entries.has(w.service) && !this.warming.has(w.service));
     if (unclaimed.length) {
@@ -243,21 +294,38 @@ export class DevHub {
     return `http://${service}.localhost:${this.proxy?.port ?? this.opts.proxyPort}`;
   }
 
+  /** The dashboard's restart action: a Worker is rebuilt and reloaded, a command restarted. */
+  restart(service: string): boolean {
+    const entry = this.entries.get(service);
+    if (!entry || this.shuttingDown) return false;
+    const state = entry.status.state;
+    if (state === 'pending' || state === 'blocked' || state === 'stopping' || state === 'stopped') return false;
+    this.log(service, 'system', 'restart requested from the dashboard');
+    void this.reload(entry, [], 'the dashboard asked');
+    return true;
+  }
+
+  private reportProcesses(): void {
+    const groups = [...this.entries.values()].flatMap((e) => (e.child?.pid ? [{ pgid: e.child.pid, startedAt: e.child.startedAt }] : []));
+    this.opts.onProcessesChanged?.(groups);
+  }
+
   // ---- states and logs -----------------------------------------------------------------------
 
   private send(entry: Entry, event: HubEvent): void {
     for (const client of entry.clients) client.send(event);
+    for (const [client, { services }] of this.leaving) if (services.has(entry.spec.service)) client.send(event);
   }
 
   private recordState(entry: Entry, from: ServiceState | undefined, to: ServiceState): void {
     const s = entry.status;
     if (!TRANSITIONS_TO_LOG.includes(to)) return;
-    const detail = to === 'failed' && s.health ? ` (${s.health})` : to === 'healthy' && s.url ? ` at ${s.url}` : '';
+    const detail = (to === 'failed' || to === 'blocked') && s.health ? ` (${s.health})` : to === 'healthy' && s.url ? ` at ${s.url}` : '';
     const record: LogRecord = {
       time: this.clock.now(),
       service: s.service,
       stream: 'system',
-      level: to === 'failed' ? 'error' : to === 'unhealthy' ? 'warn' : 'info',
+      level: to === 'failed' ? 'error' : to === 'unhealthy' || to === 'blocked' ? 'warn' : 'info',
       message: `state ${from ?? 'new'} -> ${to}${detail}`,
       fields: { event: 'state', from: from ?? null, to, pid: s.pid ?? null, port: s.port ?? null, restarts: s.restarts },
     };
@@ -285,7 +353,7 @@ export class DevHub {
         this.send(entry, { type: 'ready', url: entry.status.url ?? '', proxyUrl: this.proxyUrl(entry.spec.service) });
       }
     }
-    if (to === 'healthy' || to === 'failed' || to === 'stopped') this.evaluateGates();
+    if (to === 'healthy' || to === 'failed' || to === 'blocked' || to === 'stopped') this.evaluateGates();
   }
 
   log(service: string, stream: 'stdout' | 'stderr' | 'system', line: string, level?: LogRecord['level']): void {
@@ -294,9 +362,13 @@ export class DevHub {
     if (!this.entries.has(record.service)) {
       for (const e of this.entries.values()) if (e.worker?.workerName === record.service) record.service = e.spec.service;
     }
-    this.opts.logs.append(record);
     const uncaught = stream !== 'system' ? /\bUncaught (.*)$/.exec(record.message) : null;
-    if (uncaught) this.lastLoadError.set(record.service, `Uncaught ${uncaught[1]}`);
+    if (uncaught) {
+      // workerd's own report of a Worker that throws (at load or in a handler): an error, whatever stream.
+      record.level = 'error';
+      this.lastLoadError.set(record.service, `Uncaught ${uncaught[1]}`);
+    }
+    this.opts.logs.append(record);
     const entry = this.entries.get(record.service);
     if (entry) this.send(entry, { type: 'log', record });
   }
@@ -307,40 +379,45 @@ export class DevHub {
     const { cycles } = orderServices([...this.entries.keys()], (s) => this.entries.get(s)?.spec.upstream ?? []);
     const cycleMates = (service: string) => new Set(cycles.filter((c) => c.includes(service)).flat());
     for (const entry of this.entries.values()) {
-      if (entry.status.state !== 'pending') continue;
+      if (entry.status.state !== 'pending' && entry.status.state !== 'blocked') continue;
       const mates = cycleMates(entry.spec.service);
       const upstream = entry.spec.upstream.filter((u) => u !== entry.spec.service && !mates.has(u));
-      const failed = upstream.map((u) => this.entries.get(u)).find((u) => u?.status.state === 'failed');
-      if (failed) {
-        this.failGate(entry, `upstream ${failed.spec.service} failed${failed.status.health ? `: ${failed.status.health}` : ''}`);
-        continue;
-      }
       if (upstream.every((u) => this.entries.get(u)?.status.state === 'healthy')) {
         if (entry.gateTimer) this.clock.clearTimeout(entry.gateTimer);
         entry.gateTimer = undefined;
         void this.startService(entry);
+        continue;
       }
+      // An upstream that failed (or is itself blocked) blocks this one until it is healthy again;
+      // nothing else is stopped, and this one starts by itself once the upstream recovers.
+      const broken = upstream.map((u) => this.entries.get(u)).find((u) => u?.status.state === 'failed' || u?.status.state === 'blocked');
+      if (broken) this.block(entry, this.describeUpstream(broken.spec.service));
     }
+  }
+
+  private describeUpstream(service: string): string {
+    const up = this.entries.get(service);
+    if (!up) return `waiting for ${service}, which is not running in this dev session (start it: nx run ${service}:dev)`;
+    return `waiting for ${service} (${up.status.state}${up.status.health ? `: ${up.status.health}` : ''})`;
+  }
+
+  private block(entry: Entry, reason: string): void {
+    if (entry.status.state === 'blocked' && entry.status.health === reason) return;
+    if (entry.status.state === 'blocked') {
+      entry.status.health = reason;
+      this.send(entry, { type: 'status', status: { ...entry.status } });
+      return;
+    }
+    this.setState(entry, 'blocked', { health: reason });
   }
 
   private gateTimedOut(entry: Entry): void {
     entry.gateTimer = undefined;
-    if (entry.status.state !== 'pending') return;
-    const waiting = entry.spec.upstream
-      .filter((u) => this.entries.get(u)?.status.state !== 'healthy')
-      .map((u) => {
-        const up = this.entries.get(u);
-        if (!up) return `${u} is not running in this dev session (start it: nx run ${u}:dev)`;
-        return `${u} is ${up.status.state}${up.status.health ? ` (last probe: ${up.status.health})` : ''}`;
-      });
-    this.failGate(entry, `upstream not healthy after ${Math.round((this.opts.gateTimeoutMs ?? 60_000) / 1000)} s: ${waiting.join('; ')}`);
-  }
-
-  private failGate(entry: Entry, message: string): void {
-    if (entry.gateTimer) this.clock.clearTimeout(entry.gateTimer);
-    entry.gateTimer = undefined;
-    this.setState(entry, 'failed', { health: message });
-    this.send(entry, { type: 'fatal', message: `${entry.spec.service} did not start: ${message}` });
+    if (entry.status.state !== 'pending' && entry.status.state !== 'blocked') return;
+    const waiting = entry.spec.upstream.filter((u) => this.entries.get(u)?.status.state !== 'healthy').map((u) => this.describeUpstream(u));
+    // Still waiting, not failed: an upstream that comes later (or recovers) starts this one.
+    this.block(entry, `${waiting.join('; ')} — not healthy after ${Math.round((this.opts.gateTimeoutMs ?? 60_000) / 1000)} s`);
+    this.log(entry.spec.service, 'system', `WARN ${entry.spec.service} is blocked: ${entry.status.health}`, 'warn');
   }
 
   // ---- starting, probing, restarting ----------------------------------------------------------
@@ -355,7 +432,7 @@ export class DevHub {
       if (run !== entry.run) return;
       const message = error instanceof UserError ? error.message : String((error as Error)?.message ?? error);
       this.log(entry.spec.service, 'system', `ERROR ${message}`, 'error');
-      this.setState(entry, 'failed', { health: message.split('\n')[0] });
+      this.setState(entry, 'failed', { health: oneLine(message) });
       this.ensureWatcher(entry);
       return;
     }
@@ -414,11 +491,14 @@ export class DevHub {
       onExit: (code, signal) => {
         if (run !== entry.run) return;
         entry.child = undefined;
+        this.reportProcesses();
         this.crashed(entry, code ?? undefined, `exited with ${code !== null ? `code ${code}` : `signal ${signal}`}`);
       },
     });
-    entry.child = child;
+    // Wall-clock, not the injected clock: compared with /proc start times by stopLeftovers().
+    entry.child = { ...child, startedAt: Date.now() - 1000 };
     entry.status.pid = child.pid;
+    this.reportProcesses();
     if (entry.spec.port !== undefined) entry.status.url = `http://127.0.0.1:${entry.spec.port}`;
   }
 
@@ -501,7 +581,9 @@ export class DevHub {
           affected.forEach((entry, i) => void this.waitHealthy(entry, runs[i]));
         })
         .catch((error) => {
-          for (const entry of affected) this.setState(entry, 'failed', { health: `workerd did not restart: ${(error as Error).message}` });
+          for (const entry of affected) this.log(entry.spec.service, 'system', `ERROR workerd did not restart: ${(error as Error).message}`, 'error');
+          // Try again on the backoff schedule rather than leaving every Worker down for good.
+          this.onWorkerdExit(pid);
         });
     }, delay);
   }
@@ -516,14 +598,14 @@ export class DevHub {
     });
   }
 
-  private async reload(entry: Entry, changed: string[]): Promise<void> {
+  private async reload(entry: Entry, changed: string[], why?: string): Promise<void> {
     if (this.entries.get(entry.spec.service) !== entry || this.shuttingDown) return;
     const state = entry.status.state;
-    if (state === 'pending' || state === 'stopped') return;
+    if (state === 'pending' || state === 'blocked' || state === 'stopping' || state === 'stopped') return;
     const started = this.clock.now();
-    const what = changed.length === 1 ? changed[0] : `${changed.length} files`;
+    const what = why ?? `a change in ${changed.length === 1 ? changed[0] : `${changed.length} files`}`;
     if (entry.spec.kind !== 'worker') {
-      this.log(entry.spec.service, 'system', `change in ${what}: restarting`);
+      this.log(entry.spec.service, 'system', `${what}: restarting`);
       const run = ++entry.run;
       await entry.child?.stop();
       entry.child = undefined;
@@ -532,46 +614,111 @@ export class DevHub {
       return;
     }
     const run = ++entry.run;
+    let prepared: HostedWorker;
     try {
-      const prepared = await this.host.prepare(entry.spec);
-      if (run !== entry.run) return;
-      entry.worker = prepared;
-      this.host.set(prepared);
-      if (state === 'failed') this.setState(entry, 'starting');
-      const urls = await this.host.apply();
-      this.refreshWorkerAddresses(urls);
-      this.log(entry.spec.service, 'system', `reloaded after a change in ${what} (${this.clock.now() - started} ms)`);
-      if (entry.status.state !== 'healthy') await this.waitHealthy(entry, run);
+      prepared = await this.host.prepare(entry.spec);
     } catch (error) {
-      const message = (error as Error).message;
-      this.log(entry.spec.service, 'system', `ERROR reload failed, still serving the previous version: ${message}`, 'error');
-      if (state === 'failed' || entry.status.state === 'starting') this.setState(entry, 'failed', { health: message.split('\n')[0] });
+      // A bundle or config error never reaches workerd: whatever ran before still runs.
+      this.reloadFailed(entry, state, (error as Error).message, this.host.has(entry.spec.service));
+      return;
     }
+    if (run !== entry.run) return;
+    const previous = this.host.get(entry.spec.service);
+    this.lastLoadError.delete(entry.spec.service);
+    // The proxy holds requests to every Worker until the swap (and any restore) is over.
+    await this.host.during(() => this.swap(entry, prepared, previous, state, run, what, started));
+  }
+
+  private async swap(entry: Entry, prepared: HostedWorker, previous: HostedWorker | undefined, state: ServiceState, run: number, what: string, started: number): Promise<void> {
+    this.host.set(prepared);
+    if (state === 'failed') this.setState(entry, 'starting');
+    try {
+      const urls = await this.host.apply();
+      entry.worker = prepared;
+      this.refreshWorkerAddresses(urls);
+      this.log(entry.spec.service, 'system', `reloaded after ${what} (${this.clock.now() - started} ms)`);
+      if (entry.status.state !== 'healthy') void this.waitHealthy(entry, run);
+    } catch (error) {
+      // workerd refused the new set (e.g. the Worker throws at load): put the last good version back
+      // (or leave this Worker out) so every other Worker keeps serving; the next save tries again.
+      const reason = this.lastLoadError.get(entry.spec.service) ?? (error as Error).message;
+      if (previous) this.host.set(previous);
+      else this.host.remove(entry.spec.service);
+      let restored = true;
+      try {
+        this.refreshWorkerAddresses(await this.host.apply());
+      } catch (restoreError) {
+        restored = false;
+        this.log(entry.spec.service, 'system', `ERROR workerd did not come back after the failed reload: ${(restoreError as Error).message}`, 'error');
+        this.onWorkerdExit(this.host.pid ?? 0);
+      }
+      this.reloadFailed(entry, state, reason, restored && previous !== undefined);
+    }
+  }
+
+  /** Says what is true after a reload that did not take: the previous version serves, or nothing does. */
+  private reloadFailed(entry: Entry, stateBefore: ServiceState, reason: string, previousServes: boolean): void {
+    const firstLine = oneLine(reason);
+    if (previousServes && stateBefore !== 'failed') {
+      this.log(entry.spec.service, 'system', `ERROR reload failed, still serving the previous version (fix and save to retry): ${reason}`, 'error');
+      if (entry.status.state === 'starting') this.setState(entry, 'healthy');
+      return;
+    }
+    this.log(entry.spec.service, 'system', `ERROR reload failed (fix and save to retry): ${reason}`, 'error');
+    this.setState(entry, 'failed', { health: firstLine, pid: undefined });
   }
 
   // ---- stopping ------------------------------------------------------------------------------
 
-  private async stopServices(services: string[]): Promise<void> {
+  /**
+   * Stops services dependents first, each `stopping` → `stopped`. Workers share one workerd: a Worker is
+   * taken out of it on its turn, and workerd is stopped outright once no service still running needs
+   * any of the remaining Workers. Resolves with how many were stopped.
+   */
+  private async stopServices(services: string[]): Promise<number> {
     const { levels } = orderServices([...this.entries.keys()], (s) => this.entries.get(s)?.spec.upstream ?? []);
     const wanted = new Set(services);
+    const order = stopOrder(levels).filter((s) => wanted.has(s));
+    const remaining = new Set(order);
+    let stopped = 0;
     let workersChanged = false;
-    for (const service of stopOrder(levels)) {
-      if (!wanted.has(service)) continue;
+    for (const service of order) {
       const entry = this.entries.get(service)!;
+      remaining.delete(service);
       entry.run++;
       entry.abort?.abort();
       if (entry.gateTimer) this.clock.clearTimeout(entry.gateTimer);
       if (entry.restartTimer) this.clock.clearTimeout(entry.restartTimer);
+      entry.gateTimer = entry.restartTimer = undefined;
+      const wasRunning = entry.status.state !== 'stopped';
+      if (wasRunning) this.setState(entry, 'stopping');
       await entry.watcher?.close();
       entry.watcher = undefined;
       if (entry.child) {
         await entry.child.stop(5000);
         entry.child = undefined;
+        this.reportProcesses();
       }
-      if (this.host.remove(service)) workersChanged = true;
-      this.setState(entry, 'stopped', { pid: undefined });
+      if (this.host.remove(service)) {
+        workersChanged = true;
+        // Still-running services (not being stopped now) or later ones in this stop may call the
+        // Workers left in workerd; only when none does can workerd go at once.
+        const stillNeeded = this.host.hosted().some((w) => [...this.entries.values()].some((e) => e.spec.kind !== 'worker' && e.status.state !== 'stopped' && e.spec.service !== service && e.spec.upstream.includes(w.service)));
+        if (!stillNeeded && this.host.hosted().every((w) => remaining.has(w.service))) {
+          await this.host.stopRuntime();
+          workersChanged = false;
+        } else {
+          await this.host.apply().catch(() => undefined);
+          workersChanged = false;
+        }
+      }
+      if (wasRunning) {
+        this.setState(entry, 'stopped', { pid: undefined });
+        stopped++;
+      }
     }
     if (workersChanged) await this.host.apply().catch(() => undefined);
+    return stopped;
   }
 
   /** Stops every service in reverse graph order, then the proxy. */
@@ -580,24 +727,9 @@ export class DevHub {
       this.cancelIdle();
       if (this.monitor) clearInterval(this.monitor);
       if (this.workerRestartTimer) this.clock.clearTimeout(this.workerRestartTimer);
-      const { levels } = orderServices([...this.entries.keys()], (s) => this.entries.get(s)?.spec.upstream ?? []);
-      let workerdStopped = false;
-      for (const service of stopOrder(levels)) {
-        const entry = this.entries.get(service)!;
-        entry.run++;
-        entry.abort?.abort();
-        if (entry.gateTimer) this.clock.clearTimeout(entry.gateTimer);
-        if (entry.restartTimer) this.clock.clearTimeout(entry.restartTimer);
-        await entry.watcher?.close();
-        if (entry.child) await entry.child.stop(5000);
-        else if (entry.spec.kind === 'worker' && !workerdStopped) {
-          // Workers share one workerd: they stop together, at the place of the first of them in stop order.
-          workerdStopped = true;
-          await this.host.dispose();
-        }
-        this.setState(entry, 'stopped', { pid: undefined });
-      }
+      const count = await this.stopServices([...this.entries.keys()]);
       await this.host.dispose();
+      this.reportStopped(count);
       await this.proxy?.close();
       this.opts.logs.flush();
     })();

@@ -28,7 +28,7 @@ describe('health gate (fake clock)', () => {
     rmSync(ws, { recursive: true, force: true });
   });
 
-  it('holds a dependent pending until its upstream is healthy, and fails one whose upstream never comes, naming it', async () => {
+  it('holds a dependent pending until its upstream is healthy; one whose upstream never comes is blocked, naming it, and starts once it does', async () => {
     ws = mkdtempSync(join(tmpdir(), 'nx-edge-gate-'));
     const clock = createFakeClock(1_000_000);
     const logs = createLogStore({});
@@ -55,8 +55,16 @@ describe('health gate (fake clock)', () => {
 
     expect(state('web')).toBe('pending');
     clock.advance(59_000);
-    expect(state('web')).toBe('failed');
-    const fatal = events.web.find((e) => e.type === 'fatal') as { message: string };
-    expect(fatal.message).toBe('web did not start: upstream not healthy after 60 s: auth is not running in this dev session (start it: nx run auth:dev)');
+    // Not failed: still waiting, named, and it would start as soon as auth joined and were healthy.
+    expect(state('web')).toBe('blocked');
+    expect(hub.statuses().find((s) => s.service === 'web')?.health).toBe(
+      'waiting for auth, which is not running in this dev session (start it: nx run auth:dev) — not healthy after 60 s',
+    );
+    expect(events.web.some((e) => e.type === 'fatal')).toBe(false);
+    hub.attach(service(ws, 'auth', []), client('web'));
+    clock.advance(500);
+    await new Promise((r) => setImmediate(r));
+    expect(state('auth')).toBe('healthy');
+    expect(state('web')).toBe('starting');
   }, 30_000);
 });

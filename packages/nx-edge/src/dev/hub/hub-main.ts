@@ -1,32 +1,107 @@
-// The dev hub process: `node hub-main.js <workspaceRoot> <proxyPort>`, spawned detached by the first
-// dev client of a workspace (see ../hub-client.ts). It serves a control endpoint on 127.0.0.1 where
-// clients attach with a long-lived request; it exits once the last client has gone.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
+// The dev hub process: `node hub-main.js <workspaceRoot> <proxyPort>`, started by the first dev client
+// of a workspace (see ../hub-client.ts) through `--launch`, which starts the real hub detached and
+// exits, so the hub is nobody's child: Nx, killing its task processes' trees on Ctrl-C, does not reach
+// the hub, workerd or the services, and the hub stops them itself in order. It serves a control
+// endpoint on 127.0.0.1 for this user's dev clients only (token in the 0600 hub.json); it exits once
+// the last client has gone.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { closeSync, openSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogStore } from '../../logs/log-store';
 import { DEV_LOG_RELATIVE_PATH } from '../../logs/log-reader';
 import { UserError } from '../../utils/user-error';
-import { removeHub, writeHub } from '../hub-registry';
+import { ensurePrivateDevDir, removeHub, writeHub, type HubInfo } from '../hub-registry';
 import type { AttachRequest } from '../hub-client';
-import { DevHub, type HubClient, type HubEvent } from './dev-hub';
+import { DevHub, HUB_LOG_NAME, type HubClient, type HubEvent } from './dev-hub';
 import { hubErrorFile } from './hub-error';
+
+export const CONTROL_TOKEN_HEADER = 'x-nx-edge-token';
+/** Unread bytes an attached terminal may hold before its log lines are skipped (with a note). */
+export const MAX_CLIENT_BUFFER = 1024 * 1024;
+const MAX_BODY = 1024 * 1024;
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     let body = '';
     req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (body += chunk));
+    req.on('data', (chunk: string) => {
+      body += chunk;
+      if (body.length > MAX_BODY) req.destroy(new Error('body too large'));
+    });
     req.on('end', () => resolve(body));
     req.on('error', reject);
   });
 }
 
-export function startControlServer(hub: DevHub): Promise<Server> {
+/**
+ * Why a control request is refused, or undefined when it may proceed: it must carry the session token,
+ * must not come from a browser (an `Origin` header), and a POST must be `application/json` (a page's
+ * form or "simple" fetch can only send text/plain, urlencoded or multipart without a preflight).
+ */
+export function refusalOf(req: IncomingMessage, token: string): string | undefined {
+  if (req.headers.origin !== undefined) return `a request from a web page (Origin: ${req.headers.origin})`;
+  const given = req.headers[CONTROL_TOKEN_HEADER];
+  const a = Buffer.from(typeof given === 'string' ? given : '');
+  const b = Buffer.from(token);
+  if (a.length !== b.length || !timingSafeEqual(a, b)) return 'a request without the session token';
+  if (req.method === 'POST' && (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase() !== 'application/json') {
+    return `a request with content-type "${req.headers['content-type'] ?? ''}"`;
+  }
+  return undefined;
+}
+
+/** A client's stream, bounded: log lines it cannot take are skipped and counted, never buffered without end. */
+function streamClient(res: ServerResponse): HubClient {
+  let skipped = 0;
+  const write = (event: HubEvent) => res.write(`${JSON.stringify(event)}\n`);
+  res.on('drain', () => {
+    if (skipped === 0) return;
+    const message = `${skipped} log line${skipped === 1 ? ' was' : 's were'} not shown here (this terminal was not reading); nx-edge logs has them`;
+    skipped = 0;
+    write({ type: 'log', record: { time: Date.now(), service: HUB_LOG_NAME, stream: 'system', level: 'warn', message } });
+  });
+  return {
+    send: (event) => {
+      if (res.destroyed || res.writableEnded) return;
+      if (event.type === 'log' && res.writableLength > MAX_CLIENT_BUFFER) {
+        skipped++;
+        return;
+      }
+      write(event);
+    },
+    end: () => {
+      if (!res.destroyed && !res.writableEnded) res.end();
+    },
+  };
+}
+
+export function startControlServer(hub: DevHub, token: string): Promise<Server> {
+  const clients = new Map<string, HubClient>();
   const server = createServer(async (req, res) => {
+    const refusal = refusalOf(req, token);
+    if (refusal) {
+      hub.log(HUB_LOG_NAME, 'system', `WARN refused ${req.method} ${req.url} on the control port: ${refusal}`, 'warn');
+      res.writeHead(403, { 'content-type': 'text/plain' }).end('forbidden\n');
+      req.resume();
+      return;
+    }
     if (req.method === 'GET' && req.url === '/status') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ pid: process.pid, services: hub.statuses() }));
+      return;
+    }
+    if (req.method === 'POST' && req.url === '/leave') {
+      let clientId: string | undefined;
+      try {
+        clientId = (JSON.parse(await readBody(req)) as { clientId?: string }).clientId;
+      } catch {
+        // answered below
+      }
+      const client = clientId ? clients.get(clientId) : undefined;
+      if (client) hub.leave(client);
+      res.writeHead(client ? 202 : 404).end();
       return;
     }
     if (req.method !== 'POST' || req.url !== '/attach') {
@@ -45,13 +120,14 @@ export function startControlServer(hub: DevHub): Promise<Server> {
     res.flushHeaders();
     // A client that went away mid-write must not take the hub down.
     res.on('error', () => undefined);
-    const client: HubClient = {
-      send: (event: HubEvent) => {
-        if (!res.destroyed && !res.writableEnded) res.write(`${JSON.stringify(event)}\n`);
-      },
-    };
+    const client = streamClient(res);
+    const clientId = attach.clientId ?? randomBytes(8).toString('hex');
+    clients.set(clientId, client);
     // The client's process ending (Ctrl-C, Nx killed) closes this request: that is the detach.
-    res.on('close', () => hub.detach(client));
+    res.on('close', () => {
+      clients.delete(clientId);
+      hub.detach(client);
+    });
     if (attach.plan?.length) hub.prewarm(attach.plan);
     hub.attach(attach.spec, client);
   });
@@ -64,14 +140,34 @@ export function startControlServer(hub: DevHub): Promise<Server> {
   });
 }
 
+/** `--launch`: start the hub detached from whoever asked (a new session, no parent to be killed with), print its pid. */
+function launch(args: string[]): void {
+  const [workspaceRoot] = args;
+  const log = openSync(join(ensurePrivateDevDir(workspaceRoot), 'hub.log'), 'a', 0o600);
+  const child = spawn(process.execPath, [...process.execArgv, __filename, ...args], {
+    cwd: workspaceRoot,
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
+  closeSync(log);
+  process.stdout.write(`${child.pid}\n`);
+  child.unref();
+  process.exit(0);
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === '--launch') return launch(process.argv.slice(3));
   const [workspaceRoot, proxyPortArg] = process.argv.slice(2);
-  const devDir = join(workspaceRoot, '.nx-edge', 'dev');
-  mkdirSync(devDir, { recursive: true });
+  ensurePrivateDevDir(workspaceRoot);
   rmSync(hubErrorFile(workspaceRoot), { force: true });
+  // The hub leads its own process group (detached): workerd, which Miniflare starts, is in it.
+  const startedAt = Math.floor(Date.now() - process.uptime() * 1000);
+  const token = randomBytes(32).toString('hex');
   const logs = createLogStore({ jsonlPath: join(workspaceRoot, DEV_LOG_RELATIVE_PATH) });
   let exiting = false;
   let control: Server | undefined;
+  let info: HubInfo | undefined;
   const exit = async (code: number) => {
     if (exiting) return;
     exiting = true;
@@ -79,9 +175,21 @@ async function main(): Promise<void> {
     control?.close();
     removeHub(workspaceRoot, process.pid);
     logs.close();
-    process.exit(code);
+    // Let the last "stopped" events reach the clients that asked to leave.
+    setTimeout(() => process.exit(code), 100).unref();
   };
-  const hub: DevHub = new DevHub({ workspaceRoot, proxyPort: Number(proxyPortArg), logs, onIdle: () => void exit(0) });
+  const hub: DevHub = new DevHub({
+    workspaceRoot,
+    proxyPort: Number(proxyPortArg),
+    logs,
+    dashboardToken: randomBytes(24).toString('hex'),
+    onIdle: () => void exit(0),
+    onProcessesChanged: (groups) => {
+      if (!info || exiting) return;
+      info = { ...info, serviceGroups: groups };
+      writeHub(workspaceRoot, info);
+    },
+  });
   // Whatever goes wrong, the registry entry must not outlive the hub (clients would wait on a dead one).
   process.on('uncaughtException', (error) => {
     console.error(`nx-edge dev hub: unexpected error: ${error.stack ?? error}`);
@@ -96,22 +204,24 @@ async function main(): Promise<void> {
   process.on('SIGHUP', () => void exit(0));
   try {
     await hub.start();
-    control = await startControlServer(hub);
+    control = await startControlServer(hub, token);
   } catch (error) {
     const message = error instanceof UserError ? error.message : `the nx-edge dev hub could not start: ${(error as Error).stack ?? error}`;
-    writeFileSync(hubErrorFile(workspaceRoot), message);
+    writeFileSync(hubErrorFile(workspaceRoot), message, { mode: 0o600 });
     await hub.shutdown().catch(() => undefined);
     logs.close();
     process.exit(1);
   }
   const address = control.address();
-  writeHub(workspaceRoot, {
+  info = {
     pid: process.pid,
     controlPort: typeof address === 'object' && address ? address.port : 0,
+    token,
     proxyPort: hub.proxyPort ?? Number(proxyPortArg),
-    startedAt: Date.now(),
+    startedAt,
     workspaceRoot,
-  });
+  };
+  writeHub(workspaceRoot, info);
   // Nobody attached (the spawning client died early): don't linger.
   setTimeout(() => {
     if (hub.statuses().length === 0) void exit(0);

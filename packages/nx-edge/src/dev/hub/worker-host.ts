@@ -152,6 +152,29 @@ export class WorkerHost {
     return this.workers.delete(service);
   }
 
+  private holding = 0;
+  private released: Promise<void> = Promise.resolve();
+  private release: (() => void) | undefined;
+
+  /** Runs a reconfiguration of several applies (e.g. a swap and its restore) as one, for settled(). */
+  async during<T>(work: () => Promise<T>): Promise<T> {
+    if (this.holding++ === 0) this.released = new Promise((resolve) => (this.release = resolve));
+    try {
+      return await work();
+    } finally {
+      if (--this.holding === 0) this.release?.();
+    }
+  }
+
+  /** Resolves once workerd is not being reconfigured: the proxy holds requests until then. */
+  async settled(): Promise<void> {
+    for (;;) {
+      const queue = this.queue;
+      await Promise.all([queue, this.released]);
+      if (queue === this.queue && this.holding === 0 && !this.busy) return;
+    }
+  }
+
   /** Applies the current set to workerd (serialised). Resolves with each hosted Worker's direct URL. */
   apply(): Promise<Map<string, string>> {
     const run = this.queue.then(() => this.applyNow());
@@ -241,7 +264,13 @@ export class WorkerHost {
           throw error;
         }
       } else {
-        await this.mf.setOptions(options as never);
+        try {
+          await this.mf.setOptions(options as never);
+        } catch (error) {
+          // workerd is down until the next apply: that is ours to report, not a crash.
+          this.watchedPid = undefined;
+          throw error;
+        }
       }
       await this.migrate(applied);
       const urls = new Map<string, string>();
@@ -314,6 +343,21 @@ export class WorkerHost {
     this.mf = undefined;
     this.watchedPid = undefined;
     if (mf) await mf.dispose().catch(() => undefined);
+  }
+
+  /** Stops workerd now (the Workers stay listed until removed); the next apply starts it again. */
+  stopRuntime(): Promise<void> {
+    const run = this.queue.then(async () => {
+      this.expectingExit = true;
+      try {
+        this.lastUrls = new Map();
+        await this.disposeRuntime();
+      } finally {
+        this.expectingExit = false;
+      }
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   /** Stops workerd for good. */
