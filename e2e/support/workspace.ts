@@ -119,6 +119,13 @@ export async function createE2eWorkspace(name: string): Promise<E2eWorkspace> {
     readJson: (path) => JSON.parse(readFileSync(join(root, path), 'utf8')),
     exists: (path) => existsSync(join(root, path)),
     async dispose() {
+      // A dev hub runs detached from whatever started it: stop its group (workerd) too.
+      try {
+        const hub = JSON.parse(readFileSync(join(root, '.nx-edge', 'dev', 'hub.json'), 'utf8')) as { pid: number };
+        process.kill(-hub.pid, 'SIGKILL');
+      } catch {
+        // no hub
+      }
       const live = [...children];
       for (const child of live) killGroup(child, 'SIGTERM');
       await Promise.all(
