@@ -45,7 +45,7 @@ export const DEFAULT_PROXY_PORT = 7080;
 export const HOP_HEADER = 'x-nx-edge-hop';
 export const TOKEN_HEADER = 'x-nx-edge-token';
 /** A follower that leaves more than this unread is dropped (its memory would grow with every line). */
-export const DEFAULT_MAX_FOLLOWER_BUFFER = 1024 * 1024;
+export const DEFAULT_MAX_FOLLOWER_BUFFER = 256 * 1024;
 /** How long a request waits for workerd to finish a reload before it is answered 502. */
 const SETTLE_TIMEOUT_MS = 10_000;
 
