@@ -26,7 +26,7 @@ export function ignoredByDefault(path: string): boolean {
  * Debounced with a leading edge: the first change after 500 ms of quiet is reported at once (so a
  * save reloads without waiting), the rest of a burst once, 500 ms after its last change.
  */
-export function watchForChanges(opts: WatchForChangesOptions): { close(): Promise<void> } {
+export function watchForChanges(opts: WatchForChangesOptions): { close(): Promise<void>; /** chokidar has scanned: changes from now on are seen */ ready: Promise<void> } {
   const clock = opts.clock ?? systemClock;
   const debounceMs = opts.debounceMs ?? 500;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -48,6 +48,7 @@ export function watchForChanges(opts: WatchForChangesOptions): { close(): Promis
     if (!closed && changed.length) opts.onChange(changed);
   };
   const watcher = watch(opts.paths, { ignoreInitial: true, ignored: (path: string) => ignored(path), awaitWriteFinish: false });
+  const ready = new Promise<void>((resolve) => watcher.on('ready', () => resolve()));
   watcher.on('all', (event, path) => {
     if (closed || !['add', 'change', 'unlink'].includes(event)) return;
     pending.add(path);
@@ -71,6 +72,7 @@ export function watchForChanges(opts: WatchForChangesOptions): { close(): Promis
     }, debounceMs);
   });
   return {
+    ready,
     async close() {
       closed = true;
       if (leading) clock.clearTimeout(leading);

@@ -30,12 +30,24 @@ async function upstream(): Promise<{ url: string; seen: IncomingHttpHeaders[]; s
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, server };
 }
 
-async function proxyWith(targets: Record<string, ProxyTarget>, port = 0) {
+async function proxyWith(targets: Record<string, ProxyTarget>, port = 0, extra: Partial<Parameters<typeof startDevProxy>[0]> = {}) {
   const logs = createLogStore({});
   const status = (): ServiceStatus[] => Object.values(targets).map((t) => ({ service: t.service, kind: 'worker', state: t.state, url: t.url, restarts: 0 }));
-  const proxy = await startDevProxy({ port, resolve: (s) => targets[s], status, logs });
+  const proxy = await startDevProxy({ port, resolve: (s) => targets[s], status, logs, ...extra });
   cleanups.push(() => proxy.close());
   return { ...proxy, logs };
+}
+
+function post(port: number, host: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'POST', headers: { host, ...headers } }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 function get(port: number, host: string, path = '/', headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
@@ -167,6 +179,89 @@ describe('dev proxy', () => {
     });
     expect(reply).toMatch(/^HTTP\/1.1 101/);
     expect(reply.endsWith('ping')).toBe(true);
+  });
+
+  it('answers pages of its own origin only: another origin gets 403 on the dashboard, its API and its log stream, and is logged', async () => {
+    const notes: string[] = [];
+    const { port } = await proxyWith({}, 0, { note: (_level, message) => notes.push(message) });
+    for (const path of ['/', '/__nx-edge/status', '/__nx-edge/logs', '/__nx-edge/logs?follow=1']) {
+      expect((await get(port, `localhost:${port}`, path, { origin: 'https://evil.example' })).status).toBe(403);
+    }
+    expect(notes[0]).toBe('refused GET / from a page of another origin (https://evil.example)');
+    expect((await get(port, `localhost:${port}`, '/__nx-edge/status', { origin: `http://localhost:${port}` })).status).toBe(200);
+    expect((await get(port, `localhost:${port}`, '/__nx-edge/status')).status).toBe(200); // tools send no Origin
+  });
+
+  it('embeds the dashboard token in the page; restart needs it in a header, from the page\'s own origin', async () => {
+    const restarted: string[] = [];
+    const { port } = await proxyWith({ users: { service: 'users', state: 'healthy', url: 'http://127.0.0.1:1' } }, 0, {
+      dashboardToken: 'tok123',
+      restart: (service) => (restarted.push(service), service === 'users'),
+    });
+    const page = await get(port, `localhost:${port}`);
+    expect(page.body).toContain('<meta name="nx-edge-token" content="tok123">');
+    expect(page.headers['x-frame-options']).toBe('DENY');
+    expect((await post(port, 'localhost', '/__nx-edge/services/users/restart')).status).toBe(403);
+    expect((await post(port, 'localhost', '/__nx-edge/services/users/restart', { 'x-nx-edge-token': 'wrong!' })).status).toBe(403);
+    expect((await post(port, 'localhost', '/__nx-edge/services/users/restart', { 'x-nx-edge-token': 'tok123', origin: 'https://evil.example' })).status).toBe(403);
+    expect(restarted).toEqual([]);
+    expect((await post(port, 'localhost', '/__nx-edge/services/users/restart', { 'x-nx-edge-token': 'tok123', origin: `http://localhost:${port}` })).status).toBe(202);
+    expect((await post(port, 'localhost', '/__nx-edge/services/nope/restart', { 'x-nx-edge-token': 'tok123' })).status).toBe(404);
+    expect(restarted).toEqual(['users', 'nope']);
+  });
+
+  it('holds a request while the runtime is reconfigured, and retries a refused connection once it settled', async () => {
+    const users = await upstream();
+    let settle!: () => void;
+    let settled = new Promise<void>((r) => (settle = r));
+    const target: ProxyTarget = { service: 'users', state: 'healthy', url: users.url, settled: () => settled };
+    const { port } = await proxyWith({ users: target });
+    let answered = false;
+    const held = get(port, 'users.localhost', '/held').then((r) => ((answered = true), r));
+    await new Promise((r) => setTimeout(r, 150));
+    expect(answered).toBe(false);
+    settle();
+    expect((await held).status).toBe(200);
+    // A refused connection (workerd between two configurations) is tried again after settling.
+    target.url = 'http://127.0.0.1:1';
+    settled = new Promise<void>((r) => (settle = r));
+    const retried = get(port, 'users.localhost', '/retried');
+    await new Promise((r) => setTimeout(r, 50));
+    target.url = users.url;
+    settle();
+    expect((await retried).status).toBe(200);
+    expect(users.seen.length).toBe(2);
+  });
+
+  it('drops a log follower that stops reading, and says so', async () => {
+    const notes: string[] = [];
+    const { port, logs } = await proxyWith({}, 0, { maxFollowerBuffer: 64 * 1024, note: (_l, m) => notes.push(m) });
+    const socket = connect(port, '127.0.0.1');
+    socket.write(`GET /__nx-edge/logs?follow=1 HTTP/1.1\r\nHost: localhost\r\n\r\n`);
+    socket.pause();
+    const closed = new Promise((r) => socket.on('close', r));
+    socket.on('error', () => undefined);
+    await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 20_000 && notes.length === 0; i++) logs.append({ time: i, service: 'users', stream: 'stdout', level: 'info', message: `line ${i} ${'x'.repeat(200)}` });
+    expect(notes).toEqual(['dropped a log follower that stopped reading (over 64 KiB unread); it can reconnect']);
+    socket.resume();
+    await closed;
+  });
+
+  it('passes websocket upgrades with a foreign Origin to the Worker (the Worker decides)', async () => {
+    const users = await upstream();
+    const { port } = await proxyWith({ users: { service: 'users', state: 'healthy', url: users.url } });
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.write('GET /ws HTTP/1.1\r\nhost: users.localhost\r\norigin: https://elsewhere.example\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+      });
+      socket.on('data', (d) => {
+        socket.destroy();
+        resolve(d.toString());
+      });
+      socket.on('error', reject);
+    });
+    expect(reply).toMatch(/^HTTP\/1.1 101/);
   });
 
   it('rejects with a UserError naming the port when it is taken', async () => {

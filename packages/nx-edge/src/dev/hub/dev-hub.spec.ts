@@ -238,6 +238,7 @@ describe('dev hub', () => {
     const clients = attachPlanned(hub, [users, other]);
     await until('both ready', () => clients.users.events.some((e) => e.type === 'ready') && clients.other.events.some((e) => e.type === 'ready'));
     const port = hub.proxyPort!;
+    await hub.watching('users');
 
     // Keep asking other (and users) while users is saved broken, then fixed.
     const answers: { other: number[]; users: string[] } = { other: [], users: [] };
@@ -293,6 +294,7 @@ describe('dev hub', () => {
     expect(page.body).toContain('waiting for users');
     expect(await get(hub.proxyPort!, 'other.localhost')).toEqual({ status: 200, body: 'other' });
 
+    await hub.watching('users');
     writeFileSync(join(users.root, 'src', 'index.js'), `export default { fetch() { return new Response('users'); } };`);
     await until('gateway started by itself', () => clients.gateway.events.some((e) => e.type === 'ready'), 30_000);
     expect(await get(hub.proxyPort!, 'gateway.localhost')).toEqual({ status: 200, body: 'gateway>users' });

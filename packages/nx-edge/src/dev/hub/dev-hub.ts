@@ -51,7 +51,7 @@ interface Entry {
   policy: ReturnType<typeof createRestartPolicy>;
   probe?: HealthProbe;
   child?: ReturnType<typeof startChild> & { startedAt: number };
-  watcher?: { close(): Promise<void> };
+  watcher?: { close(): Promise<void>; ready: Promise<void> };
   gateTimer?: unknown;
   restartTimer?: unknown;
   abort?: AbortController;
@@ -292,6 +292,11 @@ export class DevHub {
 
   private proxyUrl(service: string): string {
     return `http://${service}.localhost:${this.proxy?.port ?? this.opts.proxyPort}`;
+  }
+
+  /** Resolves once the service's file watcher sees changes (a save before that is not noticed). */
+  async watching(service: string): Promise<void> {
+    await this.entries.get(service)?.watcher?.ready;
   }
 
   /** The dashboard's restart action: a Worker is rebuilt and reloaded, a command restarted. */
