@@ -377,4 +377,25 @@ createServer((req, res) => {
     expect(JSON.parse((await get(proxyPort, `gateway.localhost:${proxyPort}`)).body).users.v).toBe(3);
     expect((await status()).filter((s) => s.state !== 'healthy')).toEqual([]);
   }, 300_000);
+
+  it('kill -9 of one dev task: its service stops, and the rest of the session ends with Nx, leaving nothing', async () => {
+    if (nx.exitCode !== null) await startSession(SERVICES);
+    const pids = [...new Set((await status()).map((s) => s.pid).filter((p): p is number => !!p)), hubInfo().pid];
+    const task = processesIn(ws.root).find((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes('NX_TASK_TARGET_PROJECT=mailer');
+      } catch {
+        return false;
+      }
+    });
+    expect(task, 'the mailer:dev task process').toBeDefined();
+    const mailerPid = (await row('mailer'))!.pid!;
+    process.kill(task!, 'SIGKILL');
+    const killedAt = Date.now();
+    await expect.poll(() => alive(mailerPid), { timeout: 5_000, interval: 100 }).toBe(false);
+    await expect.poll(() => pids.filter(alive), { timeout: 30_000, interval: 100 }).toEqual([]);
+    console.log(`[dev-trust] after kill -9 of the mailer:dev task: mailer gone, then the whole session ${Date.now() - killedAt} ms later`);
+    await expect.poll(() => ws.exists('.nx-edge/dev/hub.json'), { timeout: 5_000 }).toBe(false);
+    expect(await portIsFree(proxyPort)).toBe(true);
+  }, 300_000);
 });

@@ -1,7 +1,10 @@
 import { isAbsolute, relative, sep } from 'node:path';
 import { systemClock, type Clock } from './types';
 
-type WatchFn = (paths: string[], options: Record<string, unknown>) => { on(event: 'all', cb: (event: string, path: string) => void): unknown; close(): Promise<void> };
+type WatchFn = (
+  paths: string[],
+  options: Record<string, unknown>,
+) => { on(event: 'all', cb: (event: string, path: string) => void): unknown; on(event: 'ready', cb: () => void): unknown; close(): Promise<void> };
 
 export interface WatchForChangesOptions {
   paths: string[];
