@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WranglerConfig } from '../config/wrangler-config';
-import { assertDeployableBindings, assertRequiredSecrets, dotenvKeys, findBindingProblems, requiredSecretNames } from './env-checks';
+import { assertDeployableBindings, assertRequiredSecrets, findBindingProblems, requiredSecretNames } from './env-checks';
 
 const config: WranglerConfig = {
   name: 'api',
@@ -60,7 +60,6 @@ describe('required secrets', () => {
     dir = mkdtempSync(join(tmpdir(), 'nx-edge-secrets-'));
     writeFileSync(join(dir, '.dev.vars.example'), '# comment\nAPI_KEY=\nexport DB_PASSWORD="changeme"\n\nAPI_KEY=dup\n');
     expect(requiredSecretNames(dir, ['SENTRY_DSN'])).toEqual(['SENTRY_DSN', 'API_KEY', 'DB_PASSWORD']);
-    expect(dotenvKeys('A=1\n  # B=2\nC = 3')).toEqual(['A', 'C']);
   });
 
   it('names every missing secret and how to set it', () => {

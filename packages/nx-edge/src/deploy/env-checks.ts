@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NON_INHERITABLE_BINDING_KEYS, resolveEnvironment, type WorkerConfig, type WranglerConfig } from '../config/wrangler-config';
+import { devVarsKeys } from '../config/dev-vars';
 import { UserError } from '../utils/user-error';
 
 export interface BindingProblem {
@@ -92,17 +93,7 @@ export function assertDeployableBindings(config: WranglerConfig, env: string | u
   );
 }
 
-/** Variable names in a dotenv file (KEY=value lines); values are never returned. */
-export function dotenvKeys(text: string): string[] {
-  const keys: string[] = [];
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (!line || line.startsWith('#')) continue;
-    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=/.exec(line);
-    if (match && !keys.includes(match[1])) keys.push(match[1]);
-  }
-  return keys;
-}
+
 
 /**
  * Secrets a Worker needs: the keys of `.dev.vars.example` in its folder (the onboarding template,
@@ -111,7 +102,7 @@ export function dotenvKeys(text: string): string[] {
 export function requiredSecretNames(projectDir: string, option: string[] = []): string[] {
   const names = [...option];
   const example = join(projectDir, '.dev.vars.example');
-  if (existsSync(example)) for (const key of dotenvKeys(readFileSync(example, 'utf8'))) if (!names.includes(key)) names.push(key);
+  if (existsSync(example)) for (const key of devVarsKeys(readFileSync(example, 'utf8'))) if (!names.includes(key)) names.push(key);
   return names;
 }
 

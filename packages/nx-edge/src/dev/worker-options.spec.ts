@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { localWorkerOptions, parseDevVars } from './worker-options';
+import { localWorkerOptions } from './worker-options';
 
 describe('localWorkerOptions', () => {
   it('maps a wrangler config onto Miniflare options, .dev.vars over vars', () => {
@@ -45,11 +45,5 @@ describe('localWorkerOptions: Hyperdrive', () => {
     };
     const options = localWorkerOptions(config, { scriptPath: '/b/index.js', modulesRoot: '/b' }, {}, { CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_ANALYTICS: 'postgres://u:p@127.0.0.1:6543/override' });
     expect(options.hyperdrives).toEqual({ DB: 'postgres://u:p@127.0.0.1:5432/app', ANALYTICS: 'postgres://u:p@127.0.0.1:6543/override' });
-  });
-});
-
-describe('parseDevVars', () => {
-  it('reads dotenv lines, quotes and comments', () => {
-    expect(parseDevVars('# local\nA=1\nB="two words"\nexport C=\'x=y\'\n\nbroken\n')).toEqual({ A: '1', B: 'two words', C: 'x=y' });
   });
 });

@@ -75,19 +75,3 @@ export function localWorkerOptions(
   for (const key of Object.keys(options) as (keyof LocalWorkerOptions)[]) if (options[key] === undefined) delete options[key];
   return options;
 }
-
-/** `.dev.vars` text → key/value pairs (dotenv syntax: KEY=value, quotes optional, # comments). */
-export function parseDevVars(text: string): Record<string, string> {
-  const vars: Record<string, string> = {};
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (!line || line.startsWith('#')) continue;
-    const eq = line.indexOf('=');
-    if (eq <= 0) continue;
-    const key = line.slice(0, eq).trim().replace(/^export\s+/, '');
-    let value = line.slice(eq + 1).trim();
-    if ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'"))) value = value.slice(1, -1);
-    vars[key] = value;
-  }
-  return vars;
-}

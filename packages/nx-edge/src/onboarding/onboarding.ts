@@ -1,7 +1,7 @@
 import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { environmentNames, findWranglerConfig, readWranglerConfig } from '../config/wrangler-config';
-import { dotenvKeys } from '../deploy/env-checks';
+import { devVarsKeys } from '../config/dev-vars';
 import { envArgs } from '../deploy/wrangler-args';
 import { wranglerErrorSummary, type RunWrangler } from '../deploy/wrangler-cli';
 import { wranglerVersion as pinnedWranglerVersion } from '../utils/versions';
@@ -80,7 +80,7 @@ export function createDevVars(workspaceRoot: string, workerDirs: string[]): Setu
     }
     copyFileSync(example, target);
     chmodSync(target, 0o600);
-    const keys = dotenvKeys(readFileSync(example, 'utf8'));
+    const keys = devVarsKeys(readFileSync(example, 'utf8'));
     steps.push({ status: 'done', message: `created ${join(dir, '.dev.vars')} from .dev.vars.example${keys.length ? ` — fill in ${keys.join(', ')}` : ''}` });
   }
   return steps;

@@ -4,7 +4,8 @@ import { environmentNames, readWranglerConfig, resolveEnvironment } from '../con
 import { buildSecretBulkArgs, buildSecretDeleteArgs, buildSecretListArgs, buildSecretPutArgs } from '../deploy/wrangler-args';
 import { stripAnsi, wranglerErrorSummary, type RunWrangler } from '../deploy/wrangler-cli';
 import { UserError } from '../utils/user-error';
-import { parseDotenv, redact } from './dotenv';
+import { parseDevVars } from '../config/dev-vars';
+import { redact } from './dotenv';
 
 export type SecretsAction = 'set' | 'list' | 'delete' | 'push';
 export const SECRETS_ACTIONS: SecretsAction[] = ['set', 'list', 'delete', 'push'];
@@ -113,7 +114,7 @@ export async function runSecrets(input: SecretsInput, deps: SecretsDeps): Promis
   if (!existsSync(file)) {
     throw new UserError(`${shown} does not exist. Create it with KEY=value lines (and keep it out of git: .dev.vars* is ignored), then run push again.`);
   }
-  const values = parseDotenv(readFileSync(file, 'utf8'));
+  const values = parseDevVars(readFileSync(file, 'utf8'));
   const keys = Object.keys(values);
   if (keys.length === 0) throw new UserError(`${shown} has no KEY=value lines: nothing to push.`);
   const bad = keys.filter((k) => !KEY_PATTERN.test(k));

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { bundleWorker } from '../build/bundle-worker';
 import { findWranglerConfig, readWranglerConfig } from '../config/wrangler-config';
-import { localWorkerOptions, parseDevVars } from '../dev/worker-options';
+import { parseDevVars } from '../config/dev-vars';
+import { localWorkerOptions } from '../dev/worker-options';
 import { UserError } from '../utils/user-error';
 import { emptyStorage, isPoolable, putIdle, signatureOf, takeIdle, type PooledWorker } from './worker-pool';
 

@@ -7,7 +7,8 @@ import { createLineSplitter } from '../../logs/log-line';
 import { splitSqlStatements } from '../../testing/start-worker';
 import { UserError } from '../../utils/user-error';
 import type { ServiceSpec } from '../types';
-import { localWorkerOptions, parseDevVars } from '../worker-options';
+import { readDevVars } from '../../config/dev-vars';
+import { localWorkerOptions } from '../worker-options';
 import { attributeWorkerLine, consoleTagBanner } from './worker-logs';
 
 type MiniflareModule = typeof import('miniflare');
@@ -34,12 +35,7 @@ export interface WorkerHostOptions {
   outRoot?: string;
 }
 
-/** `.dev.vars.<env>` for an environment, else `.dev.vars`, as wrangler dev reads them. */
-export function readDevVars(root: string, environment?: string): Record<string, string> {
-  const candidates = environment ? [join(root, `.dev.vars.${environment}`), join(root, '.dev.vars')] : [join(root, '.dev.vars')];
-  const file = candidates.find(existsSync);
-  return file ? parseDevVars(readFileSync(file, 'utf8')) : {};
-}
+export { readDevVars } from '../../config/dev-vars';
 
 function workerdChildPid(): number | undefined {
   // Miniflare does not expose workerd's pid; the hub's own children tell it (Linux /proc).
