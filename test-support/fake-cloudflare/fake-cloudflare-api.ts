@@ -53,6 +53,8 @@ export interface FakeScript {
   /** Secret name → sha256 hex of the value. */
   secrets: Map<string, string>;
   subdomainEnabled: boolean;
+  /** Set by a deploy with `routes`. */
+  routes?: { id: string; pattern: string; zone_name?: string; custom_domain?: boolean }[];
 }
 
 export interface FakeAccount {
@@ -394,6 +396,21 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
   });
   on('GET', '/accounts/:account/workers/scripts/:name/schedules', () => ({ schedules: [] }));
   on('PUT', '/accounts/:account/workers/scripts/:name/schedules', () => ({ schedules: [] }));
+
+  // Routes of a script (wrangler 4.86 sets them all with one PUT after the deployment).
+  on('PUT', '/accounts/:account/workers/scripts/:name/routes', ({ account: acc, params, body }) => {
+    const script = requireScript(acc, params.name);
+    const list = Array.isArray(body.json) ? (body.json as { pattern: string; zone_name?: string; zone_id?: string; custom_domain?: boolean }[]) : [];
+    script.routes = list.map((r) => ({ id: hexId(), pattern: r.pattern, zone_name: r.zone_name, custom_domain: r.custom_domain }));
+    return script.routes;
+  });
+  on('GET', '/accounts/:account/workers/scripts/:name/routes', ({ account: acc, params }) => requireScript(acc, params.name).routes ?? []);
+  // One zone, example.com; wrangler looks routes' zones up by name.
+  const zones = [{ id: '0f0e0d0c0b0a09080706050403020100', name: 'example.com', status: 'active', account: { id: defaultAccountId } }];
+  on('GET', '/zones', ({ query }) => zones.filter((z) => !query.get('name') || z.name === query.get('name')));
+  on('GET', '/zones/:zone/workers/routes', ({ account: acc, params }) =>
+    params.zone === zones[0].id ? [...acc.scripts.values()].flatMap((s) => (s.routes ?? []).map((r) => ({ id: r.id, pattern: r.pattern, script: s.name }))) : [],
+  );
 
   // Workers for Platforms
   on('GET', '/accounts/:account/workers/dispatch/namespaces/:namespace', ({ account: acc, params }) => {

@@ -25,7 +25,7 @@ describe('deployment history', () => {
     const all = readDeploymentRecords(file);
     expect(all.map((r) => r.project)).toEqual(['c', 'b', 'a']);
     expect(filterRecords(all, { lastRun: true }).map((r) => r.result)).toEqual(['failed', 'not-deployed']);
-    expect(formatHistoryTable(all).split('\n')[0]).toMatch(/^time\s+service\s+env\s+result\s+version\s+git\s+url \/ reason$/);
+    expect(formatHistoryTable(all).split('\n')[0]).toMatch(/^time\s+service\s+env\s+result\s+version\s+live after\s+git\s+url \/ reason$/);
   });
 
   it('--last-run keeps only the newest contiguous run (an old run with a reused id stays out)', () => {

@@ -23,6 +23,13 @@ export interface DeploymentRecord {
   rolledBackTo?: string;
   /** Why it failed or was not deployed. Never contains secret values (only our messages and wrangler's errors). */
   reason?: string;
+  /**
+   * What serves after this attempt, as the API said afterwards: `new` (this run's version is live),
+   * `previous` (nothing changed), `none` (the Worker has no deployment). Unset when it could not be asked.
+   */
+  live?: 'new' | 'previous' | 'none';
+  /** The version id live afterwards (when known). */
+  liveVersion?: string;
 }
 
 export function historyFile(workspaceRoot: string, override?: string): string {
@@ -48,6 +55,15 @@ export function readDeploymentRecords(file: string): DeploymentRecord[] {
   return records;
 }
 
+/** What a failed attempt left live, in words: the part of the report a user acts on. */
+export function liveNote(record: DeploymentRecord): string {
+  const short = (v?: string) => (v ? v.slice(0, 8) : '?');
+  if (record.live === 'previous') return ` — nothing changed: ${short(record.liveVersion)} is still live`;
+  if (record.live === 'none') return ' — nothing changed: it has no live version';
+  if (record.live === 'new') return ` — live: ${short(record.liveVersion)} (the new version)`;
+  return '';
+}
+
 const SYMBOL: Record<DeploymentResult, string> = { deployed: '✔', failed: '✘', 'rolled-back': '↩', 'not-deployed': '–' };
 
 /** The one-line summary printed after each service, and by `nx-edge history`. */
@@ -62,7 +78,7 @@ export function summaryLine(record: DeploymentRecord): string {
     case 'rolled-back':
       return `${head}:${version} failed its health check; traffic back on ${record.rolledBackTo?.slice(0, 8) ?? '?'}${record.reason ? ` — ${record.reason}` : ''}`;
     default:
-      return `${head}${record.reason ? `: ${record.reason}` : ''}`;
+      return `${head}${record.reason ? `: ${record.reason}` : ''}${liveNote(record)}`;
   }
 }
 
@@ -99,6 +115,14 @@ export function filterRecords(records: DeploymentRecord[], filter: HistoryFilter
   return filter.limit ? out.slice(-filter.limit) : out;
 }
 
+/** The version serving after the attempt: this run's (`new`), the one before (`previous`), or none. */
+function liveCell(r: DeploymentRecord): string {
+  if (r.result === 'deployed') return `new ${r.versionId?.slice(0, 8) ?? ''}`.trim();
+  if (r.result === 'rolled-back') return `previous ${r.rolledBackTo?.slice(0, 8) ?? ''}`.trim();
+  if (!r.live) return r.result === 'not-deployed' ? 'unchanged' : '?';
+  return r.live === 'none' ? 'none' : `${r.live} ${r.liveVersion?.slice(0, 8) ?? ''}`.trim();
+}
+
 export function formatHistoryTable(records: DeploymentRecord[]): string {
   const rows = records.map((r) => [
     r.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
@@ -106,10 +130,11 @@ export function formatHistoryTable(records: DeploymentRecord[]): string {
     r.env || '(top)',
     r.result,
     r.versionId?.slice(0, 8) ?? '',
+    liveCell(r),
     r.gitSha?.slice(0, 7) ?? '',
     r.result === 'deployed' ? (r.url ?? (r.dispatchNamespace ? `dispatch:${r.dispatchNamespace}` : '')) : (r.reason ?? '').split('\n')[0].slice(0, 100),
   ]);
-  const header = ['time', 'service', 'env', 'result', 'version', 'git', 'url / reason'];
+  const header = ['time', 'service', 'env', 'result', 'version', 'live after', 'git', 'url / reason'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const fmt = (row: string[]) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd();
   return [fmt(header), ...rows.map(fmt)].join('\n');

@@ -152,6 +152,69 @@ describe('deploy (real wrangler, fake Cloudflare API)', { timeout: 120_000 }, ()
     expect(records[0].reason).toMatch(/^wrangler deploy failed for c-staging: .*injected failure \(500\)/);
   });
 
+  // Every API step of a deploy of an existing Worker, failing in turn: what the output and the history
+  // say is live must be what the API says is live.
+  // `outcome`: deployed (wrangler tolerates the failure and finishes), previous (nothing changed),
+  // new (the new version is live although wrangler failed).
+  const STEPS: { step: string; method: string; path: RegExp; outcome: 'deployed' | 'previous' | 'new' }[] = [
+    { step: 'secrets check', method: 'GET', path: /\/workers\/scripts\/c-staging\/secrets$/, outcome: 'previous' },
+    { step: 'settings read', method: 'GET', path: /\/workers\/scripts\/c-staging\/settings$/, outcome: 'deployed' },
+    { step: 'version upload', method: 'POST', path: /\/workers\/scripts\/c-staging\/versions$/, outcome: 'previous' },
+    { step: 'deployment', method: 'POST', path: /\/workers\/scripts\/c-staging\/deployments$/, outcome: 'previous' },
+    { step: 'script settings', method: 'PATCH', path: /\/workers\/scripts\/c-staging\/script-settings$/, outcome: 'deployed' },
+    { step: 'subdomain', method: 'POST', path: /\/workers\/scripts\/c-staging\/subdomain$/, outcome: 'new' },
+    { step: 'routes', method: 'PUT', path: /\/workers\/scripts\/c-staging\/routes$/, outcome: 'new' },
+    { step: 'schedules', method: 'PUT', path: /\/workers\/scripts\/c-staging\/schedules$/, outcome: 'new' },
+  ];
+  const STAGING = { staging: { routes: [{ pattern: 'c.example.com/*', zone_name: 'example.com' }], triggers: { crons: ['*/5 * * * *'] } } };
+  const liveOf = (name: string) => api.script(name)?.deployments.at(-1)?.versions.find((v) => v.percentage === 100)?.version_id;
+
+  it.each(STEPS)('a failure at the $step step: the report says what the API says is live ($outcome)', async ({ method, path, outcome }) => {
+    await addWorker('c', { env: STAGING }, { '.dev.vars.example': 'API_KEY=\n' });
+    api.account().scripts.set('c-staging', { name: 'c-staging', created_on: new Date().toISOString(), versions: [], deployments: [], secrets: new Map(), subdomainEnabled: true });
+    api.script('c-staging')!.secrets.set('API_KEY', api.digest('x'));
+    await (await deploy('c', { env: 'staging' })).run;
+    const before = liveOf('c-staging')!;
+    expect(before).toBeTruthy();
+    const undo = api.inject({ method, path, status: 500 });
+    const attempt = await deploy('c', { env: 'staging' });
+    const error = await attempt.run.then(() => undefined, (e: Error) => e);
+    undo();
+    expect(api.requests.some((r) => r.route === 'injected failure')).toBe(true); // the step was reached
+    const actual = liveOf('c-staging')!;
+    const record = readDeploymentRecords(join(root, '.nx-edge', 'deployments.jsonl')).at(-1)!;
+    const printed = attempt.lines.join('\n');
+    if (outcome === 'deployed') {
+      expect(error).toBeUndefined();
+      expect([record.result, record.versionId]).toEqual(['deployed', actual]);
+      expect(actual).not.toBe(before);
+      return;
+    }
+    expect(error?.message).toMatch(/injected failure \(500\)/);
+    expect([record.result, record.live, record.liveVersion]).toEqual(['failed', outcome, actual]);
+    if (outcome === 'previous') expect(actual).toBe(before);
+    else {
+      expect(actual).not.toBe(before);
+      expect(record.versionId).toBe(actual);
+      expect(printed).toContain(`but version ${actual} is live: checking it`);
+      expect(printed).toContain('c-staging is healthy: GET'); // the live new version got its health check
+    }
+  });
+
+  it('a new version left live by a failed step is health-checked, and rolled back when unhealthy', async () => {
+    await addWorker('c', { env: STAGING });
+    await (await deploy('c', { env: 'staging' })).run;
+    const good = liveOf('c-staging')!;
+    api.inject({ method: 'PUT', path: /\/workers\/scripts\/c-staging\/routes$/, status: 500 });
+    healthStatus['c-staging'] = 503;
+    const attempt = await deploy('c', { env: 'staging' });
+    await expect(attempt.run).rejects.toThrow(new RegExp(`Rolled back: version ${good} serves c-staging again`));
+    expect(liveOf('c-staging')).toBe(good);
+    const record = readDeploymentRecords(join(root, '.nx-edge', 'deployments.jsonl')).at(-1)!;
+    expect([record.result, record.live, record.liveVersion]).toEqual(['rolled-back', 'previous', good]);
+    expect(record.reason).toMatch(/before that: wrangler deploy failed for c-staging/);
+  });
+
   it('deploys into a dispatch namespace', async () => {
     await addWorker('c', { env: ENVS });
     await (await deploy('c', { env: 'production', dispatchNamespace: 'customers' })).run;

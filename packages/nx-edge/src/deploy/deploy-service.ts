@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { formatBytes } from '../build/size-report';
 import { environmentNames, readWranglerConfig, resolveEnvironment } from '../config/wrangler-config';
 import { UserError } from '../utils/user-error';
-import { appendDeploymentRecord, reasonLine, summaryLine, type DeploymentRecord } from './deploy-history';
+import { appendDeploymentRecord, readDeploymentRecords, reasonLine, summaryLine, type DeploymentRecord } from './deploy-history';
 import { assertDeployableBindings, assertRequiredSecrets, requiredSecretNames } from './env-checks';
 import { checkHealth, healthBaseUrl } from './health-check';
 import { buildDeployArgs, buildDeploymentsListArgs, buildRollbackArgs, buildSecretListArgs } from './wrangler-args';
@@ -92,6 +92,13 @@ export function bundleFiles(dir: string): { file: string; bytes: number; gzipByt
   return out;
 }
 
+/** The URL an earlier deploy of this Worker printed (a failed subdomain or route step prints none). */
+function lastKnownUrl(historyFile: string, worker: string): string | undefined {
+  return readDeploymentRecords(historyFile)
+    .filter((r) => r.worker === worker && r.url && /^https?:\/\//.test(r.url))
+    .at(-1)?.url;
+}
+
 function isNotFound(text: string): boolean {
   return /\b10007\b|\b10090\b|does not exist|not found/i.test(text);
 }
@@ -167,7 +174,22 @@ export async function deployService(input: DeployServiceInput, deps: DeployServi
     return { plan: { worker, files } };
   }
 
-  // 3. Required secrets must already exist in that env.
+  // 3. Remember what is live now: to roll back to, and to tell after a failure whether anything changed.
+  const healthPath = options.healthCheckPath === false ? undefined : (options.healthCheckPath ?? '/health');
+  const liveVersion = async (): Promise<{ known: boolean; version?: string }> => {
+    if (options.dispatchNamespace) return { known: false }; // wrangler cannot list a dispatch namespace script's deployments
+    const listed = await deps.runWrangler(buildDeploymentsListArgs(env, argsBase), { cwd: bundleDir });
+    if (listed.code === 0) return { known: true, version: currentVersionFromDeployments(listed.stdout) };
+    // A Worker that does not exist yet has no deployments.
+    return isNotFound(stripAnsi(listed.stderr + listed.stdout)) ? { known: true } : { known: false };
+  };
+  const before = await liveVersion();
+  const previousVersion = before.version;
+
+  // Failing from here on, nothing was uploaded: say what stays live.
+  const unchanged = (): Partial<DeploymentRecord> => (before.known ? { live: before.version ? 'previous' : 'none', liveVersion: before.version } : {});
+
+  // 4. Required secrets must already exist in that env.
   if (required.length > 0 && options.dispatchNamespace) {
     // wrangler cannot list the secrets of a script inside a dispatch namespace.
     deps.log(`required secrets (${required.join(', ')}) not checked: wrangler cannot list secrets of dispatch namespace scripts.`);
@@ -178,30 +200,23 @@ export async function deployService(input: DeployServiceInput, deps: DeployServi
       try {
         present = (JSON.parse(listed.stdout) as { name: string }[]).map((s) => s.name);
       } catch {
-        fail(`could not read the secret names of ${worker} from wrangler secret list.`);
+        fail(`could not read the secret names of ${worker} from wrangler secret list.`, unchanged());
       }
     } else if (!isNotFound(stripAnsi(listed.stderr + listed.stdout))) {
-      fail(`could not list the secrets of ${worker}: ${wranglerErrorSummary(listed)}`);
+      fail(`could not list the secrets of ${worker}: ${wranglerErrorSummary(listed)}`, unchanged());
     }
     try {
       assertRequiredSecrets(required, present, { worker, env, project });
     } catch (error) {
-      fail((error as Error).message);
+      fail((error as Error).message, unchanged());
     }
-  }
-
-  // 4. Remember what is live now, to roll back to it.
-  const healthPath = options.healthCheckPath === false ? undefined : (options.healthCheckPath ?? '/health');
-  let previousVersion: string | undefined;
-  if (healthPath && !options.dispatchNamespace) {
-    const listed = await deps.runWrangler(buildDeploymentsListArgs(env, argsBase), { cwd: bundleDir });
-    if (listed.code === 0) previousVersion = currentVersionFromDeployments(listed.stdout);
   }
 
   // 5. Deploy.
   const outputDir = mkdtempSync(join(tmpdir(), 'nx-edge-deploy-'));
   const outputFile = join(outputDir, 'wrangler-output.ndjson');
   let deployed;
+  let deployFailure: string | undefined;
   try {
     deps.log(`deploying ${project} as ${worker}${env ? ` (env ${env})` : ''}${options.dispatchNamespace ? ` to dispatch namespace ${options.dispatchNamespace}` : ''}`);
     const result = await deps.runWrangler(buildDeployArgs(env, { ...argsBase, dispatchNamespace: options.dispatchNamespace, message: options.message }), {
@@ -209,14 +224,30 @@ export async function deployService(input: DeployServiceInput, deps: DeployServi
       env: { WRANGLER_OUTPUT_FILE_PATH: outputFile },
       onOutput: deps.stream ? (chunk) => deps.stream!(chunk) : undefined,
     });
-    if (result.code !== 0) fail(`wrangler deploy failed for ${worker}: ${wranglerErrorSummary(result)}`);
     deployed = readWranglerOutputFile(outputFile).find((d) => d.workerName === worker) ?? readWranglerOutputFile(outputFile).at(-1);
+    if (result.code !== 0) deployFailure = `wrangler deploy failed for ${worker}: ${wranglerErrorSummary(result)}`;
   } finally {
     rmSync(outputDir, { recursive: true, force: true });
   }
-  const versionId = deployed?.versionId;
-  const url = deployed?.targets[0];
-  if (url) deps.log(`${worker}${env ? ` [${env}]` : ''}: ${deployed!.targets.join(' ')}`);
+  let versionId = deployed?.versionId;
+  let url = deployed?.targets.find((t) => /^https?:\/\//.test(t)) ?? deployed?.targets[0];
+
+  // 5b. wrangler failed: a step after the deployment (subdomain, routes, schedules, settings) may have
+  // failed with the new version already live. Ask the API what serves now and say exactly that.
+  let partial: DeploymentRecord['live'];
+  if (deployFailure) {
+    const after = await liveVersion();
+    if (!after.known) {
+      fail(`${deployFailure}. Which version is live could not be read back${options.dispatchNamespace ? ' (dispatch namespace scripts cannot be listed)' : ''}: check with npx wrangler deployments status -c ${configRelative}${env ? ` --env ${env}` : ''}`);
+    }
+    if (after.version === previousVersion) fail(deployFailure, { live: after.version ? 'previous' : 'none', liveVersion: after.version });
+    // The new version is live although wrangler failed: it is health-checked (and rolled back) like any other.
+    partial = 'new';
+    versionId = after.version;
+    url ??= lastKnownUrl(input.historyFile, worker);
+    deps.log(`${deployFailure.split('\n')[0]} — but version ${versionId} is live: checking it`);
+  }
+  if (url && !deployFailure) deps.log(`${worker}${env ? ` [${env}]` : ''}: ${deployed!.targets.join(' ')}`);
 
   // 6. Health check, rollback on failure.
   const baseUrl = healthPath ? healthBaseUrl(url, options.healthCheckBaseUrl ?? environment.NX_EDGE_HEALTH_BASE_URL, worker, env) : undefined;
@@ -236,9 +267,11 @@ export async function deployService(input: DeployServiceInput, deps: DeployServi
     if (!health.healthy) {
       const problem = `${worker} failed its health check: GET ${health.url} → ${health.detail} (${health.attempts} attempt${health.attempts > 1 ? 's' : ''})`;
       if (!previousVersion) {
-        fail(`${problem}. This was its first deployment, so there is no earlier version to roll back to: version ${versionId ?? '?'} stays live. Fix it and deploy again.`, {
+        fail(`${problem}. This was its first deployment, so there is no earlier version to roll back to: version ${versionId ?? '?'} stays live. Fix it and deploy again.${deployFailure ? ` (Before that: ${deployFailure.split('\n')[0]})` : ''}`, {
           versionId,
           url,
+          live: 'new',
+          liveVersion: versionId,
         });
       }
       deps.log(`${problem}; rolling back to version ${previousVersion}`);
@@ -247,16 +280,34 @@ export async function deployService(input: DeployServiceInput, deps: DeployServi
         { cwd: bundleDir },
       );
       if (rollback.code !== 0) {
+        const after = await liveVersion();
         fail(`${problem}, and the rollback to ${previousVersion} failed: ${wranglerErrorSummary(rollback)}. Roll back by hand: npx wrangler rollback ${previousVersion} -c ${configRelative}${env ? ` --env ${env}` : ''}`, {
           versionId,
           url,
+          ...(after.known ? { live: after.version === previousVersion ? 'previous' : after.version ? 'new' : 'none', liveVersion: after.version } : {}),
         });
       }
-      const record: DeploymentRecord = { ...base, time: now().toISOString(), result: 'rolled-back', versionId, url, rolledBackTo: previousVersion, reason: `GET ${health.url} → ${health.detail}` };
+      const record: DeploymentRecord = {
+        ...base,
+        time: now().toISOString(),
+        result: 'rolled-back',
+        versionId,
+        url,
+        rolledBackTo: previousVersion,
+        live: 'previous',
+        liveVersion: previousVersion,
+        reason: `GET ${health.url} → ${health.detail}${deployFailure ? `; before that: ${reasonLine(deployFailure)}` : ''}`,
+      };
       appendDeploymentRecord(input.historyFile, record);
       throw new RecordedDeployError(`${problem}. Rolled back: version ${previousVersion} serves ${worker} again; ${versionId ?? 'the new version'} is not live.`, record);
     }
     deps.log(`${worker} is healthy: GET ${health.url} → ${health.detail}`);
+  } else if (partial) {
+    deps.log(`version ${versionId} of ${worker} was not health-checked: no URL is known for it.`);
+  }
+  if (deployFailure) {
+    // Live and (if it could be checked) healthy, but a step of the deploy did not happen: still a failure.
+    fail(deployFailure, { versionId, url, live: partial, liveVersion: versionId });
   }
 
   const record: DeploymentRecord = { ...base, time: now().toISOString(), result: 'deployed', versionId, url };
