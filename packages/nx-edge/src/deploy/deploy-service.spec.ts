@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeApiEnv, startFakeCloudflareApi, type FakeCloudflareApi } from '../../../../test-support/fake-cloudflare/fake-cloudflare-api';
 import { bundleWorker, writeDeployableConfig } from '../build';
+import type { WorkspaceWorker } from '../config/env-isolation';
 import { readWranglerConfig } from '../config/wrangler-config';
 import { readDeploymentRecords } from './deploy-history';
 import { deployService, type DeployServiceOptions } from './deploy-service';
@@ -61,7 +62,7 @@ async function addWorker(name: string, config: Record<string, unknown>, extraFil
   return configFile;
 }
 
-async function deploy(name: string, options: DeployServiceOptions) {
+async function deploy(name: string, options: DeployServiceOptions, workspaceWorkers: WorkspaceWorker[] = []) {
   const lines: string[] = [];
   const run = deployService(
     {
@@ -72,6 +73,7 @@ async function deploy(name: string, options: DeployServiceOptions) {
       options: { healthCheckBaseUrl: healthBase, healthCheckAttempts: 2, healthCheckIntervalMs: 50, ...options },
       runId: 'run-1',
       historyFile: join(root, '.nx-edge', 'deployments.jsonl'),
+      workspaceWorkers,
     },
     { runWrangler: createWranglerRunner(root, wranglerEnv()), log: (line) => lines.push(line), stream: (chunk) => lines.push(chunk), gitSha: () => 'abc1234' },
   );
@@ -114,6 +116,21 @@ describe('deploy (real wrangler, fake Cloudflare API)', { timeout: 120_000 }, ()
     await expect(run).rejects.toThrow(/apps\/c\/wrangler\.json: cannot deploy env "staging"[\s\S]*"CACHE" in \[env\.staging\] has no KV namespace id/);
     expect(api.requests).toEqual([]);
     expect(readDeploymentRecords(join(root, '.nx-edge', 'deployments.jsonl')).map((r) => r.result)).toEqual(['failed']);
+  });
+
+  it('refuses a staging binding to the production Worker (or a production database) before any upload, naming the fix', async () => {
+    await addWorker('c', {
+      d1_databases: [{ binding: 'DB', database_name: 'c-db', database_id: 'd1-prod' }],
+      env: { staging: { services: [{ binding: 'USERS', service: 'users' }], d1_databases: [{ binding: 'DB', database_name: 'c-db', database_id: 'd1-stg' }] } },
+    });
+    const users: WorkspaceWorker = { project: 'users', config: { name: 'users', env: { staging: {} } } };
+    for (const dryRun of [true, false]) {
+      const { run } = await deploy('c', { env: 'staging', dryRun }, [users]);
+      await expect(run).rejects.toThrow(
+        /apps\/c\/wrangler\.json: cannot deploy env "staging" — it would reach another environment's Workers or data; nothing was uploaded:\n  - .*services USERS names "users", but users is users's top-level \(production\) Worker — staging would reach it\. Use "users-staging"[\s\S]*d1_databases DB uses D1 database "c-db", the same as the top level[\s\S]*Use "c-db-staging"/,
+      );
+    }
+    expect(api.requests).toEqual([]);
   });
 
   it('refuses when a secret of .dev.vars.example is missing in the env, uploading nothing', async () => {

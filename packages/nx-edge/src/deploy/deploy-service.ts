@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { formatBytes } from '../build/size-report';
+import { assertEnvIsolated, type WorkspaceWorker } from '../config/env-isolation';
 import { environmentNames, readWranglerConfig, resolveEnvironment } from '../config/wrangler-config';
 import { UserError } from '../utils/user-error';
 import { appendDeploymentRecord, readDeploymentRecords, reasonLine, summaryLine, type DeploymentRecord } from './deploy-history';
@@ -43,6 +44,8 @@ export interface DeployServiceInput {
   /** Position in the run, for dry-run output: [index, total, ordered names]. */
   order?: { position: number; total: number; names: string[] };
   historyFile: string;
+  /** The workspace's Workers, for the env isolation check (which deployed name belongs to whom). */
+  workspaceWorkers?: WorkspaceWorker[];
 }
 
 export interface DeployServiceDeps {
@@ -133,9 +136,11 @@ export async function deployService(input: DeployServiceInput, deps: DeployServi
     throw new RecordedDeployError(reason, record);
   };
 
-  // 1. Before anything is uploaded: bindings the env does not inherit, ids that are missing.
+  // 1. Before anything is uploaded: bindings the env does not inherit, ids that are missing, and
+  // anything that would let this env reach another env's Workers or data.
   try {
     assertDeployableBindings(config, env, configRelative);
+    assertEnvIsolated(config, env, configRelative, readFileSync(input.configFile, 'utf8'), input.workspaceWorkers ?? [], 'deploy');
   } catch (error) {
     fail((error as Error).message);
   }

@@ -88,13 +88,14 @@ describe('createNodesV2', () => {
     expect(results.flatMap(([, r]) => Object.keys(r.projects ?? {}))).toEqual([]);
   });
 
-  it('warns about a broken config with file and line, skips it and keeps the others', async () => {
+  it('keeps a Worker whose config does not parse as a project (its targets fail loudly), warning with file and line', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     write('bad/wrangler.toml', 'name = "bad"\nmain = \n');
     write('good/wrangler.toml', 'name = "good"');
     const results = await run(['bad/wrangler.toml', 'good/wrangler.toml']);
-    expect(results.flatMap(([, r]) => Object.values(r.projects ?? {}).map((p) => p.name))).toEqual(['good']);
-    expect(warn.mock.calls.flat().join('\n')).toMatch(/\[nx-edge\] bad\/wrangler\.toml:2: invalid TOML.*skipped/);
+    expect(results.flatMap(([, r]) => Object.values(r.projects ?? {}).map((p) => p.name))).toEqual(['bad', 'good']);
+    expect(Object.keys(results[0][1].projects!.bad.targets!)).toEqual(expect.arrayContaining(['build', 'dev', 'deploy']));
+    expect(warn.mock.calls.flat().join('\n')).toMatch(/\[nx-edge\] bad\/wrangler\.toml:2: invalid TOML.* — its targets fail until it is fixed/);
   });
 
   it('falls back to the default inputs when the workspace defines no production inputs', async () => {

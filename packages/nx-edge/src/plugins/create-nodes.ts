@@ -135,8 +135,10 @@ async function createNodesForConfig(
   try {
     config = parseWranglerConfig(readFileSync(join(context.workspaceRoot, configFile), 'utf8'), configFile);
   } catch (error) {
-    console.warn(`[nx-edge] ${describeError(error)} — skipped`);
-    return {};
+    // Still a project: a broken config must fail its build/dev/deploy loudly (each executor reads the
+    // config and reports the parse error with file:line), never drop the Worker from a run silently.
+    console.warn(`[nx-edge] ${describeError(error)} — its targets fail until it is fixed (nx-edge validate lists every problem)`);
+    config = {};
   }
   return {
     projects: {

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { setConfigValue } from '../config/edit-config';
+import { assertEnvIsolated } from '../config/env-isolation';
 import { configFormatOf, environmentNames, parseWranglerConfig, resolveEnvironment, type WranglerConfig } from '../config/wrangler-config';
 import { envArgs } from '../deploy/wrangler-args';
 import { stripAnsi, wranglerErrorSummary, type RunWrangler } from '../deploy/wrangler-cli';
@@ -85,7 +86,10 @@ async function readAccount(config: WranglerConfig, env: string | undefined, conf
 
 /** What `provision` would do for one env: compares the config with the account, changes nothing. */
 export async function planProvision(configFile: string, env: string | undefined, deps: ProvisionDeps, workspaceRoot: string): Promise<ProvisionPlan> {
-  const config = parseWranglerConfig(readFileSync(configFile, 'utf8'), relative(workspaceRoot, configFile));
+  const text = readFileSync(configFile, 'utf8');
+  const config = parseWranglerConfig(text, relative(workspaceRoot, configFile));
+  // Creating staging's resources under production's names would hand staging production's data.
+  assertEnvIsolated(config, env, relative(workspaceRoot, configFile), text, [], 'provision');
   const resolved = resolveEnvironment(config, env);
   const worker = resolved.name ?? 'worker';
   const r2Names = (resolved.r2_buckets ?? []).map((b) => b.bucket_name).filter((n): n is string => !!n);

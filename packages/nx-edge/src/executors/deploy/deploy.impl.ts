@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join, relative } from 'node:path';
+import { readWorkspaceWorkers } from '../../config/env-isolation';
 import type { ExecutorContext } from '@nx/devkit';
 import { findWranglerConfig } from '../../config/wrangler-config';
 import { appendDeploymentRecord, historyFile, reasonLine, summaryLine, type DeploymentRecord } from '../../deploy/deploy-history';
@@ -59,6 +60,7 @@ export default async function deployExecutor(options: DeployExecutorOptions, con
         runId,
         order: { position: names.indexOf(project) + 1, total: names.length, names: layers.map((l) => l.join(' + ')) },
         historyFile: file,
+        workspaceWorkers: readWorkspaceWorkers(context.root, context.projectsConfigurations.projects),
       },
       {
         runWrangler: createWranglerRunner(context.root),

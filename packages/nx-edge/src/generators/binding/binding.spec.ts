@@ -1,8 +1,8 @@
-import type { Tree } from '@nx/devkit';
+import { logger, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { parse as parseJsonc } from 'jsonc-parser';
 import { parse as parseToml } from 'smol-toml';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { functionGenerator } from '../function/function';
 import { bindingGenerator } from './binding';
 
@@ -47,6 +47,43 @@ describe('binding generator', () => {
     await bindingGenerator(tree, { project: 'api', type: 'kv', binding: 'CACHE', env: 'staging', id: 'stg' });
     expect(apiConfig().env.staging.kv_namespaces).toEqual([{ binding: 'CACHE', id: 'stg' }]);
     expect(apiConfig().kv_namespaces).toBeUndefined();
+  });
+
+  describe('with --env: names that stay in that env', () => {
+    beforeEach(() => {
+      tree.write('apps/api/wrangler.jsonc', tree.read('apps/api/wrangler.jsonc', 'utf-8')!.replace('"vars": {}', '"vars": {},\n  "env": { "staging": {} }'));
+      tree.write('apps/users/wrangler.toml', `${tree.read('apps/users/wrangler.toml', 'utf-8')}\n[env.staging]\n`);
+    });
+
+    it('binds a service to the target\'s deployed name in that env, and says so', async () => {
+      const info = vi.spyOn(logger, 'info').mockImplementation(() => undefined);
+      await bindingGenerator(tree, { project: 'api', type: 'service', binding: 'USERS', service: 'users', env: 'staging' });
+      expect(apiConfig().env.staging.services).toEqual([{ binding: 'USERS', service: 'users-staging' }]);
+      expect(info.mock.calls.flat().join('\n')).toContain("nx-edge: USERS → users-staging (users's deployed name in staging)");
+    });
+
+    it('gives D1, R2 and queues env-suffixed names, never the top level\'s', async () => {
+      await bindingGenerator(tree, { project: 'api', type: 'd1', binding: 'DB' });
+      await bindingGenerator(tree, { project: 'api', type: 'd1', binding: 'DB', env: 'staging' });
+      await bindingGenerator(tree, { project: 'api', type: 'r2', binding: 'FILES', env: 'staging' });
+      await bindingGenerator(tree, { project: 'api', type: 'queue', binding: 'JOBS', env: 'staging' });
+      expect(apiConfig().d1_databases[0].database_name).toBe('api-db');
+      expect(apiConfig().env.staging.d1_databases[0].database_name).toBe('api-db-staging');
+      expect(apiConfig().env.staging.r2_buckets[0].bucket_name).toBe('api-files-staging');
+      expect(apiConfig().env.staging.queues.producers[0].queue).toBe('jobs-staging');
+    });
+
+    it('refuses a target Worker without that env, and a hand-given name that is production\'s', async () => {
+      tree.write('apps/users/wrangler.toml', tree.read('apps/users/wrangler.toml', 'utf-8')!.replace('[env.staging]', ''));
+      const before = tree.read('apps/api/wrangler.jsonc', 'utf-8');
+      await expect(bindingGenerator(tree, { project: 'api', type: 'service', binding: 'USERS', service: 'users', env: 'staging' })).rejects.toThrow(
+        'users has no [env.staging] in its wrangler config, so it has no staging Worker to bind to (binding to "users" would make staging call production). Add [env.staging] to users\'s config first, or bind at the top level (drop --env).',
+      );
+      await bindingGenerator(tree, { project: 'api', type: 'd1', binding: 'DB' });
+      await expect(bindingGenerator(tree, { project: 'api', type: 'd1', binding: 'DB', env: 'staging', databaseName: 'api-db' })).rejects.toThrow(/uses D1 database "api-db", the same as the top level .* Use "api-db-staging"/);
+      expect(apiConfig().env.staging.d1_databases).toBeUndefined();
+      expect(before).toBeTruthy();
+    });
   });
 
   describe('refuses, writing nothing', () => {

@@ -1,0 +1,147 @@
+import { join } from 'node:path';
+import { UserError } from '../utils/user-error';
+import { deployedWorkerName, deployedWorkerNames, envResourceName } from './env-names';
+import { findWranglerConfig, readWranglerConfig, type WorkerConfig, type WranglerConfig } from './wrangler-config';
+
+/** A Worker of the workspace, as the isolation check needs it. */
+export interface WorkspaceWorker {
+  project: string;
+  config: WranglerConfig;
+}
+
+export interface IsolationProblem {
+  env: string;
+  /** e.g. services, d1_databases */
+  key: string;
+  binding: string;
+  /** The name (or id) the env uses. */
+  name: string;
+  /** What it should be, when there is one right answer. */
+  expected?: string;
+  message: string;
+}
+
+/** The comment that marks a line as shared on purpose: `// nx-edge: shared` (jsonc) or `# nx-edge: shared` (toml). */
+export const SHARED_MARKER = /(?:\/\/|#)\s*nx-edge:\s*shared\b/;
+
+/** Names and ids on lines that carry the shared marker. */
+export function sharedOnPurpose(text: string): Set<string> {
+  const names = new Set<string>();
+  for (const line of text.split(/\r?\n/)) {
+    if (!SHARED_MARKER.test(line)) continue;
+    for (const match of line.matchAll(/"([^"]+)"|'([^']+)'/g)) names.add(match[1] ?? match[2]);
+  }
+  return names;
+}
+
+const where = (env: string) => (env ? `[env.${env}]` : 'the top level');
+
+interface Resource {
+  key: string;
+  binding: string;
+  value: string;
+  what: string;
+  /** ids are never "renamed": the env needs its own resource. */
+  isId: boolean;
+}
+
+function resourcesOf(section: WorkerConfig): Resource[] {
+  const out: Resource[] = [];
+  for (const d of section.d1_databases ?? []) {
+    if (d.database_name) out.push({ key: 'd1_databases', binding: d.binding, value: d.database_name, what: 'D1 database', isId: false });
+    if (d.database_id) out.push({ key: 'd1_databases', binding: d.binding, value: d.database_id, what: 'D1 database id', isId: true });
+  }
+  for (const k of section.kv_namespaces ?? []) if (k.id) out.push({ key: 'kv_namespaces', binding: k.binding, value: k.id, what: 'KV namespace id', isId: true });
+  for (const r of section.r2_buckets ?? []) if (r.bucket_name) out.push({ key: 'r2_buckets', binding: r.binding, value: r.bucket_name, what: 'R2 bucket', isId: false });
+  for (const p of section.queues?.producers ?? []) if (p.queue) out.push({ key: 'queues.producers', binding: p.binding, value: p.queue, what: 'queue', isId: false });
+  for (const c of section.queues?.consumers ?? []) if (c.queue) out.push({ key: 'queues.consumers', binding: c.queue, value: c.queue, what: 'queue', isId: false });
+  return out;
+}
+
+/**
+ * What in a non-top-level env reaches the top level's (production's) or another env's Worker or
+ * resource: service bindings, tail consumers and Durable Object script names that name another
+ * env's deployed Worker, and D1/KV/R2/queue names or ids another section of the same config uses.
+ * A line marked `nx-edge: shared` is allowed.
+ */
+export function findIsolationProblems(config: WranglerConfig, file: string, text: string, workers: WorkspaceWorker[]): IsolationProblem[] {
+  const shared = sharedOnPurpose(text);
+  const problems: IsolationProblem[] = [];
+  const envs = Object.keys(config.env ?? {});
+  const { env: _envs, ...top } = config;
+  // Which workspace Worker (and env) each deployed name belongs to.
+  const owners = new Map<string, { worker: WorkspaceWorker; env: string }>();
+  for (const worker of workers) for (const [name, env] of deployedWorkerNames(worker.config)) owners.set(name, { worker, env });
+
+  for (const env of envs) {
+    const section = config.env![env] ?? {};
+    const workerRefs: { key: string; binding: string; name: string }[] = [
+      ...(section.services ?? []).map((s) => ({ key: 'services', binding: s.binding, name: s.service })),
+      ...(section.tail_consumers ?? []).map((t) => ({ key: 'tail_consumers', binding: t.service, name: t.service })),
+      ...(section.durable_objects?.bindings ?? []).filter((d) => d.script_name).map((d) => ({ key: 'durable_objects', binding: d.name, name: d.script_name! })),
+    ];
+    for (const ref of workerRefs) {
+      const owner = owners.get(ref.name);
+      if (!owner || owner.env === env || shared.has(ref.name)) continue; // its own env's Worker, external, or shared on purpose
+      const expected = deployedWorkerName(owner.worker.config, env);
+      const reaches = `${ref.name} is ${owner.env ? `${owner.worker.project}'s [env.${owner.env}] Worker` : `${owner.worker.project}'s top-level (production) Worker`}`;
+      const fix = expected
+        ? `Use "${expected}" (${owner.worker.project} deployed in ${env})`
+        : `${owner.worker.project} has no [env.${env}]: add one to its wrangler config, then use its ${env} name`;
+      problems.push({
+        env,
+        key: ref.key,
+        binding: ref.binding,
+        name: ref.name,
+        expected,
+        message: `${file}: [env.${env}] ${ref.key} ${ref.binding} names "${ref.name}", but ${reaches} — ${env} would reach it. ${fix}, or mark that line // nx-edge: shared if ${env} should share it on purpose.`,
+      });
+    }
+    const others = [{ env: '', section: top as WorkerConfig }, ...envs.filter((e) => e !== env).map((e) => ({ env: e, section: config.env![e] ?? {} }))];
+    for (const resource of resourcesOf(section)) {
+      if (shared.has(resource.value)) continue;
+      const clash = others.find((o) => resourcesOf(o.section).some((r) => r.what === resource.what && r.value === resource.value));
+      if (!clash) continue;
+      // The env's own name: the top level's name for the same binding (or this one, another env's suffix off), plus -<env>.
+      const topSame = resourcesOf(top as WorkerConfig).find((r) => r.what === resource.what && r.binding === resource.binding)?.value;
+      const base = topSame ?? (clash.env ? resource.value.replace(new RegExp(`-${clash.env}$`), '') : resource.value);
+      const expected = resource.isId ? undefined : envResourceName(base, env);
+      if (expected === resource.value) continue; // it is this env's own name; the other section is the one to fix
+      const fix = resource.isId
+        ? `Give ${env} its own (remove the id and run nx run <project>:provision -c ${env}, which creates one and writes its id)`
+        : `Use "${expected}"`;
+      problems.push({
+        env,
+        key: resource.key,
+        binding: resource.binding,
+        name: resource.value,
+        expected,
+        message: `${file}: [env.${env}] ${resource.key} ${resource.binding} uses ${resource.what} "${resource.value}", the same as ${where(clash.env)} — ${env} would read and write ${clash.env ? `${clash.env}'s` : "production's"} data. ${fix}, or mark that line // nx-edge: shared if ${env} should share it on purpose.`,
+      });
+    }
+  }
+  return problems;
+}
+
+/** Every project's Worker config (projects without one, or whose config does not parse, are left out). */
+export function readWorkspaceWorkers(workspaceRoot: string, projects: Record<string, { root: string }>): WorkspaceWorker[] {
+  const workers: WorkspaceWorker[] = [];
+  for (const [project, { root }] of Object.entries(projects)) {
+    const file = findWranglerConfig(join(workspaceRoot, root));
+    if (!file) continue;
+    try {
+      workers.push({ project, config: readWranglerConfig(file).config });
+    } catch {
+      // reported by its own targets and by nx-edge validate
+    }
+  }
+  return workers;
+}
+
+/** Throws one UserError listing the env's isolation problems, before anything is uploaded or created. */
+export function assertEnvIsolated(config: WranglerConfig, env: string | undefined, file: string, text: string, workers: WorkspaceWorker[], what: string): void {
+  if (!env) return;
+  const problems = findIsolationProblems(config, file, text, workers).filter((p) => p.env === env);
+  if (problems.length === 0) return;
+  throw new UserError(`${file}: cannot ${what} env "${env}" — it would reach another environment's Workers or data; nothing was ${what === 'deploy' ? 'uploaded' : 'created'}:\n${problems.map((p) => `  - ${p.message}`).join('\n')}`);
+}
