@@ -33,6 +33,16 @@ describe('function generator', () => {
     expect(readProjectConfiguration(tree, 'users').tags).toEqual(['type:function', 'scope:core', 'team:a']);
   });
 
+  it('--envs creates an [env.<name>] section per environment (vars repeated), in jsonc and toml, keeping comments', async () => {
+    await functionGenerator(tree, { name: 'api', envs: 'staging, production', skipFormat: true });
+    await functionGenerator(tree, { name: 'users', configFormat: 'toml', envs: 'staging', skipFormat: true });
+    const api = parseJsonc(tree.read('apps/api/wrangler.jsonc', 'utf-8')!);
+    expect(api.env).toEqual({ staging: { vars: {} }, production: { vars: {} } });
+    expect(tree.read('apps/api/wrangler.jsonc', 'utf-8')).toMatch(/^\s*\/\//m);
+    expect((parseToml(tree.read('apps/users/wrangler.toml', 'utf-8')!) as { env: unknown }).env).toEqual({ staging: { vars: {} } });
+    await expect(functionGenerator(tree, { name: 'web', envs: 'Staging', skipFormat: true })).rejects.toThrow('--envs: "Staging" is not a valid environment name');
+  });
+
   it('never writes a compatibility date newer than the installed workerd supports', () => {
     const date = compatibilityDateFor(process.cwd(), new Date('2099-01-01'));
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -5,11 +5,14 @@ import {
   formatFiles,
   generateFiles,
   getProjects,
+  logger,
   names,
   offsetFromRoot,
   runTasksInSerial,
   type Tree,
 } from '@nx/devkit';
+import { setJsoncValue } from '../../config/edit-config';
+import { deployedWorkerName } from '../../config/env-names';
 import { UserError } from '../../utils/user-error';
 import { expressVersion, FALLBACK_COMPATIBILITY_DATE, honoVersion, nestVersion, reflectMetadataVersion, rxjsVersion } from '../../utils/versions';
 import { addDependenciesToPackageJson } from '@nx/devkit';
@@ -52,6 +55,9 @@ export function normalizeFunctionOptions(tree: Tree, options: FunctionGeneratorS
     );
   }
   const tags = ['type:function', ...(options.tags ?? '').split(',').map((t) => t.trim()).filter(Boolean)];
+  const envs = [...new Set((options.envs ?? '').split(',').map((e) => e.trim()).filter(Boolean))];
+  const badEnv = envs.find((e) => !/^[a-z][a-z0-9-]*$/.test(e));
+  if (badEnv) throw new UserError(`--envs: "${badEnv}" is not a valid environment name: use lowercase letters, digits and dashes (e.g. --envs=staging,production).`);
   return {
     name,
     projectRoot,
@@ -60,7 +66,21 @@ export function normalizeFunctionOptions(tree: Tree, options: FunctionGeneratorS
     tags: [...new Set(tags)],
     compatibilityDate: compatibilityDateFor(tree.root),
     offsetFromRoot: offsetFromRoot(projectRoot),
+    envs,
   };
+}
+
+/**
+ * Empty `[env.<e>]` sections. Each repeats `vars` (wrangler does not inherit it and warns when the top
+ * level has it and an env does not).
+ */
+export function withEnvironments(text: string, format: 'jsonc' | 'toml', envs: string[], name: string): string {
+  if (format === 'toml') {
+    return `${text.trimEnd()}\n${envs.map((e) => `\n# deployed as ${name}-${e}; bindings are not inherited from the top level: repeat them here\n[env.${e}]\n\n[env.${e}.vars]\n`).join('')}`;
+  }
+  let out = text;
+  for (const env of envs) out = setJsoncValue(out, ['env', env], { vars: {} });
+  return out;
 }
 
 /** Runtime dependencies each framework template imports. */
@@ -88,6 +108,11 @@ export async function functionGenerator(tree: Tree, schema: FunctionGeneratorSch
   generateFiles(tree, frameworkTemplates(options.framework), options.projectRoot, templateOptions);
   // Exactly one wrangler config: the template folder holds both formats.
   tree.delete(join(options.projectRoot, options.configFormat === 'toml' ? 'wrangler.jsonc' : 'wrangler.toml'));
+  if (options.envs.length) {
+    const file = join(options.projectRoot, `wrangler.${options.configFormat}`);
+    tree.write(file, withEnvironments(tree.read(file, 'utf-8')!, options.configFormat, options.envs, options.name));
+    for (const env of options.envs) logger.info(`nx-edge: [env.${env}] deploys as ${deployedWorkerName({ name: options.name, env: { [env]: {} } }, env)}; bind its resources with nx g @aero/nx-edge:binding --project=${options.name} --env=${env} …`);
+  }
   addProjectConfiguration(tree, options.name, {
     root: options.projectRoot,
     projectType: 'application',

@@ -4,6 +4,8 @@ export interface FunctionGeneratorSchema {
   name: string;
   directory?: string;
   configFormat?: 'jsonc' | 'toml';
+  /** Comma-separated wrangler environments, e.g. "staging,production". */
+  envs?: string;
   framework?: WorkerFramework;
   tags?: string;
   skipFormat?: boolean;
@@ -18,4 +20,5 @@ export interface NormalizedFunctionOptions {
   tags: string[];
   compatibilityDate: string;
   offsetFromRoot: string;
+  envs: string[];
 }
