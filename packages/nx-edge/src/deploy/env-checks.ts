@@ -43,6 +43,11 @@ const sectionLabel = (env?: string) => (env ? `[env.${env}]` : 'the top level');
  * inherit bindings or vars), and a KV/D1/R2/Hyperdrive binding without its id.
  */
 export function findBindingProblems(config: WranglerConfig, env: string | undefined): BindingProblem[] {
+  return [...missingInEnv(config, env), ...missingIds(config, env)];
+}
+
+/** Bindings and vars the top level declares and the env does not repeat (wrangler does not inherit them). */
+export function missingInEnv(config: WranglerConfig, env: string | undefined): BindingProblem[] {
   const problems: BindingProblem[] = [];
   const resolved = resolveEnvironment(config, env);
   if (env) {
@@ -62,6 +67,13 @@ export function findBindingProblems(config: WranglerConfig, env: string | undefi
       }
     }
   }
+  return problems;
+}
+
+/** KV/D1/R2/Hyperdrive bindings without the id a deploy needs, and queue producers without a queue. */
+function missingIds(config: WranglerConfig, env: string | undefined): BindingProblem[] {
+  const problems: BindingProblem[] = [];
+  const resolved = resolveEnvironment(config, env);
   for (const { key, field, what } of ID_FIELDS) {
     for (const binding of (resolved[key] ?? []) as (Named & Record<string, unknown>)[]) {
       const value = binding[field];

@@ -1,15 +1,16 @@
 import { createServer } from 'node:net';
-import { join, relative } from 'node:path';
-import { findWranglerConfig, readWranglerConfig } from '../../config/wrangler-config';
+import { join } from 'node:path';
+import { validateWorkers, type WorkerProjectFile } from '../../config/validate-workers';
+import { findWranglerConfig } from '../../config/wrangler-config';
 import { readHub } from '../../dev/hub-registry';
 import { proxyPortFrom } from '../../dev/run-attached';
 import { SERVICE_EXECUTORS, upstreamOf, type GraphView } from '../../dev/service-spec';
 import { validateDevConfig, type DevProjectView } from '../../dev/validate';
 import { findWorkspaceRoot } from '../../dev/workspace-root';
-import { describeError } from '../../utils/user-error';
 
-export const description = 'Check the dev setup without starting anything: configs, service options, graph cycles, port conflicts';
-export const usage = 'nx-edge validate [--proxyPort <port>]';
+export const description =
+  'Check every Worker and the dev setup without running anything: configs that do not parse, main, duplicate Worker names, env bindings and isolation, service options, graph cycles, port conflicts';
+export const usage = 'nx-edge validate [--json] [--proxyPort <port>]';
 
 function inUse(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -28,6 +29,13 @@ export async function run(args: string[], ctx: { cwd: string }): Promise<number>
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { createProjectGraphAsync } = require('@nx/devkit') as typeof import('@nx/devkit');
   const graph = (await createProjectGraphAsync({ exitOnError: false })) as unknown as GraphView & { nodes: Record<string, { data: { targets?: Record<string, { executor?: string; options?: Record<string, unknown> }> } }> };
+  // Every Worker of the workspace (a project whose root holds a wrangler config), whatever its targets.
+  const workerFiles: WorkerProjectFile[] = [];
+  for (const [name, node] of Object.entries(graph.nodes)) {
+    const configFile = node.data.root !== undefined ? findWranglerConfig(join(root, node.data.root)) : undefined;
+    if (configFile) workerFiles.push({ project: name, configFile });
+  }
+  const workerProblems = validateWorkers(root, workerFiles);
   const projects: DevProjectView[] = [];
   for (const [name, node] of Object.entries(graph.nodes)) {
     const entry = Object.entries(node.data.targets ?? {}).find(([, t]) => t.executor && SERVICE_EXECUTORS.includes(t.executor));
@@ -41,18 +49,8 @@ export async function run(args: string[], ctx: { cwd: string }): Promise<number>
       upstream: upstreamOf(graph, name).services,
       options: target.options ?? {},
     };
-    if (kind === 'worker') {
-      const configFile = findWranglerConfig(join(root, node.data.root));
-      if (!configFile) view.configError = `${node.data.root}: no wrangler config for the dev target.`;
-      else {
-        try {
-          const { config } = readWranglerConfig(configFile);
-          if (!config.main) view.configError = `${relative(root, configFile)}: "main" is missing; set it to the Worker's entry module.`;
-        } catch (error) {
-          view.configError = describeError(error);
-        }
-      }
-    }
+    // Its config's own problems are in workerProblems.
+    if (kind === 'worker' && !findWranglerConfig(join(root, node.data.root))) view.configError = `${node.data.root}: no wrangler config for the dev target.`;
     projects.push(view);
   }
   const hub = readHub(root);
@@ -62,13 +60,18 @@ export async function run(args: string[], ctx: { cwd: string }): Promise<number>
     const candidates = [proxyPort, ...projects.map((p) => p.options.port).filter((p): p is number => typeof p === 'number')];
     for (const port of new Set(candidates)) if (await inUse(port)) portsInUse.add(port);
   }
-  const problems = validateDevConfig({ projects, proxyPort, portsInUse });
+  const devProblems = validateDevConfig({ projects, proxyPort, portsInUse });
+  const problems = [...workerProblems, ...devProblems.map((p) => ({ kind: p.message.startsWith('service graph cycle') ? 'cycle' : 'dev', project: p.project, message: p.message }))];
+  if (args.includes('--json')) {
+    console.log(JSON.stringify({ ok: problems.length === 0, workers: workerFiles.length, devServices: projects.length, problems }, null, 2));
+    return problems.length ? 1 : 0;
+  }
   for (const p of problems) console.log(`✗ ${p.project ? `${p.project}: ` : ''}${p.message}`);
   if (hub) console.log(`(a dev session is running, hub pid ${hub.pid}: port checks skipped)`);
   if (problems.length) {
-    console.log(`\n${problems.length} problem${problems.length === 1 ? '' : 's'} in ${projects.length} dev services.`);
+    console.log(`\n${problems.length} problem${problems.length === 1 ? '' : 's'} in ${workerFiles.length} Workers and ${projects.length} dev services.`);
     return 1;
   }
-  console.log(`✓ ${projects.length} dev services (${projects.filter((p) => p.kind === 'worker').length} Workers), no problems.`);
+  console.log(`✓ ${workerFiles.length} Workers and ${projects.length} dev services, no problems.`);
   return 0;
 }
