@@ -30,6 +30,8 @@ export interface FakeVersion {
   created_on: string;
   /** Names of the bindings uploaded with this version, by type (secrets by name only). */
   bindings: { type: string; name: string }[];
+  /** Binding name → what it points at (a service binding's Worker, a D1/KV id, a bucket, a queue). */
+  targets: Record<string, string>;
   mainModule?: string;
   bytes: number;
 }
@@ -208,7 +210,7 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
   };
 
   const versionFromUpload = (script: FakeScript, body: ParsedBody): FakeVersion => {
-    let metadata: { main_module?: string; bindings?: { type: string; name: string }[] } = {};
+    let metadata: { main_module?: string; bindings?: ({ type: string; name: string } & Record<string, unknown>)[] } = {};
     const metaPart = body.parts?.get('metadata');
     if (typeof metaPart === 'string') metadata = JSON.parse(metaPart);
     const version: FakeVersion = {
@@ -216,6 +218,13 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
       number: script.versions.length + 1,
       created_on: now(),
       bindings: (metadata.bindings ?? []).map((b) => ({ type: b.type, name: b.name })),
+      // What each binding points at: the Worker of a service binding, the D1/KV/R2/queue it names.
+      targets: Object.fromEntries(
+        (metadata.bindings ?? []).flatMap((b) => {
+          const target = b.service ?? b.id ?? b.namespace_id ?? b.bucket_name ?? b.queue_name ?? b.script_name;
+          return typeof target === 'string' ? [[b.name, target]] : [];
+        }),
+      ),
       mainModule: metadata.main_module,
       bytes: body.bytes,
     };
