@@ -62,14 +62,21 @@ describe('createDependencies', () => {
     expect(await edges()).toEqual(['api->billing (apps/api/wrangler.json)', 'api->users (apps/api/wrangler.json)']);
   });
 
-  it('warns once about a Worker that is not in the workspace, without failing', async () => {
+  it('says once, in one line, how many bindings name Workers outside the workspace; no edge, no failure', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
-    worker('api', { name: 'api', services: [{ binding: 'P', service: 'payments-external' }] });
+    worker('api', { name: 'api', services: [{ binding: 'P', service: 'payments-external' }, { binding: 'Q', service: 'quotes-external' }] });
     expect(await edges()).toEqual([]);
     await edges();
-    const messages = warn.mock.calls.flat().filter((m) => String(m).includes('payments-external'));
-    expect(messages).toHaveLength(1);
-    expect(String(messages[0])).toMatch(/\[nx-edge\] apps\/api\/wrangler\.json: "payments-external".*external service/);
+    expect(warn.mock.calls.flat()).toEqual(['[nx-edge] 2 bindings name Workers that are not in this workspace (treated as external services) — details: npx nx-edge validate']);
+  });
+
+  it('keeps the edge to a Worker whose config fails to parse, and does not call it external', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    worker('api', { name: 'api', services: [{ binding: 'U', service: 'users' }] });
+    write('apps/users/wrangler.jsonc', '{\n  "name": "users"\n  "main": "src/index.ts"\n}');
+    projects.users = { root: 'apps/users' };
+    expect(await edges()).toEqual(['api->users (apps/api/wrangler.json)']);
+    expect(warn.mock.calls.flat()).toEqual(['[nx-edge] 1 name Workers whose config fails to parse — details: npx nx-edge validate']);
   });
 
   it('only re-reads edges of configs Nx says changed (the rest come from its cache)', async () => {

@@ -1,66 +1,43 @@
 import { readFileSync } from 'node:fs';
-import { basename, join } from "node:path";
+import { basename, join } from 'node:path';
 // Types only (see create-nodes.ts): keeps the plugin worker's start-up cheap.
 import type { CreateDependencies, DependencyType, RawProjectGraphDependency } from '@nx/devkit';
-import {
-  consumedQueues,
-  findWranglerConfig,
-  parseWranglerConfig,
-  workerReferences,
-  type WranglerConfig,
-} from '../config/wrangler-config';
+import { findWranglerConfig, parseWranglerConfig, workerReferences } from '../config/wrangler-config';
 import type { NxEdgePluginOptions } from './options';
+import { queueConsumerIndex, workerNameIndex, type WorkerProject } from './service-graph';
 import { isIgnoredConfigPath } from './create-nodes';
 
-interface WorkerProject {
-  project: string;
-  configFile: string; // workspace-relative
-  config: WranglerConfig;
-}
 
-/** Every Worker project with its parsed wrangler config (configs that fail to parse are left out). */
-function readWorkerProjects(workspaceRoot: string, projects: Record<string, { root: string }>): WorkerProject[] {
-  const out: WorkerProject[] = [];
+/** Every Worker project with its parsed wrangler config, and the Worker names of configs that do not parse. */
+function readWorkerProjects(workspaceRoot: string, projects: Record<string, { root: string }>): { workers: WorkerProject[]; unparsable: Map<string, string> } {
+  const workers: WorkerProject[] = [];
+  const unparsable = new Map<string, string>();
   for (const [project, { root }] of Object.entries(projects)) {
     const absolute = findWranglerConfig(join(workspaceRoot, root));
     if (!absolute) continue;
     const configFile = root === '.' || root === '' ? basename(absolute) : `${root}/${basename(absolute)}`;
     if (isIgnoredConfigPath(configFile)) continue;
+    const text = readFileSync(absolute, 'utf8');
     try {
-      out.push({ project, configFile, config: parseWranglerConfig(readFileSync(absolute, 'utf8'), configFile) });
+      workers.push({ project, configFile, config: parseWranglerConfig(text, configFile) });
     } catch {
-      // createNodes already warned about this file.
+      // Its name, if it can still be read, tells "fails to parse" from "not in this workspace".
+      const name = /^\s*"?name"?\s*[:=]\s*["']([^"']+)["']/m.exec(text)?.[1];
+      if (name) unparsable.set(name, project);
     }
   }
-  return out;
+  return { workers, unparsable };
 }
 
-/**
- * Worker name → project. A Worker deployed to an env is `<name>-<env>` unless the env names itself,
- * so those names map to the same project and env-specific bindings still draw an edge.
- */
-export function workerNameIndex(workers: WorkerProject[]): Map<string, string> {
-  const index = new Map<string, string>();
-  for (const { project, config } of workers) {
-    index.set(project, project);
-    if (config.name) index.set(config.name, project);
-    for (const [envName, section] of Object.entries(config.env ?? {})) {
-      if (section?.name) index.set(section.name, project);
-      else if (config.name) index.set(`${config.name}-${envName}`, project);
-    }
-  }
-  return index;
+export interface UnresolvedReference {
+  configFile: string;
+  target: string;
+  kind: string;
+  /** The project whose config fails to parse and seems to be that Worker. */
+  unparsableProject?: string;
 }
 
-export function queueConsumerIndex(workers: WorkerProject[]): Map<string, string[]> {
-  const index = new Map<string, string[]>();
-  for (const { project, config } of workers) {
-    for (const queue of consumedQueues(config)) index.set(queue, [...(index.get(queue) ?? []), project]);
-  }
-  return index;
-}
-
-export function serviceDependencies(workers: WorkerProject[], changedFiles: Set<string> | undefined, warn: (message: string) => void): RawProjectGraphDependency[] {
+export function serviceDependencies(workers: WorkerProject[], changedFiles: Set<string> | undefined, unresolved: (ref: UnresolvedReference) => void, unparsable = new Map<string, string>()): RawProjectGraphDependency[] {
   const names = workerNameIndex(workers);
   const consumers = queueConsumerIndex(workers);
   const deps: RawProjectGraphDependency[] = [];
@@ -79,27 +56,41 @@ export function serviceDependencies(workers: WorkerProject[], changedFiles: Set<
         continue;
       }
       const target = names.get(ref.target);
-      if (target) add(worker.project, target, worker.configFile);
-      else warn(`[nx-edge] ${worker.configFile}: "${ref.target}" (${ref.kind.replace('_', ' ')}) is not a project of this workspace; treated as an external service.`);
+      if (target) {
+        add(worker.project, target, worker.configFile);
+        continue;
+      }
+      // A Worker whose config does not parse keeps its edge: it is a project of this workspace.
+      const broken = unparsable.get(ref.target) ?? [...unparsable].find(([name]) => ref.target.startsWith(`${name}-`))?.[1];
+      if (broken) add(worker.project, broken, worker.configFile);
+      unresolved({ configFile: worker.configFile, target: ref.target, kind: ref.kind.replace('_', ' '), unparsableProject: broken });
     }
   }
   return deps;
 }
 
-const warned = new Set<string>();
+const said = new Set<string>();
 
 export const createDependencies: CreateDependencies<NxEdgePluginOptions> = (_options, context) => {
-  const workers = readWorkerProjects(context.workspaceRoot, context.projects);
+  const { workers, unparsable } = readWorkerProjects(context.workspaceRoot, context.projects);
   if (workers.length === 0) return [];
   // Nx keeps the dependencies of unchanged files from its cache; only changed configs are re-read for edges.
   const changed = new Set<string>();
   for (const files of Object.values(context.filesToProcess.projectFileMap)) {
     for (const f of files) if (/(^|\/)wrangler\.(toml|jsonc|json)$/.test(f.file)) changed.add(f.file);
   }
-  return serviceDependencies(workers, changed, (message) => {
-    if (warned.has(message)) return;
-    warned.add(message);
-    console.warn(message);
-  });
+  let external = 0;
+  let broken = 0;
+  const deps = serviceDependencies(workers, changed, (ref) => (ref.unparsableProject ? broken++ : external++), unparsable);
+  // One line per Nx command; `nx-edge validate` lists each reference.
+  const parts = [
+    external ? `${external} binding${external === 1 ? '' : 's'} name Workers that are not in this workspace (treated as external services)` : '',
+    broken ? `${broken} name Workers whose config fails to parse` : '',
+  ].filter(Boolean);
+  const line = parts.length ? `[nx-edge] ${parts.join('; ')} — details: npx nx-edge validate` : '';
+  if (line && !said.has(line)) {
+    said.add(line);
+    console.warn(line);
+  }
+  return deps;
 };
-

@@ -63,15 +63,57 @@ describe('createNodesV2', () => {
     expect(result.projects!.w.targets!.serve.dependsOn).toEqual([{ dependencies: true, target: 'serve' }]);
   });
 
-  it('names the project by project.json, then package.json, then wrangler name, then folder', async () => {
+  it('names the project as Nx would: project.json, package.json inside the workspace globs, else the wrangler name, then package.json, then folder', async () => {
+    write('package.json', JSON.stringify({ name: 'root', workspaces: ['b'] }));
     write('a/wrangler.json', '{"name":"wa"}');
     write('a/project.json', '{"name":"from-project-json"}');
     write('b/wrangler.json', '{"name":"wb"}');
     write('b/package.json', '{"name":"@acme/b"}');
     write('c/wrangler.json', '{"name":"wc"}');
+    write('c/package.json', '{"name":"@acme/c"}'); // outside the globs: Nx makes no project here, the Worker's name is used
     write('d/wrangler.json', '{}');
-    const results = await run(['a/wrangler.json', 'b/wrangler.json', 'c/wrangler.json', 'd/wrangler.json']);
-    expect(results.map(([, r]) => Object.values(r.projects!)[0].name)).toEqual(['from-project-json', '@acme/b', 'wc', 'd']);
+    write('e/wrangler.json', '{}');
+    write('e/package.json', '{"name":"@acme/e"}');
+    const results = await run(['a/wrangler.json', 'b/wrangler.json', 'c/wrangler.json', 'd/wrangler.json', 'e/wrangler.json']);
+    expect(results.map(([, r]) => Object.values(r.projects!)[0].name)).toEqual(['from-project-json', '@acme/b', 'wc', 'd', '@acme/e']);
+  });
+
+  it('never gives two folders one name: derived names that clash are named by path, in one line naming both and the fix', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    write('legacy/auth/wrangler.json', '{"name":"auth"}');
+    write('legacy/auth/package.json', '{"name":"@acme/auth"}');
+    write('services/auth/wrangler.json', '{"name":"auth"}');
+    write('services/auth/package.json', '{"name":"@acme/auth"}');
+    const results = await run(['legacy/auth/wrangler.json', 'services/auth/wrangler.json']);
+    expect(results.map(([, r]) => Object.values(r.projects!)[0].name)).toEqual(['legacy-auth', 'services-auth']);
+    expect(warn.mock.calls.flat()).toContain(
+      '[nx-edge] 2 Workers would be named "auth" (legacy/auth, services/auth): named "legacy-auth" and "services-auth" by their folders — give each a unique "name" in its project.json (or wrangler config).',
+    );
+  });
+
+  it('skips template folders (placeholders in the config) and says so once, with the parse failures, in one line', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    write('templates/worker/wrangler.jsonc', '{ "name": "{{SERVICE_NAME}}", "main": "src/index.ts" }');
+    write('bad/wrangler.toml', 'name = "bad"\nmain = \n');
+    const results = await run(['templates/worker/wrangler.jsonc', 'bad/wrangler.toml']);
+    expect(results.flatMap(([, r]) => Object.values(r.projects ?? {}).map((p) => p.name))).toEqual(['bad']);
+    expect(warn.mock.calls.flat()).toEqual(['[nx-edge] 1 wrangler config failed to parse (their targets fail until fixed), 1 template folder skipped — details: npx nx-edge validate']);
+  });
+
+  it('Workers that call each other (a cycle) get dev and deploy ordered by the condensation: no task-graph cycle', async () => {
+    write('a/wrangler.json', JSON.stringify({ name: 'a', services: [{ binding: 'B', service: 'b' }] }));
+    write('b/wrangler.json', JSON.stringify({ name: 'b', services: [{ binding: 'A', service: 'a' }, { binding: 'C', service: 'c' }] }));
+    write('c/wrangler.json', JSON.stringify({ name: 'c' }));
+    write('d/wrangler.json', JSON.stringify({ name: 'd', services: [{ binding: 'A', service: 'a' }] }));
+    const results = Object.fromEntries((await run(['a/wrangler.json', 'b/wrangler.json', 'c/wrangler.json', 'd/wrangler.json'])).map(([f, r]) => [f.split('/')[0], Object.values(r.projects!)[0].targets!]));
+    expect(results.a.dev.dependsOn).toEqual([]);
+    expect(results.b.dev.dependsOn).toEqual([{ projects: ['c'], target: 'dev' }]);
+    expect(results.a.deploy.dependsOn).toEqual(['build']);
+    expect(results.b.deploy.dependsOn).toEqual([{ projects: ['c', 'a'], target: 'deploy', params: 'forward' }, 'build']);
+    expect(results.b.deploy.metadata).toMatchObject({ serviceCycle: ['a', 'b'] });
+    // Outside the cycle nothing changes.
+    expect(results.d.dev.dependsOn).toEqual([{ dependencies: true, target: 'dev' }]);
+    expect(results.c.deploy.dependsOn).toEqual([{ dependencies: true, target: 'deploy', params: 'forward' }, 'build']);
   });
 
   it('uses the config wrangler itself would pick when a folder has several', async () => {
@@ -88,14 +130,14 @@ describe('createNodesV2', () => {
     expect(results.flatMap(([, r]) => Object.keys(r.projects ?? {}))).toEqual([]);
   });
 
-  it('keeps a Worker whose config does not parse as a project (its targets fail loudly), warning with file and line', async () => {
+  it('keeps a Worker whose config does not parse as a project (its targets fail loudly), in the summary line', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     write('bad/wrangler.toml', 'name = "bad"\nmain = \n');
     write('good/wrangler.toml', 'name = "good"');
     const results = await run(['bad/wrangler.toml', 'good/wrangler.toml']);
     expect(results.flatMap(([, r]) => Object.values(r.projects ?? {}).map((p) => p.name))).toEqual(['bad', 'good']);
     expect(Object.keys(results[0][1].projects!.bad.targets!)).toEqual(expect.arrayContaining(['build', 'dev', 'deploy']));
-    expect(warn.mock.calls.flat().join('\n')).toMatch(/\[nx-edge\] bad\/wrangler\.toml:2: invalid TOML.* — its targets fail until it is fixed/);
+    expect(warn.mock.calls.flat().join('\n')).toBe('[nx-edge] 1 wrangler config failed to parse (their targets fail until fixed) — details: npx nx-edge validate');
   });
 
   it('falls back to the default inputs when the workspace defines no production inputs', async () => {

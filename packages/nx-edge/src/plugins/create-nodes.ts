@@ -3,8 +3,11 @@ import { basename, dirname, join } from 'node:path';
 // Types only: loading @nx/devkit's runtime costs ~300 ms in Nx's plugin worker, on every command.
 import type { CreateNodesContextV2, CreateNodesResult, CreateNodesV2, TargetConfiguration } from '@nx/devkit';
 import { environmentNames, findWranglerConfig, parseWranglerConfig, WRANGLER_CONFIG_GLOB, type WranglerConfig } from '../config/wrangler-config';
+import { orderServices } from '../dev/graph-order';
 import { describeError } from '../utils/user-error';
 import { normalizePluginOptions, type NormalizedPluginOptions, type NxEdgePluginOptions } from './options';
+import { upstreamProjects, type WorkerProject } from './service-graph';
+import { inWorkspaceGlobs, workspaceGlobs } from './workspace-globs';
 
 /** Folders that hold build output, caches or dependencies: never projects. */
 const IGNORED_SEGMENTS = new Set(['node_modules', 'dist', '.wrangler', '.nx-edge', '.nx', 'tmp', 'coverage']);
@@ -15,24 +18,37 @@ export function isIgnoredConfigPath(configFile: string): boolean {
   return configFile.split('/').some((segment) => IGNORED_SEGMENTS.has(segment));
 }
 
-function readJsonName(file: string): string | undefined {
+function readJson(file: string): Record<string, unknown> | undefined {
   if (!existsSync(file)) return undefined;
   try {
-    const name = JSON.parse(readFileSync(file, 'utf8')).name;
-    return typeof name === 'string' && name ? name : undefined;
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   } catch {
     return undefined;
   }
 }
 
-/** project.json name, then package.json name, then the wrangler name, then the folder name. */
-export function inferProjectName(absoluteRoot: string, config: WranglerConfig): string {
-  return (
-    readJsonName(join(absoluteRoot, 'project.json')) ??
-    readJsonName(join(absoluteRoot, 'package.json')) ??
-    config.name ??
-    basename(absoluteRoot)
-  );
+const stringField = (json: Record<string, unknown> | undefined, key: string): string | undefined => {
+  const value = json?.[key];
+  return typeof value === 'string' && value ? value : undefined;
+};
+
+/**
+ * The Worker's project name, agreeing with Nx where Nx names the folder itself: project.json's name,
+ * else package.json's when the folder is a package-manager workspace (Nx's package.json plugin makes a
+ * project of it under that name), else the wrangler name (what people call the Worker), else the
+ * package.json name, else the folder name. `fixed` says whether Nx would use the same name anyway.
+ */
+export function inferProjectName(absoluteRoot: string, config: WranglerConfig, inGlobs = true): { name: string; fixed: boolean } {
+  const projectJson = stringField(readJson(join(absoluteRoot, 'project.json')), 'name');
+  if (projectJson) return { name: projectJson, fixed: true };
+  const packageName = stringField(readJson(join(absoluteRoot, 'package.json')), 'name');
+  if (packageName && inGlobs) return { name: packageName, fixed: true };
+  return { name: config.name ?? packageName ?? basename(absoluteRoot), fixed: false };
+}
+
+/** A config still holding template placeholders (`{{SERVICE_NAME}}`, `<%= name %>`) is a template, not a Worker. */
+export function isTemplateConfig(text: string): boolean {
+  return /\{\{\s*[A-Za-z_][\w.-]*\s*\}\}|<%[=-]?[\s\S]*?%>|__[a-z][A-Za-z]*__/.test(text);
 }
 
 function envConfigurations(envs: string[]): Record<string, { env: string }> {
@@ -119,45 +135,146 @@ export function buildTargets(
   };
 }
 
-async function createNodesForConfig(
-  configFile: string,
-  options: NxEdgePluginOptions | undefined,
-  context: CreateNodesContextV2,
-): Promise<CreateNodesResult> {
-  if (isIgnoredConfigPath(configFile)) return {};
-  const projectRoot = dirname(configFile);
-  const absoluteRoot = join(context.workspaceRoot, projectRoot);
-  // Several configs in one folder: only the one wrangler itself would pick makes the project.
-  const preferred = findWranglerConfig(absoluteRoot);
-  if (preferred && basename(preferred) !== basename(configFile)) return {};
+interface ConfigEntry {
+  configFile: string;
+  projectRoot: string;
+  absoluteRoot: string;
+  config: WranglerConfig;
+  parseError?: string;
+  name: string;
+  fixed: boolean;
+}
 
-  let config: WranglerConfig;
-  try {
-    config = parseWranglerConfig(readFileSync(join(context.workspaceRoot, configFile), 'utf8'), configFile);
-  } catch (error) {
-    // Still a project: a broken config must fail its build/dev/deploy loudly (each executor reads the
-    // config and reports the parse error with file:line), never drop the Worker from a run silently.
-    console.warn(`[nx-edge] ${describeError(error)} — its targets fail until it is fixed (nx-edge validate lists every problem)`);
-    config = {};
+/** What createNodes noticed, said in one summary line per Nx command (details: nx-edge validate). */
+interface Notes {
+  unparsable: number;
+  templates: number;
+  clashes: string[];
+}
+
+const said = new Set<string>();
+function sayOnce(line: string): void {
+  if (said.has(line)) return;
+  said.add(line);
+  console.warn(line);
+}
+
+function readEntries(configFiles: readonly string[], context: CreateNodesContextV2, notes: Notes): ConfigEntry[] {
+  const globs = workspaceGlobs(context.workspaceRoot);
+  const entries: ConfigEntry[] = [];
+  for (const configFile of configFiles) {
+    if (isIgnoredConfigPath(configFile)) continue;
+    const projectRoot = dirname(configFile);
+    const absoluteRoot = join(context.workspaceRoot, projectRoot);
+    // Several configs in one folder: only the one wrangler itself would pick makes the project.
+    const preferred = findWranglerConfig(absoluteRoot);
+    if (preferred && basename(preferred) !== basename(configFile)) continue;
+    const text = readFileSync(join(context.workspaceRoot, configFile), 'utf8');
+    if (isTemplateConfig(text)) {
+      notes.templates++;
+      continue;
+    }
+    let config: WranglerConfig = {};
+    let parseError: string | undefined;
+    try {
+      config = parseWranglerConfig(text, configFile);
+    } catch (error) {
+      // Still a project: a broken config must fail its build/dev/deploy loudly (each executor reads
+      // the config and reports the parse error with file:line), never drop out of a run silently.
+      parseError = describeError(error);
+      notes.unparsable++;
+    }
+    const inGlobs = inWorkspaceGlobs(projectRoot === '.' ? '' : projectRoot, globs);
+    entries.push({ configFile, projectRoot, absoluteRoot, config, parseError, ...inferProjectName(absoluteRoot, config, inGlobs) });
   }
-  return {
-    projects: {
-      [projectRoot]: {
-        root: projectRoot,
-        name: inferProjectName(absoluteRoot, config),
-        projectType: 'application',
-        tags: ['type:function'],
-        targets: buildTargets(configFile, config, normalizePluginOptions(options), context.nxJsonConfiguration?.namedInputs),
-      },
-    },
-  };
+  // A name two folders would share stops every Nx command: name the derived ones by their path.
+  const byName = new Map<string, ConfigEntry[]>();
+  for (const e of entries) byName.set(e.name, [...(byName.get(e.name) ?? []), e]);
+  for (const [name, clash] of byName) {
+    if (clash.length < 2) continue;
+    const renamed: string[] = [];
+    for (const e of clash) {
+      if (e.fixed) continue;
+      e.name = e.projectRoot.replace(/[\\/]+/g, '-').replace(/^[.-]+/, '') || name;
+      renamed.push(`"${e.name}"`);
+    }
+    notes.clashes.push(
+      `[nx-edge] ${clash.length} Workers would be named "${name}" (${clash.map((e) => e.projectRoot).join(', ')})${renamed.length ? `: named ${renamed.join(' and ')} by their folders` : ''} — give each a unique "name" in its project.json (or wrangler config).`,
+    );
+  }
+  return entries;
+}
+
+/**
+ * Targets that order work (dev start, deploy) follow the service graph's condensation: Workers that
+ * call each other (a → b → a) are one component, started together and deployed one after another in
+ * name order, so Nx's task graph never has a cycle while the project graph keeps every edge.
+ */
+function componentOrder(entries: ConfigEntry[]): Map<string, { upstream: string[]; previousInCycle?: string; cycle?: string[] }> {
+  const workers: WorkerProject[] = entries.filter((e) => !e.parseError).map((e) => ({ project: e.name, configFile: e.configFile, config: e.config }));
+  const upstream = upstreamProjects(workers);
+  const { cycles } = orderServices([...upstream.keys()], (p) => upstream.get(p) ?? []);
+  const result = new Map<string, { upstream: string[]; previousInCycle?: string; cycle?: string[] }>();
+  for (const cycle of cycles) {
+    const members = [...cycle].sort();
+    members.forEach((member, i) => {
+      result.set(member, {
+        upstream: (upstream.get(member) ?? []).filter((u) => !members.includes(u)),
+        previousInCycle: i > 0 ? members[i - 1] : undefined,
+        cycle: members,
+      });
+    });
+  }
+  return result;
 }
 
 export const createNodesV2: CreateNodesV2<NxEdgePluginOptions> = [
   WRANGLER_CONFIG_GLOB,
-  // createNodesForConfig never throws (a broken file is a warning), so no error aggregation is needed.
-  async (configFiles, options, context) =>
-    Promise.all(configFiles.map(async (file) => [file, await createNodesForConfig(file, options, context)] as const)),
+  // Never throws (a broken file is a project whose targets fail), so no error aggregation is needed.
+  async (configFiles, options, context) => {
+    const notes: Notes = { unparsable: 0, templates: 0, clashes: [] };
+    const entries = readEntries(configFiles, context, notes);
+    const order = componentOrder(entries);
+    const normalized = normalizePluginOptions(options);
+    const results = new Map<string, CreateNodesResult>();
+    for (const e of entries) {
+      const targets = buildTargets(e.configFile, e.config, normalized, context.nxJsonConfiguration?.namedInputs);
+      const inCycle = order.get(e.name);
+      if (inCycle) {
+        const implicit = readJson(join(e.absoluteRoot, 'project.json'))?.implicitDependencies;
+        const extra = Array.isArray(implicit) ? implicit.filter((d): d is string => typeof d === 'string' && !d.startsWith('!')) : [];
+        const devUpstream = [...new Set([...inCycle.upstream, ...extra])];
+        targets[normalized.devTargetName].dependsOn = devUpstream.length ? [{ projects: devUpstream, target: normalized.devTargetName }] : [];
+        const deployUpstream = [...new Set([...devUpstream, ...(inCycle.previousInCycle ? [inCycle.previousInCycle] : [])])];
+        targets[normalized.deployTargetName].dependsOn = [
+          ...(deployUpstream.length ? [{ projects: deployUpstream, target: normalized.deployTargetName, params: 'forward' as const }] : []),
+          normalized.buildTargetName,
+        ];
+        targets[normalized.deployTargetName].metadata = {
+          ...targets[normalized.deployTargetName].metadata,
+          serviceCycle: inCycle.cycle,
+        } as TargetConfiguration['metadata'];
+      }
+      results.set(e.configFile, {
+        projects: {
+          [e.projectRoot]: {
+            root: e.projectRoot,
+            name: e.name,
+            projectType: 'application',
+            tags: ['type:function'],
+            targets,
+          },
+        },
+      });
+    }
+    for (const line of notes.clashes) sayOnce(line);
+    const summary = [
+      notes.unparsable ? `${notes.unparsable} wrangler config${notes.unparsable === 1 ? '' : 's'} failed to parse (their targets fail until fixed)` : '',
+      notes.templates ? `${notes.templates} template folder${notes.templates === 1 ? '' : 's'} skipped` : '',
+    ].filter(Boolean);
+    if (summary.length) sayOnce(`[nx-edge] ${summary.join(', ')} — details: npx nx-edge validate`);
+    return configFiles.map((file) => [file, results.get(file) ?? {}] as const);
+  },
 ];
 
 export const createNodes = createNodesV2;

@@ -1,0 +1,66 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * The package manager's workspace globs (package.json `workspaces`, pnpm-workspace.yaml `packages`):
+ * Nx's own package.json plugin makes projects only of folders inside them, named by package.json.
+ */
+export function workspaceGlobs(workspaceRoot: string): string[] {
+  const globs: string[] = [];
+  try {
+    const pkg = JSON.parse(readFileSync(join(workspaceRoot, 'package.json'), 'utf8')) as { workspaces?: string[] | { packages?: string[] } };
+    const ws = Array.isArray(pkg.workspaces) ? pkg.workspaces : (pkg.workspaces?.packages ?? []);
+    globs.push(...ws.filter((g): g is string => typeof g === 'string'));
+  } catch {
+    // no or unreadable package.json: no npm/yarn workspaces
+  }
+  const pnpm = join(workspaceRoot, 'pnpm-workspace.yaml');
+  if (existsSync(pnpm)) globs.push(...pnpmPackages(readFileSync(pnpm, 'utf8')));
+  return globs;
+}
+
+/** The `packages:` list of a pnpm-workspace.yaml (a plain YAML list of quoted or bare globs). */
+export function pnpmPackages(yaml: string): string[] {
+  const out: string[] = [];
+  let inPackages = false;
+  for (const raw of yaml.split(/\r?\n/)) {
+    const line = raw.replace(/\s+#.*$/, '');
+    if (/^packages\s*:/.test(line)) {
+      inPackages = true;
+      const inline = /\[(.*)\]/.exec(line);
+      if (inline) {
+        out.push(...inline[1].split(',').map((s) => s.trim().replace(/^['"]|['"]$/g, '')).filter(Boolean));
+        inPackages = false;
+      }
+      continue;
+    }
+    if (inPackages) {
+      const item = /^\s*-\s*(.+?)\s*$/.exec(line);
+      if (item) out.push(item[1].replace(/^['"]|['"]$/g, ''));
+      else if (/^\S/.test(line)) inPackages = false;
+    }
+  }
+  return out;
+}
+
+const globToRegExp = (glob: string) =>
+  new RegExp(
+    `^${glob
+      .replace(/\/+$/, '')
+      .replace(/^\.\//, '')
+      .split('/')
+      .map((part) => (part === '**' ? '(?:.*)' : part.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')))
+      .join('/')
+      .replace(/\/\(\?:\.\*\)/g, '(?:/.*)?')}$`,
+  );
+
+/** Whether a project root (workspace-relative) is one of the package manager's workspace folders. */
+export function inWorkspaceGlobs(root: string, globs: string[]): boolean {
+  let included = false;
+  for (const glob of globs) {
+    if (glob.startsWith('!')) {
+      if (globToRegExp(glob.slice(1)).test(root)) included = false;
+    } else if (globToRegExp(glob).test(root)) included = true;
+  }
+  return included;
+}
