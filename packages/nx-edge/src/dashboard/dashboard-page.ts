@@ -60,7 +60,7 @@ button{cursor:pointer}
   function renderStatus(list){
     var body=document.querySelector('#services tbody');body.textContent='';
     list.forEach(function(s){addService(s.service);var tr=document.createElement('tr');tr.dataset.service=s.service;
-      var name=text('td','svc');var a=text('a','',s.service);a.href='http://'+s.service+'.localhost:'+location.port+'/';name.appendChild(a);tr.appendChild(name);
+      var name=text('td','svc');var a=text('a','',s.service);a.href='http://'+((s.hosts&&s.hosts[0])||s.service)+'.localhost:'+location.port+'/';name.appendChild(a);tr.appendChild(name);
       var st=text('td','state state-'+s.state,s.state+(s.state==='failed'&&s.exitCode!==undefined?' ('+s.exitCode+')':''));tr.appendChild(st);
       [s.pid,s.port,s.health,uptime(s),s.restarts].forEach(function(v){tr.appendChild(text('td','',v===undefined||v===null?'':String(v)))});
       var act=text('td','actions');var btn=text('button','restart','restart');btn.type='button';btn.dataset.service=s.service;act.appendChild(btn);tr.appendChild(act);

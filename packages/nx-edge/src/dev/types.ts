@@ -19,6 +19,8 @@ export interface ServiceStatus {
   startedAt?: number;
   restarts: number;
   exitCode?: number;
+  /** `<label>.localhost` names it answers to on the proxy; the first is the one printed. */
+  hosts?: string[];
 }
 
 /** How the hub decides a service is healthy. Workers default to an HTTP probe of `/`. */

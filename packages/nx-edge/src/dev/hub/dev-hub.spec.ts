@@ -344,4 +344,17 @@ describe('dev hub', () => {
     // Each client saw its own service's stop.
     expect(clients.mailer.events.some((e) => e.type === 'log' && e.record.fields?.to === 'stopped' && e.record.service === 'mailer')).toBe(true);
   }, 60_000);
+
+  it('a scoped project answers at its DNS-safe name, its short name and its wrangler name; the printed URL is one that answers', async () => {
+    ws = mkdtempSync(join(tmpdir(), 'nx-edge-hub-'));
+    hub = (await startHub(ws)).hub;
+    const auth = { ...writeWorker(ws, 'auth', `export default { fetch() { return new Response('auth'); } };`), service: '@scope/auth' };
+    writeFileSync(join(auth.root, 'wrangler.jsonc'), JSON.stringify({ name: 'auth-worker', main: 'src/index.js', compatibility_date: '2025-06-01' }));
+    const c = client();
+    hub.attach(auth, c);
+    const ready = (await until('auth ready', () => c.events.find((e) => e.type === 'ready'))) as { proxyUrl: string };
+    expect(ready.proxyUrl).toBe(`http://scope-auth.localhost:${hub.proxyPort}`);
+    for (const host of ['scope-auth', 'auth', 'auth-worker']) expect(await get(hub.proxyPort!, `${host}.localhost`)).toEqual({ status: 200, body: 'auth' });
+    expect(hub.statuses()[0].hosts).toEqual(['scope-auth', 'auth', 'auth-worker']);
+  }, 60_000);
 });

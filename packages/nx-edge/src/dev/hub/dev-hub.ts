@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import type { LogRecord, LogStore } from '../../logs/log-store';
 import { parseLogLine } from '../../logs/log-line';
+import { readWranglerConfig, resolveEnvironment } from '../../config/wrangler-config';
 import { startDevProxy } from '../../proxy/dev-proxy';
+import { dnsLabel, hostLabels } from '../../proxy/host-names';
 import { UserError } from '../../utils/user-error';
 import { orderServices, stopOrder, formatCycle } from '../graph-order';
 import { probeOnce, waitUntilHealthy, resolveProbe } from '../health-probe';
@@ -59,6 +61,8 @@ interface Entry {
   /** Bumped when the service is (re)started or stopped, so late callbacks of an old run are ignored. */
   run: number;
   worker?: HostedWorker;
+  /** The wrangler name, read at attach (before the Worker is built), for the proxy's host aliases. */
+  workerName?: string;
 }
 
 /** An error for a status cell: its first lines joined (esbuild puts the cause on the second), capped. */
@@ -66,6 +70,15 @@ const oneLine = (message: string) => {
   const text = message.split('\n').map((l) => l.trim()).filter(Boolean).slice(0, 3).join(' ');
   return text.length > 240 ? `${text.slice(0, 239)}…` : text;
 };
+
+function workerNameOf(spec: ServiceSpec): string | undefined {
+  if (!spec.worker) return undefined;
+  try {
+    return resolveEnvironment(readWranglerConfig(spec.worker.configPath).config, spec.worker.environment).name;
+  } catch {
+    return undefined; // its start reports the config error
+  }
+}
 
 /** The name the hub's own log lines carry (refused requests, dropped followers). */
 export const HUB_LOG_NAME = 'nx-edge';
@@ -116,9 +129,10 @@ export class DevHub {
   async start(): Promise<void> {
     this.proxy = await startDevProxy({
       port: this.opts.proxyPort,
-      resolve: (service) => {
-        const entry = this.entries.get(service);
+      resolve: (label) => {
+        const entry = this.entryForHost(label);
         if (!entry) return undefined;
+        const service = entry.spec.service;
         const { state, url, health } = entry.status;
         return {
           service,
@@ -140,7 +154,8 @@ export class DevHub {
 
   statuses(): ServiceStatus[] {
     const { levels } = orderServices([...this.entries.keys()], (s) => this.entries.get(s)?.spec.upstream ?? []);
-    return levels.flat().map((s) => ({ ...this.entries.get(s)!.status }));
+    const labels = this.labels();
+    return levels.flat().map((s) => ({ ...this.entries.get(s)!.status, hosts: labels.get(s) }));
   }
 
   // ---- clients -------------------------------------------------------------------------------
@@ -211,6 +226,7 @@ export class DevHub {
       probe: resolveProbe(spec.health, spec.kind, spec.kind === 'worker' || spec.port !== undefined),
       ready: false,
       run: 0,
+      workerName: workerNameOf(spec),
     };
     this.entries.set(spec.service, entry);
     this.recordState(entry, undefined, 'pending');
@@ -290,8 +306,21 @@ export class DevHub {
     this.idleTimer = undefined;
   }
 
+  /** Host labels of every service: the project name made DNS-safe first (the printed one), then aliases. */
+  private labels(): Map<string, string[]> {
+    return hostLabels([...this.entries.values()].map((e) => ({ service: e.spec.service, workerName: e.worker?.workerName ?? e.workerName })));
+  }
+
+  /** The service a `<label>.localhost` Host means: its project name, or any of its unique aliases. */
+  private entryForHost(label: string): Entry | undefined {
+    const exact = this.entries.get(label);
+    if (exact) return exact;
+    for (const [service, labels] of this.labels()) if (labels.includes(label)) return this.entries.get(service);
+    return undefined;
+  }
+
   private proxyUrl(service: string): string {
-    return `http://${service}.localhost:${this.proxy?.port ?? this.opts.proxyPort}`;
+    return `http://${this.labels().get(service)?.[0] ?? dnsLabel(service)}.localhost:${this.proxy?.port ?? this.opts.proxyPort}`;
   }
 
   /** Resolves once the service's file watcher sees changes (a save before that is not noticed). */
