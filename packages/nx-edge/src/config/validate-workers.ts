@@ -6,7 +6,7 @@ import { findIsolationProblems, type WorkspaceWorker } from './env-isolation';
 import { deployedWorkerName } from './env-names';
 import { environmentNames, parseWranglerConfig, type WranglerConfig } from './wrangler-config';
 
-export type WorkerProblemKind = 'unparsable-config' | 'missing-main' | 'duplicate-name' | 'env-missing-binding' | 'env-isolation';
+export type WorkerProblemKind = 'unparsable-config' | 'missing-main' | 'duplicate-name' | 'env-missing-binding' | 'env-isolation' | 'script-shadows-target';
 
 export interface WorkerProblem {
   kind: WorkerProblemKind;

@@ -6,6 +6,7 @@ import { environmentNames, findWranglerConfig, parseWranglerConfig, WRANGLER_CON
 import { orderServices } from '../dev/graph-order';
 import { describeError } from '../utils/user-error';
 import { normalizePluginOptions, type NormalizedPluginOptions, type NxEdgePluginOptions } from './options';
+import { readPackageJson, shadowingScripts } from './package-scripts';
 import { upstreamProjects, type WorkerProject } from './service-graph';
 import { inWorkspaceGlobs, workspaceGlobs } from './workspace-globs';
 
@@ -150,6 +151,8 @@ interface Notes {
   unparsable: number;
   templates: number;
   clashes: string[];
+  /** package.json scripts Nx turns into targets that replace inferred ones. */
+  shadowing: number;
 }
 
 const said = new Set<string>();
@@ -159,7 +162,7 @@ function sayOnce(line: string): void {
   console.warn(line);
 }
 
-function readEntries(configFiles: readonly string[], context: CreateNodesContextV2, notes: Notes): ConfigEntry[] {
+function readEntries(configFiles: readonly string[], context: CreateNodesContextV2, notes: Notes, targetNames: string[]): ConfigEntry[] {
   const globs = workspaceGlobs(context.workspaceRoot);
   const entries: ConfigEntry[] = [];
   for (const configFile of configFiles) {
@@ -185,6 +188,8 @@ function readEntries(configFiles: readonly string[], context: CreateNodesContext
       notes.unparsable++;
     }
     const inGlobs = inWorkspaceGlobs(projectRoot === '.' ? '' : projectRoot, globs);
+    // Nx makes script targets of a package.json inside the workspace globs or next to a project.json.
+    if (inGlobs || existsSync(join(absoluteRoot, 'project.json'))) notes.shadowing += shadowingScripts(readPackageJson(absoluteRoot), targetNames).length;
     entries.push({ configFile, projectRoot, absoluteRoot, config, parseError, ...inferProjectName(absoluteRoot, config, inGlobs) });
   }
   // A name two folders would share stops every Nx command: name the derived ones by their path.
@@ -232,10 +237,10 @@ export const createNodesV2: CreateNodesV2<NxEdgePluginOptions> = [
   WRANGLER_CONFIG_GLOB,
   // Never throws (a broken file is a project whose targets fail), so no error aggregation is needed.
   async (configFiles, options, context) => {
-    const notes: Notes = { unparsable: 0, templates: 0, clashes: [] };
-    const entries = readEntries(configFiles, context, notes);
-    const order = componentOrder(entries);
+    const notes: Notes = { unparsable: 0, templates: 0, clashes: [], shadowing: 0 };
     const normalized = normalizePluginOptions(options);
+    const entries = readEntries(configFiles, context, notes, Object.values(normalized));
+    const order = componentOrder(entries);
     const results = new Map<string, CreateNodesResult>();
     for (const e of entries) {
       const targets = buildTargets(e.configFile, e.config, normalized, context.nxJsonConfiguration?.namedInputs);
@@ -271,6 +276,7 @@ export const createNodesV2: CreateNodesV2<NxEdgePluginOptions> = [
     const summary = [
       notes.unparsable ? `${notes.unparsable} wrangler config${notes.unparsable === 1 ? '' : 's'} failed to parse (their targets fail until fixed)` : '',
       notes.templates ? `${notes.templates} template folder${notes.templates === 1 ? '' : 's'} skipped` : '',
+      notes.shadowing ? `${notes.shadowing} package.json script${notes.shadowing === 1 ? '' : 's'} replace inferred targets (nx g @aero/nx-edge:init hands them over)` : '',
     ].filter(Boolean);
     if (summary.length) sayOnce(`[nx-edge] ${summary.join(', ')} — details: npx nx-edge validate`);
     return configFiles.map((file) => [file, results.get(file) ?? {}] as const);

@@ -36,6 +36,21 @@ export async function run(args: string[], ctx: { cwd: string }): Promise<number>
     if (configFile) workerFiles.push({ project: name, configFile });
   }
   const workerProblems = validateWorkers(root, workerFiles);
+  // package.json scripts that replaced an inferred target (Nx made it an nx:run-script target).
+  for (const { project } of workerFiles) {
+    const node = graph.nodes[project];
+    for (const [target, config] of Object.entries(node.data.targets ?? {})) {
+      if (config.executor !== 'nx:run-script' || !['build', 'dev', 'test', 'deploy', 'provision', 'secrets'].includes(target)) continue;
+      const command = (config.options as { script?: string } | undefined)?.script ?? target;
+      workerProblems.push({
+        kind: 'script-shadows-target',
+        project,
+        file: `${node.data.root}/package.json`,
+        message: `${node.data.root}/package.json: script "${command}" replaces the inferred ${target} target, so nx run ${project}:${target} runs the script (and ignores --configuration). Run nx g @aero/nx-edge:init to hand wrangler/vitest scripts over, or leave it out of nx.includedScripts.`,
+      });
+    }
+  }
+
   const projects: DevProjectView[] = [];
   for (const [name, node] of Object.entries(graph.nodes)) {
     const entry = Object.entries(node.data.targets ?? {}).find(([, t]) => t.executor && SERVICE_EXECUTORS.includes(t.executor));

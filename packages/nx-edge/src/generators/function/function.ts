@@ -101,7 +101,7 @@ function frameworkTemplates(framework: string): string {
 
 export async function functionGenerator(tree: Tree, schema: FunctionGeneratorSchema) {
   const options = normalizeFunctionOptions(tree, schema);
-  const initTask = await initGenerator(tree, { skipFormat: true, skipPackageJson: schema.skipPackageJson });
+  const initTask = await initGenerator(tree, { skipFormat: true, skipPackageJson: schema.skipPackageJson, keepScripts: true });
   ensureBaseTsconfig(tree);
   const templateOptions = { ...options, tmpl: '', dot: '.' };
   generateFiles(tree, join(__dirname, 'files', 'common'), options.projectRoot, templateOptions);

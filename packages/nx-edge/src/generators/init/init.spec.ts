@@ -1,6 +1,6 @@
-import { readJson, readNxJson, type Tree } from '@nx/devkit';
+import { logger, readJson, readNxJson, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { initGenerator } from './init';
 
 describe('init generator', () => {
@@ -60,5 +60,28 @@ describe('init generator', () => {
   it('defines the named inputs the inferred targets hash', async () => {
     await initGenerator(tree, { skipFormat: true });
     expect(readNxJson(tree)!.namedInputs!.production).toEqual(expect.arrayContaining(['default', '!{projectRoot}/.dev.vars*']));
+  });
+
+  it('hands wrangler/vitest scripts of Worker folders over to the inferred targets, keeps the rest, and says so', async () => {
+    const info = vi.spyOn(logger, 'info').mockImplementation(() => undefined);
+    const warn = vi.spyOn(logger, 'warn').mockImplementation(() => undefined);
+    tree.write('workers/gateway/wrangler.toml', 'name = "gateway"\nmain = "src/index.ts"\n');
+    tree.write(
+      'workers/gateway/package.json',
+      JSON.stringify({ name: '@acme/gateway', scripts: { dev: 'wrangler dev', deploy: 'wrangler deploy --minify', test: 'vitest run', build: 'tsc -b && node build.mjs', lint: 'eslint .' } }),
+    );
+    await initGenerator(tree, { skipFormat: true });
+    const pkg = readJson(tree, 'workers/gateway/package.json');
+    expect(pkg.scripts).toEqual({ dev: 'nx run gateway:dev', deploy: 'nx run gateway:deploy', test: 'nx run gateway:test', build: 'tsc -b && node build.mjs', lint: 'eslint .' });
+    expect(pkg.nx.includedScripts).toEqual(['build', 'lint']);
+    expect(info.mock.calls.flat()).toContain('nx-edge: workers/gateway/package.json: "dev": "wrangler dev" → "nx run gateway:dev" (the inferred dev target applies; kept out of nx.includedScripts)');
+    expect(warn.mock.calls.flat().join('\n')).toContain('"build": "tsc -b && node build.mjs" still replaces the inferred build target');
+    // Idempotent, and --keepScripts leaves everything.
+    await initGenerator(tree, { skipFormat: true });
+    expect(readJson(tree, 'workers/gateway/package.json')).toEqual(pkg);
+    tree.write('workers/other/wrangler.toml', 'name = "other"\nmain = "src/index.ts"\n');
+    tree.write('workers/other/package.json', JSON.stringify({ name: 'other', scripts: { dev: 'wrangler dev' } }));
+    await initGenerator(tree, { skipFormat: true, keepScripts: true });
+    expect(readJson(tree, 'workers/other/package.json').scripts.dev).toBe('wrangler dev');
   });
 });

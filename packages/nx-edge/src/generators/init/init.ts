@@ -7,6 +7,7 @@ import {
   type Tree,
 } from '@nx/devkit';
 import { miniflareVersion, nxEdgeVersion, typescriptVersion, vitestVersion, workersTypesVersion, wranglerVersion } from '../../utils/versions';
+import { rewriteWorkerScripts } from './package-scripts';
 import type { InitGeneratorSchema } from './schema';
 
 export const PLUGIN_NAME = '@aero/nx-edge';
@@ -42,6 +43,7 @@ export function addGitignoreEntries(tree: Tree): void {
 export async function initGenerator(tree: Tree, options: InitGeneratorSchema = {}): Promise<GeneratorCallback> {
   registerPlugin(tree);
   addGitignoreEntries(tree);
+  if (!options.keepScripts) rewriteWorkerScripts(tree);
   let installTask: GeneratorCallback = () => undefined;
   if (!options.skipPackageJson && tree.exists('package.json')) {
     installTask = addDependenciesToPackageJson(

@@ -2,4 +2,6 @@ export interface InitGeneratorSchema {
   skipFormat?: boolean;
   skipPackageJson?: boolean;
   keepExistingVersions?: boolean;
+  /** Leave Worker folders' package.json scripts as they are, even those that replace inferred targets. */
+  keepScripts?: boolean;
 }

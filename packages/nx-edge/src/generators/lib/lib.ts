@@ -52,7 +52,7 @@ export async function libGenerator(tree: Tree, schema: LibGeneratorSchema) {
   if (existing && existing.root !== projectRoot) {
     throw new UserError(`Project "${name}" already exists at ${existing.root}. Choose another name, or pass --directory.`);
   }
-  const initTask = await initGenerator(tree, { skipFormat: true, skipPackageJson: schema.skipPackageJson });
+  const initTask = await initGenerator(tree, { skipFormat: true, skipPackageJson: schema.skipPackageJson, keepScripts: true });
   if (!existing) {
     generateFiles(tree, join(__dirname, 'files'), projectRoot, {
       name,
