@@ -26,7 +26,7 @@ button{cursor:pointer}
 #log{font:12.5px/1.5 ui-monospace,SFMono-Regular,Menlo,monospace;max-height:60vh;overflow:auto;white-space:pre-wrap;word-break:break-word}
 .line{padding:.05rem 0}.time{color:var(--muted)}.lvl-warn{color:var(--warn)}.lvl-error{color:var(--bad)}.lvl-debug{color:var(--muted)}
 .trace{color:var(--accent);cursor:pointer;text-decoration:underline dotted}.fields{color:var(--muted)}
-.empty{color:var(--muted)}
+.empty{color:var(--muted)}.remote{color:var(--warn);font-size:.8rem}
 </style></head>
 <body>
 <header><h1>nx-edge dev</h1><span id="summary">connecting…</span></header>
@@ -60,7 +60,8 @@ button{cursor:pointer}
   function renderStatus(list){
     var body=document.querySelector('#services tbody');body.textContent='';
     list.forEach(function(s){addService(s.service);var tr=document.createElement('tr');tr.dataset.service=s.service;
-      var name=text('td','svc');var a=text('a','',s.service);a.href='http://'+((s.hosts&&s.hosts[0])||s.service)+'.localhost:'+location.port+'/';name.appendChild(a);tr.appendChild(name);
+      var name=text('td','svc');var a=text('a','',s.service);a.href='http://'+((s.hosts&&s.hosts[0])||s.service)+'.localhost:'+location.port+'/';name.appendChild(a);
+      if(s.remoteOnly&&s.remoteOnly.length){var r=text('div','remote','remote-only, not bound locally: '+s.remoteOnly.join(', '));name.appendChild(r)}tr.appendChild(name);
       var st=text('td','state state-'+s.state,s.state+(s.state==='failed'&&s.exitCode!==undefined?' ('+s.exitCode+')':''));tr.appendChild(st);
       [s.pid,s.port,s.health,uptime(s),s.restarts].forEach(function(v){tr.appendChild(text('td','',v===undefined||v===null?'':String(v)))});
       var act=text('td','actions');var btn=text('button','restart','restart');btn.type='button';btn.dataset.service=s.service;act.appendChild(btn);tr.appendChild(act);

@@ -19,6 +19,8 @@ export interface ServiceStatus {
   startedAt?: number;
   restarts: number;
   exitCode?: number;
+  /** Bindings Cloudflare provides and workerd cannot ("AI (Workers AI)"): not bound locally. */
+  remoteOnly?: string[];
   /** `<label>.localhost` names it answers to on the proxy; the first is the one printed. */
   hosts?: string[];
 }

@@ -36,6 +36,7 @@ export async function run(args: string[], ctx: { cwd: string }): Promise<number>
   if (args.includes('--json')) console.log(JSON.stringify(rows, null, 2));
   else {
     console.log(formatStatusTable(rows, Date.now()));
+    for (const r of rows) if (r.remoteOnly?.length) console.log(`${r.service}: remote-only, not bound locally: ${r.remoteOnly.join(', ')}`);
     console.log(`\ndashboard http://localhost:${hub.proxyPort}/ · hub pid ${hub.pid}`);
   }
   return 0;

@@ -357,4 +357,33 @@ describe('dev hub', () => {
     for (const host of ['scope-auth', 'auth', 'auth-worker']) expect(await get(hub.proxyPort!, `${host}.localhost`)).toEqual({ status: 200, body: 'auth' });
     expect(hub.statuses()[0].hosts).toEqual(['scope-auth', 'auth', 'auth-worker']);
   }, 60_000);
+
+  it('remote-only bindings are listed (status, one log line) and a call to one fails naming it', async () => {
+    ws = mkdtempSync(join(tmpdir(), 'nx-edge-hub-'));
+    const started = await startHub(ws);
+    hub = started.hub;
+    const api = writeWorker(
+      ws,
+      'api',
+      `export default { async fetch(req, env) {
+        const which = new URL(req.url).pathname;
+        try {
+          if (which === '/ai') await env.AI.run('@cf/meta/llama', { prompt: 'hi' });
+          else await (await env.DISPATCHER.get('tenant')).fetch('https://tenant/');
+          return new Response('no error');
+        } catch (e) { return new Response(String(e.message), { status: 500 }); }
+      } };`,
+      { compatibility_date: '2025-06-01', ai: { binding: 'AI' }, dispatch_namespaces: [{ binding: 'DISPATCHER', namespace: 'customers' }] },
+    );
+    const c = client();
+    hub.attach(api, c);
+    await until('api ready', () => c.events.some((e) => e.type === 'ready'));
+    expect(hub.statuses()[0].remoteOnly).toEqual(['AI (Workers AI)', 'DISPATCHER (dispatch namespace)']);
+    expect(started.logs.query({ service: 'api' }).some((r) => r.message === 'WARN remote-only, not bound locally: AI (Workers AI), DISPATCHER (dispatch namespace) — a call to one fails with a message naming it')).toBe(true);
+    const ai = await get(hub.proxyPort!, 'api.localhost', '/ai');
+    expect(ai.status).toBe(500);
+    expect(ai.body).toContain("nx-edge dev: api's binding AI (Workers AI) is remote-only");
+    const dispatch = await get(hub.proxyPort!, 'api.localhost', '/dispatch');
+    expect(dispatch.body).toContain("nx-edge dev: api's binding DISPATCHER (dispatch namespace) is remote-only");
+  }, 60_000);
 });

@@ -482,6 +482,7 @@ export class DevHub {
     if (warm && this.warmSpecs.get(service) === JSON.stringify(entry.spec)) {
       this.warmSpecs.delete(service);
       entry.worker = warm;
+      this.noteRemoteOnly(entry);
       this.refreshWorkerAddresses(this.host.currentUrls());
       return;
     }
@@ -489,6 +490,7 @@ export class DevHub {
     this.lastLoadError.delete(service);
     this.host.rememberRoot(entry.spec.service, entry.spec.root);
     entry.worker = await this.host.prepare(entry.spec);
+    this.noteRemoteOnly(entry);
     this.host.set(entry.worker);
     let urls: Map<string, string>;
     try {
@@ -502,6 +504,15 @@ export class DevHub {
       throw new UserError(`workerd could not start ${entry.spec.service}: ${reason}`);
     }
     this.refreshWorkerAddresses(urls);
+  }
+
+  /** Says once which bindings are remote-only (status, dashboard, one log line). */
+  private noteRemoteOnly(entry: Entry): void {
+    const remote = entry.worker?.remoteOnly ?? [];
+    const listed = remote.map((b) => `${b.binding} (${b.kind})`);
+    if (JSON.stringify(entry.status.remoteOnly ?? []) === JSON.stringify(listed)) return;
+    entry.status.remoteOnly = listed.length ? listed : undefined;
+    if (listed.length) this.log(entry.spec.service, 'system', `WARN remote-only, not bound locally: ${listed.join(', ')} — a call to one fails with a message naming it`, 'warn');
   }
 
   private refreshWorkerAddresses(urls: Map<string, string>): void {
@@ -669,6 +680,7 @@ export class DevHub {
     try {
       const urls = await this.host.apply();
       entry.worker = prepared;
+      this.noteRemoteOnly(entry);
       this.refreshWorkerAddresses(urls);
       this.log(entry.spec.service, 'system', `reloaded after ${what} (${this.clock.now() - started} ms)`);
       if (entry.status.state !== 'healthy') void this.waitHealthy(entry, run);

@@ -6,6 +6,7 @@ import { readWranglerConfig, resolveEnvironment, type WorkerConfig } from '../..
 import { createLineSplitter } from '../../logs/log-line';
 import { splitSqlStatements } from '../../testing/start-worker';
 import { UserError } from '../../utils/user-error';
+import { remoteOnlyBindings, remoteOnlyMessage, remoteOnlyStubScript, type RemoteOnlyBinding } from '../remote-only';
 import type { ServiceSpec } from '../types';
 import { readDevVars } from '../../config/dev-vars';
 import { localWorkerOptions } from '../worker-options';
@@ -22,6 +23,8 @@ export interface HostedWorker {
   options: Record<string, unknown>;
   /** Every file esbuild read, for precise reloads. */
   inputs: string[];
+  /** Bindings only Cloudflare provides: each gets a stand-in that fails naming it. */
+  remoteOnly: RemoteOnlyBinding[];
 }
 
 export interface WorkerHostOptions {
@@ -53,6 +56,8 @@ function workerdChildPid(): number | undefined {
   }
   return undefined;
 }
+
+const remoteStubName = (worker: string, binding: string) => `__nx-edge-remote-only-${worker}-${binding}`;
 
 /**
  * Every Worker of a dev session in ONE workerd (one Miniflare): adding, replacing or removing a
@@ -132,7 +137,8 @@ export class WorkerHost {
       modules: [{ type: 'ESModule', path: scriptPath, contents: readFileSync(scriptPath, 'utf8') }],
       unsafeDirectSockets: [{ host: '127.0.0.1', port: spec.port ?? 0 }],
     };
-    return { service: spec.service, workerName, config, options, inputs: bundle.inputs };
+    const remoteOnly = remoteOnlyBindings(config, (binding) => Boolean((rest.hyperdrives as Record<string, string> | undefined)?.[binding]));
+    return { service: spec.service, workerName, config, options, inputs: bundle.inputs, remoteOnly };
   }
 
   set(worker: HostedWorker): void {
@@ -194,6 +200,10 @@ export class WorkerHost {
           ]),
         );
       }
+      if (w.remoteOnly.length) {
+        const stubs = Object.fromEntries(w.remoteOnly.map((b) => [b.binding, remoteStubName(w.workerName, b.binding)]));
+        options.serviceBindings = { ...(options.serviceBindings as Record<string, unknown> | undefined), ...stubs };
+      }
       const dos = options.durableObjects as Record<string, string | { className: string; scriptName?: string }> | undefined;
       if (dos) {
         // A Durable Object hosted by a Worker outside the session cannot be bound; leave it out rather than fail everyone.
@@ -202,8 +212,16 @@ export class WorkerHost {
       return options;
     });
     const persist = this.opts.persistRoot;
+    const stubs = applied.flatMap((w) =>
+      w.remoteOnly.map((b) => ({
+        name: remoteStubName(w.workerName, b.binding),
+        modules: true,
+        script: remoteOnlyStubScript(remoteOnlyMessage(w.service, b)),
+        compatibilityDate: '2025-01-01',
+      })),
+    );
     return {
-      workers,
+      workers: [...workers, ...stubs],
       cf: false,
       host: '127.0.0.1',
       port: 0,
