@@ -74,6 +74,8 @@ describe('build executor, batch mode (nx run-many -t build --batch)', () => {
         writeFileSync(join(root, `apps/${name}/src/index.ts`), `export default { fetch: () => new Response('${name}') };\n`);
       }
       const task = (project: string) => ({ id: `${project}:build`, target: { project, target: 'build' }, overrides: {}, outputs: [], parallelism: true });
+      const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+      const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
       const results = await buildBatch(
         { tasks: { 'a:build': task('a'), 'b:build': task('b') }, dependencies: {}, continuousDependencies: {}, roots: [] } as never,
         { 'a:build': {}, 'b:build': { sizeBudget: 10 } },
@@ -83,6 +85,11 @@ describe('build executor, batch mode (nx run-many -t build --batch)', () => {
       expect(results['a:build']).toMatchObject({ success: true, terminalOutput: expect.stringMatching(/a → dist\/apps\/a/) });
       expect(results['b:build']).toMatchObject({ success: false, terminalOutput: expect.stringMatching(/b is \d+ B gzipped, over its size budget of 10 B/) });
       expect(existsSync(join(root, 'dist/apps/a/index.js'))).toBe(true);
+      // Nx does not print a batch task's output: each task prints its own block, as without --batch.
+      expect(out.mock.calls.map(([t]) => String(t)).join('')).toMatch(/> nx run a:build\n\na → dist\/apps\/a/);
+      expect(err.mock.calls.map(([t]) => String(t)).join('')).toMatch(/> nx run b:build\n\n[\s\S]*over its size budget of 10 B/);
+      out.mockRestore();
+      err.mockRestore();
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

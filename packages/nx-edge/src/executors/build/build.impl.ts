@@ -90,7 +90,11 @@ export async function buildBatch(
         success = false;
         lines.push(describeError(error));
       }
-      return [task.id, { success, terminalOutput: `${lines.join('\n')}\n`, startTime, endTime: Date.now() }] as const;
+      const terminalOutput = `${lines.join('\n')}\n`;
+      // Nx 24 shows nothing of a batch task (not even a failure's error): print each task's block
+      // as a single write, headed like an unbatched task, so lines of parallel builds never interleave.
+      (success ? process.stdout : process.stderr).write(`\n> nx run ${task.target.project}:${task.target.target}\n\n${terminalOutput}`);
+      return [task.id, { success, terminalOutput, startTime, endTime: Date.now() }] as const;
     }),
   );
   return Object.fromEntries(entries);
