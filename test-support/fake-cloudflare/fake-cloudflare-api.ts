@@ -32,6 +32,8 @@ export interface FakeVersion {
   bindings: { type: string; name: string }[];
   /** Binding name → what it points at (a service binding's Worker, a D1/KV id, a bucket, a queue). */
   targets: Record<string, string>;
+  /** Static asset paths uploaded with this version (`/index.html`, …). */
+  assets?: string[];
   mainModule?: string;
   bytes: number;
 }
@@ -162,6 +164,7 @@ type Handler = (ctx: {
   params: Record<string, string>;
   query: URLSearchParams;
   body: ParsedBody;
+  headers: Record<string, string | string[] | undefined>;
 }) => unknown;
 
 interface Route {
@@ -210,7 +213,7 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
   };
 
   const versionFromUpload = (script: FakeScript, body: ParsedBody): FakeVersion => {
-    let metadata: { main_module?: string; bindings?: ({ type: string; name: string } & Record<string, unknown>)[] } = {};
+    let metadata: { main_module?: string; bindings?: ({ type: string; name: string } & Record<string, unknown>)[]; assets?: { jwt?: string } } = {};
     const metaPart = body.parts?.get('metadata');
     if (typeof metaPart === 'string') metadata = JSON.parse(metaPart);
     const version: FakeVersion = {
@@ -227,6 +230,7 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
       ),
       mainModule: metadata.main_module,
       bytes: body.bytes,
+      assets: metadata.assets?.jwt ? (assetSessions.get(metadata.assets.jwt) ?? []) : undefined,
     };
     script.versions.push(version);
     return version;
@@ -406,6 +410,29 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
   on('GET', '/accounts/:account/workers/scripts/:name/schedules', () => ({ schedules: [] }));
   on('PUT', '/accounts/:account/workers/scripts/:name/schedules', () => ({ schedules: [] }));
 
+  // Static assets: a session lists the files to upload, uploads return the token the script upload carries.
+  const assetSessions = new Map<string, string[]>(); // upload/completion token → asset paths
+  const assetHashes = new Set<string>();
+  const startAssetSession: Handler = ({ body }) => {
+    const manifest = ((body.json ?? {}) as { manifest?: Record<string, { hash: string }> }).manifest ?? {};
+    const token = `assets-upload-${hexId()}`;
+    assetSessions.set(token, Object.keys(manifest).sort());
+    const missing = Object.values(manifest).map((f) => f.hash).filter((h) => !assetHashes.has(h));
+    // Everything already known: the upload token is the completion token.
+    return { jwt: token, buckets: missing.length ? [missing] : [] };
+  };
+  on('POST', '/accounts/:account/workers/scripts/:name/assets-upload-session', startAssetSession);
+  on('POST', '/accounts/:account/workers/dispatch/namespaces/:namespace/scripts/:name/assets-upload-session', startAssetSession);
+  on('POST', '/accounts/:account/workers/assets/upload', ({ body, headers }) => {
+    const upload = (headers.authorization ?? '').replace(/^Bearer /, '');
+    const paths = assetSessions.get(upload);
+    if (!paths) throw new ApiError(401, 10001, 'unknown asset upload token');
+    for (const hash of body.parts?.keys() ?? []) assetHashes.add(hash);
+    const completion = `assets-complete-${hexId()}`;
+    assetSessions.set(completion, paths);
+    return { jwt: completion };
+  });
+
   // Routes of a script (wrangler 4.86 sets them all with one PUT after the deployment).
   on('PUT', '/accounts/:account/workers/scripts/:name/routes', ({ account: acc, params, body }) => {
     const script = requireScript(acc, params.name);
@@ -532,7 +559,7 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
       routeName = `${method} ${route.pattern.replace('/accounts/:account/', '')}`;
       const match = route.regex.exec(path)!;
       const params = Object.fromEntries(route.keys.map((k, i) => [k, decodeURIComponent(match[i + 1])]));
-      const result = route.handler({ account: account(params.account), params, query: url.searchParams, body: parsed });
+      const result = route.handler({ account: account(params.account), params, query: url.searchParams, body: parsed, headers: req.headers });
       if (Array.isArray(result)) {
         // Lists are paged like Cloudflare's: the SDK stops at the first empty page.
         const page = Math.max(1, Number(url.searchParams.get('page') ?? 1));

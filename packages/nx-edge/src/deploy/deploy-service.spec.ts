@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeApiEnv, startFakeCloudflareApi, type FakeCloudflareApi } from '../../../../test-support/fake-cloudflare/fake-cloudflare-api';
-import { bundleWorker, writeDeployableConfig } from '../build';
+import { bundleWorker, copyAssets, writeDeployableConfig } from '../build';
 import type { WorkspaceWorker } from '../config/env-isolation';
 import { readWranglerConfig } from '../config/wrangler-config';
 import { readDeploymentRecords } from './deploy-history';
@@ -230,6 +230,24 @@ describe('deploy (real wrangler, fake Cloudflare API)', { timeout: 120_000 }, ()
     const record = readDeploymentRecords(join(root, '.nx-edge', 'deployments.jsonl')).at(-1)!;
     expect([record.result, record.live, record.liveVersion]).toEqual(['rolled-back', 'previous', good]);
     expect(record.reason).toMatch(/before that: wrangler deploy failed for c-staging/);
+  });
+
+  it('ships static assets from the build output: assets.directory copied next to the bundle and uploaded with the version', async () => {
+    const dir = join(root, 'apps', 'site');
+    mkdirSync(join(dir, 'public', 'css'), { recursive: true });
+    writeFileSync(join(dir, 'public', 'index.html'), '<h1>site</h1>');
+    writeFileSync(join(dir, 'public', 'css', 'site.css'), 'body{}');
+    mkdirSync(join(dir, 'src'), { recursive: true });
+    writeFileSync(join(dir, 'src/index.ts'), `export default { fetch: () => new Response('site') };\n`);
+    writeFileSync(join(dir, 'wrangler.json'), JSON.stringify({ name: 'site', main: 'src/index.ts', compatibility_date: '2026-04-20', assets: { directory: './public', binding: 'ASSETS' } }));
+    const loaded = readWranglerConfig(join(dir, 'wrangler.json')).config;
+    const outDir = join(root, 'dist', 'apps', 'site');
+    const result = await bundleWorker({ workspaceRoot: root, projectRoot: dir, configFile: join(dir, 'wrangler.json'), config: loaded, outDir });
+    writeDeployableConfig(copyAssets(loaded, dir, outDir, 'apps/site/wrangler.json'), dir, outDir, result.files.length > 1);
+    expect(JSON.parse(readFileSync(join(outDir, 'wrangler.json'), 'utf8')).assets).toEqual({ directory: './assets', binding: 'ASSETS' });
+    expect(readFileSync(join(outDir, 'assets', 'css', 'site.css'), 'utf8')).toBe('body{}');
+    await (await deploy('site', { healthCheckPath: false })).run;
+    expect(api.script('site')!.versions.at(-1)!.assets).toEqual(['/css/site.css', '/index.html']);
   });
 
   it('deploys into a dispatch namespace', async () => {

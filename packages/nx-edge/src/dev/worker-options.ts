@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { WorkerConfig } from '../config/wrangler-config';
 
 /** The subset of Miniflare's per-worker options nx-edge sets (kept structural to avoid a hard import). */
@@ -17,6 +18,7 @@ export interface LocalWorkerOptions {
   durableObjects?: Record<string, string | { className: string; scriptName?: string }>;
   serviceBindings?: Record<string, string>;
   hyperdrives?: Record<string, string>;
+  assets?: { directory: string; binding?: string; routerConfig?: { has_user_worker?: boolean } };
   queueConsumers?: Record<string, { maxBatchSize?: number; maxBatchTimeout?: number; maxRetries?: number; deadLetterQueue?: string }>;
 }
 
@@ -27,7 +29,7 @@ export interface LocalWorkerOptions {
  */
 export function localWorkerOptions(
   config: WorkerConfig,
-  bundle: { scriptPath: string; modulesRoot: string },
+  bundle: { scriptPath: string; modulesRoot: string; /** resolves assets.directory */ projectRoot?: string },
   devVars: Record<string, string> = {},
   environment: NodeJS.ProcessEnv = process.env,
 ): LocalWorkerOptions {
@@ -66,6 +68,11 @@ export function localWorkerOptions(
     .map((h) => [h.binding, environment[`CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_${h.binding}`] ?? h.localConnectionString] as const)
     .filter((entry): entry is readonly [string, string] => !!entry[1]);
   if (hyperdrives.length) options.hyperdrives = Object.fromEntries(hyperdrives);
+  // Static assets served as on Cloudflare: the asset router answers files, the Worker the rest.
+  const assets = config.assets as { directory?: string; binding?: string } | undefined;
+  if (assets?.directory && bundle.projectRoot) {
+    options.assets = { directory: resolve(bundle.projectRoot, assets.directory), binding: assets.binding, routerConfig: { has_user_worker: true } };
+  }
   const dos = config.durable_objects?.bindings;
   if (dos?.length) {
     options.durableObjects = Object.fromEntries(

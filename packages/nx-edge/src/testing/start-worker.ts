@@ -135,7 +135,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
     const bundle = await bundleWorker({ workspaceRoot, projectRoot: root, configFile: configPath, config: workerConfig, outDir, sourcemap: true });
     const devVarsFile = [join(root, '.dev.vars.test'), join(root, '.dev.vars')].find(existsSync);
     const devVars = devVarsFile ? parseDevVars(readFileSync(devVarsFile, 'utf8')) : {};
-    const { scriptPath, ...rest } = localWorkerOptions(workerConfig, { scriptPath: bundle.entry, modulesRoot: outDir }, devVars);
+    const { scriptPath, ...rest } = localWorkerOptions(workerConfig, { scriptPath: bundle.entry, modulesRoot: outDir, projectRoot }, devVars);
     return { ...rest, modules: [{ type: 'ESModule', path: scriptPath }], ...extra } as Record<string, any>;
   };
   const exampleFile = join(projectRoot, '.dev.vars.example');

@@ -386,4 +386,17 @@ describe('dev hub', () => {
     const dispatch = await get(hub.proxyPort!, 'api.localhost', '/dispatch');
     expect(dispatch.body).toContain("nx-edge dev: api's binding DISPATCHER (dispatch namespace) is remote-only");
   }, 60_000);
+
+  it('serves a Worker\'s static assets (assets.directory) through the proxy, the Worker answering the rest', async () => {
+    ws = mkdtempSync(join(tmpdir(), 'nx-edge-hub-'));
+    hub = (await startHub(ws)).hub;
+    const site = writeWorker(ws, 'site', `export default { fetch(req) { return new Response('worker ' + new URL(req.url).pathname); } };`, { assets: { directory: './public' } });
+    mkdirSync(join(site.root, 'public'), { recursive: true });
+    writeFileSync(join(site.root, 'public', 'hello.txt'), 'static hello');
+    const c = client();
+    hub.attach(site, c);
+    await until('site ready', () => c.events.some((e) => e.type === 'ready'));
+    expect(await get(hub.proxyPort!, 'site.localhost', '/hello.txt')).toEqual({ status: 200, body: 'static hello' });
+    expect(await get(hub.proxyPort!, 'site.localhost', '/api/x')).toEqual({ status: 200, body: 'worker /api/x' });
+  }, 60_000);
 });

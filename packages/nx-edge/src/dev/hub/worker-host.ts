@@ -130,7 +130,7 @@ export class WorkerHost {
       define: { 'process.env.NODE_ENV': '"development"' },
       banner: consoleTagBanner(spec.service),
     });
-    const { scriptPath, ...rest } = localWorkerOptions(config, { scriptPath: bundle.entry, modulesRoot: outDir }, readDevVars(spec.root, spec.worker.environment));
+    const { scriptPath, ...rest } = localWorkerOptions(config, { scriptPath: bundle.entry, modulesRoot: outDir, projectRoot: spec.root }, readDevVars(spec.root, spec.worker.environment));
     const options: Record<string, unknown> = {
       ...rest,
       // Listed explicitly: Miniflare's module walker refuses bundles with dynamic import().

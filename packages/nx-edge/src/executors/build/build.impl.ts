@@ -1,6 +1,6 @@
 import { join, relative } from 'node:path';
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
-import { bundleWorker, DEFAULT_SIZE_BUDGET_BYTES, formatBytes, parseSize, sizeTable, totalGzip, writeDeployableConfig } from '../../build';
+import { bundleWorker, copyAssets, DEFAULT_SIZE_BUDGET_BYTES, formatBytes, parseSize, sizeTable, totalGzip, writeDeployableConfig } from '../../build';
 import { findWranglerConfig, readWranglerConfig } from '../../config/wrangler-config';
 import { describeError, UserError } from '../../utils/user-error';
 import type { BuildExecutorOptions, NormalizedBuildOptions } from './schema';
@@ -48,7 +48,9 @@ async function buildOne(options: BuildExecutorOptions, context: Pick<ExecutorCon
     minify: opts.minify,
     sourcemap: opts.sourcemap,
   });
-  writeDeployableConfig(config, projectDir, opts.outDir, result.files.length > 1);
+  // Static assets ship from the build output too: dist/<project> is deployable on its own.
+  const shipped = copyAssets(config, projectDir, opts.outDir, relative(context.root, opts.configFile));
+  writeDeployableConfig(shipped, projectDir, opts.outDir, result.files.length > 1);
   const worker = config.name ?? opts.projectName;
   log(sizeTable(`${worker} → ${relative(context.root, opts.outDir)}`, result.files));
   const gzip = totalGzip(result.files);
