@@ -50,6 +50,10 @@ export default async function deployExecutor(options: DeployExecutorOptions, con
     }
     const layers = graph ? deployOrder(graph, targetName) : [[project]];
     const names = layers.flat();
+    // Workers that call each other deploy one after another (see the inferred dependsOn); the first
+    // of them says once what a very first deploy of the cycle needs.
+    const cycle = (context.projectsConfigurations.projects[project].targets?.[targetName]?.metadata as { serviceCycle?: string[] } | undefined)?.serviceCycle;
+    if (cycle?.[0] === project) console.log(cycleNote(cycle, env));
     await deployService(
       {
         workspaceRoot: context.root,
@@ -104,4 +108,14 @@ export default async function deployExecutor(options: DeployExecutorOptions, con
     }
     return { success: false };
   }
+}
+
+/** What a first deploy of Workers that bind each other needs, said by the first of them. */
+export function cycleNote(cycle: string[], env: string | undefined): string {
+  const list = cycle.length > 2 ? `${cycle.slice(0, -1).join(', ')} and ${cycle.at(-1)}` : cycle.join(' and ');
+  const c = env ? ` -c ${env}` : '';
+  return (
+    `note: ${list} call each other (a service-binding cycle): they deploy one after another, ${cycle.join(' → ')}. ` +
+    `On the very first deploy ${cycle[0]} binds Workers that do not exist yet, which Cloudflare refuses: deploy ${cycle[0]} once with those bindings commented out (nx run ${cycle[0]}:deploy${c} --exclude-task-dependencies), then deploy the cycle. Later deploys need nothing special.`
+  );
 }

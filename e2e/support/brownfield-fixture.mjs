@@ -1,0 +1,154 @@
+// A realistic monorepo of Workers that grew without Nx (a pnpm workspace), for the brownfield e2e and
+// bench/graph: ≥ 60 Workers with package.json scripts and scoped names, two folders outside the
+// workspace globs sharing a package name, two service-binding cycles with dependents, tail consumers,
+// queues, Durable Objects by script_name, a dispatch namespace, an AI binding, static assets, three
+// configs with syntax errors, a template folder, jsonc and toml mixed. Plain JS so that bench/ (plain
+// Node) and the e2e (TypeScript) share it.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+const COMPAT = '2026-04-20';
+
+function write(root, path, text) {
+  mkdirSync(dirname(join(root, path)), { recursive: true });
+  writeFileSync(join(root, path), text);
+}
+
+function toToml(config) {
+  const lines = [];
+  const scalar = (v) => (typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v));
+  const tables = [];
+  for (const [k, v] of Object.entries(config)) {
+    if (Array.isArray(v) && v.length && typeof v[0] === 'object') tables.push([k, v]);
+    else if (v && typeof v === 'object' && !Array.isArray(v)) tables.push([k, v]);
+    else lines.push(`${k} = ${scalar(v)}`);
+  }
+  const emit = (prefix, value) => {
+    if (Array.isArray(value)) {
+      for (const item of value) {
+        lines.push('', `[[${prefix}]]`);
+        const nested = [];
+        for (const [k, v] of Object.entries(item)) {
+          if (v && typeof v === 'object' && !Array.isArray(v)) nested.push([k, v]);
+          else lines.push(`${k} = ${scalar(v)}`);
+        }
+        for (const [k, v] of nested) emit(`${prefix}.${k}`, v);
+      }
+      return;
+    }
+    const simple = Object.entries(value).filter(([, v]) => !(v && typeof v === 'object' && !(Array.isArray(v) && (v.length === 0 || typeof v[0] !== 'object'))));
+    const nested = Object.entries(value).filter(([, v]) => v && typeof v === 'object' && !(Array.isArray(v) && (v.length === 0 || typeof v[0] !== 'object')));
+    lines.push('', `[${prefix}]`);
+    for (const [k, v] of simple) lines.push(`${k} = ${scalar(v)}`);
+    for (const [k, v] of nested) emit(`${prefix}.${k}`, v);
+  };
+  for (const [k, v] of tables) emit(k, v);
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Writes the monorepo under `root` (package.json and pnpm-workspace.yaml included, no dependencies)
+ * and returns what a correct plugin must find.
+ * @param {string} root
+ * @param {{ workers?: number, devDependencies?: Record<string, string> }} [options]
+ */
+export function writeBrownfieldFixture(root, options = {}) {
+  const count = options.workers ?? 60;
+  /** @type {{ dir: string, name: string, project: string, config: object, format: 'jsonc' | 'toml', extra?: Record<string, string> }[]} */
+  const workers = [];
+  const edges = new Set();
+  const add = (dir, name, config, extra) => {
+    const format = workers.length % 2 === 0 ? 'jsonc' : 'toml';
+    workers.push({ dir, name, project: `@acme/${name}`, config: { name, main: 'src/index.ts', compatibility_date: COMPAT, ...config }, format, extra });
+  };
+  const edge = (from, to) => edges.add(`@acme/${from} -> @acme/${to}`);
+  const staging = (config, bindings = {}) => ({ ...config, env: { staging: bindings } });
+
+  // Chains of five: w00 → w01 → … → w04, w05 → … (service bindings).
+  for (let i = 0; i < count; i++) {
+    const name = `w${String(i).padStart(2, '0')}`;
+    const next = i % 5 !== 4 && i + 1 < count ? `w${String(i + 1).padStart(2, '0')}` : undefined;
+    const config = next ? { services: [{ binding: 'NEXT', service: next }] } : {};
+    if (i < 5) config.tail_consumers = [{ service: 'logger' }];
+    add(`workers/${name}`, name, config);
+    if (next) edge(name, next);
+    if (i < 5) edge(name, 'logger');
+  }
+  add('workers/logger', 'logger', {});
+  // Queues: producer → consumer pairs.
+  for (const q of ['a', 'b']) {
+    add(`workers/producer-${q}`, `producer-${q}`, { queues: { producers: [{ binding: 'JOBS', queue: `jobs-${q}` }] } });
+    add(`workers/consumer-${q}`, `consumer-${q}`, { queues: { consumers: [{ queue: `jobs-${q}`, max_batch_size: 10 }] } });
+    edge(`producer-${q}`, `consumer-${q}`);
+  }
+  // A Durable Object class used by another Worker through script_name.
+  add('workers/rooms', 'rooms', { durable_objects: { bindings: [{ name: 'ROOM', class_name: 'Room' }] }, migrations: [{ tag: 'v1', new_sqlite_classes: ['Room'] }] }, { 'src/index.ts': `import { DurableObject } from 'cloudflare:workers';\nexport class Room extends DurableObject { async fetch() { return new Response('room'); } }\nexport default { fetch: () => new Response('rooms') };\n` });
+  add('workers/chat', 'chat', { durable_objects: { bindings: [{ name: 'ROOM', class_name: 'Room', script_name: 'rooms' }] } });
+  edge('chat', 'rooms');
+  // Remote-only bindings and static assets.
+  add('workers/dispatcher', 'dispatcher', { dispatch_namespaces: [{ binding: 'TENANTS', namespace: 'customers' }] });
+  add('workers/assistant', 'assistant', { ai: { binding: 'AI' } });
+  add('workers/site', 'site', { assets: { directory: './public', binding: 'ASSETS' } }, { 'public/index.html': '<h1>site</h1>\n', 'public/app.css': 'body { margin: 0 }\n' });
+  // Two cycles, each with a dependent; every member has [env.staging] bound to the staging names.
+  const ring = (name, targets) => {
+    const config = staging({ services: targets.map((t) => ({ binding: t.toUpperCase().replace(/-/g, '_'), service: t })) }, { services: targets.map((t) => ({ binding: t.toUpperCase().replace(/-/g, '_'), service: `${t}-staging` })) });
+    add(`workers/${name}`, name, config);
+    for (const t of targets) edge(name, t);
+  };
+  ring('ping', ['pong']);
+  ring('pong', ['ping']);
+  ring('ping-client', ['ping']);
+  ring('ring-a', ['ring-b']);
+  ring('ring-b', ['ring-c']);
+  ring('ring-c', ['ring-a']);
+  ring('ring-client', ['ring-b']);
+
+  for (const w of workers) {
+    const source = w.extra?.['src/index.ts'] ?? `export default { fetch: (req: Request) => Response.json({ service: '${w.name}', path: new URL(req.url).pathname }) };\n`;
+    write(root, `${w.dir}/src/index.ts`, source);
+    for (const [file, text] of Object.entries(w.extra ?? {})) if (file !== 'src/index.ts') write(root, `${w.dir}/${file}`, text);
+    write(root, `${w.dir}/package.json`, `${JSON.stringify({ name: w.project, private: true, scripts: { dev: 'wrangler dev', deploy: 'wrangler deploy', test: 'vitest run', lint: 'echo lint ok' } }, null, 2)}\n`);
+    write(
+      root,
+      `${w.dir}/wrangler.${w.format}`,
+      w.format === 'jsonc' ? `// ${w.name}: grown without Nx\n${JSON.stringify(w.config, null, 2)}\n` : `# ${w.name}: grown without Nx\n${toToml(w.config)}`,
+    );
+  }
+
+  // Three configs that do not parse (projects all the same: their targets must fail, naming file:line).
+  const broken = [
+    { dir: 'workers/broken-comma', file: 'wrangler.jsonc', text: '{\n  "name": "broken-comma"\n  "main": "src/index.ts"\n}\n', line: 3 },
+    { dir: 'workers/broken-string', file: 'wrangler.toml', text: 'name = "broken-string\nmain = "src/index.ts"\n', line: 1 },
+    { dir: 'workers/broken-brace', file: 'wrangler.json', text: '{ "name": "broken-brace", "main": "src/index.ts",\n  "services": [ { "binding": "X", "service": "w00" ]\n}\n', line: 2 },
+  ];
+  for (const b of broken) {
+    const name = b.dir.split('/').pop();
+    write(root, `${b.dir}/${b.file}`, b.text);
+    write(root, `${b.dir}/src/index.ts`, `export default { fetch: () => new Response('${name}') };\n`);
+    write(root, `${b.dir}/package.json`, `${JSON.stringify({ name: `@acme/${name}`, private: true, scripts: { build: 'wrangler deploy --dry-run' } }, null, 2)}\n`);
+  }
+  // A template folder: placeholders, not a Worker.
+  write(root, 'templates/worker/wrangler.jsonc', '{\n  "name": "{{SERVICE_NAME}}",\n  "main": "src/index.ts",\n  "compatibility_date": "{{COMPAT_DATE}}"\n}\n');
+  write(root, 'templates/worker/package.json', '{ "name": "@acme/{{SERVICE_NAME}}", "private": true }\n');
+  // Two folders outside the workspace globs sharing a package name (Nx itself never sees them).
+  for (const [dir, name] of [['legacy/auth', 'legacy-auth'], ['tools/auth', 'tools-auth']]) {
+    write(root, `${dir}/wrangler.toml`, `name = "${name}"\nmain = "src/index.ts"\ncompatibility_date = "${COMPAT}"\n`);
+    write(root, `${dir}/src/index.ts`, `export default { fetch: () => new Response('${name}') };\n`);
+    write(root, `${dir}/package.json`, `${JSON.stringify({ name: '@acme/auth', private: true, scripts: { dev: 'wrangler dev' } }, null, 2)}\n`);
+  }
+
+  write(root, 'package.json', `${JSON.stringify({ name: 'acme-workers', private: true, devDependencies: options.devDependencies ?? {} }, null, 2)}\n`);
+  write(root, 'pnpm-workspace.yaml', "packages:\n  - 'workers/*'\n");
+  write(root, '.gitignore', 'node_modules/\ndist/\n.wrangler/\n.nx/\n');
+
+  return {
+    /** Nx project names of the Workers that parse. */
+    validProjects: [...workers.map((w) => w.project), 'legacy-auth', 'tools-auth'].sort(),
+    brokenProjects: broken.map((b) => `@acme/${b.dir.split('/').pop()}`).sort(),
+    broken: broken.map((b) => ({ project: `@acme/${b.dir.split('/').pop()}`, file: `${b.dir}/${b.file}`, line: b.line })),
+    /** `source -> target` between Worker projects. */
+    edges: [...edges].sort(),
+    configFiles: workers.map((w) => `${w.dir}/wrangler.${w.format}`),
+    cycles: [['@acme/ping', '@acme/pong'], ['@acme/ring-a', '@acme/ring-b', '@acme/ring-c']],
+  };
+}
