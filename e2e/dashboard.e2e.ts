@@ -42,7 +42,7 @@ describe('dev dashboard', () => {
     await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(3);
     expect(await page.locator('#services tbody tr[data-service="gateway"] td.state').textContent()).toBe('healthy');
     expect(await page.locator('#services tbody tr[data-service="db"] td.state').textContent()).toBe('failed (1)');
-    expect(await page.locator('#services tbody tr[data-service="users"] td').last().textContent()).toBe('1');
+    expect(await page.locator('#services tbody tr[data-service="users"] td').nth(6).textContent()).toBe('1'); // restarts
 
     const lines = page.locator('#log .line');
     await expect.poll(() => lines.count(), { timeout: 15_000 }).toBe(4);
