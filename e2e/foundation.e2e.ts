@@ -168,11 +168,14 @@ describe('adopting a repository that already has wrangler configs', () => {
     expect(ws.readJson('graph.json').graph.dependencies.legacy.map((d: { target: string }) => d.target)).toContain('edge');
   });
 
-  it('a broken config is skipped with a warning naming file and line; the rest still works', async () => {
+  it('a broken config stays a project whose build fails naming file and line; one summary line; the rest still works', async () => {
     ws.write('workers/broken/wrangler.toml', 'name = "broken"\nmain = \n');
     const result = await ws.nxOk(['show', 'projects']);
-    expect(result.stdout + result.stderr).toMatch(/\[nx-edge\] workers\/broken\/wrangler\.toml:2: invalid TOML/);
+    expect(result.stdout + result.stderr).toContain('[nx-edge] 1 wrangler config failed to parse (their targets fail until fixed) — details: npx nx-edge validate');
     expect(result.stdout).toContain('legacy');
-    expect(result.stdout).not.toMatch(/^broken$/m);
+    expect(result.stdout).toMatch(/^broken$/m);
+    const build = await ws.nx(['run', 'broken:build']);
+    expect(build.code).not.toBe(0);
+    expect(build.stdout + build.stderr).toMatch(/workers\/broken\/wrangler\.toml:2: invalid TOML/);
   });
 });
