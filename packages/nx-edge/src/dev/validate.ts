@@ -54,10 +54,17 @@ export function validateDevConfig(input: ValidateInput): Problem[] {
   if (input.portsInUse.has(input.proxyPort)) {
     problems.push({ message: `the dev proxy's port ${input.proxyPort} is already in use on 127.0.0.1 (another dev session or program); stop it or pass proxyPort / NX_EDGE_PROXY_PORT.` });
   }
-  const names = input.projects.map((p) => p.project);
-  const { cycles } = orderServices(names, (s) => input.projects.find((p) => p.project === s)?.upstream ?? []);
-  for (const cycle of cycles) {
-    problems.push({ message: `service graph cycle: ${formatCycle(cycle)}. Its members start together without waiting for each other; break it (remove one binding or implicit dependency) for health-gated order.` });
-  }
   return problems;
+}
+
+/**
+ * Service-graph cycles: legal (Workers may call each other), so notes, not problems — their members
+ * start together and deploy one after another, and cannot be health-gated against each other.
+ */
+export function cycleNotes(projects: DevProjectView[]): string[] {
+  const names = projects.map((p) => p.project);
+  const { cycles } = orderServices(names, (s) => projects.find((p) => p.project === s)?.upstream ?? []);
+  return cycles.map(
+    (cycle) => `service graph cycle: ${formatCycle(cycle)} — allowed: its members start together (none waits for another's health) and deploy one after another; a first deploy needs one member deployed without its bindings to the others.`,
+  );
 }

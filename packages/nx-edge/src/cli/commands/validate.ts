@@ -5,7 +5,7 @@ import { findWranglerConfig } from '../../config/wrangler-config';
 import { readHub } from '../../dev/hub-registry';
 import { proxyPortFrom } from '../../dev/run-attached';
 import { SERVICE_EXECUTORS, upstreamOf, type GraphView } from '../../dev/service-spec';
-import { validateDevConfig, type DevProjectView } from '../../dev/validate';
+import { cycleNotes, validateDevConfig, type DevProjectView } from '../../dev/validate';
 import { findWorkspaceRoot } from '../../dev/workspace-root';
 
 export const description =
@@ -76,12 +76,14 @@ export async function run(args: string[], ctx: { cwd: string }): Promise<number>
     for (const port of new Set(candidates)) if (await inUse(port)) portsInUse.add(port);
   }
   const devProblems = validateDevConfig({ projects, proxyPort, portsInUse });
-  const problems = [...workerProblems, ...devProblems.map((p) => ({ kind: p.message.startsWith('service graph cycle') ? 'cycle' : 'dev', project: p.project, message: p.message }))];
+  const problems = [...workerProblems, ...devProblems.map((p) => ({ kind: 'dev', project: p.project, message: p.message }))];
+  const notes = cycleNotes(projects);
   if (args.includes('--json')) {
-    console.log(JSON.stringify({ ok: problems.length === 0, workers: workerFiles.length, devServices: projects.length, problems }, null, 2));
+    console.log(JSON.stringify({ ok: problems.length === 0, workers: workerFiles.length, devServices: projects.length, problems, notes }, null, 2));
     return problems.length ? 1 : 0;
   }
   for (const p of problems) console.log(`✗ ${p.project ? `${p.project}: ` : ''}${p.message}`);
+  for (const note of notes) console.log(`ℹ ${note}`);
   if (hub) console.log(`(a dev session is running, hub pid ${hub.pid}: port checks skipped)`);
   if (problems.length) {
     console.log(`\n${problems.length} problem${problems.length === 1 ? '' : 's'} in ${workerFiles.length} Workers and ${projects.length} dev services.`);
