@@ -52,16 +52,20 @@ describe('brownfield: an existing pnpm monorepo of Workers', () => {
   const hashes = new Map<string, string>();
   const sha = (file: string) => createHash('sha256').update(readFileSync(join(root, file))).digest('hex');
 
-  const run = (cmd: string, args: string[], extra: Record<string, string> = {}, timeoutMs = 600_000): Promise<{ code: number; out: string }> =>
+  const run = (cmd: string, args: string[], extra: Record<string, string> = {}, timeoutMs = 600_000): Promise<{ code: number; out: string; stdout: string }> =>
     new Promise((resolve) => {
       const child = spawn(cmd, args, { cwd: root, env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
-      child.stdout.on('data', (d) => (out += d));
+      let stdout = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+        stdout += d;
+      });
       child.stderr.on('data', (d) => (out += d));
       const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
       child.on('close', (code) => {
         clearTimeout(timer);
-        resolve({ code: code ?? 1, out });
+        resolve({ code: code ?? 1, out, stdout });
       });
     });
   const nx = (args: string[], extra: Record<string, string> = {}) => run(join(root, 'node_modules', '.bin', 'nx'), args, extra);
@@ -125,13 +129,13 @@ describe('brownfield: an existing pnpm monorepo of Workers', () => {
   it('nx show projects lists every Worker once (no template, no duplicate name), with one summary line', async () => {
     const shown = await nx(['show', 'projects', '--json']);
     expect(shown.code, shown.out).toBe(0);
-    const projects: string[] = JSON.parse(shown.out.slice(shown.out.indexOf('[')));
+    const projects: string[] = JSON.parse(shown.stdout);
     expect([...projects].sort()).toEqual([...fixture.validProjects, ...fixture.brokenProjects].sort());
     expect(projects.some((p) => p.includes('{{'))).toBe(false);
     const notes = shown.out.split('\n').filter((l) => l.startsWith('[nx-edge]'));
     expect(notes).toEqual(['[nx-edge] 3 wrangler configs failed to parse (their targets fail until fixed), 1 template folder skipped — details: npx nx-edge validate']);
     // An inferred target, not the script: the configuration reaches the executor.
-    const gateway = JSON.parse((await nx(['show', 'project', '@acme/w00', '--json'])).out.replace(/^[^{]*/, ''));
+    const gateway = JSON.parse((await nx(['show', 'project', '@acme/w00', '--json'])).stdout);
     expect(gateway.targets.dev.executor).toBe('@aero/nx-edge:dev');
     expect(gateway.targets.lint.executor).toBe('nx:run-script');
   }, 300_000);
@@ -216,7 +220,7 @@ describe('brownfield: an existing pnpm monorepo of Workers', () => {
   it('nx-edge validate names the broken configs with file:line and exits 1', async () => {
     const validate = await run(join(root, 'node_modules', '.bin', 'nx-edge'), ['validate', '--json']);
     expect(validate.code).toBe(1);
-    const report = JSON.parse(validate.out.slice(validate.out.indexOf('{')));
+    const report = JSON.parse(validate.stdout);
     const unparsable = report.problems.filter((p: { kind: string }) => p.kind === 'unparsable-config');
     expect(unparsable.map((p: { project: string }) => p.project).sort()).toEqual(fixture.brokenProjects);
     for (const b of fixture.broken) expect(unparsable.find((p: { project: string }) => p.project === b.project).message).toContain(`${b.file}:${b.line}: invalid`);
