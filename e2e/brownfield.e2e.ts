@@ -4,12 +4,13 @@
 // affected deploy in condensation order.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, existsSync, readdirSync } from 'node:fs';
-import { request } from 'node:http';
-import { createServer } from 'node:net';
+import { mkdirSync, readFileSync, rmSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer as createHttpServer } from 'node:http';
+import { freePort, get } from './support/http';
 import { writeBrownfieldFixture } from './support/brownfield-fixture.mjs';
+import { fakeApiEnv, startFakeCloudflareApi } from '../test-support/fake-cloudflare/fake-cloudflare-api';
 import { E2E_TMP, HERMETIC_ENV, TEMPLATE_DEPENDENCIES, tarballs } from './support/template';
 
 const PNPM = 'pnpm@9.15.9';
@@ -23,26 +24,7 @@ interface Fixture {
   cycles: string[][];
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
-function get(port: number, host: string, path = '/'): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers: { host } }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 describe('brownfield: an existing pnpm monorepo of Workers', () => {
   const root = join(E2E_TMP, `brownfield-${randomBytes(4).toString('hex')}`);
@@ -226,4 +208,42 @@ describe('brownfield: an existing pnpm monorepo of Workers', () => {
     for (const b of fixture.broken) expect(unparsable.find((p: { project: string }) => p.project === b.project).message).toContain(`${b.file}:${b.line}: invalid`);
     expect(report.problems.filter((p: { kind: string }) => p.kind === 'script-shadows-target')).toEqual([]);
   }, 300_000);
+
+  it('in the pnpm workspace, test, provision, secrets and deploy run too (real wrangler against the fake Cloudflare API)', async () => {
+    const api = await startFakeCloudflareApi({ subdomain: 'acme' });
+    const health = createHttpServer((_req, res) => res.writeHead(200).end('ok'));
+    await new Promise<void>((r) => health.listen(0, '127.0.0.1', () => r()));
+    try {
+      const cf = { ...fakeApiEnv(api), NX_EDGE_HEALTH_BASE_URL: `http://127.0.0.1:${(health.address() as { port: number }).port}/{worker}` };
+      execFileSync('sh', ['-c', 'mkdir -p workers/logger/src'], { cwd: root });
+      writeFileSync(
+        join(root, 'workers/logger/src/index.spec.ts'),
+        `import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+import { startWorker } from '@aero/nx-edge/testing';
+it('answers', async () => {
+  const worker = await startWorker({ projectRoot: fileURLToPath(new URL('..', import.meta.url)) });
+  expect(await (await worker.fetch('/x')).json()).toEqual({ service: 'logger', path: '/x' });
+  await worker.dispose();
+}, 30_000);
+`,
+      );
+      const test = await nx(['run', '@acme/logger:test', '--skip-nx-cache']);
+      expect(test.code, test.out).toBe(0);
+      const provision = await nx(['run', '@acme/producer-a:provision', '--dry-run'], cf);
+      expect(provision.code, provision.out).toBe(0);
+      expect(provision.out).toMatch(/create\s+queue jobs-a/);
+      const deploy = await nx(['run', '@acme/w04:deploy', '--output-style=static'], cf);
+      expect(deploy.code, deploy.out).toBe(0);
+      expect(deploy.out).toContain('✔ @acme/w04 (top level) deployed');
+      expect(api.script('w04')).toBeDefined();
+      expect(api.script('logger')).toBeDefined(); // its tail consumer went first
+      const list = await nx(['run', '@acme/logger:secrets', 'list'], cf);
+      expect(list.code, list.out).toBe(0);
+      expect(list.out).toContain('no secrets on logger.');
+    } finally {
+      await api.close();
+      health.close();
+    }
+  }, 600_000);
 });

@@ -5,6 +5,7 @@ import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { alive, freePort, get } from './support/http';
 import { createE2eWorkspace, type E2eWorkspace } from './support/workspace';
 
 // Dev as people leave it running all day, next to a browser, tried as an attacker and a clumsy user:
@@ -28,14 +29,6 @@ interface JsonlRecord {
   fields?: Record<string, unknown>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function send(port: number, opts: { method?: string; path?: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -48,15 +41,7 @@ function send(port: number, opts: { method?: string; path?: string; headers?: Re
     req.end(opts.body);
   });
 }
-const get = (port: number, host: string, path = '/') => send(port, { path, headers: { host, accept: 'application/json' } });
 
-const alive = (pid: number) => {
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0] !== 'Z';
-  } catch {
-    return false;
-  }
-};
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 const portIsFree = (port: number) =>
   new Promise<boolean>((resolve) => {

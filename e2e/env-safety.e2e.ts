@@ -3,39 +3,20 @@
 // a failure at every API step, one reading of .dev.vars, loud validate/build, no secret on argv.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { request, createServer, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createServer as createNetServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeApiEnv, startFakeCloudflareApi, type FakeCloudflareApi } from '../test-support/fake-cloudflare/fake-cloudflare-api';
+import { freePort, get } from './support/http';
 import { createE2eWorkspace, type E2eWorkspace, type RunResult } from './support/workspace';
 
 const TYPED_SECRET = `typed-${Date.now()}-NEVER-KEEP-ME`;
 const DEV_VARS = `A="x # y" # note\nB=plain # trailing\nC="l1\\nl2"\nD='single \\n kept'\n`;
 const EXPECTED_VARS = { A: 'x # y', B: 'plain', C: 'l1\nl2', D: 'single \\n kept' };
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createNetServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
-function get(port: number, host: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', headers: { host, accept: 'application/json' } }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** Every file under dir whose text contains needle (binary files too: a secret is a secret). */
 function filesContaining(dir: string, needle: string, skip = /node_modules/): string[] {

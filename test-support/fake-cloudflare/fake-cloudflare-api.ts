@@ -424,7 +424,7 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
   on('POST', '/accounts/:account/workers/scripts/:name/assets-upload-session', startAssetSession);
   on('POST', '/accounts/:account/workers/dispatch/namespaces/:namespace/scripts/:name/assets-upload-session', startAssetSession);
   on('POST', '/accounts/:account/workers/assets/upload', ({ body, headers }) => {
-    const upload = (headers.authorization ?? '').replace(/^Bearer /, '');
+    const upload = String(headers.authorization ?? '').replace(/^Bearer /, '');
     const paths = assetSessions.get(upload);
     if (!paths) throw new ApiError(401, 10001, 'unknown asset upload token');
     for (const hash of body.parts?.keys() ?? []) assetHashes.add(hash);

@@ -1,0 +1,35 @@
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
+
+/** A port nothing listens on right now (tests pass their own proxy port: 7080 may be taken). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** GET through 127.0.0.1 with an explicit Host (`*.localhost` does not resolve through Node's DNS here). */
+export function get(port: number, host: string, path = '/', headers: Record<string, string> = { accept: 'application/json' }): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: { host, ...headers } }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** A dead orphan may stay a zombie until init reaps it: dead all the same. */
+export function alive(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
