@@ -5,29 +5,13 @@ import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alive, freePort, get } from './support/http';
+import { alive, freePort, get, type DevLogRecord as JsonlRecord, type DevStatus as Status } from './support/http';
 import { createE2eWorkspace, type E2eWorkspace } from './support/workspace';
 
 // Dev as people leave it running all day, next to a browser, tried as an attacker and a clumsy user:
 // who can make the hub run something, what one broken Worker does to the others, what is left when
 // a process dies, what slow followers cost, and what a stop reports.
 
-interface Status {
-  service: string;
-  state: string;
-  pid?: number;
-  port?: number;
-  restarts: number;
-  health?: string;
-}
-interface JsonlRecord {
-  time: number;
-  service: string;
-  level: string;
-  stream: string;
-  message: string;
-  fields?: Record<string, unknown>;
-}
 
 
 function send(port: number, opts: { method?: string; path?: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; body: string }> {

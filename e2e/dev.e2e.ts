@@ -1,27 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alive, freePort, get } from './support/http';
+import { alive, freePort, get, type DevLogRecord as JsonlRecord, type DevStatus as Status } from './support/http';
 import { createE2eWorkspace, type E2eWorkspace } from './support/workspace';
 
 // `nx run-many -t dev` in a fresh workspace: two Workers (gateway → users by a service binding,
 // gateway importing a lib) and one non-Worker service, run by Nx in the background as a user would.
 
-interface Status {
-  service: string;
-  state: string;
-  pid?: number;
-  port?: number;
-  restarts: number;
-  health?: string;
-}
-interface JsonlRecord {
-  time: number;
-  service: string;
-  message: string;
-  trace_id?: string;
-  fields?: Record<string, unknown>;
-}
 
 
 

@@ -33,3 +33,26 @@ export function alive(pid: number): boolean {
     return false;
   }
 }
+
+/** A row of GET /__nx-edge/status, as the e2e tests read it. */
+export interface DevStatus {
+  service: string;
+  state: string;
+  pid?: number;
+  port?: number;
+  restarts: number;
+  health?: string;
+  remoteOnly?: string[];
+  hosts?: string[];
+}
+
+/** A line of .nx-edge/logs/dev.jsonl, as the e2e tests read it. */
+export interface DevLogRecord {
+  time: number;
+  service: string;
+  level: string;
+  stream: string;
+  message: string;
+  trace_id?: string;
+  fields?: Record<string, unknown>;
+}
