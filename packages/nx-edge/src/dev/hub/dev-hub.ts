@@ -188,16 +188,18 @@ export class DevHub {
         }
       });
       if (added.length === 0) return;
-      try {
-        this.refreshWorkerAddresses(await this.host.apply());
-      } catch {
-        // One of them does not start: each starts on its own when it attaches, and names its error.
-        for (const service of added) {
-          this.host.remove(service);
-          this.warmSpecs.delete(service);
+      await this.exclusive(async () => {
+        try {
+          this.refreshWorkerAddresses(await this.host.apply());
+        } catch {
+          // One of them does not start: each starts on its own when it attaches, and names its error.
+          for (const service of added) {
+            this.host.remove(service);
+            this.warmSpecs.delete(service);
+          }
+          await this.host.apply().catch(() => undefined);
         }
-        await this.host.apply().catch(() => undefined);
-      }
+      });
     })().catch(() => undefined);
     for (const spec of fresh) this.warming.set(spec.service, batch);
     void batch.then(() => {
@@ -489,22 +491,33 @@ export class DevHub {
     this.warmSpecs.delete(service);
     this.lastLoadError.delete(service);
     this.host.rememberRoot(entry.spec.service, entry.spec.root);
-    entry.worker = await this.host.prepare(entry.spec);
+    const worker = await this.host.prepare(entry.spec);
+    entry.worker = worker;
     this.noteRemoteOnly(entry);
-    this.host.set(entry.worker);
-    let urls: Map<string, string>;
-    try {
-      urls = await this.host.apply();
-    } catch (error) {
-      // One broken Worker must not take the others down: run the rest without it.
-      this.host.remove(entry.spec.service);
-      await this.host.apply().catch(() => undefined);
-      // workerd's own reason (e.g. "Uncaught Error: …" at load) beats Miniflare's generic one.
-      const reason = this.lastLoadError.get(entry.spec.service) ?? (error as Error).message;
-      throw new UserError(`workerd could not start ${entry.spec.service}: ${reason}`);
-    }
+    // One at a time, so that a set workerd refuses is this Worker's fault, not a sibling's added meanwhile.
+    const urls = await this.exclusive(async () => {
+      this.host.set(worker);
+      try {
+        return await this.host.apply();
+      } catch (error) {
+        // One broken Worker must not take the others down: run the rest without it.
+        this.host.remove(entry.spec.service);
+        await this.host.apply().catch(() => undefined);
+        // workerd's own reason (e.g. "Uncaught Error: …" at load) beats Miniflare's generic one.
+        const reason = this.lastLoadError.get(entry.spec.service) ?? (error as Error).message;
+        throw new UserError(`workerd could not start ${entry.spec.service}: ${reason}`);
+      }
+    });
     this.refreshWorkerAddresses(urls);
   }
+
+  /** Changes to workerd's set of Workers (set, apply, undo) happen one after another. */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.workerdTurn.then(work);
+    this.workerdTurn = run.catch(() => undefined);
+    return run;
+  }
+  private workerdTurn: Promise<unknown> = Promise.resolve();
 
   /** Says once which bindings are remote-only (status, dashboard, one log line). */
   private noteRemoteOnly(entry: Entry): void {
@@ -668,10 +681,13 @@ export class DevHub {
       return;
     }
     if (run !== entry.run) return;
-    const previous = this.host.get(entry.spec.service);
     this.lastLoadError.delete(entry.spec.service);
     // The proxy holds requests to every Worker until the swap (and any restore) is over.
-    await this.host.during(() => this.swap(entry, prepared, previous, state, run, what, started));
+    await this.exclusive(() => {
+      if (run !== entry.run) return Promise.resolve(); // a newer save (or a stop) took over
+      const previous = this.host.get(entry.spec.service);
+      return this.host.during(() => this.swap(entry, prepared, previous, state, run, what, started));
+    });
   }
 
   private async swap(entry: Entry, prepared: HostedWorker, previous: HostedWorker | undefined, state: ServiceState, run: number, what: string, started: number): Promise<void> {
