@@ -60,6 +60,7 @@ describe('environments that cannot leak', () => {
   };
   const liveOf = (name: string) => api.script(name)?.deployments.at(-1)?.versions.find((v) => v.percentage === 100)?.version_id;
   const lastRecord = async () => {
+    // (Read whole: `nx-edge history --json | head` is also fine — see the EPIPE check below.)
     const lines = (await edgeCli(['history', '--json'])).stdout.trim().split('\n');
     return JSON.parse(lines.at(-1)!) as { result: string; live?: string; liveVersion?: string; versionId?: string };
   };
@@ -98,6 +99,9 @@ describe('environments that cannot leak', () => {
 
     const deployed = await nxOk(['run-many', '-t', 'deploy', '--configuration=staging', '--output-style=static']);
     expect(deployed.stdout).toContain('✔ api (staging) deployed');
+    // Nothing of ours makes wrangler warn (the built wrangler.json's rules, vars, $schema).
+    expect(deployed.stdout + deployed.stderr).not.toMatch(/does not have a fallback|exists at the top level, but not on "env\.staging"|\$schema/);
+    expect(deployed.stdout + deployed.stderr).not.toContain('▲ [WARNING]');
     const version = api.script('api-staging')!.versions.at(-1)!;
     expect(version.targets.USERS).toBe('users-staging');
     expect(version.targets.DB).toBe(dbs.find((d) => d.name === 'api-db-staging')!.uuid);
@@ -183,6 +187,10 @@ describe('environments that cannot leak', () => {
       }
     }
     console.log(`[env-safety] fault table (step | request failed | reported | API says live):\n${table.join('\n')}`);
+    // A reader that stops early (head) ends the output quietly.
+    const head = await ws.run('sh', ['-c', 'npx nx-edge history --json | head -1'], { env });
+    expect(head.stderr).not.toMatch(/EPIPE|Error/);
+    expect(JSON.parse(head.stdout.trim()).project).toMatch(/^(api|users)$/);
   }
 
   it('one .dev.vars: the same file gives the same values in dev, in a test, and in what secrets push uploads', async () => {

@@ -101,4 +101,20 @@ describe('deployableConfig', () => {
     expect(config.env!.staging).toMatchObject({ vars: { A: '1' } });
     expect(config.env!.staging.d1_databases![0].migrations_dir).toBe('../../../apps/api/migrations');
   });
+
+  it('gives wrangler nothing to warn about: rules fall through, $schema still resolves from dist/, an empty vars is repeated per env', () => {
+    const config = deployableConfig(
+      { $schema: '../../node_modules/wrangler/config-schema.json', name: 'api', main: 'src/index.ts', vars: {}, env: { staging: {}, qa: { vars: { A: '1' } } } } as never,
+      '/ws/apps/api',
+      '/ws/dist/apps/api',
+      false,
+    );
+    expect(config.rules!.every((r) => r.fallthrough === true)).toBe(true);
+    expect((config as { $schema?: string }).$schema).toBe('../../../node_modules/wrangler/config-schema.json');
+    expect(config.env!.staging.vars).toEqual({});
+    expect(config.env!.qa.vars).toEqual({ A: '1' });
+    // A top level with vars is not copied into an env (that would change what the env gets).
+    const withVars = deployableConfig({ name: 'api', main: 'src/index.ts', vars: { LOG: 'debug' }, env: { staging: {} } }, '/ws/apps/api', '/ws/dist/apps/api', false);
+    expect(withVars.env!.staging.vars).toBeUndefined();
+  });
 });

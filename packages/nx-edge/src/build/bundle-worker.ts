@@ -225,18 +225,27 @@ export function deployableConfig(config: WranglerConfig, sourceDir: string, outD
     ...rebaseSection(top),
     main: 'index.js',
     no_bundle: true,
+    // fallthrough: wrangler's own default rules still apply after ours (it warns otherwise).
     rules: [
-      { type: 'ESModule', globs: ['**/*.js'] },
-      { type: 'CompiledWasm', globs: ['**/*.wasm'] },
-      { type: 'Data', globs: ['**/*.bin'] },
+      { type: 'ESModule', globs: ['**/*.js'], fallthrough: true },
+      { type: 'CompiledWasm', globs: ['**/*.wasm'], fallthrough: true },
+      { type: 'Data', globs: ['**/*.bin'], fallthrough: true },
     ],
   };
+  // The config's `$schema` is relative to its own folder: point it there from dist/ (a path wrangler
+  // and editors can follow), or drop it when it cannot be rebased.
+  const schema = (top as Record<string, unknown>).$schema;
+  if (typeof schema === 'string' && !/^[a-z]+:\/\//i.test(schema)) result.$schema = rebasePath(schema, sourceDir, outDir);
+  const topVars = top.vars;
+  const emptyTopVars = !!topVars && typeof topVars === 'object' && Object.keys(topVars).length === 0;
   if (hasAdditionalModules) result.find_additional_modules = true;
   if (env) {
     result.env = Object.fromEntries(
       Object.entries(env).map(([name, section]) => {
         const rebased = rebaseSection(section as Record<string, unknown>);
         delete rebased.main;
+        // An empty top-level `vars` repeated: the same (nothing), without wrangler's "not inherited" warning.
+        if (emptyTopVars && rebased.vars === undefined) rebased.vars = {};
         return [name, rebased];
       }),
     );

@@ -56,6 +56,11 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
 }
 
 if (require.main === module) {
+  // `nx-edge history --json | head -3`: the reader went away; that ends the output, it is no error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

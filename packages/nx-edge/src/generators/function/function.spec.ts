@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { readProjectConfiguration, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { parse as parseToml } from 'smol-toml';
@@ -80,6 +82,13 @@ describe('function generator', () => {
     expect(tree.read('apps/web/src/index.spec.ts', 'utf-8')).toContain('startWorker');
     const pkg = JSON.parse(tree.read('package.json', 'utf-8')!);
     for (const dep of deps) expect(pkg.dependencies[dep]).toBeDefined();
+  });
+
+  it('names the templates for an unknown --framework (fastify still explained, but no longer offered)', async () => {
+    await expect(functionGenerator(tree, { name: 'x', framework: 'koa' as never, skipFormat: true })).rejects.toThrow('--framework=koa is not a template of this generator. Use one of: none, hono, express, nestjs.');
+    const schema = JSON.parse(readFileSync(join(__dirname, 'schema.json'), 'utf8'));
+    expect(schema.properties.framework.enum).toBeUndefined();
+    expect(schema.properties.framework['x-prompt'].items.map((i: { value: string }) => i.value)).toEqual(['none', 'hono', 'express', 'nestjs']);
   });
 
   it('nestjs turns on decorators in the Worker tsconfig', async () => {

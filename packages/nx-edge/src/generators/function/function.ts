@@ -51,8 +51,11 @@ export function normalizeFunctionOptions(tree: Tree, options: FunctionGeneratorS
   }
   if (options.framework === 'fastify') {
     throw new UserError(
-      '--framework=fastify cannot run on Workers: Fastify\'s router (find-my-way) and serializers compile code with new Function(), which workerd forbids ("Code generation from strings disallowed"). Use --framework=hono (closest API) or express; see docs/adapters.md.',
+      '--framework=fastify cannot run on Workers: Fastify\'s router (find-my-way) and serializers compile code with new Function(), which workerd forbids ("Code generation from strings disallowed"). Use --framework=hono (closest API) or express.',
     );
+  }
+  if (options.framework !== undefined && !['none', 'hono', 'express', 'nestjs'].includes(options.framework)) {
+    throw new UserError(`--framework=${options.framework} is not a template of this generator. Use one of: none, hono, express, nestjs.`);
   }
   const tags = ['type:function', ...(options.tags ?? '').split(',').map((t) => t.trim()).filter(Boolean)];
   const envs = [...new Set((options.envs ?? '').split(',').map((e) => e.trim()).filter(Boolean))];

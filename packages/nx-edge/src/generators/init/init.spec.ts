@@ -29,7 +29,7 @@ describe('init generator', () => {
     await initGenerator(tree, { skipFormat: true });
     const gitignore = tree.read('.gitignore', 'utf-8')!;
     expect(gitignore.match(/\.wrangler\//g)).toHaveLength(1);
-    for (const line of ['.dev.vars*', '!.dev.vars.example', '.nx-edge/']) expect(gitignore.split('\n')).toContain(line);
+    for (const line of ['.dev.vars*', '!.dev.vars.example', '.nx-edge/', '.nx/']) expect(gitignore.split('\n')).toContain(line);
     expect(gitignore.startsWith('node_modules\n')).toBe(true);
   });
 
@@ -83,5 +83,12 @@ describe('init generator', () => {
     tree.write('workers/other/package.json', JSON.stringify({ name: 'other', scripts: { dev: 'wrangler dev' } }));
     await initGenerator(tree, { skipFormat: true, keepScripts: true });
     expect(readJson(tree, 'workers/other/package.json').scripts.dev).toBe('wrangler dev');
+  });
+
+  it('adds dev dependencies only: no empty "dependencies" appears', async () => {
+    tree.write('package.json', JSON.stringify({ name: 'ws', devDependencies: {} }));
+    await initGenerator(tree, { skipFormat: true });
+    expect(readJson(tree, 'package.json')).not.toHaveProperty('dependencies');
+    expect(readJson(tree, 'package.json').devDependencies.wrangler).toBeDefined();
   });
 });

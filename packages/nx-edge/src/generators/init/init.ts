@@ -1,7 +1,9 @@
 import {
   addDependenciesToPackageJson,
   formatFiles,
+  readJson,
   readNxJson,
+  updateJson,
   updateNxJson,
   type GeneratorCallback,
   type Tree,
@@ -11,7 +13,7 @@ import { rewriteWorkerScripts } from './package-scripts';
 import type { InitGeneratorSchema } from './schema';
 
 export const PLUGIN_NAME = '@aero/nx-edge';
-export const GITIGNORE_ENTRIES = ['.dev.vars*', '!.dev.vars.example', '.wrangler/', '.nx-edge/'];
+export const GITIGNORE_ENTRIES = ['.dev.vars*', '!.dev.vars.example', '.wrangler/', '.nx-edge/', '.nx/'];
 
 function registerPlugin(tree: Tree): void {
   const nxJson = readNxJson(tree) ?? {};
@@ -46,6 +48,7 @@ export async function initGenerator(tree: Tree, options: InitGeneratorSchema = {
   if (!options.keepScripts) rewriteWorkerScripts(tree);
   let installTask: GeneratorCallback = () => undefined;
   if (!options.skipPackageJson && tree.exists('package.json')) {
+    const hadDependencies = 'dependencies' in (readJson(tree, 'package.json') as object);
     installTask = addDependenciesToPackageJson(
       tree,
       {},
@@ -61,6 +64,11 @@ export async function initGenerator(tree: Tree, options: InitGeneratorSchema = {
       undefined,
       options.keepExistingVersions ?? true,
     );
+    // Only dev dependencies are added: no empty "dependencies" left behind.
+    updateJson(tree, 'package.json', (json) => {
+      if (!hadDependencies && json.dependencies && Object.keys(json.dependencies).length === 0) delete json.dependencies;
+      return json;
+    });
   }
   if (!options.skipFormat) await formatFiles(tree);
   return installTask;
