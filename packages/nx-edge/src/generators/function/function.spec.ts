@@ -91,6 +91,16 @@ describe('function generator', () => {
     expect(schema.properties.framework['x-prompt'].items.map((i: { value: string }) => i.value)).toEqual(['none', 'hono', 'express', 'nestjs']);
   });
 
+  it('takes a DNS label as the name, suggesting one for anything else', async () => {
+    await expect(functionGenerator(tree, { name: 'MyApi', skipFormat: true })).rejects.toThrow(
+      '"MyApi" is not a valid Worker name: it must be a DNS label — 1 to 63 lowercase letters, digits and dashes, not starting or ending with a dash. Try "my-api".',
+    );
+    await expect(functionGenerator(tree, { name: 'api-', skipFormat: true })).rejects.toThrow('Try "api".');
+    await expect(functionGenerator(tree, { name: 'a'.repeat(70), skipFormat: true })).rejects.toThrow(`Try "${'a'.repeat(63)}".`);
+    await functionGenerator(tree, { name: 'a'.repeat(63), skipFormat: true });
+    expect(tree.exists(`apps/${'a'.repeat(63)}/wrangler.jsonc`)).toBe(true);
+  });
+
   it('nestjs turns on decorators in the Worker tsconfig', async () => {
     await functionGenerator(tree, { name: 'web', framework: 'nestjs', skipFormat: true });
     expect(JSON.parse(tree.read('apps/web/tsconfig.json', 'utf-8')!).compilerOptions.experimentalDecorators).toBe(true);

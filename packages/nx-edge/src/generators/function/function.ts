@@ -37,9 +37,13 @@ export function compatibilityDateFor(workspaceRoot: string, today = new Date()):
 }
 
 export function normalizeFunctionOptions(tree: Tree, options: FunctionGeneratorSchema): NormalizedFunctionOptions {
-  const name = names(options.name).fileName;
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) {
-    throw new UserError(`"${options.name}" is not a valid Worker name: use lowercase letters, digits and dashes (e.g. "user-api").`);
+  const name = options.name ?? '';
+  // A Worker name is a DNS label (it becomes <name>.<subdomain>.workers.dev).
+  if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(name)) {
+    const suggestion = names(name).fileName.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/-{2,}/g, '-').replace(/^-+|-+$/g, '').slice(0, 63).replace(/-+$/, '');
+    throw new UserError(
+      `"${name}" is not a valid Worker name: it must be a DNS label — 1 to 63 lowercase letters, digits and dashes, not starting or ending with a dash.${suggestion && suggestion !== name ? ` Try "${suggestion}".` : ''}`,
+    );
   }
   const projectRoot = (options.directory ?? `apps/${name}`).replace(/\/+$/, '');
   const existing = getProjects(tree).get(name);
