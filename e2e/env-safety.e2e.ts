@@ -102,6 +102,12 @@ describe('environments that cannot leak', () => {
     // Nothing of ours makes wrangler warn (the built wrangler.json's rules, vars, $schema).
     expect(deployed.stdout + deployed.stderr).not.toMatch(/does not have a fallback|exists at the top level, but not on "env\.staging"|\$schema/);
     expect(deployed.stdout + deployed.stderr).not.toContain('▲ [WARNING]');
+    // With Nx's default output style the tasks' output is folded; the run summary is not.
+    const folded = await nxOk(['run-many', '-t', 'deploy', '--configuration=staging']);
+    expect(folded.stdout).toContain('Output of');
+    expect(folded.stdout).toMatch(/nx-edge: 2 Workers built\n\s+api\s+[\d.]+ \S+\s+gzip [\d.]+ \S+.*\n\s+users\s+/);
+    expect(folded.stdout).toMatch(/✔ api \(staging\) deployed: version \w+ api-staging → https:\/\/api-staging\.acme\.workers\.dev/);
+    expect(folded.stdout).toMatch(/✔ users \(staging\) deployed: version \w+ users-staging → https:\/\/users-staging\.acme\.workers\.dev/);
     const version = api.script('api-staging')!.versions.at(-1)!;
     expect(version.targets.USERS).toBe('users-staging');
     expect(version.targets.DB).toBe(dbs.find((d) => d.name === 'api-db-staging')!.uuid);
@@ -151,7 +157,10 @@ describe('environments that cannot leak', () => {
     ws.write('apps/api/.dev.vars.example', 'API_KEY=\n');
     try {
       await nxOk(['run', 'api:secrets', '--configuration=staging', 'set', 'API_KEY'], { input: 'staging-key' });
-      await nxOk(['run', 'api:deploy:staging', '--output-style=static']); // builds, and deploys users first
+      // Nx's default output style folds the deploy output of a multi-task run; the run summary does not.
+      const first = await nxOk(['run', 'api:deploy:staging']); // builds, and deploys users first
+      expect(first.stdout).toMatch(/nx-edge: \d+ Workers? built\n(\s+\S+.*\n)*\s+api\s+[\d.]+ \S+\s+gzip [\d.]+ \S+/);
+      expect(first.stdout).toMatch(/nx-edge: this run's deploys[\s\S]*✔ api \(staging\) deployed: version \w+ api-staging → api\.example\.com/);
       await faultTable();
     } finally {
       ws.write('apps/api/wrangler.jsonc', config);

@@ -1,2 +1,2 @@
-export { createNodes, createNodesV2, createDependencies, preTasksExecution } from './src/plugins/plugin';
+export { createNodes, createNodesV2, createDependencies, preTasksExecution, postTasksExecution } from './src/plugins/plugin';
 export type { NxEdgePluginOptions } from './src/plugins/plugin';

@@ -1,5 +1,8 @@
 import type { BundledFile } from './bundle-worker';
 
+/** What the build writes next to the bundle for the run summary: `{ worker, raw, gzip, budget }`. */
+export const SIZE_REPORT_FILE = 'size-report.json';
+
 /** Workers paid plan: 10 MiB compressed per Worker (free plan: 3 MiB). */
 export const DEFAULT_SIZE_BUDGET_BYTES = 10 * 1024 * 1024;
 

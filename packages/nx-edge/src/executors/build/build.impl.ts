@@ -1,6 +1,7 @@
+import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
-import { bundleWorker, copyAssets, DEFAULT_SIZE_BUDGET_BYTES, formatBytes, parseSize, sizeTable, totalGzip, writeDeployableConfig } from '../../build';
+import { bundleWorker, copyAssets, DEFAULT_SIZE_BUDGET_BYTES, SIZE_REPORT_FILE, formatBytes, parseSize, sizeTable, totalGzip, writeDeployableConfig } from '../../build';
 import { findWranglerConfig, readWranglerConfig } from '../../config/wrangler-config';
 import { describeError, UserError } from '../../utils/user-error';
 import type { BuildExecutorOptions, NormalizedBuildOptions } from './schema';
@@ -54,6 +55,11 @@ async function buildOne(options: BuildExecutorOptions, context: Pick<ExecutorCon
   const worker = config.name ?? opts.projectName;
   log(sizeTable(`${worker} → ${relative(context.root, opts.outDir)}`, result.files));
   const gzip = totalGzip(result.files);
+  // For the run summary Nx cannot fold (plugins/post-tasks.ts); part of the cached output.
+  writeFileSync(
+    join(opts.outDir, SIZE_REPORT_FILE),
+    JSON.stringify({ worker, raw: result.files.reduce((sum, f) => sum + f.bytes, 0), gzip, budget: opts.sizeBudgetBytes }),
+  );
   if (gzip > opts.sizeBudgetBytes) {
     throw new UserError(
       `${worker} is ${formatBytes(gzip)} gzipped, over its size budget of ${formatBytes(opts.sizeBudgetBytes)}. Shrink the bundle (see metafile.json for what is in it) or raise sizeBudget.`,
