@@ -113,7 +113,8 @@ export interface Attachment {
   leave(): Promise<void>;
 }
 
-function controlRequest(hub: HubInfo, method: string, path: string, body?: unknown): ClientRequest {
+/** A request to the hub's control port, with the session token only this user can read. */
+function controlRequest(hub: HubInfo, method: string, path: string): ClientRequest {
   return request({
     host: '127.0.0.1',
     port: hub.controlPort,
