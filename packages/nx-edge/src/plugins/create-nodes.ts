@@ -6,7 +6,7 @@ import { environmentNames, findWranglerConfig, parseWranglerConfig, WRANGLER_CON
 import { orderServices } from '../dev/graph-order';
 import { describeError } from '../utils/user-error';
 import { normalizePluginOptions, type NormalizedPluginOptions, type NxEdgePluginOptions } from './options';
-import { readPackageJson, shadowingScripts } from './package-scripts';
+import { shadowingScripts } from './package-scripts';
 import { upstreamProjects, type WorkerProject } from './service-graph';
 import { inWorkspaceGlobs, workspaceGlobs } from './workspace-globs';
 
@@ -33,16 +33,31 @@ const stringField = (json: Record<string, unknown> | undefined, key: string): st
   return typeof value === 'string' && value ? value : undefined;
 };
 
+interface FolderJsons {
+  projectJson?: Record<string, unknown>;
+  packageJson?: Record<string, unknown>;
+}
+
+function readFolderJsons(absoluteRoot: string): FolderJsons {
+  return { projectJson: readJson(join(absoluteRoot, 'project.json')), packageJson: readJson(join(absoluteRoot, 'package.json')) };
+}
+
 /**
  * The Worker's project name, agreeing with Nx where Nx names the folder itself: project.json's name,
  * else package.json's when the folder is a package-manager workspace (Nx's package.json plugin makes a
  * project of it under that name), else the wrangler name (what people call the Worker), else the
  * package.json name, else the folder name. `fixed` says whether Nx would use the same name anyway.
  */
-export function inferProjectName(absoluteRoot: string, config: WranglerConfig, inGlobs = true): { name: string; fixed: boolean } {
-  const projectJson = stringField(readJson(join(absoluteRoot, 'project.json')), 'name');
+export function inferProjectName(
+  absoluteRoot: string,
+  config: WranglerConfig,
+  inGlobs = true,
+  // The folder's project.json and package.json, when the caller has read them already.
+  jsons: FolderJsons = readFolderJsons(absoluteRoot),
+): { name: string; fixed: boolean } {
+  const projectJson = stringField(jsons.projectJson, 'name');
   if (projectJson) return { name: projectJson, fixed: true };
-  const packageName = stringField(readJson(join(absoluteRoot, 'package.json')), 'name');
+  const packageName = stringField(jsons.packageJson, 'name');
   if (packageName && inGlobs) return { name: packageName, fixed: true };
   return { name: config.name ?? packageName ?? basename(absoluteRoot), fixed: false };
 }
@@ -139,8 +154,8 @@ export function buildTargets(
 interface ConfigEntry {
   configFile: string;
   projectRoot: string;
-  absoluteRoot: string;
   config: WranglerConfig;
+  projectJson?: Record<string, unknown>;
   parseError?: string;
   name: string;
   fixed: boolean;
@@ -188,9 +203,11 @@ function readEntries(configFiles: readonly string[], context: CreateNodesContext
       notes.unparsable++;
     }
     const inGlobs = inWorkspaceGlobs(projectRoot === '.' ? '' : projectRoot, globs);
+    // Read once: naming, the scripts count and a cycle member's implicit dependencies all use them.
+    const jsons = readFolderJsons(absoluteRoot);
     // Nx makes script targets of a package.json inside the workspace globs or next to a project.json.
-    if (inGlobs || existsSync(join(absoluteRoot, 'project.json'))) notes.shadowing += shadowingScripts(readPackageJson(absoluteRoot), targetNames).length;
-    entries.push({ configFile, projectRoot, absoluteRoot, config, parseError, ...inferProjectName(absoluteRoot, config, inGlobs) });
+    if (inGlobs || jsons.projectJson) notes.shadowing += shadowingScripts(jsons.packageJson, targetNames).length;
+    entries.push({ configFile, projectRoot, config, parseError, projectJson: jsons.projectJson, ...inferProjectName(absoluteRoot, config, inGlobs, jsons) });
   }
   // A name two folders would share stops every Nx command: name the derived ones by their path.
   const byName = new Map<string, ConfigEntry[]>();
@@ -246,7 +263,7 @@ export const createNodesV2: CreateNodesV2<NxEdgePluginOptions> = [
       const targets = buildTargets(e.configFile, e.config, normalized, context.nxJsonConfiguration?.namedInputs);
       const inCycle = order.get(e.name);
       if (inCycle) {
-        const implicit = readJson(join(e.absoluteRoot, 'project.json'))?.implicitDependencies;
+        const implicit = e.projectJson?.implicitDependencies;
         const extra = Array.isArray(implicit) ? implicit.filter((d): d is string => typeof d === 'string' && !d.startsWith('!')) : [];
         const devUpstream = [...new Set([...inCycle.upstream, ...extra])];
         targets[normalized.devTargetName].dependsOn = devUpstream.length ? [{ projects: devUpstream, target: normalized.devTargetName }] : [];

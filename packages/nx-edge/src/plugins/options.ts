@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 export interface NxEdgePluginOptions {
   buildTargetName?: string;
   devTargetName?: string;
@@ -18,4 +21,15 @@ export function normalizePluginOptions(options: NxEdgePluginOptions | undefined)
     secretsTargetName: options?.secretsTargetName ?? 'secrets',
     provisionTargetName: options?.provisionTargetName ?? 'provision',
   };
+}
+
+/** The options the workspace registered the plugin with in nx.json (renamed targets), if any. */
+export function pluginOptionsOf(workspaceRoot: string): NxEdgePluginOptions | undefined {
+  try {
+    const plugins = (JSON.parse(readFileSync(join(workspaceRoot, 'nx.json'), 'utf8')) as { plugins?: (string | { plugin: string; options?: NxEdgePluginOptions })[] }).plugins ?? [];
+    const entry = plugins.find((p) => typeof p !== 'string' && p.plugin === '@aero/nx-edge');
+    return typeof entry === 'object' ? entry.options : undefined;
+  } catch {
+    return undefined;
+  }
 }

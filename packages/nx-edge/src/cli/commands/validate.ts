@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { validateWorkers, type WorkerProjectFile } from '../../config/validate-workers';
+import { normalizePluginOptions, pluginOptionsOf } from '../../plugins/options';
 import { findWranglerConfig } from '../../config/wrangler-config';
 import { readHub } from '../../dev/hub-registry';
 import { proxyPortFrom } from '../../dev/run-attached';
@@ -37,10 +38,11 @@ export async function run(args: string[], ctx: { cwd: string }): Promise<number>
   }
   const workerProblems = validateWorkers(root, workerFiles);
   // package.json scripts that replaced an inferred target (Nx made it an nx:run-script target).
+  const inferredTargets = Object.values(normalizePluginOptions(pluginOptionsOf(root)));
   for (const { project } of workerFiles) {
     const node = graph.nodes[project];
     for (const [target, config] of Object.entries(node.data.targets ?? {})) {
-      if (config.executor !== 'nx:run-script' || !['build', 'dev', 'test', 'deploy', 'provision', 'secrets'].includes(target)) continue;
+      if (config.executor !== 'nx:run-script' || !inferredTargets.includes(target)) continue;
       const command = (config.options as { script?: string } | undefined)?.script ?? target;
       workerProblems.push({
         kind: 'script-shadows-target',

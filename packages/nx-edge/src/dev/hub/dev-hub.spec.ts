@@ -39,6 +39,11 @@ function writeWorker(ws: string, name: string, source: string, extra: Record<str
   return { service: name, kind: 'worker', root, upstream: [], watch: [root], worker: { configPath: join(root, 'wrangler.jsonc'), persistTo: join(ws, '.wrangler/state/v3') } };
 }
 
+/** A non-Worker service running a command in the workspace. */
+function commandService(ws: string, name: string, command: string, extra: Partial<ServiceSpec> = {}): ServiceSpec {
+  return { service: name, kind: 'service', root: ws, upstream: [], watch: [], command: { command, cwd: ws, env: {} }, ...extra };
+}
+
 interface Client {
   events: HubEvent[];
   send(event: HubEvent): void;
@@ -106,14 +111,7 @@ describe('dev hub', () => {
       { services: [{ binding: 'USERS', service: 'users' }] },
     );
     gateway.upstream = ['users', 'mailer'];
-    const mailer: ServiceSpec = {
-      service: 'mailer',
-      kind: 'service',
-      root: ws,
-      upstream: [],
-      watch: [],
-      command: { command: `node -e "require('http').createServer((q,s)=>s.end('mail')).listen(0,'127.0.0.1',function(){console.log('listening '+this.address().port)})"`, cwd: ws, env: {} },
-    };
+    const mailer = commandService(ws, 'mailer', `node -e "require('http').createServer((q,s)=>s.end('mail')).listen(0,'127.0.0.1',function(){console.log('listening '+this.address().port)})"`);
 
     // Dependents attach first: they must wait for their upstream services.
     const gatewayClient = client();
@@ -177,16 +175,8 @@ describe('dev hub', () => {
     await hub.start();
     const api = writeWorker(ws, 'api', `export default { fetch() { return new Response('api'); } };`);
     api.upstream = ['db'];
-    const db: ServiceSpec = {
-      service: 'db',
-      kind: 'service',
-      root: ws,
-      upstream: [],
-      watch: [],
-      port: 1, // nothing listens there: never healthy
-      health: { type: 'tcp', intervalMs: 100, timeoutMs: 200 },
-      command: { command: `node -e "setInterval(()=>{},1000)"`, cwd: ws, env: {} },
-    };
+    // port 1: nothing listens there, never healthy
+    const db = commandService(ws, 'db', `node -e "setInterval(()=>{},1000)"`, { port: 1, health: { type: 'tcp', intervalMs: 100, timeoutMs: 200 } });
     const apiClient = client();
     hub.attach(db, client());
     hub.attach(api, apiClient);
@@ -305,14 +295,7 @@ describe('dev hub', () => {
     const logs = createLogStore({});
     hub = new DevHub({ workspaceRoot: ws, proxyPort: 0, logs, onIdle: () => void hub!.shutdown(), idleExitMs: 50 });
     await hub.start();
-    const mailer: ServiceSpec = {
-      service: 'mailer',
-      kind: 'service',
-      root: ws,
-      upstream: [],
-      watch: [],
-      command: { command: `node -e "setInterval(() => {}, 1000)"`, cwd: ws, env: {} },
-    };
+    const mailer = commandService(ws, 'mailer', `node -e "setInterval(() => {}, 1000)"`);
     const users = writeWorker(ws, 'users', `export default { fetch() { return new Response('users'); } };`);
     const gateway = writeWorker(ws, 'gateway', `export default { fetch() { return new Response('gateway'); } };`);
     gateway.upstream = ['users', 'mailer'];
