@@ -26,16 +26,17 @@ describe('createNodesV2', () => {
     expect(createNodesV2[0]).toBe('**/wrangler.{toml,jsonc,json}');
   });
 
-  it('makes each Worker a project with build, dev, test, deploy, provision and secrets targets', async () => {
+  it('makes each Worker a project with types, build, dev, test, deploy, provision and secrets targets', async () => {
     write('apps/api/wrangler.jsonc', '{ // api\n "name": "api", "main": "src/index.ts" }');
     const [[file, result]] = await run(['apps/api/wrangler.jsonc']);
     expect(file).toBe('apps/api/wrangler.jsonc');
     const project = result.projects!['apps/api'];
     expect(project.name).toBe('api');
-    expect(Object.keys(project.targets!)).toEqual(['build', 'dev', 'test', 'deploy', 'provision', 'secrets']);
+    expect(Object.keys(project.targets!)).toEqual(['types', 'build', 'dev', 'test', 'deploy', 'provision', 'secrets']);
     expect(project.targets!.build).toMatchObject({
       executor: '@aero/nx-edge:build',
       cache: true,
+      dependsOn: ['types'],
       inputs: ['production', '^production', '{projectRoot}/wrangler.jsonc'],
       outputs: ['{workspaceRoot}/dist/{projectRoot}'],
     });
@@ -59,7 +60,7 @@ describe('createNodesV2', () => {
   it('takes target names from plugin options', async () => {
     write('w/wrangler.json', '{"name":"w"}');
     const [[, result]] = await run(['w/wrangler.json'], { buildTargetName: 'bundle', devTargetName: 'serve' });
-    expect(Object.keys(result.projects!.w.targets!)).toEqual(['bundle', 'serve', 'test', 'deploy', 'provision', 'secrets']);
+    expect(Object.keys(result.projects!.w.targets!)).toEqual(['types', 'bundle', 'serve', 'test', 'deploy', 'provision', 'secrets']);
     expect(result.projects!.w.targets!.serve.dependsOn).toEqual([{ dependencies: true, target: 'serve' }]);
   });
 
@@ -114,6 +115,22 @@ describe('createNodesV2', () => {
     // Outside the cycle nothing changes.
     expect(results.d.dev.dependsOn).toEqual([{ dependencies: true, target: 'dev' }]);
     expect(results.c.deploy.dependsOn).toEqual([{ dependencies: true, target: 'deploy', params: 'forward' }, 'build']);
+  });
+
+  it('types: cached from the configs wrangler types reads, its own and those of the Workers it calls', async () => {
+    write('apps/api/wrangler.json', JSON.stringify({ name: 'api', services: [{ binding: 'USERS', service: 'users' }], env: { staging: { durable_objects: { bindings: [{ name: 'R', class_name: 'Room', script_name: 'rooms-staging' }] } } } }));
+    write('apps/users/wrangler.toml', 'name = "users"');
+    write('apps/rooms/wrangler.json', JSON.stringify({ name: 'rooms', env: { staging: {} } }));
+    write('apps/queue/wrangler.json', JSON.stringify({ name: 'queue' }));
+    const results = Object.fromEntries((await run(['apps/api/wrangler.json', 'apps/users/wrangler.toml', 'apps/rooms/wrangler.json', 'apps/queue/wrangler.json'])).map(([f, r]) => [f.split('/')[1], Object.values(r.projects!)[0].targets!]));
+    expect(results.api.types).toMatchObject({
+      executor: '@aero/nx-edge:types',
+      cache: true,
+      inputs: ['{projectRoot}/wrangler.json', '{projectRoot}/.dev.vars.example', '{workspaceRoot}/apps/rooms/wrangler.json', '{workspaceRoot}/apps/users/wrangler.toml'],
+      outputs: ['{projectRoot}/worker-configuration.d.ts'],
+    });
+    expect(results.users.types.inputs).toEqual(['{projectRoot}/wrangler.toml', '{projectRoot}/.dev.vars.example']);
+    expect(results.api.test.dependsOn).toEqual(['types']);
   });
 
   it('uses the config wrangler itself would pick when a folder has several', async () => {

@@ -7,7 +7,8 @@ import { orderServices } from '../dev/graph-order';
 import { describeError } from '../utils/user-error';
 import { normalizePluginOptions, type NormalizedPluginOptions, type NxEdgePluginOptions } from './options';
 import { shadowingScripts } from './package-scripts';
-import { upstreamProjects, type WorkerProject } from './service-graph';
+import { WORKER_TYPES_FILE } from '../types/worker-types';
+import { typedBindingTargets, upstreamProjects, type WorkerProject } from './service-graph';
 import { inWorkspaceGlobs, workspaceGlobs } from './workspace-globs';
 
 /** Folders that hold build output, caches or dependencies: never projects. */
@@ -76,6 +77,8 @@ export function buildTargets(
   config: WranglerConfig,
   options: NormalizedPluginOptions,
   namedInputs: Record<string, unknown> = {},
+  // Workspace-relative configs of the Workers this one calls through typed bindings.
+  boundConfigFiles: string[] = [],
 ): Record<string, TargetConfiguration> {
   const configInput = `{projectRoot}/${basename(configFile)}`;
   // Named inputs the workspace does not define would fail every run: fall back to Nx's built-ins.
@@ -83,9 +86,22 @@ export function buildTargets(
   const envs = environmentNames(config);
   const worker = config.name ?? basename(dirname(configFile));
   return {
+    [options.typesTargetName]: {
+      executor: '@aero/nx-edge:types',
+      cache: true,
+      // Only what wrangler types reads: the configs (own and bound Workers') and the secret names.
+      inputs: [configInput, '{projectRoot}/.dev.vars.example', ...boundConfigFiles.map((f) => `{workspaceRoot}/${f}`)],
+      outputs: [`{projectRoot}/${WORKER_TYPES_FILE}`],
+      options: {},
+      metadata: {
+        description: `Generate ${worker}'s Env (${WORKER_TYPES_FILE}) with wrangler types, typed service bindings included`,
+        technologies: TECHNOLOGIES,
+      },
+    },
     [options.buildTargetName]: {
       executor: '@aero/nx-edge:build',
       cache: true,
+      dependsOn: [options.typesTargetName],
       inputs: [production, `^${production}`, configInput],
       outputs: ['{workspaceRoot}/dist/{projectRoot}'],
       options: {},
@@ -111,6 +127,7 @@ export function buildTargets(
     [options.testTargetName]: {
       executor: '@aero/nx-edge:test',
       cache: true,
+      dependsOn: [options.typesTargetName],
       inputs: ['default', `^${production}`],
       outputs: ['{workspaceRoot}/coverage/{projectRoot}'],
       options: {},
@@ -232,8 +249,11 @@ function readEntries(configFiles: readonly string[], context: CreateNodesContext
  * call each other (a → b → a) are one component, started together and deployed one after another in
  * name order, so Nx's task graph never has a cycle while the project graph keeps every edge.
  */
-function componentOrder(entries: ConfigEntry[]): Map<string, { upstream: string[]; previousInCycle?: string; cycle?: string[] }> {
-  const workers: WorkerProject[] = entries.filter((e) => !e.parseError).map((e) => ({ project: e.name, configFile: e.configFile, config: e.config }));
+function workerProjects(entries: ConfigEntry[]): WorkerProject[] {
+  return entries.filter((e) => !e.parseError).map((e) => ({ project: e.name, configFile: e.configFile, config: e.config }));
+}
+
+function componentOrder(workers: WorkerProject[]): Map<string, { upstream: string[]; previousInCycle?: string; cycle?: string[] }> {
   const upstream = upstreamProjects(workers);
   const { cycles } = orderServices([...upstream.keys()], (p) => upstream.get(p) ?? []);
   const result = new Map<string, { upstream: string[]; previousInCycle?: string; cycle?: string[] }>();
@@ -257,10 +277,13 @@ export const createNodesV2: CreateNodesV2<NxEdgePluginOptions> = [
     const notes: Notes = { unparsable: 0, templates: 0, clashes: [], shadowing: 0 };
     const normalized = normalizePluginOptions(options);
     const entries = readEntries(configFiles, context, notes, Object.values(normalized));
-    const order = componentOrder(entries);
+    const workers = workerProjects(entries);
+    const order = componentOrder(workers);
     const results = new Map<string, CreateNodesResult>();
     for (const e of entries) {
-      const targets = buildTargets(e.configFile, e.config, normalized, context.nxJsonConfiguration?.namedInputs);
+      const self = workers.find((w) => w.project === e.name);
+      const bound = self ? typedBindingTargets(self, workers).map((w) => w.configFile) : [];
+      const targets = buildTargets(e.configFile, e.config, normalized, context.nxJsonConfiguration?.namedInputs, bound);
       const inCycle = order.get(e.name);
       if (inCycle) {
         const implicit = e.projectJson?.implicitDependencies;

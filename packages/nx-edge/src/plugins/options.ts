@@ -3,6 +3,7 @@ import { join } from 'node:path';
 
 export interface NxEdgePluginOptions {
   buildTargetName?: string;
+  typesTargetName?: string;
   devTargetName?: string;
   testTargetName?: string;
   deployTargetName?: string;
@@ -15,6 +16,7 @@ export type NormalizedPluginOptions = Required<NxEdgePluginOptions>;
 export function normalizePluginOptions(options: NxEdgePluginOptions | undefined): NormalizedPluginOptions {
   return {
     buildTargetName: options?.buildTargetName ?? 'build',
+    typesTargetName: options?.typesTargetName ?? 'types',
     devTargetName: options?.devTargetName ?? 'dev',
     testTargetName: options?.testTargetName ?? 'test',
     deployTargetName: options?.deployTargetName ?? 'deploy',

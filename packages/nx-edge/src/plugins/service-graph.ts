@@ -52,3 +52,18 @@ export function upstreamProjects(workers: WorkerProject[]): Map<string, string[]
   }
   return upstream;
 }
+
+/**
+ * The workspace Workers whose code this Worker calls through a typed binding (service bindings and
+ * Durable Objects another Worker hosts): `wrangler types` reads their configs to type those bindings.
+ */
+export function typedBindingTargets(worker: WorkerProject, workers: WorkerProject[]): WorkerProject[] {
+  const names = workerNameIndex(workers);
+  const targets = new Set<string>();
+  for (const ref of workerReferences(worker.config)) {
+    if (ref.kind !== 'service' && ref.kind !== 'durable_object') continue;
+    const target = names.get(ref.target);
+    if (target && target !== worker.project) targets.add(target);
+  }
+  return workers.filter((w) => targets.has(w.project)).sort((a, b) => a.project.localeCompare(b.project));
+}

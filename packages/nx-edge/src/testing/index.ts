@@ -2,6 +2,7 @@ export {
   getTestDB,
   getTestKV,
   getTestR2,
+  MissingServiceError,
   startWorker,
   type D1Like,
   type RunningWorker,

@@ -27,6 +27,11 @@ export interface StartWorkerOptions {
   postgres?: 'embedded' | string;
 }
 
+/** Thrown by a RunningWorker call during which the Worker used a service binding the test did not provide. */
+export class MissingServiceError extends Error {
+  override name = 'MissingServiceError';
+}
+
 export type ServiceHandler = (request: Request) => Response | Promise<Response>;
 export type ServiceStandIn = ServiceHandler | { projectRoot: string };
 
@@ -172,8 +177,10 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
   }
   const siblings: Record<string, any>[] = [];
   const siblingConfigs: (typeof config)[] = [];
+  // Real Workers started beside this one get their D1 migrations too, or their first query fails.
+  const siblingMigrations: { worker: string; root: string; config: typeof config }[] = [];
   // Stand-ins are called through this slot, so a pooled Worker can serve the next file's handlers.
-  const slot: PooledWorker['slot'] = { standIns: {} };
+  const slot: PooledWorker['slot'] = { standIns: {}, misses: [] };
   const serviceBindings: Record<string, unknown> = {};
   for (const [binding, service] of Object.entries((main.serviceBindings ?? {}) as Record<string, string>)) {
     const standIn = options.services?.[binding];
@@ -189,15 +196,20 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
       const name = `${siblingConfig.name ?? service}#${binding}`;
       // Its own service bindings answer 503: only one level of real Workers is started.
       const sibling = await workerFrom(siblingRoot, siblingConfigFile, siblingConfig, { name });
+      siblingMigrations.push({ worker: name, root: siblingRoot, config: siblingConfig });
       sibling.serviceBindings = Object.fromEntries(
         Object.keys(sibling.serviceBindings ?? {}).map((b) => [b, () => new Response(`service binding ${b} of ${name} is not started in this test`, { status: 503 })]),
       );
       siblings.push(sibling);
       serviceBindings[binding] = name;
     } else {
-      // Other Workers do not run here unless asked: a missing stand-in answers 503 saying how to add one.
-      slot.standIns[binding] = () =>
-        new Response(`service binding ${binding} (${service}) has no handler in this test: pass startWorker({ services: { ${binding}: (request) => ... } })`, { status: 503 });
+      // Other Workers do not run here unless asked. A call to a missing stand-in answers 503 inside
+      // workerd and fails the test's fetch with how to add one (the Worker may hide the 503 in a 500).
+      slot.standIns[binding] = () => {
+        const hint = `service binding ${binding} (${service}) has no handler in this test: pass startWorker({ services: { ${binding}: (request) => Response.json(…) } }) or the real Worker: { ${binding}: { projectRoot: '../${service}' } }`;
+        slot.misses.push(hint);
+        return new Response(hint, { status: 503 });
+      };
       serviceBindings[binding] = (request: Request) => slot.standIns[binding](request);
     }
   }
@@ -208,17 +220,25 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
     throw new UserError(`startWorker services.${binding}: ${configFile} declares no service binding ${binding}; add it to "services" there or remove it from the test.`);
   }
   if (Object.keys(serviceBindings).length) main.serviceBindings = serviceBindings;
-  const migrate = async (mf: { getD1Database(binding: string): Promise<any> }) => {
+  const migrate = async (mf: { getD1Database(binding: string, worker?: string): Promise<any> }) => {
     for (const db of config.d1_databases ?? []) {
       await applyMigrations(await mf.getD1Database(db.binding), join(projectRoot, db.migrations_dir ?? 'migrations'), db.binding);
     }
+    for (const sibling of siblingMigrations) {
+      for (const db of sibling.config.d1_databases ?? []) {
+        await applyMigrations(await mf.getD1Database(db.binding, sibling.worker), join(sibling.root, db.migrations_dir ?? 'migrations'), db.binding);
+      }
+    }
   };
-  const poolable = isPoolable([config, ...siblingConfigs], postgres !== undefined);
+  // Only the main Worker's storage is emptied between files: a real sibling with storage is not reused.
+  const siblingsStateless = siblingConfigs.every((c) => !c.kv_namespaces?.length && !c.d1_databases?.length && !c.r2_buckets?.length);
+  const poolable = siblingsStateless && isPoolable([config, ...siblingConfigs], postgres !== undefined);
   const signature = poolable ? signatureOf([main, ...siblings]) : undefined;
   const pooled = signature ? takeIdle(signature) : undefined;
   if (pooled) {
     // The same Worker, already running with emptied storage: this file's handlers, fresh migrations.
     pooled.slot.standIns = slot.standIns;
+    pooled.slot.misses = slot.misses;
     removeOutDirs();
     return runningWorker({ ...pooled, mf: pooled.mf as any }, signature);
   }
@@ -244,16 +264,27 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
       await w.mf.dispose();
       w.outDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
     };
+    /** Fails the call that reached a service binding the test gave no handler, with the hint. */
+    const checked = async <T>(call: Promise<T>): Promise<T> => {
+      const result = await call;
+      const misses = instance.slot.misses.splice(0);
+      if (misses.length) throw new MissingServiceError([...new Set(misses)].join('\n'));
+      return result;
+    };
     return {
       env: instance.env,
       configFile: configFile as string,
       ...(postgres ? { postgres: { connectionString: postgres.connectionString } } : {}),
-      fetch: (input, init) => mf.dispatchFetch((typeof input === 'string' ? new URL(input, 'http://localhost').toString() : input) as never, init as never) as unknown as Promise<Response>,
-      scheduled: async (opts = {}) => (await handlers()).scheduled({ cron: opts.cron ?? config.triggers?.crons?.[0] ?? '* * * * *', scheduledTime: opts.scheduledTime ?? new Date() }),
+      fetch: (input, init) =>
+        checked(mf.dispatchFetch((typeof input === 'string' ? new URL(input, 'http://localhost').toString() : input) as never, init as never) as unknown as Promise<Response>),
+      scheduled: async (opts = {}) =>
+        checked((await handlers()).scheduled({ cron: opts.cron ?? config.triggers?.crons?.[0] ?? '* * * * *', scheduledTime: opts.scheduledTime ?? new Date() })),
       queue: async (queueName, messages) =>
-        (await handlers()).queue(
-          queueName,
-          messages.map((m, i) => ({ id: m.id ?? `message-${i}`, timestamp: m.timestamp ?? new Date(), attempts: m.attempts ?? 1, body: m.body })),
+        checked(
+          (await handlers()).queue(
+            queueName,
+            messages.map((m, i) => ({ id: m.id ?? `message-${i}`, timestamp: m.timestamp ?? new Date(), attempts: m.attempts ?? 1, body: m.body })),
+          ),
         ),
       async dispose() {
         await closePostgres();

@@ -13,7 +13,7 @@ export interface PooledWorker {
   mf: { dispose(): Promise<void> };
   env: Record<string, any>;
   /** Service-binding handlers of the current file (the Worker calls through this slot). */
-  slot: { standIns: Record<string, ServiceHandler> };
+  slot: { standIns: Record<string, ServiceHandler>; misses: string[] };
   outDirs: string[];
 }
 

@@ -4,7 +4,8 @@ import { parse as parseJsonc } from 'jsonc-parser';
 import { parse as parseToml } from 'smol-toml';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { functionGenerator } from '../function/function';
-import { bindingGenerator } from './binding';
+import { libGenerator } from '../lib/lib';
+import { bindingGenerator, type Questions } from './binding';
 
 describe('binding generator', () => {
   let tree: Tree;
@@ -114,6 +115,84 @@ describe('binding generator', () => {
     it('an unknown env', async () => {
       await expect(bindingGenerator(tree, { project: 'api', type: 'kv', binding: 'X', env: 'qa' })).rejects.toThrow(/no \[env\.qa\] section/);
       unchanged();
+    });
+  });
+
+  describe('asking for what is missing, in order, offering only Workers', () => {
+    /** Answers in order, recording each question and its choices. */
+    const scripted = (answers: string[], canAsk = true) => {
+      const asked: { message: string; choices?: string[]; initial?: string }[] = [];
+      const questions: Questions = {
+        canAsk: () => canAsk,
+        chooseOne: async (message, choices) => {
+          asked.push({ message, choices: choices.map((c) => (c.label ? `${c.value}=${c.label}` : c.value)) });
+          return answers.shift()!;
+        },
+        askText: async (message, options) => {
+          asked.push({ message, initial: options?.initial });
+          return answers.shift() ?? options?.initial ?? '';
+        },
+      };
+      return { questions, asked };
+    };
+    beforeEach(async () => {
+      await libGenerator(tree, { name: 'db', skipFormat: true });
+    });
+
+    it('type=service asks for the Worker to call (never a lib, never itself), then the name with a default from it', async () => {
+      const { questions, asked } = scripted(['api', 'service', 'users']);
+      await bindingGenerator(tree, {}, questions);
+      expect(asked).toEqual([
+        { message: 'Which Worker should get the binding?', choices: ['api', 'users'] },
+        {
+          message: 'Which kind of binding?',
+          choices: ['kv=KV namespace', 'd1=D1 database', 'r2=R2 bucket', 'queue=Queue producer', 'service=Service binding to another Worker', 'do=Durable Object namespace'],
+        },
+        { message: 'Which Worker should api call?', choices: ['users'] },
+        { message: 'Binding name (as seen on env)?', initial: 'USERS' },
+      ]);
+      expect(apiConfig().services).toEqual([{ binding: 'USERS', service: 'users' }]);
+    });
+
+    it('type=do asks for the class, and names the binding after it', async () => {
+      const { questions, asked } = scripted(['ChatRoom']);
+      await bindingGenerator(tree, { project: 'api', type: 'do' }, questions);
+      expect(asked.map((q) => q.message)).toEqual(['Durable Object class name (exported by the Worker that hosts it)?', 'Binding name (as seen on env)?']);
+      expect(asked[1].initial).toBe('CHAT_ROOM');
+      expect(apiConfig().durable_objects.bindings).toEqual([{ name: 'CHAT_ROOM', class_name: 'ChatRoom' }]);
+    });
+
+    it('without a terminal (CI, Nx Console, --no-interactive) it names the valid answers instead', async () => {
+      const { questions } = scripted([], false);
+      await expect(bindingGenerator(tree, {}, questions)).rejects.toThrow('--project is required: the Worker to add the binding to. Workers in this workspace: api, users.');
+      await expect(bindingGenerator(tree, { project: 'db', type: 'kv', binding: 'X' }, questions)).rejects.toThrow(
+        '"db" is not a Worker (it has no wrangler config); only Workers take bindings. Workers in this workspace: api, users.',
+      );
+      await expect(bindingGenerator(tree, { project: 'api' }, questions)).rejects.toThrow(/^--type is required: kv \(KV namespace\), d1 \(D1 database\)/);
+      await expect(bindingGenerator(tree, { project: 'api', type: 'service', binding: 'U' }, questions)).rejects.toThrow(
+        '--type=service needs --service=<worker>, the Worker to bind to. Other Workers in this workspace: users.',
+      );
+      await expect(bindingGenerator(tree, { project: 'api', type: 'service', service: 'users' }, questions)).rejects.toThrow('--binding is required: the name the Worker sees on env, e.g. --binding=USERS.');
+    });
+  });
+
+  describe('the generated spec stays green', () => {
+    const spec = () => tree.read('apps/api/src/index.spec.ts', 'utf-8')!;
+
+    it('a top-level service binding makes the spec start the bound Worker beside this one', async () => {
+      await bindingGenerator(tree, { project: 'api', type: 'service', binding: 'USERS', service: 'users' });
+      expect(spec()).toContain("startWorker({ projectRoot: fileURLToPath(new URL('..', import.meta.url)), services: { USERS: { projectRoot: '../users' } } })");
+      await functionGenerator(tree, { name: 'billing', skipFormat: true });
+      await bindingGenerator(tree, { project: 'api', type: 'service', binding: 'BILLING', service: 'billing' });
+      expect(spec()).toContain("services: { BILLING: { projectRoot: '../billing' }, USERS: { projectRoot: '../users' } } })");
+    });
+
+    it('leaves a spec it does not recognise alone and says what to add', async () => {
+      tree.write('apps/api/src/index.spec.ts', 'export {};\n');
+      const info = vi.spyOn(logger, 'info').mockImplementation(() => undefined);
+      await bindingGenerator(tree, { project: 'api', type: 'service', binding: 'USERS', service: 'users' });
+      expect(spec()).toBe('export {};\n');
+      expect(info.mock.calls.flat().join('\n')).toContain("pass startWorker({ services: { USERS: { projectRoot: '../users' } } })");
     });
   });
 });

@@ -1,11 +1,15 @@
-import { getProjects, logger, names, type ProjectConfiguration, type Tree } from '@nx/devkit';
-import { join } from 'node:path';
+import { getProjects, logger, names, type GeneratorCallback, type ProjectConfiguration, type Tree } from '@nx/devkit';
+import { join, relative } from 'node:path';
 import { appendConfigArrayItem } from '../../config/edit-config';
 import { findIsolationProblems } from '../../config/env-isolation';
 import { deployedWorkerName, envResourceName } from '../../config/env-names';
 import { configFormatOf, parseWranglerConfig, WRANGLER_CONFIG_FILES, type WorkerConfig, type WranglerConfig } from '../../config/wrangler-config';
-import { UserError } from '../../utils/user-error';
-import type { BindingGeneratorSchema } from './schema';
+import { createWranglerRunner } from '../../deploy/wrangler-cli';
+import { generateWorkerTypes, workspaceWorkers } from '../../types/worker-types';
+import { describeError, UserError } from '../../utils/user-error';
+import { askText, canPrompt, chooseOne, type Choice } from '../../utils/prompts';
+import { addServiceStandIn } from './spec-stand-in';
+import type { BindingGeneratorSchema, BindingType } from './schema';
 
 function configFileOf(tree: Tree, project: ProjectConfiguration): string | undefined {
   return WRANGLER_CONFIG_FILES.map((f) => join(project.root, f)).find((f) => tree.exists(f));
@@ -51,11 +55,7 @@ function configOf(tree: Tree, project: ProjectConfiguration): WranglerConfig | u
  * env's own `name`) when binding inside an env, so staging never calls production.
  */
 function resolveServiceTarget(tree: Tree, service: string, env: string | undefined): { name: string; note?: string } {
-  const projects = getProjects(tree);
-  let found: [string, ProjectConfiguration] | undefined;
-  const byProject = projects.get(service);
-  if (byProject && workerNameOf(tree, service, byProject)) found = [service, byProject];
-  else for (const [name, project] of projects) if (workerNameOf(tree, name, project) === service) found = [name, project];
+  const found = findServiceProject(tree, service);
   if (found) {
     const [projectName, project] = found;
     const top = workerNameOf(tree, projectName, project)!;
@@ -69,9 +69,8 @@ function resolveServiceTarget(tree: Tree, service: string, env: string | undefin
     }
     return { name: inEnv, note: `${projectName}'s deployed name in ${env}` };
   }
-  const workers = [...projects].filter(([n, p]) => workerNameOf(tree, n, p)).map(([n]) => n);
   throw new UserError(
-    `--service=${service} is not a Worker of this workspace. Known Workers: ${workers.join(', ') || '(none)'}. Create it with nx g @aero/nx-edge:function ${service}, or edit the config by hand for an external service.`,
+    `--service=${service} is not a Worker of this workspace. Known Workers: ${workerProjectNames(tree).join(', ') || '(none)'}. Create it with nx g @aero/nx-edge:function ${service}, or edit the config by hand for an external service.`,
   );
 }
 
@@ -109,19 +108,14 @@ export function bindingEntry(options: BindingGeneratorSchema, projectName: strin
       };
     }
     default:
-      throw new UserError(`--type=${String(options.type)} is not a binding type. Use one of: kv, d1, r2, queue, service, do.`);
+      throw new UserError(`--type=${String(options.type)} is not a binding type. Use one of: ${BINDING_TYPES.map((t) => t.value).join(', ')}.`);
   }
 }
 
-export async function bindingGenerator(tree: Tree, options: BindingGeneratorSchema): Promise<void> {
-  const project = getProjects(tree).get(options.project);
-  if (!project) {
-    throw new UserError(`Project "${options.project}" does not exist. Run nx show projects to list them, or create it with nx g @aero/nx-edge:function ${options.project}.`);
-  }
-  const file = configFileOf(tree, project);
-  if (!file) {
-    throw new UserError(`${options.project} has no wrangler config in ${project.root}; only Workers take bindings.`);
-  }
+export async function bindingGenerator(tree: Tree, schema: Partial<BindingGeneratorSchema>, questions: Questions = nxQuestions): Promise<GeneratorCallback> {
+  const options = await completeOptions(tree, schema, questions);
+  const project = getProjects(tree).get(options.project)!;
+  const file = configFileOf(tree, project)!;
   const text = tree.read(file, 'utf-8') ?? '';
   const config: WranglerConfig = parseWranglerConfig(text, file);
   let section: WorkerConfig = config;
@@ -161,6 +155,114 @@ export async function bindingGenerator(tree: Tree, options: BindingGeneratorSche
     }
   }
   tree.write(file, next);
+  // The generated spec runs this Worker with the real target beside it, so it stays green (top level
+  // only: specs run the top-level config).
+  if (options.type === 'service' && !options.env) {
+    const target = findServiceProject(tree, options.service!);
+    if (target) addServiceStandIn(tree, project.root, options.binding, relative(project.root, target[1].root));
+  }
+  return () => updateEnvTypes(tree.root, options.project, project.root, Object.fromEntries(getProjects(tree)));
 }
+
+/** The binding is in the config now: regenerate the Worker's Env so the editor knows it at once. */
+async function updateEnvTypes(root: string, project: string, projectRoot: string, projects: Record<string, { root: string }>): Promise<void> {
+  try {
+    const { file } = await generateWorkerTypes(root, project, projectRoot, workspaceWorkers(root, projects), createWranglerRunner(root));
+    logger.info(`nx-edge: ${project}'s Env updated in ${file}`);
+  } catch (error) {
+    logger.warn(`nx-edge: ${project}'s Env was not updated (${describeError(error).split('\n')[0]}); nx run ${project}:types updates it, and build and test run it first.`);
+  }
+}
+
+/** How the generator asks for what is missing: Nx's prompts, when Nx would prompt at all. */
+export interface Questions {
+  canAsk(): boolean;
+  chooseOne(message: string, choices: Choice[], initial?: string): Promise<string>;
+  askText(message: string, options?: { initial?: string; validate?: (value: string) => string | undefined }): Promise<string>;
+}
+
+const nxQuestions: Questions = { canAsk: () => canPrompt(), chooseOne, askText };
+
+export const BINDING_TYPES: { value: BindingType; label: string; defaultName: string }[] = [
+  { value: 'kv', label: 'KV namespace', defaultName: 'CACHE' },
+  { value: 'd1', label: 'D1 database', defaultName: 'DB' },
+  { value: 'r2', label: 'R2 bucket', defaultName: 'BUCKET' },
+  { value: 'queue', label: 'Queue producer', defaultName: 'QUEUE' },
+  { value: 'service', label: 'Service binding to another Worker', defaultName: 'SERVICE' },
+  { value: 'do', label: 'Durable Object namespace', defaultName: 'OBJECT' },
+];
+
+/** Projects that are Workers (have a wrangler config): the only ones that take or answer bindings. */
+export function workerProjectNames(tree: Tree): string[] {
+  return [...getProjects(tree)].filter(([, p]) => configFileOf(tree, p)).map(([name]) => name).sort();
+}
+
+/** The Worker project a service binding names: by project name, else by its wrangler `name`. */
+function findServiceProject(tree: Tree, service: string): [string, ProjectConfiguration] | undefined {
+  const projects = getProjects(tree);
+  const byName = projects.get(service);
+  if (byName && workerNameOf(tree, service, byName)) return [service, byName];
+  return [...projects].find(([name, p]) => workerNameOf(tree, name, p) === service);
+}
+
+/**
+ * Options in the order a person thinks of them (which Worker, what kind, which target, what name),
+ * asking for what is missing when Nx may prompt and naming the valid answers when it may not. Only
+ * Workers are offered where a Worker is needed, which Nx's schema prompts cannot do.
+ */
+export async function completeOptions(tree: Tree, schema: Partial<BindingGeneratorSchema>, questions: Questions): Promise<BindingGeneratorSchema> {
+  const options = { ...schema };
+  const workers = workerProjectNames(tree);
+  const ask = questions.canAsk();
+  const list = (names: string[]) => names.join(', ') || '(none yet: nx g @aero/nx-edge:function <name>)';
+  if (!options.project) {
+    if (!ask || workers.length === 0) throw new UserError(`--project is required: the Worker to add the binding to. Workers in this workspace: ${list(workers)}.`);
+    options.project = await questions.chooseOne('Which Worker should get the binding?', workers.map((value) => ({ value })));
+  }
+  if (!workers.includes(options.project)) {
+    const exists = getProjects(tree).has(options.project);
+    throw new UserError(
+      `${exists ? `"${options.project}" is not a Worker (it has no wrangler config); only Workers take bindings.` : `Project "${options.project}" does not exist.`} Workers in this workspace: ${list(workers)}.`,
+    );
+  }
+  if (!options.type) {
+    if (!ask) throw new UserError(`--type is required: ${BINDING_TYPES.map((t) => `${t.value} (${t.label})`).join(', ')}.`);
+    options.type = (await questions.chooseOne('Which kind of binding?', BINDING_TYPES.map(({ value, label }) => ({ value, label })))) as BindingType;
+  }
+  if (!BINDING_TYPES.some((t) => t.value === options.type)) {
+    throw new UserError(`--type=${String(options.type)} is not a binding type. Use one of: ${BINDING_TYPES.map((t) => t.value).join(', ')}.`);
+  }
+  let defaultName = BINDING_TYPES.find((t) => t.value === options.type)!.defaultName;
+  if (options.type === 'service') {
+    const others = workers.filter((w) => w !== options.project);
+    if (!options.service) {
+      if (!ask || others.length === 0) throw new UserError(`--type=service needs --service=<worker>, the Worker to bind to. Other Workers in this workspace: ${list(others)}.`);
+      options.service = await questions.chooseOne(`Which Worker should ${options.project} call?`, others.map((value) => ({ value })));
+    }
+    defaultName = names(options.service).constantName;
+  }
+  if (options.type === 'do') {
+    if (!options.className) {
+      if (!ask) throw new UserError('--type=do needs --className=<DurableObjectClass>, the class exported by the Worker that hosts it (this one unless --scriptName names another).');
+      options.className = await questions.askText('Durable Object class name (exported by the Worker that hosts it)?', {
+        validate: (value) => (/^[A-Za-z_$][\w$]*$/.test(value) ? undefined : 'A JavaScript class name, e.g. Counter'),
+      });
+    }
+    defaultName = names(options.className).constantName;
+  }
+  if (!options.binding) {
+    if (!ask) throw new UserError(`--binding is required: the name the Worker sees on env, e.g. --binding=${defaultName}.`);
+    options.binding = await questions.askText('Binding name (as seen on env)?', {
+      initial: defaultName,
+      validate: (value) => (BINDING_NAME.test(value) ? undefined : 'Letters, digits and _, not starting with a digit (e.g. USERS)'),
+    });
+  }
+  if (!BINDING_NAME.test(options.binding)) {
+    throw new UserError(`--binding=${options.binding} is not a valid binding name: use letters, digits and _, not starting with a digit (e.g. ${defaultName}).`);
+  }
+  return options as BindingGeneratorSchema;
+}
+
+const BINDING_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export default bindingGenerator;

@@ -13,6 +13,7 @@ import {
 } from '@nx/devkit';
 import { setJsoncValue } from '../../config/edit-config';
 import { deployedWorkerName } from '../../config/env-names';
+import { EMPTY_WORKER_TYPES, WORKER_TYPES_FILE } from '../../types/worker-types';
 import { UserError } from '../../utils/user-error';
 import { expressVersion, FALLBACK_COMPATIBILITY_DATE, honoVersion, nestVersion, reflectMetadataVersion, rxjsVersion } from '../../utils/versions';
 import { addDependenciesToPackageJson } from '@nx/devkit';
@@ -60,6 +61,9 @@ export function normalizeFunctionOptions(tree: Tree, options: FunctionGeneratorS
   }
   if (options.framework !== undefined && !['none', 'hono', 'express', 'nestjs'].includes(options.framework)) {
     throw new UserError(`--framework=${options.framework} is not a template of this generator. Use one of: none, hono, express, nestjs.`);
+  }
+  if (options.configFormat !== undefined && !['jsonc', 'toml'].includes(options.configFormat)) {
+    throw new UserError(`--configFormat=${options.configFormat} is not a wrangler config format this generator writes. Use jsonc (wrangler.jsonc) or toml (wrangler.toml).`);
   }
   const tags = ['type:function', ...(options.tags ?? '').split(',').map((t) => t.trim()).filter(Boolean)];
   const envs = [...new Set((options.envs ?? '').split(',').map((e) => e.trim()).filter(Boolean))];
@@ -120,6 +124,8 @@ export async function functionGenerator(tree: Tree, schema: FunctionGeneratorSch
     tree.write(file, withEnvironments(tree.read(file, 'utf-8')!, options.configFormat, options.envs, options.name));
     for (const env of options.envs) logger.info(`nx-edge: [env.${env}] deploys as ${deployedWorkerName({ name: options.name, env: { [env]: {} } }, env)}; bind its resources with nx g @aero/nx-edge:binding --project=${options.name} --env=${env} …`);
   }
+  // An empty Env until the types target (run before build and test) generates the real one.
+  tree.write(join(options.projectRoot, WORKER_TYPES_FILE), EMPTY_WORKER_TYPES);
   addProjectConfiguration(tree, options.name, {
     root: options.projectRoot,
     projectType: 'application',
