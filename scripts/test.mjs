@@ -1,5 +1,5 @@
-// `npm test`: everything CI runs. Installs Debian's chromium when missing (the dashboard e2e drives
-// it), builds and packs both packages, then runs the unit and e2e suites with vitest, and ends with
+// `npm test`: everything CI runs. Installs Debian's chromium and tmux when missing (the dashboard e2e
+// drives chromium, the prompt e2e types into tmux), builds and packs both packages, then runs the unit and e2e suites with vitest, and ends with
 // the plain "N passed, N failed" line.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -8,17 +8,18 @@ import { join } from 'node:path';
 const root = join(import.meta.dirname, '..');
 const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
 
-function ensureChromium() {
-  if (existsSync('/usr/bin/chromium')) return;
-  console.log('[test] /usr/bin/chromium is missing: installing Debian chromium (apt-get)');
+function ensureDebianPackages(packages) {
+  const missing = packages.filter((name) => !existsSync(`/usr/bin/${name}`));
+  if (missing.length === 0) return;
+  console.log(`[test] ${missing.map((name) => `/usr/bin/${name}`).join(', ')} missing: installing Debian ${missing.join(', ')} (apt-get)`);
   const asRoot = !process.getuid || process.getuid() === 0;
   const apt = (args) =>
     run(asRoot ? 'apt-get' : 'sudo', asRoot ? args : ['apt-get', ...args], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
   apt(['update', '-q']);
-  apt(['install', '-y', '-q', '--no-install-recommends', 'chromium']);
+  apt(['install', '-y', '-q', '--no-install-recommends', ...missing]);
 }
 
-ensureChromium();
+ensureDebianPackages(['chromium', 'tmux']);
 run(process.execPath, [join(root, 'scripts', 'pack-local.mjs')]);
 mkdirSync(join(root, 'tmp'), { recursive: true });
 const report = join(root, 'tmp', 'vitest-report.json');

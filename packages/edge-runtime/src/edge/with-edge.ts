@@ -58,7 +58,7 @@ function tracedNamespace(namespace: DurableObjectNamespace): DurableObjectNamesp
       if (prop === 'get' || prop === 'getByName') {
         return (...args: unknown[]) => tracedFetcher((value as (...a: unknown[]) => Fetcher).apply(target, args));
       }
-      return value.bind(target);
+      return passThrough(target, prop);
     },
   });
 }
@@ -74,10 +74,21 @@ function tracedFetcher(fetcher: Fetcher): Fetcher {
           return target.fetch(new Request(request, { headers: outgoingHeaders(request.headers, context) }));
         };
       }
-      const value = Reflect.get(target, prop);
-      return typeof value === 'function' ? value.bind(target) : value;
+      return passThrough(target, prop);
     },
   });
+}
+
+/**
+ * A property of a binding seen through our proxy. The binding's own methods (connect, idFromName…)
+ * need it as `this`; RPC methods must come back untouched: on an RPC stub `value.bind` is itself a
+ * remote call (it would try to send the stub and fail with DataCloneError).
+ */
+function passThrough(target: object, prop: PropertyKey): unknown {
+  const value = Reflect.get(target, prop);
+  if (typeof value !== 'function') return value;
+  const own = Object.prototype.hasOwnProperty.call(Object.getPrototypeOf(target) ?? {}, prop);
+  return own ? Function.prototype.bind.call(value, target) : value;
 }
 
 const tracedEnvs = new WeakMap<object, object>();

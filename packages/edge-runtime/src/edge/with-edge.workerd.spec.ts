@@ -13,7 +13,7 @@ async function bundle(exportName: string, extra = ''): Promise<string> {
     bundle: true,
     format: 'esm',
     platform: 'neutral',
-    external: ['node:*'],
+    external: ['node:*', 'cloudflare:*'],
     write: false,
   });
   return result.outputFiles[0].text;
@@ -51,6 +51,8 @@ describe('withEdge in workerd: gateway → auth → db', () => {
         { ...common, name: 'flaky-prod', script: await bundle('flaky'), bindings: { ENVIRONMENT: 'production', CHAOS_ERROR_RATE: '1' } },
         { ...common, name: 'cron', script: await bundle('cron') },
         { ...common, name: 'lobby', script: await bundle('lobby', ', Room'), durableObjects: { ROOM: 'Room' } },
+        { ...common, name: 'users', script: await bundle('Users') },
+        { ...common, name: 'rpc-caller', script: await bundle('rpcCaller'), serviceBindings: { USERS: 'users' } },
       ],
     });
     await mf.ready;
@@ -122,6 +124,11 @@ describe('withEdge in workerd: gateway → auth → db', () => {
     const lobbyLine = mine.find((r) => r.service === 'lobby');
     const roomLine = mine.find((r) => r.service === 'room');
     expect(roomLine).toMatchObject({ message: 'room joined', parent_span_id: lobbyLine.span_id });
+  });
+
+  it('RPC methods of a service binding work through the traced env', async () => {
+    const response = await (await mf.getWorker('rpc-caller')).fetch('http://rpc-caller/');
+    expect(await response.json()).toEqual({ id: '7', name: 'ada' });
   });
 
   it('queue handlers run with their own trace', async () => {

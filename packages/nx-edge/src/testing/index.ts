@@ -6,6 +6,7 @@ export {
   startWorker,
   type D1Like,
   type RunningWorker,
+  type RpcStandIn,
   type ServiceHandler,
   type ServiceStandIn,
   type StartWorkerOptions,

@@ -28,6 +28,13 @@ export default {
   async fetch(request: Request, env: any) {
     const url = new URL(request.url);
     if (url.pathname === '/users') return env.USERS.fetch('http://users/');
+    if (url.pathname === '/user') {
+      try {
+        return Response.json(await env.USERS.getUser('7'));
+      } catch (error) {
+        return new Response((error as Error).message, { status: 500 });
+      }
+    }
     await env.KV.put('k', 'stored');
     return new Response(greet(env.WHO) + ' ' + (await env.KV.get('k')) + ' ' + env.SECRET);
   },
@@ -54,9 +61,20 @@ export default {
     worker = await startWorker({ projectRoot: join(root, 'apps/api') });
     // The test fails at the call with the fix, whatever the Worker made of the 503.
     await expect(worker.fetch('/users')).rejects.toThrow(
-      "service binding USERS (users) has no handler in this test: pass startWorker({ services: { USERS: (request) => Response.json(…) } }) or the real Worker: { USERS: { projectRoot: '../users' } }",
+      "service binding USERS (users) has no handler in this test for fetch: pass startWorker({ services: { USERS: (request) => Response.json(…) } }), an object of its methods ({ USERS: { getUser: (id) => ({ id }) } }), or the real Worker: { USERS: { projectRoot: '../users' } }",
     );
+    // An RPC call too, though the Worker caught the error and answered 500.
+    await expect(worker.fetch('/user')).rejects.toThrow('service binding USERS (users) has no handler in this test for USERS.getUser()');
     expect(await (await worker.fetch('/')).text()).toBe('hi vars stored from-dev-vars');
+  }, 30_000);
+
+  it('stands in for RPC methods with an object of functions (JSON in and out)', async () => {
+    worker = await startWorker({ projectRoot: join(root, 'apps/api'), services: { USERS: { getUser: (id: string) => ({ id, name: 'ada' }) } } });
+    expect(await (await worker.fetch('/user')).json()).toEqual({ id: '7', name: 'ada' });
+    await worker.dispose();
+    worker = await startWorker({ projectRoot: join(root, 'apps/api'), services: { USERS: { getUser: () => { throw new Error('no such user'); } } } });
+    const failed = await worker.fetch('/user');
+    expect(await failed.text()).toBe('USERS.getUser() stand-in threw: no such user');
   }, 30_000);
 
   it('binds a service to the real workspace Worker, built from TypeScript', async () => {

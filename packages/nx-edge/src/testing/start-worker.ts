@@ -6,6 +6,7 @@ import { findWranglerConfig, readWranglerConfig } from '../config/wrangler-confi
 import { parseDevVars } from '../config/dev-vars';
 import { localWorkerOptions } from '../dev/worker-options';
 import { UserError } from '../utils/user-error';
+import { isRpcStandIn, STAND_IN_WORKER, standInDispatcher, type RpcStandIn, type ServiceHandler } from './stand-ins';
 import { emptyStorage, isPoolable, putIdle, signatureOf, takeIdle, type PooledWorker } from './worker-pool';
 
 export interface StartWorkerOptions {
@@ -16,8 +17,10 @@ export interface StartWorkerOptions {
   /** Extra or replaced plain bindings (vars, secrets) for this test. */
   bindings?: Record<string, unknown>;
   /**
-   * Per service binding: a handler standing in for the other Worker (`{ USERS: (req) => Response.json([...]) }`),
+   * Per service binding: a fetch handler standing in for the other Worker (`{ USERS: (req) => Response.json([...]) }`),
+   * an object of the methods the Worker calls over RPC (`{ USERS: { getUser: (id) => ({ id }) } }`, JSON in and out),
    * or `{ projectRoot }` of a workspace Worker, built from TypeScript and run beside this one in workerd.
+   * A call to a binding given none of these fails the test's call, saying how to add one.
    */
   services?: Record<string, ServiceStandIn>;
   /**
@@ -32,9 +35,9 @@ export class MissingServiceError extends Error {
   override name = 'MissingServiceError';
 }
 
-export type ServiceHandler = (request: Request) => Response | Promise<Response>;
-export type ServiceStandIn = ServiceHandler | { projectRoot: string };
-
+export type { RpcStandIn, ServiceHandler };
+/** A fetch handler, an object of RPC methods, or `{ projectRoot }` of the real workspace Worker. */
+export type ServiceStandIn = ServiceHandler | RpcStandIn | { projectRoot: string };
 
 export interface RunningWorker {
   /** fetch() against the Worker running in workerd; a path is resolved against http://localhost. */
@@ -184,10 +187,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
   const serviceBindings: Record<string, unknown> = {};
   for (const [binding, service] of Object.entries((main.serviceBindings ?? {}) as Record<string, string>)) {
     const standIn = options.services?.[binding];
-    if (typeof standIn === 'function') {
-      slot.standIns[binding] = standIn;
-      serviceBindings[binding] = (request: Request) => slot.standIns[binding](request);
-    } else if (standIn) {
+    if (standIn && typeof standIn === 'object' && 'projectRoot' in standIn && typeof standIn.projectRoot === 'string') {
       const siblingRoot = resolve(projectRoot, standIn.projectRoot);
       const siblingConfigFile = findWranglerConfig(siblingRoot);
       if (!siblingConfigFile) throw new UserError(`startWorker services.${binding}: ${siblingRoot} has no wrangler config; give the projectRoot of a Worker.`);
@@ -203,14 +203,17 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
       siblings.push(sibling);
       serviceBindings[binding] = name;
     } else {
-      // Other Workers do not run here unless asked. A call to a missing stand-in answers 503 inside
-      // workerd and fails the test's fetch with how to add one (the Worker may hide the 503 in a 500).
-      slot.standIns[binding] = () => {
-        const hint = `service binding ${binding} (${service}) has no handler in this test: pass startWorker({ services: { ${binding}: (request) => Response.json(…) } }) or the real Worker: { ${binding}: { projectRoot: '../${service}' } }`;
-        slot.misses.push(hint);
-        return new Response(hint, { status: 503 });
-      };
-      serviceBindings[binding] = (request: Request) => slot.standIns[binding](request);
+      // A handler, an object of RPC methods, or nothing: a stand-in Worker that asks this slot, so a
+      // pooled Worker serves the next file's stand-ins, and a call to nothing fails the test's call.
+      slot.standIns[binding] = typeof standIn === 'function' || isRpcStandIn(standIn) ? standIn : undefined;
+      const name = `${binding}#stand-in`;
+      siblings.push({
+        name,
+        compatibilityDate: main.compatibilityDate,
+        modules: [{ type: 'ESModule', path: 'stand-in-v1.mjs', contents: STAND_IN_WORKER }],
+        serviceBindings: { NODE: standInDispatcher(slot, binding, service) },
+      });
+      serviceBindings[binding] = name;
     }
   }
   for (const binding of Object.keys(options.services ?? {})) {

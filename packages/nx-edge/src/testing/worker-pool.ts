@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { WorkerConfig } from '../config/wrangler-config';
-import type { ServiceHandler } from './start-worker';
+import type { StandInSlot } from './stand-ins';
 
 /**
  * Test files of one vitest worker run one after another. When a file is done with a Worker, its
@@ -13,7 +13,7 @@ export interface PooledWorker {
   mf: { dispose(): Promise<void> };
   env: Record<string, any>;
   /** Service-binding handlers of the current file (the Worker calls through this slot). */
-  slot: { standIns: Record<string, ServiceHandler>; misses: string[] };
+  slot: StandInSlot;
   outDirs: string[];
 }
 

@@ -51,5 +51,5 @@ export function addServiceStandIn(tree: Tree, projectRoot: string, binding: stri
     ? `${object.slice(0, services.index + services[0].length)} ${entry},${object.slice(services.index + services[0].length)}`
     : `{${inner}${inner.trim() ? ',' : ''} services: { ${entry} } }`;
   tree.write(file, text.slice(0, objectStart) + updated + text.slice(objectEnd));
-  logger.info(`nx-edge: ${file} now starts ${targetRoot}'s Worker for ${binding} (services option of startWorker).`);
+  logger.info(`nx-edge: ${file} now runs the Worker in ${targetRoot} behind ${binding} (startWorker's services option), so the spec stays green.`);
 }
