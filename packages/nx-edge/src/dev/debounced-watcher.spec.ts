@@ -50,6 +50,11 @@ describe('watcher', () => {
     expect(ignoredByDefault('.wrangler/state/v3/kv/x')).toBe(true);
     expect(ignoredByDefault('src/index.spec.ts')).toBe(true);
     expect(ignoredByDefault('src/index.ts')).toBe(false);
+    // What editors write beside the file being saved.
+    for (const temp of ['src/sedm98Bnu', 'src/.index.ts.swp', 'src/4913', 'src/index.ts~', 'src/.#index.ts', 'src/#index.ts#', 'src/index.ts___jb_tmp___', 'src/index.ts.tmp.1234.5678']) {
+      expect(ignoredByDefault(temp), temp).toBe(true);
+    }
+    for (const real of ['src/sed.ts', 'src/seduce', 'src/template.ts', 'migrations/0001_init.sql', 'public/logo.svg']) expect(ignoredByDefault(real), real).toBe(false);
     const fake = fakeWatcher();
     watchForChanges({ paths: ['/home/me/dist/ws/apps/api'], watch: fake.watch, onChange: () => undefined });
     const ignored = fake.options[0].ignored as (p: string) => boolean;

@@ -19,10 +19,35 @@ export interface WatchForChangesOptions {
 
 const IGNORED_DIRS = ['node_modules', 'dist', '.wrangler', '.nx-edge', '.git', '.nx', 'coverage'];
 
-/** `path` relative to the watched folder it is in: build output, state and tests do not reload. */
+/**
+ * Files editors write beside the one being saved and remove again: `sed -i`'s sedXXXXXX, vim's .swp,
+ * 4913 and backup~, emacs' .#lock and #autosave#, JetBrains' ___jb_tmp___, Kate's .kate-swp,
+ * atomic-write temps (file.ts.tmp.123, .file.ts.tmp).
+ */
+export function isEditorTempFile(name: string): boolean {
+  return (
+    /^sed[A-Za-z0-9]{6}$/.test(name) ||
+    /\.(swp|swx|swo|kate-swp)$/.test(name) ||
+    name === '4913' ||
+    name.endsWith('~') ||
+    /^\.#/.test(name) ||
+    /^#.*#$/.test(name) ||
+    /___jb_(tmp|old|bak)___$/.test(name) ||
+    /\.tmp(\.\d+)*$/.test(name) ||
+    /\.tmp\.[A-Za-z0-9]+$/.test(name) ||
+    name === '.DS_Store'
+  );
+}
+
+/** `path` relative to the watched folder it is in: build output, state, tests and editor temp files do not reload. */
 export function ignoredByDefault(path: string): boolean {
   const parts = path.split(sep);
-  return parts.some((p) => IGNORED_DIRS.includes(p)) || /\.(spec|test)\.[cm]?[jt]sx?$/.test(path) || /(^|[\\/])\.dev\.vars\.example$/.test(path);
+  return (
+    parts.some((p) => IGNORED_DIRS.includes(p)) ||
+    isEditorTempFile(parts[parts.length - 1]) ||
+    /\.(spec|test)\.[cm]?[jt]sx?$/.test(path) ||
+    /(^|[\\/])\.dev\.vars\.example$/.test(path)
+  );
 }
 
 /**

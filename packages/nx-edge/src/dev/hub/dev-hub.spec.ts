@@ -154,6 +154,15 @@ describe('dev hub', () => {
     writeFileSync(join(users.root, 'src', 'index.js'), `export default { fetch() { return Response.json({ from: 'users', v: 2 }); } };`);
     await until('new code served', () => logs.query({ service: 'users' }).some((r) => r.message.startsWith('reloaded after a change')));
     expect(JSON.parse((await get(proxyPort, `gateway.localhost:${proxyPort}`)).body).users.v).toBe(2);
+    const reloads = () => logs.query({ service: 'users' }).filter((r) => r.message.startsWith('reloaded after'));
+    // Named from the workspace root, once per save.
+    expect(reloads().map((r) => r.message)).toEqual([expect.stringMatching(/^reloaded after a change in apps\/users\/src\/index\.js \(\d+ ms\)$/)]);
+    // An editor's temp file, and a save that changes nothing workerd runs: no reload.
+    writeFileSync(join(users.root, 'src', 'sedm98Bnu'), 'partial');
+    rmSync(join(users.root, 'src', 'sedm98Bnu'));
+    writeFileSync(join(users.root, 'src', 'index.js'), `export default { fetch() { return Response.json({ from: 'users', v: 2 }); } };`);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(reloads()).toHaveLength(1);
 
     // Everyone leaves: services stop (dependents first) and the hub reports idle.
     const mailerPid = (JSON.parse((await get(proxyPort, 'localhost', '/__nx-edge/status')).body) as ServiceStatus[]).find((s) => s.service === 'mailer')!.pid!;

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { LogRecord, LogStore } from '../../logs/log-store';
 import { parseLogLine } from '../../logs/log-line';
 import { readWranglerConfig, resolveEnvironment } from '../../config/wrangler-config';
@@ -661,7 +661,7 @@ export class DevHub {
     const state = entry.status.state;
     if (state === 'pending' || state === 'blocked' || state === 'stopping' || state === 'stopped') return;
     const started = this.clock.now();
-    const what = why ?? `a change in ${changed.length === 1 ? changed[0] : `${changed.length} files`}`;
+    const what = why ?? `a change in ${changed.length === 1 ? relative(this.opts.workspaceRoot, changed[0]) : `${changed.length} files`}`;
     if (entry.spec.kind !== 'worker') {
       this.log(entry.spec.service, 'system', `${what}: restarting`);
       const run = ++entry.run;
@@ -681,6 +681,10 @@ export class DevHub {
       return;
     }
     if (run !== entry.run) return;
+    // A save that changed nothing workerd would run (a touched file, a file esbuild does not bundle):
+    // no restart, no log line.
+    const previousVersion = this.host.get(entry.spec.service);
+    if (!why && state === 'healthy' && previousVersion && sameWorker(previousVersion, prepared)) return;
     this.lastLoadError.delete(entry.spec.service);
     // The proxy holds requests to every Worker until the swap (and any restore) is over.
     await this.exclusive(() => {
@@ -797,4 +801,9 @@ export class DevHub {
     })();
     return this.shuttingDown;
   }
+}
+
+/** Whether workerd would run exactly the same Worker (code, bindings, vars, port). */
+function sameWorker(a: HostedWorker, b: HostedWorker): boolean {
+  return a.workerName === b.workerName && JSON.stringify(a.options) === JSON.stringify(b.options);
 }

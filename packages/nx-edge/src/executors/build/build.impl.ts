@@ -4,6 +4,7 @@ import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import { bundleWorker, copyAssets, DEFAULT_SIZE_BUDGET_BYTES, SIZE_REPORT_FILE, formatBytes, parseSize, sizeTable, totalGzip, writeDeployableConfig } from '../../build';
 import { findWranglerConfig, readWranglerConfig } from '../../config/wrangler-config';
 import { describeError, UserError } from '../../utils/user-error';
+import { runBatch, type BatchResults } from '../batch';
 import type { BuildExecutorOptions, NormalizedBuildOptions } from './schema';
 
 export function normalizeBuildOptions(options: BuildExecutorOptions, context: Pick<ExecutorContext, 'root' | 'projectName' | 'projectsConfigurations'>): NormalizedBuildOptions {
@@ -81,29 +82,6 @@ export default async function buildExecutor(options: BuildExecutorOptions, conte
  * `nx run-many -t build --batch`: every Worker of the run bundled in this one process, concurrently,
  * instead of one forked Nx process per Worker.
  */
-export async function buildBatch(
-  taskGraph: TaskGraph,
-  inputs: Record<string, BuildExecutorOptions>,
-  overrides: BuildExecutorOptions,
-  context: ExecutorContext,
-): Promise<Record<string, { success: boolean; terminalOutput: string; startTime: number; endTime: number }>> {
-  const entries = await Promise.all(
-    Object.values(taskGraph.tasks).map(async (task) => {
-      const lines: string[] = [];
-      const startTime = Date.now();
-      let success = true;
-      try {
-        await buildOne({ ...inputs[task.id], ...overrides }, { ...context, projectName: task.target.project }, (line) => lines.push(line));
-      } catch (error) {
-        success = false;
-        lines.push(describeError(error));
-      }
-      const terminalOutput = `${lines.join('\n')}\n`;
-      // Nx 24 shows nothing of a batch task (not even a failure's error): print each task's block
-      // as a single write, headed like an unbatched task, so lines of parallel builds never interleave.
-      (success ? process.stdout : process.stderr).write(`\n> nx run ${task.target.project}:${task.target.target}\n\n${terminalOutput}`);
-      return [task.id, { success, terminalOutput, startTime, endTime: Date.now() }] as const;
-    }),
-  );
-  return Object.fromEntries(entries);
+export async function buildBatch(taskGraph: TaskGraph, inputs: Record<string, BuildExecutorOptions>, overrides: BuildExecutorOptions, context: ExecutorContext): Promise<BatchResults> {
+  return runBatch(taskGraph, (task, log) => buildOne({ ...inputs[task.id], ...overrides }, { ...context, projectName: task.target.project }, log));
 }
