@@ -7,7 +7,7 @@ import { orderServices } from '../dev/graph-order';
 import { describeError } from '../utils/user-error';
 import { normalizePluginOptions, type NormalizedPluginOptions, type NxEdgePluginOptions } from './options';
 import { shadowingScripts } from './package-scripts';
-import { WORKER_TYPES_FILE } from '../types/worker-types';
+import { ownsWorkerTypes, WORKER_TYPES_FILE } from '../types/worker-types';
 import { typedBindingTargets, upstreamProjects, type WorkerProject } from './service-graph';
 import { inWorkspaceGlobs, workspaceGlobs } from './workspace-globs';
 
@@ -79,6 +79,8 @@ export function buildTargets(
   namedInputs: Record<string, unknown> = {},
   // Workspace-relative configs of the Workers this one calls through typed bindings.
   boundConfigFiles: string[] = [],
+  // The Worker's Env file is ours to keep fresh (see ownsWorkerTypes): build and test run types first.
+  typesFirst = false,
 ): Record<string, TargetConfiguration> {
   const configInput = `{projectRoot}/${basename(configFile)}`;
   // Named inputs the workspace does not define would fail every run: fall back to Nx's built-ins.
@@ -101,7 +103,7 @@ export function buildTargets(
     [options.buildTargetName]: {
       executor: '@aero/nx-edge:build',
       cache: true,
-      dependsOn: [options.typesTargetName],
+      ...(typesFirst ? { dependsOn: [options.typesTargetName] } : {}),
       inputs: [production, `^${production}`, configInput],
       outputs: ['{workspaceRoot}/dist/{projectRoot}'],
       options: {},
@@ -127,7 +129,7 @@ export function buildTargets(
     [options.testTargetName]: {
       executor: '@aero/nx-edge:test',
       cache: true,
-      dependsOn: [options.typesTargetName],
+      ...(typesFirst ? { dependsOn: [options.typesTargetName] } : {}),
       inputs: ['default', `^${production}`],
       outputs: ['{workspaceRoot}/coverage/{projectRoot}'],
       options: {},
@@ -283,7 +285,8 @@ export const createNodesV2: CreateNodesV2<NxEdgePluginOptions> = [
     for (const e of entries) {
       const self = workers.find((w) => w.project === e.name);
       const bound = self ? typedBindingTargets(self, workers).map((w) => w.configFile) : [];
-      const targets = buildTargets(e.configFile, e.config, normalized, context.nxJsonConfiguration?.namedInputs, bound);
+      const typesFirst = ownsWorkerTypes(join(context.workspaceRoot, e.projectRoot));
+      const targets = buildTargets(e.configFile, e.config, normalized, context.nxJsonConfiguration?.namedInputs, bound, typesFirst);
       const inCycle = order.get(e.name);
       if (inCycle) {
         const implicit = e.projectJson?.implicitDependencies;

@@ -4,9 +4,8 @@ import { appendConfigArrayItem } from '../../config/edit-config';
 import { findIsolationProblems } from '../../config/env-isolation';
 import { deployedWorkerName, envResourceName } from '../../config/env-names';
 import { configFormatOf, parseWranglerConfig, WRANGLER_CONFIG_FILES, type WorkerConfig, type WranglerConfig } from '../../config/wrangler-config';
-import { createWranglerRunner } from '../../deploy/wrangler-cli';
-import { generateWorkerTypes, workspaceWorkers } from '../../types/worker-types';
-import { describeError, UserError } from '../../utils/user-error';
+import { updateEnvTypes } from '../env-types';
+import { UserError } from '../../utils/user-error';
 import { askText, canPrompt, chooseOne, type Choice } from '../../utils/prompts';
 import { addServiceStandIn } from './spec-stand-in';
 import type { BindingGeneratorSchema, BindingType } from './schema';
@@ -162,16 +161,6 @@ export async function bindingGenerator(tree: Tree, schema: Partial<BindingGenera
     if (target) addServiceStandIn(tree, project.root, options.binding, relative(project.root, target[1].root));
   }
   return () => updateEnvTypes(tree.root, options.project, project.root, Object.fromEntries(getProjects(tree)));
-}
-
-/** The binding is in the config now: regenerate the Worker's Env so the editor knows it at once. */
-async function updateEnvTypes(root: string, project: string, projectRoot: string, projects: Record<string, { root: string }>): Promise<void> {
-  try {
-    const { file } = await generateWorkerTypes(root, project, projectRoot, workspaceWorkers(root, projects), createWranglerRunner(root));
-    logger.info(`nx-edge: ${project}'s Env updated in ${file}`);
-  } catch (error) {
-    logger.warn(`nx-edge: ${project}'s Env was not updated (${describeError(error).split('\n')[0]}); nx run ${project}:types updates it, and build and test run it first.`);
-  }
 }
 
 /** How the generator asks for what is missing: Nx's prompts, when Nx would prompt at all. */

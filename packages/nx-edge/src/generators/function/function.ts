@@ -14,6 +14,7 @@ import {
 import { setJsoncValue } from '../../config/edit-config';
 import { deployedWorkerName } from '../../config/env-names';
 import { EMPTY_WORKER_TYPES, WORKER_TYPES_FILE } from '../../types/worker-types';
+import { updateEnvTypes } from '../env-types';
 import { UserError } from '../../utils/user-error';
 import { expressVersion, FALLBACK_COMPATIBILITY_DATE, honoVersion, nestVersion, reflectMetadataVersion, rxjsVersion } from '../../utils/versions';
 import { addDependenciesToPackageJson } from '@nx/devkit';
@@ -136,7 +137,10 @@ export async function functionGenerator(tree: Tree, schema: FunctionGeneratorSch
   const frameworkDeps = FRAMEWORK_DEPENDENCIES[options.framework] ?? {};
   const depsTask = Object.keys(frameworkDeps).length && !schema.skipPackageJson ? addDependenciesToPackageJson(tree, frameworkDeps, {}, undefined, true) : () => undefined;
   if (!schema.skipFormat) await formatFiles(tree);
-  return runTasksInSerial(initTask, depsTask);
+  // After the install: wrangler writes the Env it will write on every build, so the first build
+  // changes no file in git.
+  const typesTask = () => updateEnvTypes(tree.root, options.name, options.projectRoot, Object.fromEntries(getProjects(tree)), 'quiet');
+  return runTasksInSerial(initTask, depsTask, typesTask);
 }
 
 export default functionGenerator;
