@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NON_INHERITABLE_BINDING_KEYS, resolveEnvironment, type WorkerConfig, type WranglerConfig } from '../config/wrangler-config';
-import { devVarsKeys } from '../config/dev-vars';
+import { devVarsKeys } from '../local/dev-vars';
 import { UserError } from '../utils/user-error';
 
 export interface BindingProblem {

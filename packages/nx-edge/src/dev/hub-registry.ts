@@ -1,6 +1,6 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RecordedGroup } from './session-leftovers';
+import type { RecordedGroup } from './client/session-leftovers';
 
 /**
  * `.nx-edge/dev/hub.json` (mode 0600 in a 0700 directory): how this user's nx-edge processes find the

@@ -1,7 +1,7 @@
 import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { environmentNames, findWranglerConfig, readWranglerConfig } from '../config/wrangler-config';
-import { devVarsKeys } from '../config/dev-vars';
+import { devVarsKeys } from '../local/dev-vars';
 import { envArgs } from '../deploy/wrangler-args';
 import { wranglerErrorSummary, type RunWrangler } from '../deploy/wrangler-cli';
 import { wranglerVersion as pinnedWranglerVersion } from '../utils/versions';

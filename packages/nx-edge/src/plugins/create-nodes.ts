@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 // Types only: loading @nx/devkit's runtime costs ~300 ms in Nx's plugin worker, on every command.
 import type { CreateNodesContextV2, CreateNodesResult, CreateNodesV2, TargetConfiguration } from '@nx/devkit';
 import { environmentNames, findWranglerConfig, parseWranglerConfig, WRANGLER_CONFIG_GLOB, type WranglerConfig } from '../config/wrangler-config';
-import { orderServices } from '../dev/graph-order';
+import { orderServices } from '../dev/hub/graph-order';
 import { describeError } from '../utils/user-error';
 import { normalizePluginOptions, type NormalizedPluginOptions, type NxEdgePluginOptions } from './options';
 import { shadowingScripts } from './package-scripts';

@@ -3,7 +3,8 @@ import { connect, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogStore } from '../logs/log-store';
 import { isUserError } from '../utils/user-error';
-import { startDevProxy, type ProxyTarget, type ServiceStatus } from './dev-proxy';
+import type { ServiceStatus } from '../dev/protocol';
+import { startDevProxy, type ProxyTarget } from './dev-proxy';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {

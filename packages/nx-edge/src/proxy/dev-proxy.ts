@@ -8,9 +8,8 @@ import { isLogLevel } from '../logs/log-line';
 import { dashboardPage } from '../dashboard/dashboard-page';
 import { routeHost } from './host-routing';
 import { isValidTraceparent, newTraceparent } from './trace-context';
-import type { ServiceState, ServiceStatus } from './service-status';
+import type { ServiceState, ServiceStatus } from '../dev/protocol';
 
-export type { ServiceState, ServiceStatus } from './service-status';
 
 export interface ProxyTarget {
   service: string;

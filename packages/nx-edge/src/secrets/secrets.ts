@@ -4,7 +4,7 @@ import { environmentNames, readWranglerConfig, resolveEnvironment } from '../con
 import { buildSecretBulkArgs, buildSecretDeleteArgs, buildSecretListArgs, buildSecretPutArgs } from '../deploy/wrangler-args';
 import { stripAnsi, wranglerErrorSummary, type RunWrangler } from '../deploy/wrangler-cli';
 import { UserError } from '../utils/user-error';
-import { parseDevVars } from '../config/dev-vars';
+import { parseDevVars } from '../local/dev-vars';
 import { redact } from './dotenv';
 
 export type SecretsAction = 'set' | 'list' | 'delete' | 'push';

@@ -1,8 +1,8 @@
 import { request } from 'node:http';
 import { readHub } from '../../dev/hub-registry';
-import { formatStatusTable } from '../../dev/status-table';
-import type { ServiceStatus } from '../../dev/types';
-import { findWorkspaceRoot } from '../../dev/workspace-root';
+import { formatStatusTable } from '../status-table';
+import type { ServiceStatus } from '../../dev/protocol';
+import { findWorkspaceRoot } from '../../utils/workspace-root';
 
 export const description = 'Show the services of the running dev session: state, pid, port, health, uptime, restarts';
 export const usage = 'nx-edge status [--json]';

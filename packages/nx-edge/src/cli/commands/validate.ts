@@ -4,10 +4,10 @@ import { validateWorkers, type WorkerProjectFile } from '../../config/validate-w
 import { normalizePluginOptions, pluginOptionsOf } from '../../plugins/options';
 import { findWranglerConfig } from '../../config/wrangler-config';
 import { readHub } from '../../dev/hub-registry';
-import { proxyPortFrom } from '../../dev/run-attached';
-import { SERVICE_EXECUTORS, upstreamOf, type GraphView } from '../../dev/service-spec';
-import { cycleNotes, validateDevConfig, type DevProjectView } from '../../dev/validate';
-import { findWorkspaceRoot } from '../../dev/workspace-root';
+import { proxyPortFrom } from '../../dev/client/run-attached';
+import { SERVICE_EXECUTORS, upstreamOf, type GraphView } from '../../dev/client/service-spec';
+import { cycleNotes, validateDevConfig, type DevProjectView } from '../validate';
+import { findWorkspaceRoot } from '../../utils/workspace-root';
 
 export const description =
   'Check every Worker and the dev setup without running anything: configs that do not parse, main, duplicate Worker names, env bindings and isolation, service options, graph cycles, port conflicts';

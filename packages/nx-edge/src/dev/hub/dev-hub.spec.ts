@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogStore, type LogRecord, type LogStore } from '../../logs/log-store';
-import type { ServiceSpec, ServiceStatus } from '../types';
-import { DevHub, type HubEvent } from './dev-hub';
+import type { CommandServiceSpec, HubEvent, ServiceSpec, ServiceStatus } from '../protocol';
+import { DevHub } from './dev-hub';
 
 // The hub in-process with real parts: workerd (Miniflare), a real child process, real sockets.
 
@@ -40,7 +40,7 @@ function writeWorker(ws: string, name: string, source: string, extra: Record<str
 }
 
 /** A non-Worker service running a command in the workspace. */
-function commandService(ws: string, name: string, command: string, extra: Partial<ServiceSpec> = {}): ServiceSpec {
+function commandService(ws: string, name: string, command: string, extra: Partial<CommandServiceSpec> = {}): ServiceSpec {
   return { service: name, kind: 'service', root: ws, upstream: [], watch: [], command: { command, cwd: ws, env: {} }, ...extra };
 }
 

@@ -5,28 +5,16 @@ import { readWranglerConfig, resolveEnvironment } from '../../config/wrangler-co
 import { startDevProxy } from '../../proxy/dev-proxy';
 import { dnsLabel, hostLabels } from '../../proxy/host-names';
 import { UserError } from '../../utils/user-error';
-import { orderServices, stopOrder, formatCycle } from '../graph-order';
-import { probeOnce, waitUntilHealthy, resolveProbe } from '../health-probe';
-import { createRestartPolicy } from '../restart-policy';
-import { watchForChanges } from '../debounced-watcher';
-import { startChild } from '../process-supervisor';
-import { systemClock, type Clock, type HealthProbe, type ServiceSpec, type ServiceState, type ServiceStatus } from '../types';
+import { orderServices, stopOrder, formatCycle } from './graph-order';
+import { probeOnce, waitUntilHealthy, resolveProbe } from './health-probe';
+import { createRestartPolicy } from './restart-policy';
+import { watchForChanges } from './debounced-watcher';
+import { startChild } from './process-supervisor';
+import { systemClock, type Clock } from '../../utils/clock';
+import type { HealthProbe, HubClient, HubEvent, ServiceSpec, ServiceState, ServiceStatus } from '../protocol';
 import { WorkerHost, type HostedWorker } from './worker-host';
 
 /** What the hub streams to an attached client (one JSON object per line). */
-export type HubEvent =
-  | { type: 'status'; status: ServiceStatus }
-  | { type: 'log'; record: LogRecord }
-  | { type: 'ready'; url: string; proxyUrl: string }
-  | { type: 'fatal'; message: string }
-  /** To a client that asked to leave: its services (and their dependents) are stopped. */
-  | { type: 'stopped'; services: number; ms: number; /** the one client of a stop that prints the summary */ report: boolean };
-
-export interface HubClient {
-  send(event: HubEvent): void;
-  /** Ends the client's stream (after a leave has been reported). */
-  end?(): void;
-}
 
 export interface DevHubOptions {
   workspaceRoot: string;
@@ -72,7 +60,7 @@ const oneLine = (message: string) => {
 };
 
 function workerNameOf(spec: ServiceSpec): string | undefined {
-  if (!spec.worker) return undefined;
+  if (spec.kind !== 'worker') return undefined;
   try {
     return resolveEnvironment(readWranglerConfig(spec.worker.configPath).config, spec.worker.environment).name;
   } catch {
@@ -539,7 +527,8 @@ export class DevHub {
   }
 
   private startCommand(entry: Entry): void {
-    const command = entry.spec.command!;
+    if (entry.spec.kind !== 'service') return;
+    const command = entry.spec.command;
     const run = entry.run;
     const child = startChild({
       command: command.command,

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogStore } from '../../logs/log-store';
-import { createFakeClock } from '../fake-clock';
-import type { ServiceSpec } from '../types';
-import { DevHub, type HubEvent } from './dev-hub';
+import { createFakeClock } from '../../../../../test-support/fake-clock';
+import type { HubEvent, ServiceSpec } from '../protocol';
+import { DevHub } from './dev-hub';
 
 // The health gate with an injected clock: no waiting on real timers; the services are real processes.
 

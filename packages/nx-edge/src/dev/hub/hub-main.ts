@@ -13,9 +13,9 @@ import { createLogStore } from '../../logs/log-store';
 import { DEV_LOG_RELATIVE_PATH } from '../../logs/log-reader';
 import { UserError } from '../../utils/user-error';
 import { ensurePrivateDevDir, removeHub, writeHub, type HubInfo } from '../hub-registry';
-import type { AttachRequest } from '../hub-client';
-import { DevHub, HUB_LOG_NAME, type HubClient, type HubEvent } from './dev-hub';
-import { hubErrorFile } from './hub-error';
+import type { AttachRequest, HubClient, HubEvent } from '../protocol';
+import { DevHub, HUB_LOG_NAME } from './dev-hub';
+import { hubErrorFile } from '../hub-error';
 
 export const CONTROL_TOKEN_HEADER = 'x-nx-edge-token';
 /** Unread bytes an attached terminal may hold before its log lines are skipped (with a note). */

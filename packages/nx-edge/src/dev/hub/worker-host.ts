@@ -6,10 +6,10 @@ import { readWranglerConfig, resolveEnvironment, type WorkerConfig } from '../..
 import { createLineSplitter } from '../../logs/log-line';
 import { splitSqlStatements } from '../../testing/start-worker';
 import { UserError } from '../../utils/user-error';
-import { remoteOnlyBindings, remoteOnlyMessage, remoteOnlyStubScript, type RemoteOnlyBinding } from '../remote-only';
-import type { ServiceSpec } from '../types';
-import { readDevVars } from '../../config/dev-vars';
-import { localWorkerOptions } from '../worker-options';
+import { remoteOnlyBindings, remoteOnlyMessage, remoteOnlyStubScript, type RemoteOnlyBinding } from './remote-only';
+import type { ServiceSpec } from '../protocol';
+import { readDevVars } from '../../local/dev-vars';
+import { localWorkerOptions } from '../../local/worker-options';
 import { attributeWorkerLine, consoleTagBanner } from './worker-logs';
 
 type MiniflareModule = typeof import('miniflare');
@@ -38,7 +38,7 @@ export interface WorkerHostOptions {
   outRoot?: string;
 }
 
-export { readDevVars } from '../../config/dev-vars';
+export { readDevVars } from '../../local/dev-vars';
 
 function workerdChildPid(): number | undefined {
   // Miniflare does not expose workerd's pid; the hub's own children tell it (Linux /proc).
@@ -115,7 +115,7 @@ export class WorkerHost {
 
   /** Bundles the Worker from its sources (not yet applied). Throws UserError on config/build errors. */
   async prepare(spec: ServiceSpec): Promise<HostedWorker> {
-    if (!spec.worker) throw new Error(`${spec.service} is not a Worker`);
+    if (spec.kind !== 'worker') throw new Error(`${spec.service} is not a Worker`);
     const { config: raw } = readWranglerConfig(spec.worker.configPath);
     const config = resolveEnvironment(raw, spec.worker.environment);
     const workerName = config.name ?? spec.service;

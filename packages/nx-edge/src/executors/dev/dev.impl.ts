@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { findWranglerConfig } from '../../config/wrangler-config';
-import { runAttached } from '../../dev/run-attached';
-import { workerSessionPlan, workerSpecOf, type PlanContext } from '../../dev/session-plan';
+import { runAttached } from '../../dev/client/run-attached';
+import { workerSessionPlan, workerSpecOf, type PlanContext } from '../../dev/client/session-plan';
 import { describeError, UserError } from '../../utils/user-error';
 import type { DevExecutorOptions } from './schema';
 

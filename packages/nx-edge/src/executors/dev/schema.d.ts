@@ -1,4 +1,4 @@
-import type { HealthProbe } from '../../dev/types';
+import type { HealthProbe } from '../../dev/protocol';
 
 export interface DevExecutorOptions {
   /** wrangler [env.<name>] to run; default: the top-level config. */

@@ -1,4 +1,4 @@
-import type { HealthProbe } from '../../dev/types';
+import type { HealthProbe } from '../../dev/protocol';
 
 export interface ServiceExecutorOptions {
   /** Shell command that runs the service in the foreground, e.g. `node server.js` or `vite --port 5173`. */

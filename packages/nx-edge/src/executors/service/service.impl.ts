@@ -1,6 +1,6 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { runAttached } from '../../dev/run-attached';
-import { buildServiceSpec, type GraphView } from '../../dev/service-spec';
+import { runAttached } from '../../dev/client/run-attached';
+import { buildServiceSpec, type GraphView } from '../../dev/client/service-spec';
 import { describeError, UserError } from '../../utils/user-error';
 import { signalNx } from '../dev/dev.impl';
 import type { ServiceExecutorOptions } from './schema';

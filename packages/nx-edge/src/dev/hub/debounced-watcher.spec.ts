@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { watchForChanges, ignoredByDefault } from './debounced-watcher';
-import { createFakeClock } from './fake-clock';
+import { createFakeClock } from '../../../../../test-support/fake-clock';
 
 function fakeWatcher() {
   let listener: (event: string, path: string) => void = () => {};

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { UserError } from '../utils/user-error';
+import { UserError } from '../../utils/user-error';
 import { connectToHub } from './hub-client';
 
 describe('connectToHub', () => {

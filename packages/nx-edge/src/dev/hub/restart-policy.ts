@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from './types';
+import { systemClock, type Clock } from '../../utils/clock';
 
 export interface RestartPolicyOptions {
   clock?: Clock;

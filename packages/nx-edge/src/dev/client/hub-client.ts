@@ -3,13 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { request, type ClientRequest } from 'node:http';
 import { join } from 'node:path';
-import { createLineSplitter } from '../logs/log-line';
-import { UserError } from '../utils/user-error';
-import type { HubEvent } from './hub/dev-hub';
-import { hubErrorFile } from './hub/hub-error';
-import { acquireStartLock, ensurePrivateDevDir, isAlive, readHub, readHubFile, removeHub, sessionGroups, type HubInfo } from './hub-registry';
+import { createLineSplitter } from '../../logs/log-line';
+import { UserError } from '../../utils/user-error';
+import { hubErrorFile } from '../hub-error';
+import { acquireStartLock, ensurePrivateDevDir, isAlive, readHub, readHubFile, removeHub, sessionGroups, type HubInfo } from '../hub-registry';
 import { stopLeftovers } from './session-leftovers';
-import type { ServiceSpec } from './types';
+import type { AttachRequest, HubEvent, ServiceSpec } from '../protocol';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -18,12 +17,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * plain node process, so it then runs from the package's build (dist/), or through @swc-node/register.
  */
 export function hubCommand(): string[] {
-  const built = join(__dirname, 'hub', 'hub-main.js');
+  const built = join(__dirname, '..', 'hub', 'hub-main.js');
   if (existsSync(built)) return [built];
-  const fromDist = join(__dirname, '..', '..', 'dist', 'src', 'dev', 'hub', 'hub-main.js');
+  const fromDist = join(__dirname, '..', '..', '..', 'dist', 'src', 'dev', 'hub', 'hub-main.js');
   if (existsSync(fromDist)) return [fromDist];
   // Resolved here: the hub's cwd is the workspace, which need not have it.
-  return ['--require', require.resolve('@swc-node/register'), join(__dirname, 'hub', 'hub-main.ts')];
+  return ['--require', require.resolve('@swc-node/register'), join(__dirname, '..', 'hub', 'hub-main.ts')];
 }
 
 export interface ConnectOptions {
@@ -97,12 +96,6 @@ export async function connectToHub(workspaceRoot: string, opts: ConnectOptions):
 }
 
 /** The body of POST /attach. */
-export interface AttachRequest {
-  spec: ServiceSpec;
-  plan: ServiceSpec[];
-  /** Names this client in a later POST /leave. */
-  clientId?: string;
-}
 
 export interface Attachment {
   /** Resolves when the hub closes the stream — it stopped, or this client left — never while the service runs. */

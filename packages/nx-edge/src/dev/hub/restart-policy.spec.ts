@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createFakeClock } from './fake-clock';
+import { createFakeClock } from '../../../../../test-support/fake-clock';
 import { createRestartPolicy } from './restart-policy';
 
 describe('restart policy', () => {

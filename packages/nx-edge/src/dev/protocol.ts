@@ -1,4 +1,6 @@
-// Shared vocabulary of the dev orchestrator (hub, clients, controllers, proxy, dashboard).
+// What the two processes of a dev session say to each other — a dev task (dev/client) and the hub
+// (dev/hub) — and the vocabulary the proxy, dashboard and `nx-edge status` show.
+import type { LogRecord } from '../logs/log-store';
 
 /**
  * `blocked`: waiting on an upstream that failed (or is not in the session); starts once it is healthy.
@@ -36,23 +38,8 @@ export interface ProbeResult {
   observation: string;
 }
 
-/** Injected so timers in controllers are unit-testable. */
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
-
-/** What a dev/service client registers with the hub. Paths are absolute. */
-export interface ServiceSpec {
+interface ServiceSpecBase {
   service: string;
-  kind: 'worker' | 'service';
   root: string;
   /** Projects this one depends on that are services too (from the project graph). */
   upstream: string[];
@@ -61,6 +48,44 @@ export interface ServiceSpec {
   health?: HealthProbe;
   /** Directories whose changes reload the service: its root plus the roots of libs it imports. */
   watch: string[];
-  worker?: { configPath: string; environment?: string; persistTo: string };
-  command?: { command: string; cwd: string; env: Record<string, string> };
+}
+
+/** A Worker of the session: hosted in the hub's workerd. */
+export interface WorkerServiceSpec extends ServiceSpecBase {
+  kind: 'worker';
+  worker: { configPath: string; environment?: string; persistTo: string };
+}
+
+/** Any other command (a database, a Node API, a front end): supervised as a child process. */
+export interface CommandServiceSpec extends ServiceSpecBase {
+  kind: 'service';
+  command: { command: string; cwd: string; env: Record<string, string> };
+}
+
+/** What a dev/service client registers with the hub. Paths are absolute. */
+export type ServiceSpec = WorkerServiceSpec | CommandServiceSpec;
+
+// ---- between a dev task (client) and the hub ----------------------------------------------
+
+/** POST /attach: the service this client runs, and the session's whole plan (for gating). */
+export interface AttachRequest {
+  spec: ServiceSpec;
+  plan: ServiceSpec[];
+  /** Names this client in a later POST /leave. */
+  clientId?: string;
+}
+
+/** What the hub streams to an attached client (one JSON line each). */
+export type HubEvent =
+  | { type: 'status'; status: ServiceStatus }
+  | { type: 'log'; record: LogRecord }
+  | { type: 'ready'; url: string; proxyUrl: string }
+  | { type: 'fatal'; message: string }
+  /** To a client that asked to leave: its services (and their dependents) are stopped. */
+  | { type: 'stopped'; services: number; ms: number; /** the one client of a stop that prints the summary */ report: boolean };
+
+export interface HubClient {
+  send(event: HubEvent): void;
+  /** Ends the client's stream (after a leave has been reported). */
+  end?(): void;
 }

@@ -1,4 +1,4 @@
-import type { WorkerConfig } from '../config/wrangler-config';
+import type { WorkerConfig } from '../../config/wrangler-config';
 
 /** A binding workerd cannot provide locally (Cloudflare runs it): listed in dev, never dropped silently. */
 export interface RemoteOnlyBinding {

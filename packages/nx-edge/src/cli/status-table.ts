@@ -1,4 +1,4 @@
-import type { ServiceStatus } from './types';
+import type { ServiceStatus } from '../dev/protocol';
 
 export function formatUptime(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));

@@ -1,4 +1,4 @@
-import { formatCycle, orderServices } from './graph-order';
+import { formatCycle, orderServices } from '../dev/hub/graph-order';
 
 /** One dev service as the validator sees it (read from the project graph and configs). */
 export interface DevProjectView {

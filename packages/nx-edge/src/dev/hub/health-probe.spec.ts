@@ -1,9 +1,9 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFakeClock } from './fake-clock';
+import { createFakeClock } from '../../../../../test-support/fake-clock';
 import { probeOnce, resolveProbe, waitUntilHealthy } from './health-probe';
-import type { ProbeResult } from './types';
+import type { ProbeResult } from '../protocol';
 
 const servers: { close(cb?: () => void): unknown }[] = [];
 afterEach(() => servers.splice(0).forEach((s) => s.close()));

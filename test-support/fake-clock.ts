@@ -1,4 +1,4 @@
-import type { Clock } from './types';
+import type { Clock } from '../packages/nx-edge/src/utils/clock';
 
 /** A clock for unit specs: time moves only when `advance` is called. */
 export function createFakeClock(start = 0): Clock & { advance(ms: number): void; pending(): number } {

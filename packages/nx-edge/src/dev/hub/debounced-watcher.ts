@@ -1,5 +1,5 @@
 import { isAbsolute, relative, sep } from 'node:path';
-import { systemClock, type Clock } from './types';
+import { systemClock, type Clock } from '../../utils/clock';
 
 type WatchFn = (
   paths: string[],

@@ -1,5 +1,5 @@
 import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process';
-import { createLineSplitter } from '../logs/log-line';
+import { createLineSplitter } from '../../logs/log-line';
 
 export interface StartChildOptions {
   command: string;

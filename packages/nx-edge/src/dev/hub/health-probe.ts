@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import { systemClock, type Clock, type HealthProbe, type ProbeResult } from './types';
+import { systemClock, type Clock } from '../../utils/clock';
+import type { HealthProbe, ProbeResult } from '../protocol';
 
 export interface ProbeTarget {
   host: string;

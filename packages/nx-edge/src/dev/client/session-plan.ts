@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { findWranglerConfig } from '../config/wrangler-config';
+import { findWranglerConfig } from '../../config/wrangler-config';
 import { buildServiceSpec, type GraphView } from './service-spec';
-import type { ServiceSpec } from './types';
-import type { DevExecutorOptions } from '../executors/dev/schema';
+import type { ServiceSpec } from '../protocol';
+import type { DevExecutorOptions } from '../../executors/dev/schema';
 
 export const DEV_EXECUTOR = '@aero/nx-edge:dev';
 

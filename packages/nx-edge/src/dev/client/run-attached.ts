@@ -1,8 +1,8 @@
-import { formatLogLine, shouldColour } from '../logs/log-line';
-import { UserError } from '../utils/user-error';
+import { formatLogLine, shouldColour } from '../../logs/log-line';
+import { UserError } from '../../utils/user-error';
 import { attachToHub, cleanStaleSession, connectToHub } from './hub-client';
-import { isAlive } from './hub-registry';
-import type { ServiceSpec } from './types';
+import { isAlive } from '../hub-registry';
+import type { ServiceSpec } from '../protocol';
 
 export const DEFAULT_DEV_PROXY_PORT = 7080;
 

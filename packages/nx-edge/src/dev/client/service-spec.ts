@@ -1,5 +1,5 @@
 import { isAbsolute, join } from 'node:path';
-import type { HealthProbe, ServiceSpec } from './types';
+import type { HealthProbe, ServiceSpec } from '../protocol';
 
 export const SERVICE_EXECUTORS = ['@aero/nx-edge:dev', '@aero/nx-edge:service'];
 
@@ -55,16 +55,21 @@ export function buildServiceSpec(input: SpecInput): ServiceSpec {
   const root = join(input.workspaceRoot, input.graph.nodes[input.project].data.root);
   const { services, libRoots } = upstreamOf(input.graph, input.project);
   const abs = (p: string) => (isAbsolute(p) ? p : join(input.workspaceRoot, p));
-  const spec: ServiceSpec = {
+  const base = {
     service: input.project,
-    kind: input.kind,
     root,
     upstream: services,
     watch: [root, ...libRoots.map(abs), ...(input.watch ?? []).map(abs)],
+    ...(input.port !== undefined ? { port: input.port } : {}),
+    ...(input.health ? { health: input.health } : {}),
   };
-  if (input.port !== undefined) spec.port = input.port;
-  if (input.health) spec.health = input.health;
-  if (input.worker) spec.worker = { configPath: input.worker.configPath, environment: input.worker.environment, persistTo: join(input.workspaceRoot, '.wrangler', 'state', 'v3') };
-  if (input.command) spec.command = { command: input.command.command, cwd: input.command.cwd ? abs(input.command.cwd) : root, env: input.command.env ?? {} };
+  let spec: ServiceSpec;
+  if (input.kind === 'worker') {
+    if (!input.worker) throw new Error(`${input.project}: a Worker spec needs its wrangler config`);
+    spec = { ...base, kind: 'worker', worker: { configPath: input.worker.configPath, environment: input.worker.environment, persistTo: join(input.workspaceRoot, '.wrangler', 'state', 'v3') } };
+  } else {
+    if (!input.command) throw new Error(`${input.project}: a service spec needs its command`);
+    spec = { ...base, kind: 'service', command: { command: input.command.command, cwd: input.command.cwd ? abs(input.command.cwd) : root, env: input.command.env ?? {} } };
+  }
   return spec;
 }

@@ -1,1 +1,0 @@
-export type { ServiceState, ServiceStatus } from '../dev/types';
