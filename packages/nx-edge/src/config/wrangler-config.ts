@@ -10,7 +10,7 @@ export const WRANGLER_CONFIG_GLOB = '**/wrangler.{toml,jsonc,json}';
 
 export interface ServiceBinding { binding: string; service: string; environment?: string; entrypoint?: string }
 export interface KvBinding { binding: string; id?: string; preview_id?: string }
-export interface D1Binding { binding: string; database_name?: string; database_id?: string; migrations_dir?: string; preview_database_id?: string }
+export interface D1Binding { binding: string; database_name?: string; database_id?: string; migrations_dir?: string; migrations_table?: string; preview_database_id?: string }
 export interface R2Binding { binding: string; bucket_name?: string; preview_bucket_name?: string; jurisdiction?: string }
 export interface QueueProducer { binding: string; queue: string; delivery_delay?: number }
 export interface QueueConsumer { queue: string; max_batch_size?: number; max_batch_timeout?: number; max_retries?: number; dead_letter_queue?: string }

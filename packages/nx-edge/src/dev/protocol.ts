@@ -53,7 +53,7 @@ interface ServiceSpecBase {
 /** A Worker of the session: hosted in the hub's workerd. */
 export interface WorkerServiceSpec extends ServiceSpecBase {
   kind: 'worker';
-  worker: { configPath: string; environment?: string; persistTo: string };
+  worker: { configPath: string; environment?: string };
 }
 
 /** Any other command (a database, a Node API, a front end): supervised as a child process. */

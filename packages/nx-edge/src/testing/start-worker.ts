@@ -2,6 +2,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { bundleWorker } from '../build/bundle-worker';
+import { applyD1Migrations } from '../local/d1-migrations';
+import { findWorkspaceRoot } from '../utils/workspace-root';
 import { findWranglerConfig, readWranglerConfig } from '../config/wrangler-config';
 import { parseDevVars } from '../local/dev-vars';
 import { localWorkerOptions } from '../local/worker-options';
@@ -93,35 +95,6 @@ export function missingDevVars(example: Record<string, string>, provided: Record
   return Object.keys(example).filter((key) => provided[key] === undefined || provided[key] === '');
 }
 
-/** SQL text → statements (split on `;` at line ends; comments dropped). */
-export function splitSqlStatements(sql: string): string[] {
-  return sql
-    .split('\n')
-    .filter((line) => !line.trim().startsWith('--'))
-    .join('\n')
-    .split(/;\s*(?:\n|$)/)
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
-/** Applies every `*.sql` of a D1 migrations folder in name order, as `wrangler d1 migrations apply` does. */
-async function applyMigrations(db: { prepare(sql: string): { run(): Promise<unknown> } }, dir: string, binding: string): Promise<void> {
-  if (!existsSync(dir)) return;
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
-    for (const statement of splitSqlStatements(readFileSync(join(dir, file), 'utf8'))) {
-      try {
-        await db.prepare(statement).run();
-      } catch (error) {
-        throw new UserError(`D1 migration ${join(dir, file)} (binding ${binding}) failed: ${(error as Error).message}\n  in: ${statement.slice(0, 200)}`);
-      }
-    }
-  }
-}
-
-function findWorkspaceRoot(from: string): string {
-  for (let dir = resolve(from); dirname(dir) !== dir; dir = dirname(dir)) if (existsSync(join(dir, 'nx.json'))) return dir;
-  return resolve(from);
-}
 
 /**
  * Builds the Worker from its TypeScript sources exactly as `nx build` does and runs it in real
@@ -225,11 +198,11 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
   if (Object.keys(serviceBindings).length) main.serviceBindings = serviceBindings;
   const migrate = async (mf: { getD1Database(binding: string, worker?: string): Promise<any> }) => {
     for (const db of config.d1_databases ?? []) {
-      await applyMigrations(await mf.getD1Database(db.binding), join(projectRoot, db.migrations_dir ?? 'migrations'), db.binding);
+      await applyD1Migrations(await mf.getD1Database(db.binding), join(projectRoot, db.migrations_dir ?? 'migrations'), db.binding, db.migrations_table);
     }
     for (const sibling of siblingMigrations) {
       for (const db of sibling.config.d1_databases ?? []) {
-        await applyMigrations(await mf.getD1Database(db.binding, sibling.worker), join(sibling.root, db.migrations_dir ?? 'migrations'), db.binding);
+        await applyD1Migrations(await mf.getD1Database(db.binding, sibling.worker), join(sibling.root, db.migrations_dir ?? 'migrations'), db.binding, db.migrations_table);
       }
     }
   };

@@ -30,7 +30,7 @@ describe('service spec from the project graph', () => {
       root: '/ws/apps/api',
       upstream: ['postgres', 'users'],
       watch: ['/ws/apps/api', '/ws/libs/db', '/ws/libs/util', '/ws/shared/schema.graphql'],
-      worker: { configPath: '/ws/apps/api/wrangler.jsonc', persistTo: '/ws/.wrangler/state/v3' },
+      worker: { configPath: '/ws/apps/api/wrangler.jsonc' },
     });
     const service = buildServiceSpec({ workspaceRoot: '/ws', project: 'postgres', graph, kind: 'service', port: 5432, command: { command: 'pglite-server' } });
     expect(service.command).toEqual({ command: 'pglite-server', cwd: '/ws/tools/postgres', env: {} });

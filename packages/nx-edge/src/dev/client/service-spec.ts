@@ -66,7 +66,7 @@ export function buildServiceSpec(input: SpecInput): ServiceSpec {
   let spec: ServiceSpec;
   if (input.kind === 'worker') {
     if (!input.worker) throw new Error(`${input.project}: a Worker spec needs its wrangler config`);
-    spec = { ...base, kind: 'worker', worker: { configPath: input.worker.configPath, environment: input.worker.environment, persistTo: join(input.workspaceRoot, '.wrangler', 'state', 'v3') } };
+    spec = { ...base, kind: 'worker', worker: { configPath: input.worker.configPath, environment: input.worker.environment } };
   } else {
     if (!input.command) throw new Error(`${input.project}: a service spec needs its command`);
     spec = { ...base, kind: 'service', command: { command: input.command.command, cwd: input.command.cwd ? abs(input.command.cwd) : root, env: input.command.env ?? {} } };

@@ -36,7 +36,7 @@ function writeWorker(ws: string, name: string, source: string, extra: Record<str
   mkdirSync(join(root, 'src'), { recursive: true });
   writeFileSync(join(root, 'src', 'index.js'), source);
   writeFileSync(join(root, 'wrangler.jsonc'), `// ${name}\n${JSON.stringify({ name, main: 'src/index.js', compatibility_date: '2025-06-01', ...extra })}`);
-  return { service: name, kind: 'worker', root, upstream: [], watch: [root], worker: { configPath: join(root, 'wrangler.jsonc'), persistTo: join(ws, '.wrangler/state/v3') } };
+  return { service: name, kind: 'worker', root, upstream: [], watch: [root], worker: { configPath: join(root, 'wrangler.jsonc') } };
 }
 
 /** A non-Worker service running a command in the workspace. */

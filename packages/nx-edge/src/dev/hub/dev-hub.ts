@@ -1,4 +1,5 @@
 import { join, relative } from 'node:path';
+import { localStateRoot } from '../../local/persistence';
 import type { LogRecord, LogStore } from '../../logs/log-store';
 import { parseLogLine } from '../../logs/log-line';
 import { readWranglerConfig, resolveEnvironment } from '../../config/wrangler-config';
@@ -104,7 +105,7 @@ export class DevHub {
     this.workerPolicy = createRestartPolicy({ clock: this.clock });
     this.host = new WorkerHost({
       workspaceRoot: opts.workspaceRoot,
-      persistRoot: join(opts.workspaceRoot, '.wrangler', 'state', 'v3'),
+      persistRoot: localStateRoot(opts.workspaceRoot),
       onLine: (service, stream, line) => this.log(service, stream, line),
       onRuntimeExit: (pid) => this.onWorkerdExit(pid),
     });

@@ -1,10 +1,10 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { bundleWorker } from '../../build/bundle-worker';
 import { readWranglerConfig, resolveEnvironment, type WorkerConfig } from '../../config/wrangler-config';
 import { createLineSplitter } from '../../logs/log-line';
-import { splitSqlStatements } from '../../testing/start-worker';
+import { applyD1Migrations } from '../../local/d1-migrations';
 import { UserError } from '../../utils/user-error';
 import { remoteOnlyBindings, remoteOnlyMessage, remoteOnlyStubScript, type RemoteOnlyBinding } from './remote-only';
 import type { ServiceSpec } from '../protocol';
@@ -37,8 +37,6 @@ export interface WorkerHostOptions {
   /** Where bundles go; default `<workspace>/.nx-edge/dev/workers`. */
   outRoot?: string;
 }
-
-export { readDevVars } from '../../local/dev-vars';
 
 function workerdChildPid(): number | undefined {
   // Miniflare does not expose workerd's pid; the hub's own children tell it (Linux /proc).
@@ -307,19 +305,11 @@ export class WorkerHost {
         const key = `${w.workerName}:${db.binding}:${dir}`;
         if (this.migrated.has(key) || !existsSync(dir)) continue;
         const d1 = await this.mf!.getD1Database(db.binding, w.workerName);
-        const table = (db as { migrations_table?: string }).migrations_table ?? 'd1_migrations';
-        await d1.prepare(`CREATE TABLE IF NOT EXISTS ${table} (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)`).run();
-        const applied = new Set(((await d1.prepare(`SELECT name FROM ${table}`).all()).results as { name: string }[]).map((r) => r.name));
-        for (const file of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
-          if (applied.has(file)) continue;
-          try {
-            for (const statement of splitSqlStatements(readFileSync(join(dir, file), 'utf8'))) await d1.prepare(statement).run();
-            await d1.prepare(`INSERT INTO ${table} (name) VALUES (?)`).bind(file).run();
-            this.opts.onLine(w.service, 'stdout', `applied D1 migration ${file} to ${db.binding}`);
-          } catch (error) {
-            this.opts.onLine(w.service, 'stderr', `ERROR D1 migration ${join(dir, file)} (binding ${db.binding}) failed: ${(error as Error).message}`);
-            break;
-          }
+        try {
+          const files = await applyD1Migrations(d1, dir, db.binding, db.migrations_table);
+          for (const file of files) this.opts.onLine(w.service, 'stdout', `applied D1 migration ${file} to ${db.binding}`);
+        } catch (error) {
+          this.opts.onLine(w.service, 'stderr', `ERROR ${(error as Error).message}`);
         }
         this.migrated.add(key);
       }
