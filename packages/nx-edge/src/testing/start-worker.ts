@@ -1,6 +1,6 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { bundleWorker } from '../build/bundle-worker';
 import { applyD1Migrations } from '../local/d1-migrations';
 import { findWorkspaceRoot } from '../utils/workspace-root';

@@ -1,0 +1,71 @@
+import type { LogRecord } from '../../logs/log-store';
+import { parseLogLine } from '../../logs/log-line';
+import type { HubEvent, ServiceState, ServiceStatus } from '../protocol';
+import { TRANSITIONS_TO_LOG, type Entry } from './entry';
+import type { DevHub } from './dev-hub';
+
+/** States and logs: every transition is recorded, logged and sent to the clients that follow the service. */
+export class ServiceEvents {
+  constructor(private readonly hub: DevHub) {}
+
+  send(entry: Entry, event: HubEvent): void {
+    for (const client of entry.clients) client.send(event);
+    for (const [client, { services }] of this.hub.leaving) if (services.has(entry.spec.service)) client.send(event);
+  }
+
+  recordState(entry: Entry, from: ServiceState | undefined, to: ServiceState): void {
+    const s = entry.status;
+    if (!TRANSITIONS_TO_LOG.includes(to)) return;
+    const detail = (to === 'failed' || to === 'blocked') && s.health ? ` (${s.health})` : to === 'healthy' && s.url ? ` at ${s.url}` : '';
+    const record: LogRecord = {
+      time: this.hub.clock.now(),
+      service: s.service,
+      stream: 'system',
+      level: to === 'failed' ? 'error' : to === 'unhealthy' || to === 'blocked' ? 'warn' : 'info',
+      message: `state ${from ?? 'new'} -> ${to}${detail}`,
+      fields: { event: 'state', from: from ?? null, to, pid: s.pid ?? null, port: s.port ?? null, restarts: s.restarts },
+    };
+    this.hub.opts.logs.append(record);
+    this.send(entry, { type: 'log', record });
+    this.send(entry, { type: 'status', status: { ...s } });
+  }
+
+  setState(entry: Entry, to: ServiceState, patch: Partial<ServiceStatus> = {}): void {
+    const from = entry.status.state;
+    Object.assign(entry.status, patch);
+    if (from === to) {
+      this.send(entry, { type: 'status', status: { ...entry.status } });
+      return;
+    }
+    entry.status.state = to;
+    if (to === 'starting') entry.status.startedAt = undefined;
+    if (to === 'healthy' && from !== 'unhealthy') entry.status.startedAt = this.hub.clock.now();
+    this.recordState(entry, from, to);
+    if (to === 'healthy') {
+      entry.policy.healthy();
+      if (entry.spec.kind === 'worker') this.hub.workerPolicy.healthy();
+      if (!entry.ready) {
+        entry.ready = true;
+        this.send(entry, { type: 'ready', url: entry.status.url ?? '', proxyUrl: this.hub.proxyUrl(entry.spec.service) });
+      }
+    }
+    if (to === 'healthy' || to === 'failed' || to === 'blocked' || to === 'stopped') this.hub.gate.evaluateGates();
+  }
+
+  log(service: string, stream: 'stdout' | 'stderr' | 'system', line: string, level?: LogRecord['level']): void {
+    const record = stream === 'system' ? ({ time: this.hub.clock.now(), service, stream, level: level ?? 'info', message: line } as LogRecord) : parseLogLine(service, stream, line, this.hub.clock.now());
+    // The runtime logger names its service by Worker name; show the project's name.
+    if (!this.hub.entries.has(record.service)) {
+      for (const e of this.hub.entries.values()) if (e.worker?.workerName === record.service) record.service = e.spec.service;
+    }
+    const uncaught = stream !== 'system' ? /\bUncaught (.*)$/.exec(record.message) : null;
+    if (uncaught) {
+      // workerd's own report of a Worker that throws (at load or in a handler): an error, whatever stream.
+      record.level = 'error';
+      this.hub.lastLoadError.set(record.service, `Uncaught ${uncaught[1]}`);
+    }
+    this.hub.opts.logs.append(record);
+    const entry = this.hub.entries.get(record.service);
+    if (entry) this.send(entry, { type: 'log', record });
+  }
+}

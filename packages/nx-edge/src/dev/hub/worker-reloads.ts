@@ -1,0 +1,97 @@
+import { relative } from 'node:path';
+import type { ServiceState } from '../protocol';
+import { oneLine, sameWorker, type Entry } from './entry';
+import { watchForChanges } from './debounced-watcher';
+import type { HostedWorker } from './worker-host';
+import type { DevHub } from './dev-hub';
+
+/** Reloads on change: a save rebuilds the Worker and swaps it in; a failure keeps the last good version serving. */
+export class WorkerReloads {
+  constructor(private readonly hub: DevHub) {}
+
+  ensureWatcher(entry: Entry): void {
+    if (entry.watcher || entry.spec.watch.length === 0) return;
+    entry.watcher = watchForChanges({
+      paths: entry.spec.watch,
+      onChange: (changed) => void this.reload(entry, changed),
+    });
+  }
+
+  async reload(entry: Entry, changed: string[], why?: string): Promise<void> {
+    if (this.hub.entries.get(entry.spec.service) !== entry || this.hub.shuttingDown) return;
+    const state = entry.status.state;
+    if (state === 'pending' || state === 'blocked' || state === 'stopping' || state === 'stopped') return;
+    const started = this.hub.clock.now();
+    const what = why ?? `a change in ${changed.length === 1 ? relative(this.hub.opts.workspaceRoot, changed[0]) : `${changed.length} files`}`;
+    if (entry.spec.kind !== 'worker') {
+      this.hub.events.log(entry.spec.service, 'system', `${what}: restarting`);
+      const run = ++entry.run;
+      await entry.child?.stop();
+      entry.child = undefined;
+      if (run !== entry.run) return;
+      void this.hub.starter.startService(entry);
+      return;
+    }
+    const run = ++entry.run;
+    let prepared: HostedWorker;
+    try {
+      prepared = await this.hub.host.prepare(entry.spec);
+    } catch (error) {
+      // A bundle or config error never reaches workerd: whatever ran before still runs.
+      this.reloadFailed(entry, state, (error as Error).message, this.hub.host.has(entry.spec.service));
+      return;
+    }
+    if (run !== entry.run) return;
+    // A save that changed nothing workerd would run (a touched file, a file esbuild does not bundle):
+    // no restart, no log line.
+    const previousVersion = this.hub.host.get(entry.spec.service);
+    if (!why && state === 'healthy' && previousVersion && sameWorker(previousVersion, prepared)) return;
+    this.hub.lastLoadError.delete(entry.spec.service);
+    // The proxy holds requests to every Worker until the swap (and any restore) is over.
+    await this.hub.starter.exclusive(() => {
+      if (run !== entry.run) return Promise.resolve(); // a newer save (or a stop) took over
+      const previous = this.hub.host.get(entry.spec.service);
+      return this.hub.host.during(() => this.swap(entry, prepared, previous, state, run, what, started));
+    });
+  }
+
+  async swap(entry: Entry, prepared: HostedWorker, previous: HostedWorker | undefined, state: ServiceState, run: number, what: string, started: number): Promise<void> {
+    this.hub.host.set(prepared);
+    if (state === 'failed') this.hub.events.setState(entry, 'starting');
+    try {
+      const urls = await this.hub.host.apply();
+      entry.worker = prepared;
+      this.hub.starter.noteRemoteOnly(entry);
+      this.hub.starter.refreshWorkerAddresses(urls);
+      this.hub.events.log(entry.spec.service, 'system', `reloaded after ${what} (${this.hub.clock.now() - started} ms)`);
+      if (entry.status.state !== 'healthy') void this.hub.starter.waitHealthy(entry, run);
+    } catch (error) {
+      // workerd refused the new set (e.g. the Worker throws at load): put the last good version back
+      // (or leave this Worker out) so every other Worker keeps serving; the next save tries again.
+      const reason = this.hub.lastLoadError.get(entry.spec.service) ?? (error as Error).message;
+      if (previous) this.hub.host.set(previous);
+      else this.hub.host.remove(entry.spec.service);
+      let restored = true;
+      try {
+        this.hub.starter.refreshWorkerAddresses(await this.hub.host.apply());
+      } catch (restoreError) {
+        restored = false;
+        this.hub.events.log(entry.spec.service, 'system', `ERROR workerd did not come back after the failed reload: ${(restoreError as Error).message}`, 'error');
+        this.hub.starter.onWorkerdExit(this.hub.host.pid ?? 0);
+      }
+      this.reloadFailed(entry, state, reason, restored && previous !== undefined);
+    }
+  }
+
+  /** Says what is true after a reload that did not take: the previous version serves, or nothing does. */
+  reloadFailed(entry: Entry, stateBefore: ServiceState, reason: string, previousServes: boolean): void {
+    const firstLine = oneLine(reason);
+    if (previousServes && stateBefore !== 'failed') {
+      this.hub.events.log(entry.spec.service, 'system', `ERROR reload failed, still serving the previous version (fix and save to retry): ${reason}`, 'error');
+      if (entry.status.state === 'starting') this.hub.events.setState(entry, 'healthy');
+      return;
+    }
+    this.hub.events.log(entry.spec.service, 'system', `ERROR reload failed (fix and save to retry): ${reason}`, 'error');
+    this.hub.events.setState(entry, 'failed', { health: firstLine, pid: undefined });
+  }
+}
