@@ -51,10 +51,10 @@ describe('env isolation', () => {
     });
     expect(problems.map((p) => [p.key, p.name, p.expected])).toEqual([
       ['services', 'users-prod', 'users-staging'],
-      ['tail_consumers', 'audit', undefined],
       ['durable_objects', 'users', 'users-staging'],
+      ['tail_consumers', 'audit', undefined],
     ]);
-    expect(problems[1].message).toContain('audit has no [env.staging]: add one to its wrangler config');
+    expect(problems[2].message).toContain('audit has no [env.staging]: add one to its wrangler config');
   });
 
   it('refuses resources shared with the top level or another env: D1 name and id, KV id, R2 bucket, queues', () => {
@@ -75,14 +75,14 @@ describe('env isolation', () => {
       },
     });
     expect(problems.map((p) => [p.env, p.key, p.name, p.expected])).toEqual([
+      ['staging', 'kv_namespaces', 'kv-prod', undefined],
       ['staging', 'd1_databases', 'api-db', 'api-db-staging'],
       ['staging', 'd1_databases', 'd1-prod', undefined],
-      ['staging', 'kv_namespaces', 'kv-prod', undefined],
       // staging took qa's bucket; qa's own name is right, so only staging is told
       ['staging', 'r2_buckets', 'api-files-qa', 'api-files-staging'],
       ['staging', 'queues.producers', 'jobs', 'jobs-staging'],
     ]);
-    expect(problems[0].message).toContain('staging would read and write production\'s data. Use "api-db-staging"');
+    expect(problems[1].message).toContain('staging would read and write production\'s data. Use "api-db-staging"');
     expect(problems[2].message).toContain('nx run <project>:provision -c staging');
   });
 

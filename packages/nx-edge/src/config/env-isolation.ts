@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { UserError } from '../utils/user-error';
+import { BINDING_KINDS, type IsolatedValue } from './bindings';
 import { deployedWorkerName, deployedWorkerNames, envResourceName } from './env-names';
 import { findWranglerConfig, readWranglerConfig, type WorkerConfig, type WranglerConfig } from './wrangler-config';
 
@@ -36,26 +37,10 @@ export function sharedOnPurpose(text: string): Set<string> {
 
 const where = (env: string) => (env ? `[env.${env}]` : 'the top level');
 
-interface Resource {
-  key: string;
-  binding: string;
-  value: string;
-  what: string;
-  /** ids are never "renamed": the env needs its own resource. */
-  isId: boolean;
-}
+type Resource = IsolatedValue;
 
 function resourcesOf(section: WorkerConfig): Resource[] {
-  const out: Resource[] = [];
-  for (const d of section.d1_databases ?? []) {
-    if (d.database_name) out.push({ key: 'd1_databases', binding: d.binding, value: d.database_name, what: 'D1 database', isId: false });
-    if (d.database_id) out.push({ key: 'd1_databases', binding: d.binding, value: d.database_id, what: 'D1 database id', isId: true });
-  }
-  for (const k of section.kv_namespaces ?? []) if (k.id) out.push({ key: 'kv_namespaces', binding: k.binding, value: k.id, what: 'KV namespace id', isId: true });
-  for (const r of section.r2_buckets ?? []) if (r.bucket_name) out.push({ key: 'r2_buckets', binding: r.binding, value: r.bucket_name, what: 'R2 bucket', isId: false });
-  for (const p of section.queues?.producers ?? []) if (p.queue) out.push({ key: 'queues.producers', binding: p.binding, value: p.queue, what: 'queue', isId: false });
-  for (const c of section.queues?.consumers ?? []) if (c.queue) out.push({ key: 'queues.consumers', binding: c.queue, value: c.queue, what: 'queue', isId: false });
-  return out;
+  return BINDING_KINDS.flatMap((kind) => kind.isolated?.(section) ?? []);
 }
 
 /**
@@ -76,9 +61,11 @@ export function findIsolationProblems(config: WranglerConfig, file: string, text
   for (const env of envs) {
     const section = config.env![env] ?? {};
     const workerRefs: { key: string; binding: string; name: string }[] = [
-      ...(section.services ?? []).map((s) => ({ key: 'services', binding: s.binding, name: s.service })),
+      // Bindings that name a Worker (services, Durable Object and Workflow script names); queues name queues.
+      ...BINDING_KINDS.flatMap((kind) =>
+        (kind.references?.(section) ?? []).filter((r) => r.kind !== 'queue_producer').map((r) => ({ key: kind.key, binding: r.binding ?? r.target, name: r.target })),
+      ),
       ...(section.tail_consumers ?? []).map((t) => ({ key: 'tail_consumers', binding: t.service, name: t.service })),
-      ...(section.durable_objects?.bindings ?? []).filter((d) => d.script_name).map((d) => ({ key: 'durable_objects', binding: d.name, name: d.script_name! })),
     ];
     for (const ref of workerRefs) {
       const owner = owners.get(ref.name);

@@ -73,9 +73,9 @@ describe('workerReferences', () => {
     );
     expect(workerReferences(config).map((r) => `${r.kind}:${r.target}`)).toEqual([
       'service:users',
-      'tail_consumer:tail',
       'durable_object:rooms',
       'queue_producer:jobs',
+      'tail_consumer:tail',
       'service:users-staging',
     ]);
     expect(consumedQueues(config)).toEqual(['inbox']);

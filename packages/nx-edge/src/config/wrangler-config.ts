@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { UserError } from '../utils/user-error';
+import { bindingReferences } from './bindings';
 
 /** wrangler's own lookup order when several configs sit in one folder. */
 export const WRANGLER_CONFIG_FILES = ['wrangler.json', 'wrangler.jsonc', 'wrangler.toml'] as const;
@@ -201,7 +202,7 @@ export function resolveEnvironment(config: WranglerConfig, envName?: string): Wo
   return resolved as WorkerConfig;
 }
 
-export type WorkerReferenceKind = 'service' | 'tail_consumer' | 'durable_object' | 'queue_producer';
+export type WorkerReferenceKind = 'service' | 'tail_consumer' | 'durable_object' | 'queue_producer' | 'workflow';
 
 export interface WorkerReference {
   kind: WorkerReferenceKind;
@@ -225,12 +226,9 @@ export function workerReferences(config: WranglerConfig): WorkerReference[] {
   };
   const sections: WorkerConfig[] = [config, ...Object.values(config.env ?? {})];
   for (const section of sections) {
-    for (const s of section.services ?? []) if (s?.service) add({ kind: 'service', target: s.service, binding: s.binding });
+    for (const ref of bindingReferences(section)) add(ref);
+    // Tail consumers are not bindings, but they name a Worker too.
     for (const t of section.tail_consumers ?? []) if (t?.service) add({ kind: 'tail_consumer', target: t.service });
-    for (const d of section.durable_objects?.bindings ?? []) {
-      if (d?.script_name) add({ kind: 'durable_object', target: d.script_name, binding: d.name });
-    }
-    for (const p of section.queues?.producers ?? []) if (p?.queue) add({ kind: 'queue_producer', target: p.queue, binding: p.binding });
   }
   return out;
 }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NON_INHERITABLE_BINDING_KEYS, resolveEnvironment, type WorkerConfig, type WranglerConfig } from '../config/wrangler-config';
+import { BINDING_KINDS, bindingKind } from '../config/bindings';
 import { devVarsKeys } from '../local/dev-vars';
 import { UserError } from '../utils/user-error';
 
@@ -12,26 +13,14 @@ export interface BindingProblem {
   message: string;
 }
 
-type Named = { binding?: string; name?: string };
-
-/** The binding-keyed lists and the field that must be set for a deploy to reach a real resource. */
-const ID_FIELDS: { key: 'kv_namespaces' | 'd1_databases' | 'r2_buckets' | 'hyperdrive'; field: string; what: string }[] = [
-  { key: 'kv_namespaces', field: 'id', what: 'KV namespace id' },
-  { key: 'd1_databases', field: 'database_id', what: 'D1 database_id' },
-  { key: 'r2_buckets', field: 'bucket_name', what: 'R2 bucket_name' },
-  { key: 'hyperdrive', field: 'id', what: 'Hyperdrive id' },
-];
-
+/** The names a section declares under one key: vars and define by key, bindings as their kind says. */
 function bindingNames(section: WorkerConfig, key: string): string[] {
   const value = section[key];
   if (key === 'vars' || key === 'define') return value && typeof value === 'object' ? Object.keys(value as object) : [];
-  if (key === 'queues') return ((section.queues?.producers ?? []) as Named[]).map((p) => p.binding ?? '').filter(Boolean);
-  if (key === 'durable_objects') return ((section.durable_objects?.bindings ?? []) as Named[]).map((d) => d.name ?? '').filter(Boolean);
-  if (Array.isArray(value)) return (value as Named[]).map((b) => b?.binding ?? b?.name ?? '').filter(Boolean);
-  if (value && typeof value === 'object') {
-    const binding = (value as Named).binding;
-    return [binding ?? key];
-  }
+  const kind = bindingKind(key);
+  if (kind) return kind.names(section);
+  if (Array.isArray(value)) return (value as { binding?: string; name?: string }[]).map((b) => b?.binding ?? b?.name ?? '').filter(Boolean);
+  if (value && typeof value === 'object') return [(value as { binding?: string }).binding ?? key];
   return [];
 }
 
@@ -70,28 +59,18 @@ export function missingInEnv(config: WranglerConfig, env: string | undefined): B
   return problems;
 }
 
-/** KV/D1/R2/Hyperdrive bindings without the id a deploy needs, and queue producers without a queue. */
+/** Bindings a deploy cannot ship as they are: KV/D1/R2/Hyperdrive/Vectorize/Workflow without their id or name, queue producers without a queue. */
 function missingIds(config: WranglerConfig, env: string | undefined): BindingProblem[] {
-  const problems: BindingProblem[] = [];
   const resolved = resolveEnvironment(config, env);
-  for (const { key, field, what } of ID_FIELDS) {
-    for (const binding of (resolved[key] ?? []) as (Named & Record<string, unknown>)[]) {
-      const value = binding[field];
-      if (typeof value === 'string' && value.trim()) continue;
-      const name = binding.binding ?? '(unnamed)';
-      problems.push({
-        key,
-        binding: name,
-        message: `${key} binding "${name}" in ${sectionLabel(env)} has no ${what}. Set "${field}"${env ? ` under env.${env}.${key}` : ''}, or create it with the provision target.`,
-      });
-    }
-  }
-  for (const producer of resolved.queues?.producers ?? []) {
-    if (!producer.queue) {
-      problems.push({ key: 'queues', binding: producer.binding, message: `queue producer "${producer.binding}" in ${sectionLabel(env)} names no queue. Set "queue".` });
-    }
-  }
-  return problems;
+  return BINDING_KINDS.flatMap((kind) =>
+    (kind.incomplete?.(resolved) ?? []).map(({ binding, missing, field }) => ({
+      key: kind.key,
+      binding,
+      message: field
+        ? `${kind.key} binding "${binding}" in ${sectionLabel(env)} has no ${missing}. Set "${field}"${env ? ` under env.${env}.${kind.key}` : ''}, or create it with the provision target.`
+        : `queue producer "${binding}" in ${sectionLabel(env)} names no queue. Set "queue".`,
+    })),
+  );
 }
 
 /** Throws one UserError naming the env, every problem binding and the file, before anything is uploaded. */

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { BINDING_KINDS } from '../config/bindings';
 import type { WorkerConfig } from '../config/wrangler-config';
 
 /** The subset of Miniflare's per-worker options nx-edge sets (kept structural to avoid a hard import). */
@@ -18,6 +19,7 @@ export interface LocalWorkerOptions {
   durableObjects?: Record<string, string | { className: string; scriptName?: string }>;
   serviceBindings?: Record<string, string>;
   hyperdrives?: Record<string, string>;
+  workflows?: Record<string, { name: string; className: string; scriptName?: string }>;
   assets?: { directory: string; binding?: string; routerConfig?: { has_user_worker?: boolean } };
   queueConsumers?: Record<string, { maxBatchSize?: number; maxBatchTimeout?: number; maxRetries?: number; deadLetterQueue?: string }>;
 }
@@ -47,37 +49,11 @@ export function localWorkerOptions(
     compatibilityFlags: config.compatibility_flags,
     bindings: { ...(config.vars ?? {}), ...devVars },
   };
-  const byBinding = <T extends { binding: string }>(list: T[] | undefined, id: (b: T) => string | undefined) =>
-    list?.length ? Object.fromEntries(list.map((b) => [b.binding, id(b) ?? `${name}-${b.binding}`])) : undefined;
-  options.kvNamespaces = byBinding(config.kv_namespaces, (b) => b.preview_id ?? b.id);
-  options.d1Databases = byBinding(config.d1_databases, (b) => b.preview_database_id ?? b.database_id ?? b.database_name);
-  options.r2Buckets = byBinding(config.r2_buckets, (b) => b.preview_bucket_name ?? b.bucket_name);
-  options.queueProducers = byBinding(config.queues?.producers, (b) => b.queue);
-  const consumers = config.queues?.consumers ?? [];
-  if (consumers.length) {
-    options.queueConsumers = Object.fromEntries(
-      consumers.map((c) => [
-        c.queue,
-        { maxBatchSize: c.max_batch_size, maxBatchTimeout: c.max_batch_timeout, maxRetries: c.max_retries, deadLetterQueue: c.dead_letter_queue },
-      ]),
-    );
-  }
-  options.serviceBindings = byBinding(config.services, (b) => b.service);
-  // As wrangler dev: CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_<BINDING>, else the config's localConnectionString.
-  const hyperdrives = (config.hyperdrive ?? [])
-    .map((h) => [h.binding, environment[`CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_${h.binding}`] ?? h.localConnectionString] as const)
-    .filter((entry): entry is readonly [string, string] => !!entry[1]);
-  if (hyperdrives.length) options.hyperdrives = Object.fromEntries(hyperdrives);
+  for (const kind of BINDING_KINDS) Object.assign(options, kind.local?.(config, { workerName: name, environment }));
   // Static assets served as on Cloudflare: the asset router answers files, the Worker the rest.
   const assets = config.assets as { directory?: string; binding?: string } | undefined;
   if (assets?.directory && bundle.projectRoot) {
     options.assets = { directory: resolve(bundle.projectRoot, assets.directory), binding: assets.binding, routerConfig: { has_user_worker: true } };
-  }
-  const dos = config.durable_objects?.bindings;
-  if (dos?.length) {
-    options.durableObjects = Object.fromEntries(
-      dos.map((d) => [d.name, d.script_name ? { className: d.class_name, scriptName: d.script_name } : d.class_name]),
-    );
   }
   for (const key of Object.keys(options) as (keyof LocalWorkerOptions)[]) if (options[key] === undefined) delete options[key];
   return options;

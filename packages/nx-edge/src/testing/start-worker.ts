@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { bundleWorker } from '../build/bundle-worker';
+import { BINDING_KINDS } from '../config/bindings';
 import { applyD1Migrations } from '../local/d1-migrations';
 import { findWorkspaceRoot } from '../utils/workspace-root';
 import { findWranglerConfig, readWranglerConfig } from '../config/wrangler-config';
@@ -207,7 +208,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
     }
   };
   // Only the main Worker's storage is emptied between files: a real sibling with storage is not reused.
-  const siblingsStateless = siblingConfigs.every((c) => !c.kv_namespaces?.length && !c.d1_databases?.length && !c.r2_buckets?.length);
+  const siblingsStateless = siblingConfigs.every((c) => !BINDING_KINDS.some((kind) => kind.emptyForNextTest && kind.names(c).length > 0));
   const poolable = siblingsStateless && isPoolable([config, ...siblingConfigs], postgres !== undefined);
   const signature = poolable ? signatureOf([main, ...siblings]) : undefined;
   const pooled = signature ? takeIdle(signature) : undefined;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { BINDING_KINDS } from '../config/bindings';
 import type { WorkerConfig } from '../config/wrangler-config';
 import type { StandInSlot } from './stand-ins';
 
@@ -35,9 +36,9 @@ export function signatureOf(workers: Record<string, any>[]): string {
   return createHash('sha256').update(JSON.stringify(normal)).digest('hex');
 }
 
-/** A Worker is pooled only when its whole state can be emptied: KV, R2, D1 — not DOs, queues or Postgres. */
+/** A Worker is pooled only when its whole state can be emptied (KV, R2, D1 — not DOs, queues, Workflows or Postgres). */
 export function isPoolable(configs: WorkerConfig[], hasPostgres: boolean): boolean {
-  return !hasPostgres && configs.every((c) => !c.durable_objects?.bindings?.length && !c.queues?.consumers?.length && !c.queues?.producers?.length);
+  return !hasPostgres && configs.every((c) => !BINDING_KINDS.some((kind) => kind.keepsStateBetweenTests?.(c)));
 }
 
 export function takeIdle(signature: string): PooledWorker | undefined {
@@ -61,33 +62,5 @@ export async function putIdle(signature: string, worker: PooledWorker, dispose: 
 
 /** Empties every KV namespace, R2 bucket and D1 database of the Worker (D1 then re-migrated by the caller). */
 export async function emptyStorage(env: Record<string, any>, config: WorkerConfig): Promise<void> {
-  for (const { binding } of config.kv_namespaces ?? []) {
-    const kv = env[binding];
-    for (let cursor: string | undefined, done = false; !done; ) {
-      const page = await kv.list(cursor ? { cursor } : {});
-      await Promise.all(page.keys.map((k: { name: string }) => kv.delete(k.name)));
-      done = page.list_complete;
-      cursor = page.cursor;
-    }
-  }
-  for (const { binding } of config.r2_buckets ?? []) {
-    const bucket = env[binding];
-    for (let cursor: string | undefined, truncated = true; truncated; ) {
-      const page = await bucket.list(cursor ? { cursor } : {});
-      if (page.objects.length) await bucket.delete(page.objects.map((o: { key: string }) => o.key));
-      truncated = page.truncated;
-      cursor = page.cursor;
-    }
-  }
-  for (const { binding } of config.d1_databases ?? []) {
-    const db = env[binding];
-    // Dependants first would need the FK graph; retrying until nothing is left is simpler and bounded.
-    for (let pass = 0; pass < 10; pass++) {
-      const { results } = await db.prepare("SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY type DESC").all();
-      if (results.length === 0) break;
-      for (const { type, name } of results as { type: string; name: string }[]) {
-        await db.prepare(`DROP ${type === 'view' ? 'VIEW' : 'TABLE'} IF EXISTS "${name.replace(/"/g, '""')}"`).run().catch(() => undefined);
-      }
-    }
-  }
+  for (const kind of BINDING_KINDS) await kind.emptyForNextTest?.(env, config);
 }

@@ -1,39 +1,12 @@
+import { BINDING_KINDS, type RemoteOnlyBinding } from '../../config/bindings';
 import type { WorkerConfig } from '../../config/wrangler-config';
 
-/** A binding workerd cannot provide locally (Cloudflare runs it): listed in dev, never dropped silently. */
-export interface RemoteOnlyBinding {
-  binding: string;
-  /** What it is, in the words of the wrangler config key. */
-  kind: string;
-}
-
-type Named = { binding?: string; name?: string };
-
-const ONE = ['ai', 'browser', 'images'] as const;
-const MANY: { key: string; kind: string }[] = [
-  { key: 'vectorize', kind: 'Vectorize index' },
-  { key: 'dispatch_namespaces', kind: 'dispatch namespace' },
-  { key: 'analytics_engine_datasets', kind: 'Analytics Engine dataset' },
-  { key: 'mtls_certificates', kind: 'mTLS certificate' },
-  { key: 'send_email', kind: 'send email' },
-  { key: 'pipelines', kind: 'pipeline' },
-  { key: 'secrets_store_secrets', kind: 'Secrets Store secret' },
-];
-const LABEL: Record<(typeof ONE)[number], string> = { ai: 'Workers AI', browser: 'Browser Rendering', images: 'Images' };
+export type { RemoteOnlyBinding };
 
 /** The config's bindings that only exist on Cloudflare (and Hyperdrive without a local database). */
-export function remoteOnlyBindings(config: WorkerConfig, hyperdriveLocal: (binding: string) => boolean = () => false): RemoteOnlyBinding[] {
-  const out: RemoteOnlyBinding[] = [];
-  for (const key of ONE) {
-    const value = config[key] as Named | undefined;
-    if (value && typeof value === 'object') out.push({ binding: value.binding ?? key.toUpperCase(), kind: LABEL[key] });
-  }
-  for (const { key, kind } of MANY) {
-    const list = config[key];
-    if (Array.isArray(list)) for (const b of list as Named[]) if (b?.binding ?? b?.name) out.push({ binding: (b.binding ?? b.name)!, kind });
-  }
-  for (const h of config.hyperdrive ?? []) if (!hyperdriveLocal(h.binding)) out.push({ binding: h.binding, kind: 'Hyperdrive (no local connection string)' });
-  return out;
+export function remoteOnlyBindings(config: WorkerConfig, environment: NodeJS.ProcessEnv = process.env): RemoteOnlyBinding[] {
+  const workerName = config.name ?? 'worker';
+  return BINDING_KINDS.flatMap((kind) => kind.remoteOnly?.(config, { workerName, environment }) ?? []);
 }
 
 export const remoteOnlyMessage = (service: string, b: RemoteOnlyBinding) =>

@@ -135,7 +135,7 @@ export class WorkerHost {
       modules: [{ type: 'ESModule', path: scriptPath, contents: readFileSync(scriptPath, 'utf8') }],
       unsafeDirectSockets: [{ host: '127.0.0.1', port: spec.port ?? 0 }],
     };
-    const remoteOnly = remoteOnlyBindings(config, (binding) => Boolean((rest.hyperdrives as Record<string, string> | undefined)?.[binding]));
+    const remoteOnly = remoteOnlyBindings(config);
     return { service: spec.service, workerName, config, options, inputs: bundle.inputs, remoteOnly };
   }
 

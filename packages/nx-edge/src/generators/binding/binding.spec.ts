@@ -42,6 +42,14 @@ describe('binding generator', () => {
     expect(tree.read('apps/users/wrangler.toml', 'utf-8')).toContain('# users: a Cloudflare Worker');
   });
 
+  it('adds a Workflow (run locally) and a Vectorize index (remote-only) from the catalogue', async () => {
+    await bindingGenerator(tree, { project: 'api', type: 'workflow', binding: 'SIGNUP', className: 'SignupFlow' });
+    await bindingGenerator(tree, { project: 'api', type: 'vectorize', binding: 'EMBEDDINGS' });
+    expect(apiConfig().workflows).toEqual([{ binding: 'SIGNUP', name: 'api-signup', class_name: 'SignupFlow' }]);
+    expect(apiConfig().vectorize).toEqual([{ binding: 'EMBEDDINGS', index_name: 'api-embeddings' }]);
+    await expect(bindingGenerator(tree, { project: 'api', type: 'workflow', binding: 'OTHER' })).rejects.toThrow('--type=workflow needs --className=<WorkflowClass>');
+  });
+
   it('adds to an [env.<name>] section with --env', async () => {
     const text = tree.read('apps/api/wrangler.jsonc', 'utf-8')!.replace('"vars": {}', '"vars": {},\n  "env": { "staging": {} }');
     tree.write('apps/api/wrangler.jsonc', text);
@@ -146,7 +154,16 @@ describe('binding generator', () => {
         { message: 'Which Worker should get the binding?', choices: ['api', 'users'] },
         {
           message: 'Which kind of binding?',
-          choices: ['kv=KV namespace', 'd1=D1 database', 'r2=R2 bucket', 'queue=Queue producer', 'service=Service binding to another Worker', 'do=Durable Object namespace'],
+          choices: [
+            'kv=KV namespace',
+            'd1=D1 database',
+            'r2=R2 bucket',
+            'service=Service binding to another Worker',
+            'do=Durable Object namespace',
+            'queue=Queue producer',
+            'workflow=Workflow',
+            'vectorize=Vectorize index (remote-only)',
+          ],
         },
         { message: 'Which Worker should api call?', choices: ['users'] },
         { message: 'Binding name (as seen on env)?', initial: 'USERS' },

@@ -2,7 +2,8 @@ import { getProjects, logger, names, type GeneratorCallback, type ProjectConfigu
 import { join, relative } from 'node:path';
 import { appendConfigArrayItem } from '../../config/edit-config';
 import { findIsolationProblems } from '../../config/env-isolation';
-import { deployedWorkerName, envResourceName } from '../../config/env-names';
+import { allBindingNames, GENERATED_KINDS } from '../../config/bindings';
+import { deployedWorkerName } from '../../config/env-names';
 import { configFormatOf, parseWranglerConfig, WRANGLER_CONFIG_FILES, type WorkerConfig, type WranglerConfig } from '../../config/wrangler-config';
 import { updateEnvTypes } from '../env-types';
 import { UserError } from '../../utils/user-error';
@@ -12,20 +13,6 @@ import type { BindingGeneratorSchema, BindingType } from './schema';
 
 function configFileOf(tree: Tree, project: ProjectConfiguration): string | undefined {
   return WRANGLER_CONFIG_FILES.map((f) => join(project.root, f)).find((f) => tree.exists(f));
-}
-
-/** Every binding name a section already uses, whatever its kind. */
-export function bindingNames(section: WorkerConfig): string[] {
-  return [
-    ...(section.kv_namespaces ?? []).map((b) => b.binding),
-    ...(section.d1_databases ?? []).map((b) => b.binding),
-    ...(section.r2_buckets ?? []).map((b) => b.binding),
-    ...(section.services ?? []).map((b) => b.binding),
-    ...(section.queues?.producers ?? []).map((b) => b.binding),
-    ...(section.durable_objects?.bindings ?? []).map((b) => b.name),
-    ...(section.hyperdrive ?? []).map((b) => b.binding),
-    ...Object.keys(section.vars ?? {}),
-  ];
 }
 
 /** The Worker name a project deploys as: its wrangler `name`, else the project name. */
@@ -74,42 +61,32 @@ function resolveServiceTarget(tree: Tree, service: string, env: string | undefin
 }
 
 export function bindingEntry(options: BindingGeneratorSchema, projectName: string, tree: Tree): { path: string[]; item: Record<string, unknown>; note?: string } {
-  const kebab = names(options.binding).fileName.replace(/_/g, '-');
-  // An env's resources get their own names (api-db-staging): never the top level's (production's).
-  const own = (base: string) => envResourceName(base, options.env);
-  switch (options.type) {
-    case 'kv':
-      return { path: ['kv_namespaces'], item: { binding: options.binding, ...(options.id ? { id: options.id } : {}) } };
-    case 'd1':
-      return {
-        path: ['d1_databases'],
-        item: {
-          binding: options.binding,
-          database_name: options.databaseName ?? own(`${projectName}-${kebab}`),
-          ...(options.id ? { database_id: options.id } : {}),
-          migrations_dir: 'migrations',
-        },
-      };
-    case 'r2':
-      return { path: ['r2_buckets'], item: { binding: options.binding, bucket_name: options.bucketName ?? own(`${projectName}-${kebab}`) } };
-    case 'queue':
-      return { path: ['queues', 'producers'], item: { binding: options.binding, queue: options.queue ?? own(kebab) } };
-    case 'service': {
-      if (!options.service) throw new UserError('--type=service needs --service=<worker>, the Worker to bind to.');
-      const target = resolveServiceTarget(tree, options.service, options.env);
-      return { path: ['services'], item: { binding: options.binding, service: target.name }, note: target.note ? `${options.binding} → ${target.name} (${target.note})` : undefined };
-    }
-    case 'do': {
-      if (!options.className) throw new UserError('--type=do needs --className=<DurableObjectClass>.');
-      return {
-        path: ['durable_objects', 'bindings'],
-        item: { name: options.binding, class_name: options.className, ...(options.scriptName ? { script_name: options.scriptName } : {}) },
-      };
-    }
-    default:
-      throw new UserError(`--type=${String(options.type)} is not a binding type. Use one of: ${BINDING_TYPES.map((t) => t.value).join(', ')}.`);
+  const kind = GENERATED_KINDS.find((k) => k.generator.type === options.type);
+  if (!kind) throw new UserError(`--type=${String(options.type)} is not a binding type. Use one of: ${GENERATED_KINDS.map((k) => k.generator.type).join(', ')}.`);
+  let service: { name: string; note?: string } | undefined;
+  if (options.type === 'service') {
+    if (!options.service) throw new UserError('--type=service needs --service=<worker>, the Worker to bind to.');
+    service = resolveServiceTarget(tree, options.service, options.env);
   }
+  if (needsClass(options.type) && !options.className) throw new UserError(`--type=${options.type} needs --className=<Class>.`);
+  const item = kind.generator.item({
+    binding: options.binding,
+    kebab: names(options.binding).fileName.replace(/_/g, '-'),
+    worker: projectName,
+    env: options.env,
+    id: options.id,
+    databaseName: options.databaseName,
+    bucketName: options.bucketName,
+    queue: options.queue,
+    className: options.className,
+    scriptName: options.scriptName,
+    service: service?.name,
+  });
+  return { path: kind.generator.path, item, note: service?.note ? `${options.binding} → ${service.name} (${service.note})` : undefined };
 }
+
+/** Kinds whose entry names a class the Worker (or --scriptName) exports. */
+const needsClass = (type: string) => type === 'do' || type === 'workflow';
 
 export async function bindingGenerator(tree: Tree, schema: Partial<BindingGeneratorSchema>, questions: Questions = nxQuestions): Promise<GeneratorCallback> {
   const options = await completeOptions(tree, schema, questions);
@@ -126,7 +103,7 @@ export async function bindingGenerator(tree: Tree, schema: Partial<BindingGenera
     }
     section = env;
   }
-  if (bindingNames(section).includes(options.binding)) {
+  if (allBindingNames(section).includes(options.binding)) {
     throw new UserError(`${file}${options.env ? ` [env.${options.env}]` : ''} already has a binding named ${options.binding}. Pick another --binding name.`);
   }
   const { path, item, note } = bindingEntry(options, config.name ?? options.project, tree);
@@ -172,14 +149,11 @@ export interface Questions {
 
 const nxQuestions: Questions = { canAsk: () => canPrompt(), chooseOne, askText };
 
-export const BINDING_TYPES: { value: BindingType; label: string; defaultName: string }[] = [
-  { value: 'kv', label: 'KV namespace', defaultName: 'CACHE' },
-  { value: 'd1', label: 'D1 database', defaultName: 'DB' },
-  { value: 'r2', label: 'R2 bucket', defaultName: 'BUCKET' },
-  { value: 'queue', label: 'Queue producer', defaultName: 'QUEUE' },
-  { value: 'service', label: 'Service binding to another Worker', defaultName: 'SERVICE' },
-  { value: 'do', label: 'Durable Object namespace', defaultName: 'OBJECT' },
-];
+export const BINDING_TYPES: { value: BindingType; label: string; defaultName: string }[] = GENERATED_KINDS.map((k) => ({
+  value: k.generator.type as BindingType,
+  label: k.generator.label,
+  defaultName: k.generator.defaultName,
+}));
 
 /** Projects that are Workers (have a wrangler config): the only ones that take or answer bindings. */
 export function workerProjectNames(tree: Tree): string[] {
@@ -230,10 +204,11 @@ export async function completeOptions(tree: Tree, schema: Partial<BindingGenerat
     }
     defaultName = names(options.service).constantName;
   }
-  if (options.type === 'do') {
+  if (needsClass(options.type)) {
+    const what = options.type === 'do' ? 'Durable Object' : 'Workflow';
     if (!options.className) {
-      if (!ask) throw new UserError('--type=do needs --className=<DurableObjectClass>, the class exported by the Worker that hosts it (this one unless --scriptName names another).');
-      options.className = await questions.askText('Durable Object class name (exported by the Worker that hosts it)?', {
+      if (!ask) throw new UserError(`--type=${options.type} needs --className=<${what.replace(' ', '')}Class>, the class exported by the Worker that hosts it (this one unless --scriptName names another).`);
+      options.className = await questions.askText(`${what} class name (exported by the Worker that hosts it)?`, {
         validate: (value) => (/^[A-Za-z_$][\w$]*$/.test(value) ? undefined : 'A JavaScript class name, e.g. Counter'),
       });
     }

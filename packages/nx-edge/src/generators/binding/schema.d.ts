@@ -1,4 +1,4 @@
-export type BindingType = 'kv' | 'd1' | 'r2' | 'queue' | 'service' | 'do';
+export type BindingType = 'kv' | 'd1' | 'r2' | 'queue' | 'service' | 'do' | 'workflow' | 'vectorize';
 
 export interface BindingGeneratorSchema {
   project: string;
