@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { UserError } from '../utils/user-error';
 import { BINDING_KINDS, type IsolatedValue } from './bindings';
 import { deployedWorkerName, deployedWorkerNames, envResourceName } from './env-names';
@@ -110,14 +110,14 @@ export function findIsolationProblems(config: WranglerConfig, file: string, text
   return problems;
 }
 
-/** Every project's Worker config (projects without one, or whose config does not parse, are left out). */
-export function readWorkspaceWorkers(workspaceRoot: string, projects: Record<string, { root: string }>): WorkspaceWorker[] {
-  const workers: WorkspaceWorker[] = [];
+/** Every project's Worker config, with its workspace-relative path (projects without one, or whose config does not parse, are left out). */
+export function readWorkspaceWorkers(workspaceRoot: string, projects: Record<string, { root: string }>): (WorkspaceWorker & { configFile: string })[] {
+  const workers: (WorkspaceWorker & { configFile: string })[] = [];
   for (const [project, { root }] of Object.entries(projects)) {
     const file = findWranglerConfig(join(workspaceRoot, root));
     if (!file) continue;
     try {
-      workers.push({ project, config: readWranglerConfig(file).config });
+      workers.push({ project, configFile: relative(workspaceRoot, file), config: readWranglerConfig(file).config });
     } catch {
       // reported by its own targets and by nx-edge validate
     }

@@ -1,6 +1,7 @@
 import { logger } from '@nx/devkit';
 import { createWranglerRunner } from '../deploy/wrangler-cli';
-import { generateWorkerTypes, workspaceWorkers } from '../types/worker-types';
+import { readWorkspaceWorkers } from '../config/env-isolation';
+import { generateWorkerTypes } from '../types/worker-types';
 import { describeError } from '../utils/user-error';
 
 /**
@@ -10,7 +11,7 @@ import { describeError } from '../utils/user-error';
  */
 export async function updateEnvTypes(root: string, project: string, projectRoot: string, projects: Record<string, { root: string }>, say: 'quiet' | 'tell' = 'tell'): Promise<void> {
   try {
-    const { file } = await generateWorkerTypes(root, project, projectRoot, workspaceWorkers(root, projects), createWranglerRunner(root));
+    const { file } = await generateWorkerTypes(root, project, projectRoot, readWorkspaceWorkers(root, projects), createWranglerRunner(root));
     if (say === 'tell') logger.info(`nx-edge: ${project}'s Env updated in ${file}`);
   } catch (error) {
     logger.warn(`nx-edge: ${project}'s Env was not generated yet (${describeError(error).split('\n')[0]}); nx run ${project}:types does it, and build and test run it first.`);

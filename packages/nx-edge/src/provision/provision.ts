@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { setConfigValue } from '../config/edit-config';
 import { assertEnvIsolated } from '../config/env-isolation';
-import { configFormatOf, environmentNames, parseWranglerConfig, resolveEnvironment, type WranglerConfig } from '../config/wrangler-config';
+import { configFormatOf, environmentNames, parseWranglerConfig, resolveEnvironment } from '../config/wrangler-config';
 import { envArgs } from '../deploy/wrangler-args';
 import { stripAnsi, wranglerErrorSummary, type RunWrangler } from '../deploy/wrangler-cli';
 import { BINDING_KINDS, type BindingKind, type PlannedResource, type ProvisionContext } from '../config/bindings';

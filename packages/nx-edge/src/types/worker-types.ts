@@ -67,21 +67,6 @@ export function workerTypesArgs(projectDir: string, configFile: string, boundCon
   ];
 }
 
-/** Every Worker of the workspace whose config parses (a broken one is reported by its own targets). */
-export function workspaceWorkers(workspaceRoot: string, projects: Record<string, { root: string }>): WorkerProject[] {
-  const workers: WorkerProject[] = [];
-  for (const [project, { root }] of Object.entries(projects)) {
-    const file = findWranglerConfig(join(workspaceRoot, root));
-    if (!file) continue;
-    try {
-      workers.push({ project, configFile: relative(workspaceRoot, file), config: parseWranglerConfig(readFileSync(file, 'utf8'), file) });
-    } catch {
-      // not this task's Worker: its own targets say what is wrong with it
-    }
-  }
-  return workers;
-}
-
 export interface WorkerTypesResult {
   file: string;
   boundWorkers: string[];

@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import { createWranglerRunner } from '../../deploy/wrangler-cli';
-import { generateWorkerTypes, workspaceWorkers } from '../../types/worker-types';
+import { readWorkspaceWorkers } from '../../config/env-isolation';
+import { generateWorkerTypes } from '../../types/worker-types';
 import { describeError, UserError } from '../../utils/user-error';
 import { runBatch, type BatchResults } from '../batch';
 import type { TypesExecutorOptions } from './schema';
@@ -9,7 +10,7 @@ import type { TypesExecutorOptions } from './schema';
 async function typesOf(project: string | undefined, context: ExecutorContext, log: (line: string) => void): Promise<void> {
   if (!project) throw new UserError('The types executor needs a project: run it as `nx run <project>:types`.');
   const projects = context.projectsConfigurations.projects;
-  const { file, boundWorkers } = await generateWorkerTypes(context.root, project, projects[project].root, workspaceWorkers(context.root, projects), createWranglerRunner(context.root));
+  const { file, boundWorkers } = await generateWorkerTypes(context.root, project, projects[project].root, readWorkspaceWorkers(context.root, projects), createWranglerRunner(context.root));
   log(`${project}: Env written to ${file}${boundWorkers.length ? ` (typed bindings to ${boundWorkers.join(', ')})` : ''}`);
 }
 
