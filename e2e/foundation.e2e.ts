@@ -69,6 +69,10 @@ describe('foundation: generators, inferred targets, service graph, build', () =>
     expect(Object.keys(api.targets)).toEqual(expect.arrayContaining(['build', 'dev', 'test', 'deploy', 'secrets']));
     expect(api.targets.build.metadata.description).toMatch(/Bundle/);
     expect(api.targets.dev.continuous).toBe(true);
+    // What Nx Console shows in the Project Details View.
+    expect(api.metadata.technologies).toContain('cloudflare');
+    expect(api.metadata.targetGroups['Cloudflare Worker']).toEqual(expect.arrayContaining(['types', 'build', 'dev', 'test', 'deploy', 'provision', 'secrets']));
+    expect(api.targets.deploy.metadata.help).toEqual({ command: 'npx wrangler deploy --help', example: { options: { dryRun: true } } });
   });
 
   it('nx graph draws api→users (service binding) and api→db (import)', async () => {

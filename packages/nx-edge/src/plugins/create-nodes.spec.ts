@@ -44,7 +44,14 @@ describe('createNodesV2', () => {
     for (const target of Object.values(project.targets!)) {
       expect(target.metadata?.description).toBeTruthy();
       expect(target.metadata?.technologies).toEqual(['cloudflare']);
+      expect(target.metadata?.help?.command).toMatch(/^npx (wrangler|esbuild|vitest) .*--help$/);
     }
+    // Nx Console's Project Details View: a Cloudflare Worker with its targets in one group.
+    expect(project.metadata).toEqual({
+      description: 'Cloudflare Worker api (wrangler.jsonc)',
+      technologies: ['cloudflare'],
+      targetGroups: { 'Cloudflare Worker': ['types', 'build', 'dev', 'test', 'deploy', 'provision', 'secrets'] },
+    });
   });
 
   it('gives deploy and secrets one configuration per [env.<name>]', async () => {

@@ -98,6 +98,7 @@ export function buildTargets(
       metadata: {
         description: `Generate ${worker}'s Env (${WORKER_TYPES_FILE}) with wrangler types, typed service bindings included`,
         technologies: TECHNOLOGIES,
+        help: { command: 'npx wrangler types --help', example: {} },
       },
     },
     [options.buildTargetName]: {
@@ -110,6 +111,7 @@ export function buildTargets(
       metadata: {
         description: `Bundle the ${worker} Worker with esbuild and report raw and gzip sizes`,
         technologies: TECHNOLOGIES,
+        help: { command: 'npx esbuild --help', example: { options: { sizeBudget: '3MiB', minify: true } } },
       },
     },
     [options.devTargetName]: {
@@ -124,6 +126,7 @@ export function buildTargets(
       metadata: {
         description: `Run ${worker} locally in workerd, after its upstream services are healthy`,
         technologies: TECHNOLOGIES,
+        help: { command: 'npx wrangler dev --help', example: {} },
       },
     },
     [options.testTargetName]: {
@@ -136,6 +139,7 @@ export function buildTargets(
       metadata: {
         description: `Run ${worker}'s tests with vitest and real local bindings`,
         technologies: TECHNOLOGIES,
+        help: { command: 'npx vitest --help', example: { options: { watch: true } } },
       },
     },
     [options.deployTargetName]: {
@@ -147,6 +151,7 @@ export function buildTargets(
       metadata: {
         description: `Deploy ${worker} with wrangler${envs.length ? ` (configurations: ${envs.join(', ')})` : ''}`,
         technologies: TECHNOLOGIES,
+        help: { command: 'npx wrangler deploy --help', example: { options: { dryRun: true } } },
       },
     },
     [options.provisionTargetName]: {
@@ -156,6 +161,7 @@ export function buildTargets(
       metadata: {
         description: `Create the KV/D1/R2/queues ${worker}'s config names and write their ids back (--dry-run for the plan)`,
         technologies: TECHNOLOGIES,
+        help: { command: 'npx wrangler kv namespace create --help', example: { options: { dryRun: true } } },
       },
     },
     [options.secretsTargetName]: {
@@ -165,6 +171,7 @@ export function buildTargets(
       metadata: {
         description: `Set, list, delete or push ${worker}'s secrets (names only are ever shown)`,
         technologies: TECHNOLOGIES,
+        help: { command: 'npx wrangler secret --help', example: { options: { action: 'list' } } },
       },
     },
   };
@@ -310,6 +317,12 @@ export const createNodesV2: CreateNodesV2<NxEdgePluginOptions> = [
             name: e.name,
             projectType: 'application',
             tags: ['type:function'],
+            // What Nx Console's Project Details View shows: a Cloudflare Worker, its targets in one group.
+            metadata: {
+              description: `Cloudflare Worker ${e.config.name ?? e.name} (${basename(e.configFile)})`,
+              technologies: TECHNOLOGIES,
+              targetGroups: { 'Cloudflare Worker': Object.keys(targets) },
+            },
             targets,
           },
         },
