@@ -4,6 +4,7 @@ import { join, relative, resolve } from 'node:path';
 import { bundleWorker } from '../build/bundle-worker';
 import { BINDING_KINDS } from '../config/bindings';
 import { applyD1Migrations } from '../local/d1-migrations';
+import { loadMiniflare } from '../local/miniflare';
 import { findWorkspaceRoot } from '../utils/workspace-root';
 import { findWranglerConfig, readWranglerConfig } from '../config/wrangler-config';
 import { parseDevVars } from '../local/dev-vars';
@@ -219,8 +220,14 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
     removeOutDirs();
     return runningWorker({ ...pooled, mf: pooled.mf as any }, signature);
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { Miniflare } = require(require.resolve('miniflare', { paths: [projectRoot, __dirname] })) as typeof import('miniflare');
+  let Miniflare: typeof import('miniflare').Miniflare;
+  try {
+    ({ Miniflare } = loadMiniflare(projectRoot));
+  } catch (error) {
+    await closePostgres();
+    removeOutDirs();
+    throw error;
+  }
   const mf = new Miniflare({ workers: [main, ...siblings], cf: false } as never);
   await mf.ready;
   try {

@@ -5,6 +5,7 @@ import { bundleWorker } from '../../build/bundle-worker';
 import { readWranglerConfig, resolveEnvironment, type WorkerConfig } from '../../config/wrangler-config';
 import { createLineSplitter } from '../../logs/log-line';
 import { applyD1Migrations } from '../../local/d1-migrations';
+import { loadMiniflare } from '../../local/miniflare';
 import { UserError } from '../../utils/user-error';
 import { remoteOnlyBindings, remoteOnlyMessage, remoteOnlyStubScript, type RemoteOnlyBinding } from './remote-only';
 import type { ServiceSpec } from '../protocol';
@@ -81,7 +82,7 @@ export class WorkerHost {
    */
   private get miniflare(): MiniflareModule {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    this.miniflareModule ??= require(require.resolve('miniflare', { paths: [this.opts.workspaceRoot, __dirname] })) as MiniflareModule;
+    this.miniflareModule ??= loadMiniflare(this.opts.workspaceRoot) as unknown as MiniflareModule;
     return this.miniflareModule;
   }
 
