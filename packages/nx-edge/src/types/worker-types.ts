@@ -36,7 +36,8 @@ export function ownsWorkerTypes(projectDir: string): boolean {
   let fd: number | undefined;
   try {
     fd = openSync(file, 'r');
-    const head = Buffer.alloc(600);
+    // The header line names every bound Worker's config: room for a few hundred of them.
+    const head = Buffer.alloc(16 * 1024);
     const read = readSync(fd, head, 0, head.length, 0);
     return isOwnWorkerTypes(head.subarray(0, read).toString('utf8'));
   } catch {
