@@ -26,12 +26,11 @@ function nxPromptHelpers(): NxPromptHelpers | undefined {
   }
 }
 
-/** Whether a generator may ask: the same rule as @nx/devkit's `isInteractive`. */
-export function canPrompt(env: NodeJS.ProcessEnv = process.env, isTTY = !!process.stdout.isTTY): boolean {
-  if (!isTTY || env.NX_INTERACTIVE !== 'true') return false;
+/** Whether a generator may ask: the same rule as @nx/devkit's `isInteractive` (TTY, not CI, `--interactive`). */
+export function canPrompt(): boolean {
+  if (!process.stdout.isTTY || process.env.NX_INTERACTIVE !== 'true') return false;
   const helpers = nxPromptHelpers();
-  const ci = helpers?.isCI ? helpers.isCI() : !!env.CI && env.CI !== 'false';
-  return !ci && helpers !== undefined;
+  return helpers !== undefined && !(helpers.isCI ? helpers.isCI() : !!process.env.CI && process.env.CI !== 'false');
 }
 
 export async function chooseOne(message: string, choices: Choice[], initial?: string): Promise<string> {
