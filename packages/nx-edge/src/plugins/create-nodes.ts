@@ -8,7 +8,7 @@ import { describeError } from '../utils/user-error';
 import { normalizePluginOptions, type NormalizedPluginOptions, type NxEdgePluginOptions } from './options';
 import { shadowingScripts } from './package-scripts';
 import { ownsWorkerTypes, WORKER_TYPES_FILE } from '../types/worker-types';
-import { typedBindingTargets, upstreamProjects, type WorkerProject } from './service-graph';
+import { typedBindingTargets, upstreamProjects, workerNameIndex, type WorkerProject } from './service-graph';
 import { inWorkspaceGlobs, workspaceGlobs } from './workspace-globs';
 
 /** Folders that hold build output, caches or dependencies: never projects. */
@@ -287,11 +287,13 @@ export const createNodesV2: CreateNodesV2<NxEdgePluginOptions> = [
     const normalized = normalizePluginOptions(options);
     const entries = readEntries(configFiles, context, notes, Object.values(normalized));
     const workers = workerProjects(entries);
+    const byProject = new Map(workers.map((w) => [w.project, w]));
+    const names = workerNameIndex(workers);
     const order = componentOrder(workers);
     const results = new Map<string, CreateNodesResult>();
     for (const e of entries) {
-      const self = workers.find((w) => w.project === e.name);
-      const bound = self ? typedBindingTargets(self, workers).map((w) => w.configFile) : [];
+      const self = byProject.get(e.name);
+      const bound = self ? typedBindingTargets(self, workers, names).map((w) => w.configFile) : [];
       const typesFirst = ownsWorkerTypes(join(context.workspaceRoot, e.projectRoot));
       const targets = buildTargets(e.configFile, e.config, normalized, context.nxJsonConfiguration?.namedInputs, bound, typesFirst);
       const inCycle = order.get(e.name);

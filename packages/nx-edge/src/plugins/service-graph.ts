@@ -57,8 +57,12 @@ export function upstreamProjects(workers: WorkerProject[]): Map<string, string[]
  * The workspace Workers whose code this Worker calls through a typed binding (service bindings and
  * Durable Objects another Worker hosts): `wrangler types` reads their configs to type those bindings.
  */
-export function typedBindingTargets(worker: WorkerProject, workers: WorkerProject[]): WorkerProject[] {
-  const names = workerNameIndex(workers);
+export function typedBindingTargets(
+  worker: WorkerProject,
+  workers: WorkerProject[],
+  // Built once by a caller that asks for every Worker (inference), rather than once per Worker.
+  names: Map<string, string> = workerNameIndex(workers),
+): WorkerProject[] {
   const targets = new Set<string>();
   for (const ref of workerReferences(worker.config)) {
     if (ref.kind !== 'service' && ref.kind !== 'durable_object') continue;

@@ -83,9 +83,13 @@ export async function generateWorkerTypes(
   const projectDir = join(workspaceRoot, projectRoot);
   const configFile = findWranglerConfig(projectDir);
   if (!configFile) throw new UserError(`${projectRoot} has no wrangler.jsonc, wrangler.json or wrangler.toml, so there is no Env to generate.`);
-  // Parsing here gives a broken config its file:line message instead of wrangler's.
-  const config = parseWranglerConfig(readFileSync(configFile, 'utf8'), configFile);
-  const self: WorkerProject = { project, configFile: relative(workspaceRoot, configFile), config };
+  // The caller read every Worker's config already; a broken one was left out of that list, so it is
+  // parsed here to give its file:line message instead of wrangler's.
+  const self: WorkerProject = workers.find((w) => w.project === project) ?? {
+    project,
+    configFile: relative(workspaceRoot, configFile),
+    config: parseWranglerConfig(readFileSync(configFile, 'utf8'), configFile),
+  };
   const bound = typedBindingTargets(self, [self, ...workers.filter((w) => w.project !== project)]);
   // wrangler refuses to overwrite a file it did not write: ours is the function generator's empty Env.
   const output = join(projectDir, WORKER_TYPES_FILE);
