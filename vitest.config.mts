@@ -25,6 +25,21 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        // What most users run: the toolchain, foundation, dev and deploy e2e again, on Node 22 (from the npm
+        // registry) with the newest wrangler 4.x — after the other projects, never beside them.
+        test: {
+          name: 'e2e-node22',
+          include: ['e2e/toolchain.e2e.ts', 'e2e/foundation.e2e.ts', 'e2e/dev.e2e.ts', 'e2e/deploy.e2e.ts'],
+          environment: 'node',
+          env: { NX_EDGE_E2E_NODE: '22' },
+          globalSetup: ['e2e/support/global-setup-node22.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 900_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
     ],
   },
 });

@@ -54,7 +54,7 @@ describe('brownfield: an existing pnpm monorepo of Workers', () => {
 
   beforeAll(async () => {
     const { nxEdge, edgeRuntime } = tarballs();
-    const { nx: nxVersion, '@nx/devkit': devkit, typescript, vitest, wrangler, miniflare, '@cloudflare/workers-types': types } = TEMPLATE_DEPENDENCIES;
+    const { nx: nxVersion, '@nx/devkit': devkit, typescript, vitest, wrangler, '@cloudflare/workers-types': types } = TEMPLATE_DEPENDENCIES;
     fixture = writeBrownfieldFixture(root, {
       devDependencies: {
         nx: nxVersion,
@@ -62,7 +62,6 @@ describe('brownfield: an existing pnpm monorepo of Workers', () => {
         typescript,
         vitest,
         wrangler,
-        miniflare,
         '@cloudflare/workers-types': types,
         '@aero/nx-edge': `file:${nxEdge}`,
         '@aero/edge-runtime': `file:${edgeRuntime}`,

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Miniflare } from 'miniflare';
 import { createE2eWorkspace, type E2eWorkspace } from './support/workspace';
 
 // One workspace, built up step by step the way a user would.
@@ -101,22 +100,37 @@ describe('foundation: generators, inferred targets, service graph, build', () =>
   });
 
   it("a generated Worker's bundle serves in workerd: JSON, its trace id, /health", async () => {
-    const mf = new Miniflare({
-      modules: true,
-      cf: false,
-      scriptPath: join(ws.root, 'dist/apps/users/index.js'),
-      modulesRoot: join(ws.root, 'dist/apps/users'),
-      compatibilityDate: ws.readJson('dist/apps/users/wrangler.json').compatibility_date,
-      compatibilityFlags: ['nodejs_compat'],
-    });
-    try {
-      const response = await mf.dispatchFetch('http://users.localhost/', { headers: { traceparent: `00-${'ab'.repeat(16)}-${'cd'.repeat(8)}-01` } });
-      expect(await response.json()).toEqual({ service: 'users', message: 'Hello from users' });
-      expect(response.headers.get('x-trace-id')).toBe('ab'.repeat(16));
-      expect((await mf.dispatchFetch('http://users.localhost/health')).status).toBe(200);
-    } finally {
-      await mf.dispose();
-    }
+    // Served by the workspace's own Node and its wrangler's Miniflare (4, or 5 through its converter
+    // of Miniflare 4 options), as the bundle will run for the user.
+    ws.write(
+      '.e2e-home/serve-bundle.cjs',
+      `const { dirname, join } = require('node:path');
+const root = process.cwd();
+const wrangler = dirname(require.resolve('wrangler/package.json', { paths: [root] }));
+const { Miniflare, convertV4MiniflareOptions } = require(require.resolve('miniflare', { paths: [wrangler] }));
+const options = {
+  modules: [{ type: 'ESModule', path: join(root, 'dist/apps/users/index.js') }],
+  modulesRoot: join(root, 'dist/apps/users'),
+  cf: false,
+  compatibilityDate: require(join(root, 'dist/apps/users/wrangler.json')).compatibility_date,
+  compatibilityFlags: ['nodejs_compat'],
+};
+(async () => {
+  const mf = new Miniflare(convertV4MiniflareOptions ? convertV4MiniflareOptions(options) : options);
+  try {
+    const response = await mf.dispatchFetch('http://users.localhost/', { headers: { traceparent: '00-${'ab'.repeat(16)}-${'cd'.repeat(8)}-01' } });
+    const body = await response.json();
+    const health = (await mf.dispatchFetch('http://users.localhost/health')).status;
+    console.log(JSON.stringify({ body, traceId: response.headers.get('x-trace-id'), health }));
+  } finally {
+    await mf.dispose();
+  }
+})();
+`,
+    );
+    const result = await ws.run('node', ['.e2e-home/serve-bundle.cjs']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout.trim().split('\n').pop()!)).toEqual({ body: { service: 'users', message: 'Hello from users' }, traceId: 'ab'.repeat(16), health: 200 });
   });
 
   it('run-many build --batch bundles every Worker in one process', async () => {

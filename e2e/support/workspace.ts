@@ -2,7 +2,7 @@ import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { E2E_TMP, HERMETIC_ENV, TEMPLATE_DIR } from './template';
+import { E2E_TMP, HERMETIC_ENV, runtimePath, templateDir } from './template';
 
 export interface RunResult {
   code: number;
@@ -42,6 +42,7 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 
 /** A copy of the template workspace in tmp/e2e/<name>-<random>; node_modules is hard-linked. */
 export async function createE2eWorkspace(name: string): Promise<E2eWorkspace> {
+  const TEMPLATE_DIR = templateDir();
   if (!existsSync(join(TEMPLATE_DIR, '.template-key'))) throw new Error('the e2e template workspace is missing: run the e2e project (globalSetup makes it)');
   const root = join(E2E_TMP, `${name}-${randomBytes(4).toString('hex')}`);
   mkdirSync(root, { recursive: true });
@@ -58,7 +59,7 @@ export async function createE2eWorkspace(name: string): Promise<E2eWorkspace> {
     XDG_CONFIG_HOME: join(home, 'config'),
     WRANGLER_REGISTRY_PATH: join(home, 'registry'),
     TMPDIR: join(home, 'tmp'),
-    PATH: `${join(root, 'node_modules', '.bin')}:${process.env.PATH}`,
+    PATH: [...runtimePath(), join(root, 'node_modules', '.bin'), process.env.PATH].join(':'),
   };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
   writeFileSync(join(root, '.gitignore'), `${readFileSafe(join(root, '.gitignore'))}.e2e-home/\nnode_modules/\n`);

@@ -348,6 +348,12 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
       modified_on: script.created_on,
     };
   });
+  // The Workers API wrangler 4.117+ reads a Worker's workers.dev settings from.
+  on('GET', '/accounts/:account/workers/workers/:name', ({ account: acc, params }) => {
+    const script = acc.scripts.get(params.name);
+    if (!script) throw new ApiError(404, 10007, 'This Worker does not exist on your account.');
+    return { id: script.name, name: script.name, created_on: script.created_on, subdomain: { enabled: script.subdomainEnabled, previews_enabled: script.subdomainEnabled } };
+  });
   on('PUT', '/accounts/:account/workers/scripts/:name', uploadScript);
   on('GET', '/accounts/:account/workers/scripts', ({ account: acc }) =>
     [...acc.scripts.values()].filter((s) => !s.dispatchNamespace).map((s) => ({ id: s.name, created_on: s.created_on })),
@@ -401,6 +407,17 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
   });
   on('GET', '/accounts/:account/workers/scripts/:name/secrets', ({ account: acc, params }) => secretList(requireScript(acc, params.name)));
   on('PUT', '/accounts/:account/workers/scripts/:name/secrets', putSecret);
+  // wrangler 4.117+'s `secret bulk`: one JSON merge patch (a null deletes that secret, others stay).
+  on('PATCH', '/accounts/:account/workers/scripts/:name/secrets-bulk', ({ account: acc, params, body }) => {
+    const script = requireScript(acc, params.name);
+    const secrets = ((body.json ?? {}) as { secrets?: Record<string, { text?: string } | null> }).secrets ?? {};
+    for (const [name, secret] of Object.entries(secrets)) {
+      if (secret === null) script.secrets.delete(name);
+      else if (typeof secret.text === 'string') script.secrets.set(name, sha256(secret.text));
+      else throw new ApiError(400, 10001, `secret ${name} needs text`);
+    }
+    return secretList(script);
+  });
   on('DELETE', '/accounts/:account/workers/scripts/:name/secrets/:key', ({ account: acc, params }) => {
     const script = requireScript(acc, params.name);
     const key = decodeURIComponent(params.key);
@@ -454,6 +471,12 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
     return { namespace_name: params.namespace, namespace_id: sha256(params.namespace).slice(0, 32) };
   });
   on('PUT', '/accounts/:account/workers/dispatch/namespaces/:namespace/scripts/:name', uploadScript);
+  // wrangler 4.117+ asks whether the script exists before deploying into a namespace (10092: it does not).
+  on('GET', '/accounts/:account/workers/dispatch/namespaces/:namespace/scripts/:name', ({ account: acc, params }) => {
+    const script = acc.scripts.get(scriptKey(params.name, params.namespace));
+    if (!script) throw new ApiError(404, 10092, `This script does not exist in namespace ${params.namespace}. [workers.api.error.script_not_found]`);
+    return { created_on: script.created_on, modified_on: script.created_on, dispatch_namespace: params.namespace, script: { id: script.name, tag: sha256(script.name).slice(0, 32), handlers: ['fetch'] } };
+  });
   on('GET', '/accounts/:account/workers/dispatch/namespaces/:namespace/scripts/:name/secrets', ({ account: acc, params }) =>
     secretList(requireScript(acc, params.name, params.namespace)),
   );

@@ -1,7 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { UserError } from '../utils/user-error';
+import { requireWranglerPackage } from '../utils/wrangler-package';
 
 export interface WranglerRunOptions {
   cwd: string;
@@ -21,18 +19,9 @@ export interface WranglerResult {
 /** Runs wrangler with an argv array. Injected into the cores so their tests can observe calls. */
 export type RunWrangler = (args: string[], options: WranglerRunOptions) => Promise<WranglerResult>;
 
-/** The workspace's own wrangler when it has one (the version the team pinned), else ours. */
+/** The workspace's own wrangler (a peer dependency), checked against the supported range. */
 export function resolveWranglerBin(workspaceRoot: string): string {
-  for (const paths of [[workspaceRoot], [__dirname]]) {
-    try {
-      const pkg = require.resolve('wrangler/package.json', { paths });
-      const bin = join(dirname(pkg), 'bin', 'wrangler.js');
-      if (existsSync(bin)) return bin;
-    } catch {
-      // not installed there
-    }
-  }
-  throw new UserError('wrangler is not installed. Add it to the workspace: npm install -D wrangler');
+  return requireWranglerPackage(workspaceRoot).bin;
 }
 
 /** Strips ANSI colours: wrangler colours its errors even when piped. */

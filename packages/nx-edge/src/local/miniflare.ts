@@ -1,25 +1,74 @@
 import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { UserError } from '../utils/user-error';
-import { miniflareVersion, wranglerVersion } from '../utils/versions';
+import { displayPath, requireWranglerPackage, wranglerInstallSpec } from '../utils/wrangler-package';
 
-/** The Miniflare major version nx-edge runs Workers with (dev and tests). */
-export const SUPPORTED_MINIFLARE_MAJOR = 4;
+type MiniflareModule = typeof import('miniflare');
+
+/** The Miniflare majors nx-edge runs Workers with: 4 (wrangler ≤ 4.116) and 5 (wrangler 4.117+). */
+export const SUPPORTED_MINIFLARE_MAJORS = [4, 5];
 
 /**
- * The workspace's own Miniflare (the one its wrangler brought), else ours. Miniflare 5 — shipped by
- * wrangler 4.117 and later — takes a different Worker options shape, which nx-edge does not build yet:
- * that is said plainly, with the fix, instead of Miniflare's validation dump.
+ * The Miniflare of the workspace's wrangler — the one `wrangler dev` runs, so local behaviour matches
+ * it and the workspace holds one copy. nx-edge builds Miniflare 4's options; Miniflare 5 gets them
+ * through its own converter (`convertV4MiniflareOptions`), so each Worker's options have one home.
  */
-export function loadMiniflare(fromDir: string): typeof import('miniflare') {
-  const manifest = require.resolve('miniflare/package.json', { paths: [fromDir, __dirname] });
+export function loadMiniflare(fromDir: string): MiniflareModule {
+  const { dir, major } = resolveMiniflare(fromDir);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const module = require(dir) as MiniflareModule;
+  return major === 4 ? module : withMiniflare4Options(module);
+}
+
+/** Where the workspace's wrangler has its Miniflare, checked to be a major nx-edge runs. */
+export function resolveMiniflare(fromDir: string): { dir: string; version: string; major: number } {
+  const wrangler = requireWranglerPackage(fromDir);
+  let manifest: string;
+  try {
+    manifest = require.resolve('miniflare/package.json', { paths: [wrangler.dir] });
+  } catch {
+    throw new UserError(`wrangler ${wrangler.version} (${displayPath(fromDir, wrangler.dir)}) has no miniflare beside it; reinstall it: npm install -D ${wranglerInstallSpec()}`);
+  }
   const version = (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
-  const major = Number(version.split('.')[0]);
-  if (major !== SUPPORTED_MINIFLARE_MAJOR) {
+  const major = Number.parseInt(version, 10);
+  if (!SUPPORTED_MINIFLARE_MAJORS.includes(major)) {
     throw new UserError(
-      `miniflare ${version} is installed (${dirname(manifest)}), but @aero/nx-edge runs Workers with Miniflare ${SUPPORTED_MINIFLARE_MAJOR} — wrangler 4.117 and later ship Miniflare ${major}, whose options nx-edge does not build yet. Pin the tested pair: npm install -D wrangler@${wranglerVersion} miniflare@${miniflareVersion}`,
+      `miniflare ${version} is installed (${displayPath(fromDir, dirname(manifest))}, with wrangler ${wrangler.version}), but @aero/nx-edge runs Workers with Miniflare ${SUPPORTED_MINIFLARE_MAJORS.join(' or ')}. Install a supported wrangler: npm install -D ${wranglerInstallSpec()}`,
     );
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(dirname(manifest)) as typeof import('miniflare');
+  return { dir: dirname(manifest), version, major };
+}
+
+/** Miniflare 4's per-kind persistence options; Miniflare 5 keeps every kind under one root, in the same folders. */
+const PERSIST_FOLDERS: Record<string, string> = { kvPersist: 'kv', d1Persist: 'd1', r2Persist: 'r2', durableObjectsPersist: 'do', cachePersist: 'cache' };
+
+/** Miniflare 4 options as Miniflare 5 takes them. Exported for its spec. */
+export function toMiniflare5Options(options: Record<string, unknown>, convert: (options: never) => unknown): unknown {
+  const rest: Record<string, unknown> = {};
+  const roots = new Set<string>();
+  for (const [key, value] of Object.entries(options)) {
+    const folder = PERSIST_FOLDERS[key];
+    if (folder === undefined) rest[key] = value;
+    else if (typeof value === 'string') {
+      if (join(dirname(value), folder) !== join(value)) throw new Error(`${key} must end in /${folder} to map onto Miniflare 5's resourcePersistencePath (got ${value})`);
+      roots.add(dirname(value));
+    }
+  }
+  if (roots.size > 1) throw new Error(`Miniflare 5 keeps all local state under one root; got ${[...roots].join(', ')}`);
+  if (rest.handleRuntimeStdio) throw new Error('Miniflare 5 has no handleRuntimeStdio: use handleStructuredLogs');
+  return convert({ ...rest, ...(roots.size ? { resourcePersistencePath: [...roots][0] } : {}) } as never);
+}
+
+function withMiniflare4Options(module: MiniflareModule): MiniflareModule {
+  const { Miniflare, convertV4MiniflareOptions } = module as MiniflareModule & { convertV4MiniflareOptions: (options: never) => unknown };
+  const convert = (options: unknown) => toMiniflare5Options(options as Record<string, unknown>, convertV4MiniflareOptions) as never;
+  class MiniflareWithV4Options extends Miniflare {
+    constructor(options: unknown) {
+      super(convert(options));
+    }
+    override setOptions(options: unknown): Promise<void> {
+      return super.setOptions(convert(options));
+    }
+  }
+  return { ...module, Miniflare: MiniflareWithV4Options } as MiniflareModule;
 }

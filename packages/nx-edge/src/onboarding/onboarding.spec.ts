@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseHistoryArgs } from '../cli/commands/history';
-import { checkNode, checkWrangler, compareVersions, createDevVars, findWorkerDirs, localStatePaths, removePaths } from './onboarding';
+import { compareVersions } from '../utils/wrangler-package';
+import { checkNode, checkWrangler, createDevVars, findWorkerDirs, localStatePaths, removePaths } from './onboarding';
 
 let root: string;
 
@@ -29,9 +30,10 @@ describe('setup checks', () => {
     expect(old.message).toContain('Node.js v18.19.0 is too old: wrangler needs >= 20.3.0');
   });
 
-  it('fails without wrangler (naming the install command) and warns on another version', () => {
+  it('fails without wrangler or with one out of the supported range, naming the install command', () => {
     expect(checkWrangler(undefined)).toEqual({ status: 'fail', message: expect.stringMatching(/^wrangler is not installed in this workspace\. Run: npm install -D wrangler@\d/) });
-    expect(checkWrangler('3.0.0').status).toBe('warn');
+    expect(checkWrangler('3.0.0')).toEqual({ status: 'fail', message: expect.stringMatching(/^wrangler 3\.0\.0 is outside the range nx-edge supports \(>=4\.86\.0 <5\)\. Run: npm install -D wrangler@/) });
+    expect(checkWrangler('4.164.0')).toEqual({ status: 'ok', message: 'wrangler 4.164.0' });
   });
 });
 

@@ -4,7 +4,7 @@ import { environmentNames, findWranglerConfig, readWranglerConfig } from '../con
 import { devVarsKeys } from '../local/dev-vars';
 import { envArgs } from '../deploy/wrangler-args';
 import { wranglerErrorSummary, type RunWrangler } from '../deploy/wrangler-cli';
-import { wranglerVersion as pinnedWranglerVersion } from '../utils/versions';
+import { compareVersions, findWranglerPackage, isSupportedWrangler, WRANGLER_PEER_RANGE, wranglerInstallSpec } from '../utils/wrangler-package';
 
 const SKIPPED_DIRS = new Set(['node_modules', 'dist', '.wrangler', '.nx-edge', '.nx', '.git', 'tmp', 'coverage']);
 
@@ -39,13 +39,6 @@ export interface SetupStep {
   message: string;
 }
 
-export function compareVersions(a: string, b: string): number {
-  const pa = a.replace(/^v/, '').split(/[.-]/).map((n) => Number.parseInt(n, 10) || 0);
-  const pb = b.replace(/^v/, '').split(/[.-]/).map((n) => Number.parseInt(n, 10) || 0);
-  for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
-  return 0;
-}
-
 export function checkNode(nodeVersion: string, minimum = '20.3.0'): SetupStep {
   return compareVersions(nodeVersion, minimum) >= 0
     ? { status: 'ok', message: `Node.js ${nodeVersion} (wrangler needs >= ${minimum})` }
@@ -53,18 +46,13 @@ export function checkNode(nodeVersion: string, minimum = '20.3.0'): SetupStep {
 }
 
 export function checkWrangler(installed: string | undefined): SetupStep {
-  if (!installed) return { status: 'fail', message: `wrangler is not installed in this workspace. Run: npm install -D wrangler@${pinnedWranglerVersion}` };
-  if (installed === pinnedWranglerVersion) return { status: 'ok', message: `wrangler ${installed}` };
-  return { status: 'warn', message: `wrangler ${installed} (nx-edge is tested with ${pinnedWranglerVersion}; newer ones may need a newer Node.js)` };
+  if (!installed) return { status: 'fail', message: `wrangler is not installed in this workspace. Run: npm install -D ${wranglerInstallSpec()}` };
+  if (isSupportedWrangler(installed)) return { status: 'ok', message: `wrangler ${installed}` };
+  return { status: 'fail', message: `wrangler ${installed} is outside the range nx-edge supports (${WRANGLER_PEER_RANGE}). Run: npm install -D ${wranglerInstallSpec()}` };
 }
 
 export function installedWranglerVersion(workspaceRoot: string): string | undefined {
-  try {
-    const pkg = require.resolve('wrangler/package.json', { paths: [workspaceRoot] });
-    return JSON.parse(readFileSync(pkg, 'utf8')).version;
-  } catch {
-    return undefined;
-  }
+  return findWranglerPackage(workspaceRoot)?.version;
 }
 
 /** Copies `.dev.vars.example` to `.dev.vars` where the latter is missing (owner-only permissions). */

@@ -1,9 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { bundleWorker } from '../../build/bundle-worker';
 import { readWranglerConfig, resolveEnvironment, type WorkerConfig } from '../../config/wrangler-config';
-import { createLineSplitter } from '../../logs/log-line';
 import { applyD1Migrations } from '../../local/d1-migrations';
 import { loadMiniflare } from '../../local/miniflare';
 import { UserError } from '../../utils/user-error';
@@ -229,22 +227,19 @@ export class WorkerHost {
       r2Persist: join(persist, 'r2'),
       durableObjectsPersist: join(persist, 'do'),
       cachePersist: join(persist, 'cache'),
-      handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
-        this.pipe(stdout, 'stdout');
-        this.pipe(stderr, 'stderr');
-      },
+      // Structured logs, not raw stdio: the one log channel Miniflare 4 and 5 both offer.
+      handleStructuredLogs: (log: { level: string; message: string }) => this.onStructuredLog(log),
     };
   }
 
-  private pipe(stream: Readable, name: 'stdout' | 'stderr'): void {
-    let last: string | undefined;
-    const splitter = createLineSplitter((line) => {
-      const { service, text } = attributeWorkerLine(line, this.serviceOfWorker, last);
-      if (service) last = service;
-      this.opts.onLine(service ?? 'workerd', name, text);
-    });
-    stream.on('data', (chunk: Buffer) => splitter.write(chunk));
-    stream.on('end', () => splitter.end());
+  private lastLogService: string | undefined;
+  private onStructuredLog({ level, message }: { level: string; message: string }): void {
+    const stream = level === 'error' || level === 'warn' ? 'stderr' : 'stdout';
+    for (const line of message.replace(/\r?\n$/, '').split(/\r?\n/)) {
+      const { service, text } = attributeWorkerLine(line, this.serviceOfWorker, this.lastLogService);
+      if (service) this.lastLogService = service;
+      this.opts.onLine(service ?? 'workerd', stream, text);
+    }
   }
 
   private readonly serviceOfWorker = (name: string): string | undefined => {

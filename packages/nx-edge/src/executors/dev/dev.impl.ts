@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { findWranglerConfig } from '../../config/wrangler-config';
 import { runAttached } from '../../dev/client/run-attached';
+import { resolveMiniflare } from '../../local/miniflare';
 import { workerSessionPlan, workerSpecOf, type PlanContext } from '../../dev/client/session-plan';
 import { describeError, UserError } from '../../utils/user-error';
 import type { DevExecutorOptions } from './schema';
@@ -14,6 +15,8 @@ export default async function* devExecutor(options: DevExecutorOptions, context:
     const root = join(context.root, context.projectsConfigurations.projects[project].root);
     const configPath = findWranglerConfig(root);
     if (!configPath) throw new UserError(`${root} has no wrangler.jsonc, wrangler.json or wrangler.toml; the dev executor runs Workers. For any other command use the @aero/nx-edge:service executor.`);
+    // The workspace's wrangler (a peer dependency) brings the Miniflare the session runs in: check it first.
+    resolveMiniflare(context.root);
     const planContext = context as unknown as PlanContext;
     const spec = workerSpecOf(planContext, project, options)!;
     yield* runAttached({ workspaceRoot: context.root, spec, plan: workerSessionPlan(planContext), proxyPort: options.proxyPort, onReady: signalNx });

@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { describeError, UserError } from '../../utils/user-error';
+import { findWranglerConfig } from '../../config/wrangler-config';
+import { resolveMiniflare } from '../../local/miniflare';
 import type { TestExecutorOptions } from './schema';
 
 const KNOWN = new Set(['watch', 'coverage', 'testNamePattern', 'config', 'passWithNoTests', '_', '__unparsed__']);
@@ -51,6 +53,8 @@ export default async function testExecutor(options: TestExecutorOptions, context
     if (!projectName) throw new UserError('Run the test executor for a project: nx test <project>.');
     const projectRoot = context.projectsConfigurations.projects[projectName].root;
     const vitest = resolveVitest(context.root);
+    // A Worker's specs run in the Miniflare of the workspace's wrangler (a peer dependency): check it first.
+    if (findWranglerConfig(join(context.root, projectRoot))) resolveMiniflare(context.root);
     const args = buildVitestArgs(options, projectRoot, context.root);
     const code = await new Promise<number>((resolve) => {
       const child = spawn(process.execPath, [vitest, ...args], { cwd: join(context.root, projectRoot), stdio: 'inherit', env: process.env });

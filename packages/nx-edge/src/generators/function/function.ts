@@ -19,6 +19,7 @@ import { UserError } from '../../utils/user-error';
 import { expressVersion, FALLBACK_COMPATIBILITY_DATE, honoVersion, nestVersion, reflectMetadataVersion, rxjsVersion } from '../../utils/versions';
 import { addDependenciesToPackageJson } from '@nx/devkit';
 import { initGenerator } from '../init/init';
+import { resolveMiniflare } from '../../local/miniflare';
 import { ensureBaseTsconfig } from '../lib/lib';
 import type { FunctionGeneratorSchema, NormalizedFunctionOptions } from './schema';
 
@@ -31,9 +32,10 @@ export function compatibilityDateFor(workspaceRoot: string, today = new Date()):
   let supported = FALLBACK_COMPATIBILITY_DATE;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    supported = require(require.resolve('miniflare', { paths: [workspaceRoot, __dirname] })).supportedCompatibilityDate ?? supported;
+    // workerd's own newest date, read from the workerd that the workspace's wrangler runs.
+    supported = require(require.resolve('workerd', { paths: [resolveMiniflare(workspaceRoot).dir] })).compatibilityDate ?? supported;
   } catch {
-    // miniflare not installed yet: the fallback is a date every supported workerd accepts.
+    // wrangler not installed yet: the fallback is a date every supported workerd accepts.
   }
   return supported < todayIso ? supported : todayIso;
 }

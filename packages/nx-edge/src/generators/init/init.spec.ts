@@ -2,6 +2,7 @@ import { logger, readJson, readNxJson, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { initGenerator } from './init';
+import { toolchainFor } from '../../utils/versions';
 
 describe('init generator', () => {
   let tree: Tree;
@@ -33,10 +34,12 @@ describe('init generator', () => {
     expect(gitignore.startsWith('node_modules\n')).toBe(true);
   });
 
-  it('adds wrangler, miniflare, vitest and the runtime as dev dependencies unless told not to', async () => {
+  it('adds wrangler (with the workers-types it wants, for the running Node), vitest and the runtime as dev dependencies, never a second miniflare', async () => {
     await initGenerator(tree, { skipFormat: true });
     const { devDependencies } = readJson(tree, 'package.json');
-    expect(devDependencies).toMatchObject({ wrangler: '4.86.0', miniflare: expect.any(String), vitest: expect.any(String) });
+    const { wrangler, workersTypes } = toolchainFor(process.versions.node);
+    expect(devDependencies).toMatchObject({ wrangler, '@cloudflare/workers-types': workersTypes, vitest: expect.any(String) });
+    expect(devDependencies.miniflare).toBeUndefined();
     expect(devDependencies['@aero/edge-runtime']).toBeDefined();
 
     const other = createTreeWithEmptyWorkspace();

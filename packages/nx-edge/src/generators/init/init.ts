@@ -8,7 +8,7 @@ import {
   type GeneratorCallback,
   type Tree,
 } from '@nx/devkit';
-import { miniflareVersion, nxEdgeVersion, typescriptVersion, vitestVersion, workersTypesVersion, wranglerVersion } from '../../utils/versions';
+import { nxEdgeVersion, toolchainFor, typescriptVersion, vitestVersion } from '../../utils/versions';
 import { rewriteWorkerScripts } from './package-scripts';
 import type { InitGeneratorSchema } from './schema';
 
@@ -48,6 +48,7 @@ export async function initGenerator(tree: Tree, options: InitGeneratorSchema = {
   if (!options.keepScripts) rewriteWorkerScripts(tree);
   let installTask: GeneratorCallback = () => undefined;
   if (!options.skipPackageJson && tree.exists('package.json')) {
+    const toolchain = toolchainFor();
     const hadDependencies = 'dependencies' in (readJson(tree, 'package.json') as object);
     installTask = addDependenciesToPackageJson(
       tree,
@@ -55,10 +56,10 @@ export async function initGenerator(tree: Tree, options: InitGeneratorSchema = {
       {
         '@aero/nx-edge': nxEdgeVersion,
         '@aero/edge-runtime': nxEdgeVersion,
-        wrangler: wranglerVersion,
-        miniflare: miniflareVersion,
+        // A peer dependency: the workspace's own wrangler (and the Miniflare it brings) is what runs.
+        wrangler: toolchain.wrangler,
         vitest: vitestVersion,
-        '@cloudflare/workers-types': workersTypesVersion,
+        '@cloudflare/workers-types': toolchain.workersTypes,
         typescript: typescriptVersion,
       },
       undefined,
