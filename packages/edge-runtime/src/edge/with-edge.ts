@@ -1,6 +1,7 @@
 import { captureConsole, log } from '../log/logger.js';
 import { contextFromHeaders, currentContext, newRootContext, outgoingHeaders, runWithContext, type EdgeContext } from '../trace/context.js';
 import { formatTraceparent } from '../trace/traceparent.js';
+import { endWhenSettled, spansEnabled, startSpan } from '../trace/spans.js';
 import { RequestMetrics, routeLabel } from '../health/metrics.js';
 import { chaosSettings, decideChaos } from '../chaos/chaos.js';
 
@@ -49,34 +50,84 @@ function isDurableObjectNamespace(value: unknown): value is DurableObjectNamespa
   return !!value && typeof value === 'object' && (value as object).constructor?.name === 'DurableObjectNamespace';
 }
 
+function isQueueProducer(value: unknown): value is Queue {
+  return !!value && typeof value === 'object' && (value as object).constructor?.name === 'WorkerQueue';
+}
+
 /** A namespace whose stubs (get, getByName) fetch with the current trace. */
-function tracedNamespace(namespace: DurableObjectNamespace): DurableObjectNamespace {
+function tracedNamespace(namespace: DurableObjectNamespace, binding: string): DurableObjectNamespace {
   return new Proxy(namespace, {
     get(target, prop) {
       const value = Reflect.get(target, prop);
       if (typeof value !== 'function') return value;
       if (prop === 'get' || prop === 'getByName') {
-        return (...args: unknown[]) => tracedFetcher((value as (...a: unknown[]) => Fetcher).apply(target, args));
+        return (...args: unknown[]) => tracedFetcher((value as (...a: unknown[]) => Fetcher).apply(target, args), binding, 'durable_object');
       }
       return passThrough(target, prop);
     },
   });
 }
 
-function tracedFetcher(fetcher: Fetcher): Fetcher {
+/** A fetch made inside `context`, as a client span whose id the callee sees as its parent. */
+function tracedFetch(context: EdgeContext, send: (request: Request) => Promise<Response>, request: Request, label: string, attributes: Record<string, string | number>): Promise<Response> {
+  if (!spansEnabled()) return send(new Request(request, { headers: outgoingHeaders(request.headers, context) }));
+  const url = new URL(request.url);
+  const span = startSpan(context, 'client', `${request.method} ${label}${url.pathname}`, { ...attributes, method: request.method, path: url.pathname });
+  const headers = outgoingHeaders(request.headers, { ...context, spanId: span.spanId });
+  return endWhenSettled(span, send(new Request(request, { headers })), (response) => response.status);
+}
+
+function tracedFetcher(fetcher: Fetcher, binding: string, kind: 'service' | 'durable_object'): Fetcher {
   return new Proxy(fetcher, {
     get(target, prop) {
       if (prop === 'fetch') {
         return (input: RequestInfo | URL, init?: RequestInit) => {
           const context = currentContext();
           if (!context) return target.fetch(input as RequestInfo, init);
-          const request = new Request(input as RequestInfo, init);
-          return target.fetch(new Request(request, { headers: outgoingHeaders(request.headers, context) }));
+          return tracedFetch(context, (request) => target.fetch(request), new Request(input as RequestInfo, init), `${binding} `, { binding, kind });
+        };
+      }
+      const value = Reflect.get(target, prop);
+      if (typeof value === 'function' && typeof prop === 'string' && !isOwnMethod(target, prop) && spansEnabled()) {
+        // An RPC method: a client span around the call; the promise goes back untouched (pipelining works).
+        return (...args: unknown[]) => {
+          const context = currentContext();
+          if (!context) return Reflect.apply(value, target, args);
+          const span = startSpan(context, 'client', `${binding}.${prop}()`, { binding, kind, rpc: prop });
+          try {
+            return endWhenSettled(span, Reflect.apply(value, target, args) as unknown);
+          } catch (error) {
+            span.end({ error: true });
+            throw error;
+          }
         };
       }
       return passThrough(target, prop);
     },
   });
+}
+
+/** A queue producer whose send and sendBatch are client spans. */
+function tracedQueue(queue: Queue, binding: string): Queue {
+  return new Proxy(queue, {
+    get(target, prop) {
+      if ((prop === 'send' || prop === 'sendBatch') && spansEnabled()) {
+        const method = Reflect.get(target, prop) as (...a: unknown[]) => Promise<unknown>;
+        return (...args: unknown[]) => {
+          const context = currentContext();
+          if (!context) return method.apply(target, args);
+          const messages = prop === 'sendBatch' && Array.isArray(args[0]) ? (args[0] as unknown[]).length : 1;
+          const span = startSpan(context, 'client', `queue ${prop} ${binding}`, { binding, kind: 'queue', messages });
+          return endWhenSettled(span, method.apply(target, args));
+        };
+      }
+      return passThrough(target, prop);
+    },
+  });
+}
+
+function isOwnMethod(target: object, prop: PropertyKey): boolean {
+  return Object.prototype.hasOwnProperty.call(Object.getPrototypeOf(target) ?? {}, prop);
 }
 
 /**
@@ -87,8 +138,7 @@ function tracedFetcher(fetcher: Fetcher): Fetcher {
 function passThrough(target: object, prop: PropertyKey): unknown {
   const value = Reflect.get(target, prop);
   if (typeof value !== 'function') return value;
-  const own = Object.prototype.hasOwnProperty.call(Object.getPrototypeOf(target) ?? {}, prop);
-  return own ? Function.prototype.bind.call(value, target) : value;
+  return isOwnMethod(target, prop) ? Function.prototype.bind.call(value, target) : value;
 }
 
 const tracedEnvs = new WeakMap<object, object>();
@@ -108,7 +158,14 @@ function makeTracedEnv<E extends object>(env: E): E {
     get(target, prop) {
       if (wrapped.has(prop)) return wrapped.get(prop);
       const value = Reflect.get(target, prop);
-      const traced = isServiceBinding(value) ? tracedFetcher(value) : isDurableObjectNamespace(value) ? tracedNamespace(value) : undefined;
+      const binding = String(prop);
+      const traced = isServiceBinding(value)
+        ? tracedFetcher(value, binding, 'service')
+        : isDurableObjectNamespace(value)
+          ? tracedNamespace(value, binding)
+          : isQueueProducer(value)
+            ? tracedQueue(value, binding)
+            : undefined;
       if (!traced) return value;
       wrapped.set(prop, traced);
       return traced;
@@ -127,7 +184,7 @@ function patchGlobalFetch(): void {
     const context = currentContext();
     if (!context) return original(input as RequestInfo, init);
     const request = new Request(input as RequestInfo, init);
-    return original(new Request(request, { headers: outgoingHeaders(request.headers, context) }));
+    return tracedFetch(context, (r) => original(r), request, new URL(request.url).host, { kind: 'fetch' });
   }) as typeof fetch;
 }
 
@@ -193,7 +250,13 @@ export function withEdge<E extends object = Env>(handlers: EdgeHandlers<E>, opti
       if (health && url.pathname === health.metricsPath) {
         return new Response(metrics.toPrometheus(context.service), { headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } });
       }
-      if (!handlers.fetch) return withTraceHeaders(new Response('Not found', { status: 404 }), context);
+      // The request's own span (its id is the context's: logs and callees refer to it).
+      const span = startSpan(context, 'server', `${request.method} ${route}`, { method: request.method, path: url.pathname }, { spanId: context.spanId, parentSpanId: context.parentSpanId });
+      const answer = (response: Response, error?: boolean) => {
+        span.end({ status: response.status, error });
+        return withTraceHeaders(response, context);
+      };
+      if (!handlers.fetch) return answer(new Response('Not found', { status: 404 }));
       try {
         const chaos = settingsFor(env).chaos;
         if (chaos) {
@@ -202,33 +265,51 @@ export function withEdge<E extends object = Env>(handlers: EdgeHandlers<E>, opti
           if (decision.kind === 'error' || decision.kind === 'latency+error') {
             log.warn('chaos: injected error', { method: request.method, path: url.pathname });
             metrics.record(request.method, route, 503, (Date.now() - started) / 1000);
-            return withTraceHeaders(Response.json({ error: 'chaos: injected failure', trace_id: context.traceId }, { status: 503 }), context);
+            return answer(Response.json({ error: 'chaos: injected failure', trace_id: context.traceId }, { status: 503 }));
           }
         }
         const response = await handlers.fetch(request as Request, traceEnv(env), ctx);
         metrics.record(request.method, route, response.status, (Date.now() - started) / 1000);
-        return withTraceHeaders(response, context);
+        return answer(response);
       } catch (error) {
         metrics.record(request.method, route, 500, (Date.now() - started) / 1000);
         log.error('unhandled error', { error, method: request.method, path: url.pathname });
-        return withTraceHeaders(Response.json({ error: 'Internal Server Error', trace_id: context.traceId }, { status: 500 }), context);
+        return answer(Response.json({ error: 'Internal Server Error', trace_id: context.traceId }, { status: 500 }), true);
       }
     });
   };
 
   if (handlers.scheduled) {
     const scheduled = handlers.scheduled;
-    exported.scheduled = (controller, env, ctx) =>
-      runWithContext(newRootContext(base(env)), async () => {
-        await scheduled(controller, traceEnv(env), ctx);
+    exported.scheduled = (controller, env, ctx) => {
+      const context = newRootContext(base(env));
+      return runWithContext(context, async () => {
+        const span = startSpan(context, 'consumer', `scheduled ${controller.cron}`, { cron: controller.cron }, { spanId: context.spanId, parentSpanId: undefined });
+        try {
+          await scheduled(controller, traceEnv(env), ctx);
+          span.end();
+        } catch (error) {
+          span.end({ error: true });
+          throw error;
+        }
       });
+    };
   }
   if (handlers.queue) {
     const queue = handlers.queue;
-    exported.queue = (batch, env, ctx) =>
-      runWithContext(newRootContext(base(env)), async () => {
-        await queue(batch as MessageBatch<unknown>, traceEnv(env), ctx);
+    exported.queue = (batch, env, ctx) => {
+      const context = newRootContext(base(env));
+      return runWithContext(context, async () => {
+        const span = startSpan(context, 'consumer', `queue ${batch.queue}`, { queue: batch.queue, messages: batch.messages.length }, { spanId: context.spanId, parentSpanId: undefined });
+        try {
+          await queue(batch as MessageBatch<unknown>, traceEnv(env), ctx);
+          span.end();
+        } catch (error) {
+          span.end({ error: true });
+          throw error;
+        }
       });
+    };
   }
   return exported;
 }

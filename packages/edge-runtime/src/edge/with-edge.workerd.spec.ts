@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 
 const SECRET = 'shh-this-is-the-api-secret';
 
-async function bundle(exportName: string, extra = ''): Promise<string> {
+async function bundle(exportName: string, extra = '', define: Record<string, string> = {}): Promise<string> {
   const result = await build({
     stdin: { contents: `export { ${exportName} as default${extra} } from './chain';`, resolveDir: join(__dirname, 'fixtures'), loader: 'ts' },
     bundle: true,
@@ -15,6 +15,7 @@ async function bundle(exportName: string, extra = ''): Promise<string> {
     platform: 'neutral',
     external: ['node:*', 'cloudflare:*'],
     write: false,
+    define,
   });
   return result.outputFiles[0].text;
 }
@@ -136,5 +137,104 @@ describe('withEdge in workerd: gateway → auth → db', () => {
     await lobby.queue('jobs', [{ id: 'm1', timestamp: new Date(), body: { a: 1 }, attempts: 1 }]);
     await new Promise((r) => setTimeout(r, 200));
     expect(records().find((r) => r.message === 'queue batch')).toMatchObject({ service: 'lobby', size: 1, trace_id: expect.stringMatching(/^[0-9a-f]{32}$/) });
+  });
+});
+
+// nx-edge's dev bundles define __NX_EDGE_DEV_SPANS__: every request, call, queue send and batch is a span.
+describe('withEdge spans in workerd (dev bundles): gateway → auth → db, producer → queue, RPC, DB', () => {
+  let mf: Miniflare;
+  let output = '';
+  const spans = () =>
+    output
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith('{"nx_edge_span"'))
+      .map((l) => JSON.parse(l).nx_edge_span);
+  const spansOf = async (traceId: string, count: number) => {
+    await expect.poll(() => spans().filter((s) => s.trace_id === traceId).length, { timeout: 5000 }).toBeGreaterThanOrEqual(count);
+    return spans().filter((s) => s.trace_id === traceId);
+  };
+
+  beforeAll(async () => {
+    const common = { modules: true, compatibilityDate: '2026-04-20', compatibilityFlags: ['nodejs_compat'] };
+    const dev = { __NX_EDGE_DEV_SPANS__: 'true' };
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        output += chunk.toString();
+        done();
+      },
+    });
+    mf = new Miniflare({
+      cf: false,
+      handleRuntimeStdio(stdout, stderr) {
+        stdout.pipe(sink);
+        stderr.pipe(sink);
+      },
+      workers: [
+        { ...common, name: 'gateway', script: await bundle('gateway', '', dev), serviceBindings: { AUTH: 'auth' } },
+        { ...common, name: 'auth', script: await bundle('auth', '', dev), serviceBindings: { DB: 'db' }, bindings: { API_SECRET: SECRET } },
+        { ...common, name: 'db', script: await bundle('db', '', dev) },
+        { ...common, name: 'users', script: await bundle('Users', '', dev) },
+        { ...common, name: 'lobby', script: await bundle('lobby', ', Room', dev), durableObjects: { ROOM: 'Room' } },
+        { ...common, name: 'producer', script: await bundle('producer', '', dev), serviceBindings: { USERS: 'users', DB: 'db' }, queueProducers: { JOBS: 'jobs' } },
+      ],
+    });
+    await mf.ready;
+  }, 60_000);
+  afterAll(async () => {
+    await mf?.dispose();
+  });
+
+  it('a server span per request and a client span per call, parented so the tree reads gateway → auth → db', async () => {
+    const traceId = 'ab'.repeat(16);
+    const before = Date.now();
+    await mf.dispatchFetch('http://gateway/start', { headers: { traceparent: `00-${traceId}-${'cd'.repeat(8)}-01` } });
+    const mine = await spansOf(traceId, 5);
+    const find = (service: string, kind: string) => mine.find((s) => s.service === service && s.kind === kind)!;
+    const gateway = find('gateway', 'server');
+    expect(gateway).toMatchObject({ name: 'GET /start', parent_span_id: 'cd'.repeat(8), status_code: 200, attributes: { method: 'GET', path: '/start' } });
+    const callAuth = find('gateway', 'client');
+    expect(callAuth).toMatchObject({ name: 'GET AUTH /check', parent_span_id: gateway.span_id, status_code: 200, attributes: { binding: 'AUTH', kind: 'service' } });
+    expect(find('auth', 'server').parent_span_id).toBe(callAuth.span_id);
+    const callDb = find('auth', 'client');
+    expect(callDb.parent_span_id).toBe(find('auth', 'server').span_id);
+    expect(find('db', 'server').parent_span_id).toBe(callDb.span_id);
+    // Children inside their parents, all within the request.
+    for (const span of mine) {
+      expect(span.start).toBeGreaterThanOrEqual(before - 5);
+      const parent = mine.find((p) => p.span_id === span.parent_span_id);
+      if (parent) expect(span.start + span.duration_ms).toBeLessThanOrEqual(parent.start + parent.duration_ms + 1);
+    }
+    // /health answers without a span (the dev hub probes it every few seconds).
+    const count = spans().length;
+    await (await mf.getWorker('db')).fetch('http://db/health');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(spans().length).toBe(count);
+  });
+
+  it('queue sends, RPC calls and Durable Object stubs are client spans too', async () => {
+    const traceId = 'ef'.repeat(16);
+    const response = await (await mf.getWorker('producer')).fetch('http://producer/', { headers: { traceparent: `00-${traceId}-${'12'.repeat(8)}-01` } });
+    expect(await response.json()).toEqual({ queued: true, user: { id: '9', name: 'ada' }, db: { user: 'ada' } });
+    const mine = await spansOf(traceId, 5);
+    const server = mine.find((s) => s.service === 'producer' && s.kind === 'server')!;
+    const clients = mine.filter((s) => s.kind === 'client').map((s) => [s.name, s.parent_span_id]);
+    expect(clients).toEqual(
+      expect.arrayContaining([
+        ['queue send JOBS', server.span_id],
+        ['USERS.getUser()', server.span_id],
+        ['GET DB /user', server.span_id],
+      ]),
+    );
+    const lobbyTrace = '56'.repeat(16);
+    await (await mf.getWorker('lobby')).fetch('http://lobby/', { headers: { traceparent: `00-${lobbyTrace}-${'78'.repeat(8)}-01` } });
+    const lobby = await spansOf(lobbyTrace, 2);
+    expect(lobby.find((s) => s.kind === 'client')).toMatchObject({ name: 'GET ROOM /join', attributes: { binding: 'ROOM', kind: 'durable_object' } });
+  });
+
+  it('a queue batch is a consumer span of its own trace', async () => {
+    const count = spans().length;
+    await (await mf.getWorker('lobby')).queue('jobs', [{ id: 'm1', timestamp: new Date(), body: {}, attempts: 1 }]);
+    await expect.poll(() => spans().slice(count).find((s) => s.kind === 'consumer'), { timeout: 5000 }).toMatchObject({ service: 'lobby', name: 'queue jobs', attributes: { queue: 'jobs', messages: 1 } });
   });
 });

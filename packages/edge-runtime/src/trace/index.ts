@@ -1,2 +1,3 @@
 export * from './traceparent.js';
 export * from './context.js';
+export { setSpanSink, type SpanRecord, type SpanSink } from './spans.js';
