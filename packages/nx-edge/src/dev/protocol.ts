@@ -43,6 +43,8 @@ interface ServiceSpecBase {
   root: string;
   /** Projects this one depends on that are services too (from the project graph). */
   upstream: string[];
+  /** Libs it imports (directly or through other libs): drawn in the dashboard's service graph. */
+  libs?: string[];
   /** Fixed port; a free one is picked (and kept across restarts) when absent. */
   port?: number;
   health?: HealthProbe;

@@ -1,6 +1,7 @@
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Span } from '../traces/trace-store';
 import { createLogStore } from '../logs/log-store';
 import { isUserError } from '../utils/user-error';
 import type { ServiceStatus } from '../dev/protocol';
@@ -75,12 +76,20 @@ describe('dev proxy', () => {
     expect(users.seen[0]['x-nx-edge-hop']).toBe('1');
   });
 
-  it('keeps a traceparent the request already has', async () => {
+  it("continues a traceparent the request already has as the proxy's own span, and records that span", async () => {
     const users = await upstream();
-    const { port } = await proxyWith({ users: { service: 'users', state: 'healthy', url: users.url } });
+    const spans: Span[] = [];
+    const { port } = await proxyWith({ users: { service: 'users', state: 'healthy', url: users.url } }, 0, { onSpan: (span) => spans.push(span) });
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-    await get(port, 'users.localhost', '/', { traceparent });
-    expect(users.seen[0].traceparent).toBe(traceparent);
+    await get(port, 'users.localhost', '/orders?x=1', { traceparent });
+    const [, traceId, spanId] = users.seen[0].traceparent.split('-');
+    expect(traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    await expect.poll(() => spans.length).toBe(1);
+    expect(spans[0]).toMatchObject({ traceId, spanId, parentSpanId: '00f067aa0ba902b7', service: 'users', kind: 'proxy', name: 'GET /orders', status: 200, error: false });
+    // A request to a service that is down is a failed span too.
+    await get(port, 'gone.localhost', '/');
+    await expect.poll(() => spans.length).toBe(2);
+    expect(spans[1]).toMatchObject({ service: 'gone', status: 502, error: true });
   });
 
   it('refuses a request that already went through the proxy (loop)', async () => {

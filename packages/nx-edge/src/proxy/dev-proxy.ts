@@ -6,8 +6,10 @@ import { UserError } from '../utils/user-error';
 import type { LogFilter, LogStore } from '../logs/log-store';
 import { isLogLevel } from '../logs/log-line';
 import { dashboardPage } from '../dashboard/dashboard-page';
+import { createDashboardApi, type DashboardSource } from '../dashboard/dashboard-api';
 import { routeHost } from './host-routing';
-import { isValidTraceparent, newTraceparent } from './trace-context';
+import { proxySpanIds } from './trace-context';
+import type { Span } from '../traces/trace-store';
 import type { ServiceState, ServiceStatus } from '../dev/protocol';
 
 
@@ -32,12 +34,16 @@ export interface DevProxyOptions {
    * on every request that changes something. A cross-site page can neither read it nor send the header.
    */
   dashboardToken?: string;
-  /** The dashboard's restart action. */
+  /** The dashboard's restart action (when no `dashboard` source is given). */
   restart?(service: string): boolean;
+  /** Traces, graph, details and actions for the dashboard. */
+  dashboard?: DashboardSource;
   /** Bytes a log follower may leave unread before it is dropped. */
   maxFollowerBuffer?: number;
   /** Says what the proxy refused or dropped (the hub's own log). */
   note?(level: 'warn' | 'info', message: string): void;
+  /** The proxy's span for each request it routes to a service (a Worker without withEdge still gets a trace). */
+  onSpan?(span: Span): void;
 }
 
 export const DEFAULT_PROXY_PORT = 7080;
@@ -136,7 +142,13 @@ export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; cl
   const sseResponses = new Set<ServerResponse>();
 
   const knownServices = () => opts.status().map((s) => s.service);
-  type Tagged = IncomingMessage & { nxEdgeService?: string; nxEdgeRetried?: boolean };
+  const api = opts.dashboard
+    ? createDashboardApi({ source: opts.dashboard, status: () => opts.status(), logs: opts.logs, maxFollowerBuffer, note, track: (res) => {
+        sseResponses.add(res);
+        res.on('close', () => sseResponses.delete(res));
+      } })
+    : undefined;
+  type Tagged = IncomingMessage & { nxEdgeService?: string; nxEdgeRetried?: boolean; nxEdgeSpan?: { traceId: string; spanId: string; parentSpanId?: string; start: number } };
 
   // Mandatory: http-proxy emits 'error' on a refused/reset upstream and would crash the process (#1468).
   proxy.on('error', (err, req, resOrSocket) => {
@@ -172,8 +184,33 @@ export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; cl
     if (req.headers[HOP_HEADER]) return 'loop';
     req.headers[HOP_HEADER] = '1';
     const existing = req.headers.traceparent;
-    if (typeof existing !== 'string' || !isValidTraceparent(existing)) req.headers.traceparent = newTraceparent();
+    const ids = proxySpanIds(typeof existing === 'string' ? existing : undefined);
+    req.headers.traceparent = ids.traceparent;
+    (req as Tagged).nxEdgeSpan = { ...ids, start: Date.now() };
     return undefined;
+  }
+
+  /** Records the proxy's span once the response is over (or the client went away). */
+  function recordSpan(req: IncomingMessage, res: ServerResponse, service: string): void {
+    const span = (req as Tagged).nxEdgeSpan;
+    if (!span || !opts.onSpan) return;
+    res.once('close', () => {
+      const status = res.headersSent ? res.statusCode : undefined;
+      const path = (req.url ?? '/').split('?')[0];
+      opts.onSpan!({
+        traceId: span.traceId,
+        spanId: span.spanId,
+        parentSpanId: span.parentSpanId,
+        service,
+        kind: 'proxy',
+        name: `${req.method} ${path}`,
+        start: span.start,
+        durationMs: Date.now() - span.start,
+        status,
+        error: status === undefined || status >= 500 || !res.writableFinished,
+        attributes: { method: req.method ?? 'GET', path, host: String(req.headers.host ?? '') },
+      });
+    });
   }
 
   function follow(res: ServerResponse, filter: LogFilter): void {
@@ -210,13 +247,14 @@ export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; cl
       return sendProblem(req, res, 403, 'cross-origin request refused', `The nx-edge dashboard answers only its own pages; a page of ${req.headers.origin} may not use it.`);
     }
     if (req.method === 'POST') {
-      const action = /^\/__nx-edge\/services\/([^/]+)\/restart$/.exec(url.pathname);
+      const action = api?.actionOf(url.pathname) ?? /^\/__nx-edge\/services\/([^/]+)\/(restart)$/.exec(url.pathname)?.slice(1);
       if (!action) return sendProblem(req, res, 404, 'not found', `Nothing to ${req.method} at ${url.pathname}.`);
       if (!sameToken(req.headers[TOKEN_HEADER], opts.dashboardToken)) {
         note('warn', `refused POST ${url.pathname}: no valid ${TOKEN_HEADER} header`);
         return sendProblem(req, res, 403, 'token required', `Actions need the dashboard's token in the ${TOKEN_HEADER} header.`);
       }
-      const service = decodeURIComponent(action[1]);
+      if (api && !Array.isArray(action)) return api.act(res, action.service, action.action);
+      const service = decodeURIComponent((action as string[])[0]);
       const done = opts.restart?.(service) ?? false;
       res.writeHead(done ? 202 : 404, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
       return void res.end(JSON.stringify(done ? { restarting: service } : { error: `no service "${service}"` }));
@@ -236,6 +274,7 @@ export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; cl
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
       return void res.end(JSON.stringify(opts.status()));
     }
+    if (api?.get(req, res, url)) return;
     if (url.pathname === '/__nx-edge/logs') {
       const filter = logFilterFromQuery(url.searchParams);
       if (url.searchParams.get('follow') === '1') return follow(res, filter);
@@ -255,6 +294,7 @@ export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; cl
       return sendProblem(req, res, 508, 'loop detected', `The request to "${route.service}" came back through the nx-edge proxy (${HOP_HEADER} header present); a service points at its own proxy address.`);
     }
     const target = opts.resolve(route.service);
+    recordSpan(req, res, target?.service ?? route.service);
     if (!target || (!target.url && !target.settled) || target.state === 'stopped' || target.state === 'stopping' || target.state === 'failed' || target.state === 'pending' || target.state === 'blocked') {
       const down = describeDown(target, route.service, knownServices());
       return sendProblem(req, res, 502, down.title, down.detail, down.extra);

@@ -15,3 +15,14 @@ export function newTraceparent(random: (n: number) => Buffer = randomBytes): str
 export function traceIdOf(traceparent: string): string {
   return traceparent.split('-')[1];
 }
+
+/**
+ * The proxy's own span for a request it routes: the incoming traceparent (a caller's span) is its
+ * parent, or a new trace starts; the Worker sees the proxy's span as its parent.
+ */
+export function proxySpanIds(incoming: string | undefined, random: (n: number) => Buffer = randomBytes): { traceId: string; spanId: string; parentSpanId?: string; traceparent: string } {
+  const m = incoming && isValidTraceparent(incoming) ? TRACEPARENT.exec(incoming.trim()) : null;
+  const traceId = m ? m[2] : random(16).toString('hex');
+  const spanId = random(8).toString('hex');
+  return { traceId, spanId, parentSpanId: m ? m[3] : undefined, traceparent: `00-${traceId}-${spanId}-${m ? m[4] : '01'}` };
+}

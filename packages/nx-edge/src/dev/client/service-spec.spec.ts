@@ -19,8 +19,8 @@ const graph: GraphView = {
 
 describe('service spec from the project graph', () => {
   it('upstream services are found directly and through libs; libs are watched', () => {
-    expect(upstreamOf(graph, 'api')).toEqual({ services: ['postgres', 'users'], libRoots: ['libs/db', 'libs/util'] });
-    expect(upstreamOf(graph, 'users')).toEqual({ services: [], libRoots: [] });
+    expect(upstreamOf(graph, 'api')).toEqual({ services: ['postgres', 'users'], libRoots: ['libs/db', 'libs/util'], libs: ['db', 'util'] });
+    expect(upstreamOf(graph, 'users')).toEqual({ services: [], libRoots: [], libs: [] });
   });
 
   it('builds absolute paths for the hub', () => {

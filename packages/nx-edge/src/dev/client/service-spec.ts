@@ -18,9 +18,10 @@ export function isDevService(graph: GraphView, project: string): boolean {
  * The services a project depends on, looking through libs: api → @shared/db (lib) → users (service)
  * makes users upstream of api. Also the roots of those libs, whose changes reload the project.
  */
-export function upstreamOf(graph: GraphView, project: string): { services: string[]; libRoots: string[] } {
+export function upstreamOf(graph: GraphView, project: string): { services: string[]; libRoots: string[]; libs: string[] } {
   const services = new Set<string>();
   const libRoots = new Set<string>();
+  const libs = new Set<string>();
   const seen = new Set<string>([project]);
   const visit = (name: string) => {
     for (const dep of graph.dependencies[name] ?? []) {
@@ -30,12 +31,13 @@ export function upstreamOf(graph: GraphView, project: string): { services: strin
       if (isDevService(graph, target)) services.add(target);
       else {
         libRoots.add(graph.nodes[target].data.root);
+        libs.add(target);
         visit(target);
       }
     }
   };
   visit(project);
-  return { services: [...services].sort(), libRoots: [...libRoots].sort() };
+  return { services: [...services].sort(), libRoots: [...libRoots].sort(), libs: [...libs].sort() };
 }
 
 export interface SpecInput {
@@ -53,12 +55,13 @@ export interface SpecInput {
 
 export function buildServiceSpec(input: SpecInput): ServiceSpec {
   const root = join(input.workspaceRoot, input.graph.nodes[input.project].data.root);
-  const { services, libRoots } = upstreamOf(input.graph, input.project);
+  const { services, libRoots, libs } = upstreamOf(input.graph, input.project);
   const abs = (p: string) => (isAbsolute(p) ? p : join(input.workspaceRoot, p));
   const base = {
     service: input.project,
     root,
     upstream: services,
+    ...(libs.length ? { libs } : {}),
     watch: [root, ...libRoots.map(abs), ...(input.watch ?? []).map(abs)],
     ...(input.port !== undefined ? { port: input.port } : {}),
     ...(input.health ? { health: input.health } : {}),

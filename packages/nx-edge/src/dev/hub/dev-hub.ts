@@ -3,6 +3,7 @@ import { localStateRoot } from '../../local/persistence';
 import { startDevProxy } from '../../proxy/dev-proxy';
 import { dnsLabel, hostLabels } from '../../proxy/host-names';
 import { systemClock, type Clock } from '../../utils/clock';
+import { createTraceStore, type TraceStore } from '../../traces/trace-store';
 import type { HubClient, ServiceSpec, ServiceStatus } from '../protocol';
 import { HUB_LOG_NAME, workerNameOf, type Entry } from './entry';
 import { formatCycle, orderServices } from './graph-order';
@@ -14,6 +15,8 @@ import { ServiceStopper } from './service-stopper';
 import { StartGate } from './start-gate';
 import { WorkerHost } from './worker-host';
 import { WorkerReloads } from './worker-reloads';
+import { serviceDetails, sessionGraph, type ServiceDetails, type ServiceGraph } from './session-view';
+import type { DashboardAction } from '../../dashboard/dashboard-api';
 
 export { HUB_LOG_NAME } from './entry';
 
@@ -32,6 +35,8 @@ export interface DevHubOptions {
   dashboardToken?: string;
   /** How long the hub lingers after its last client leaves (a quick re-attach keeps it). */
   idleExitMs?: number;
+  /** The session's traces (default: a store of the newest 10,000). */
+  traces?: TraceStore;
   onIdle(): void;
 }
 
@@ -50,6 +55,7 @@ export class DevHub {
   readonly stopper = new ServiceStopper(this);
 
   readonly entries = new Map<string, Entry>();
+  readonly traces: TraceStore;
   readonly clock: Clock;
   readonly host: WorkerHost;
   readonly workerPolicy: ReturnType<typeof createRestartPolicy>;
@@ -64,6 +70,7 @@ export class DevHub {
 
   constructor(readonly opts: DevHubOptions) {
     this.clock = opts.clock ?? systemClock;
+    this.traces = opts.traces ?? createTraceStore();
     this.workerPolicy = createRestartPolicy({ clock: this.clock });
     this.host = new WorkerHost({
       workspaceRoot: opts.workspaceRoot,
@@ -96,7 +103,13 @@ export class DevHub {
       status: () => this.statuses(),
       logs: this.opts.logs,
       dashboardToken: this.opts.dashboardToken,
-      restart: (service) => this.restart(service),
+      dashboard: {
+        traces: this.traces,
+        graph: () => this.graph(),
+        details: (service) => this.details(service),
+        action: (service, action) => this.action(service, action),
+      },
+      onSpan: (span) => this.traces.add(span),
       note: (level, message) => this.events.log(HUB_LOG_NAME, 'system', level === 'warn' ? `WARN ${message}` : message, level),
     });
     this.starter.startMonitor(this.opts.monitorIntervalMs ?? 2000);
@@ -224,15 +237,55 @@ export class DevHub {
     await this.entries.get(service)?.watcher?.ready;
   }
 
-  /** The dashboard's restart action: a Worker is rebuilt and reloaded, a command restarted. */
-  restart(service: string): boolean {
+  /** The session's service graph, for the dashboard. */
+  graph(): ServiceGraph {
+    return sessionGraph([...this.entries.values()]);
+  }
+
+  /** One service's details, for the dashboard (secret values masked here, never sent). */
+  details(service: string): ServiceDetails | undefined {
     const entry = this.entries.get(service);
-    if (!entry || this.shuttingDown) return false;
+    if (!entry) return undefined;
+    const running = (workerName: string) => [...this.entries.values()].find((e) => e.worker?.workerName === workerName && e.status.state !== 'stopped')?.status.state;
+    return serviceDetails(entry, entry.status, { workspaceRoot: this.opts.workspaceRoot, proxyUrl: this.proxyUrl(service), running });
+  }
+
+  /**
+   * The dashboard's actions, each logged under the service: restart (a Worker rebuilt and reloaded, a
+   * command restarted; counted in restarts), reload (rebuild and swap now, as a save does), stop, start.
+   */
+  action(service: string, action: DashboardAction): { ok: boolean; message: string } {
+    const entry = this.entries.get(service);
+    if (!entry || this.shuttingDown) return { ok: false, message: `no service "${service}" in this session` };
     const state = entry.status.state;
-    if (state === 'pending' || state === 'blocked' || state === 'stopping' || state === 'stopped') return false;
-    this.events.log(service, 'system', 'restart requested from the dashboard');
-    void this.reloads.reload(entry, [], 'the dashboard asked');
-    return true;
+    const idle = state === 'pending' || state === 'blocked' || state === 'stopping' || state === 'stopped';
+    if (action === 'start') {
+      if (state !== 'stopped' && state !== 'failed') return { ok: false, message: `${service} is ${state}; only a stopped or failed service can be started` };
+      this.events.log(service, 'system', 'start requested from the dashboard');
+      entry.policy.healthy();
+      void this.starter.startService(entry);
+      return { ok: true, message: `starting ${service}` };
+    }
+    if (idle) return { ok: false, message: `${service} is ${state}; nothing to ${action}` };
+    if (action === 'stop') {
+      this.events.log(service, 'system', 'stop requested from the dashboard');
+      void this.stopper.stopServices([service]);
+      return { ok: true, message: `stopping ${service}` };
+    }
+    if (action === 'restart') {
+      this.events.log(service, 'system', 'restart requested from the dashboard');
+      this.events.setState(entry, entry.status.state, { restarts: entry.status.restarts + 1 });
+      void this.reloads.reload(entry, [], 'the dashboard asked for a restart');
+      return { ok: true, message: `restarting ${service}` };
+    }
+    this.events.log(service, 'system', 'reload requested from the dashboard');
+    void this.reloads.reload(entry, [], 'the dashboard asked for a reload');
+    return { ok: true, message: `reloading ${service}` };
+  }
+
+  /** The dashboard's restart action (see action). */
+  restart(service: string): boolean {
+    return this.action(service, 'restart').ok;
   }
 
   /** Stops every service in reverse graph order, then the proxy. */

@@ -1,5 +1,6 @@
 import type { LogRecord } from '../../logs/log-store';
 import { parseLogLine } from '../../logs/log-line';
+import { parseSpanLine } from '../../traces/trace-store';
 import type { HubEvent, ServiceState, ServiceStatus } from '../protocol';
 import { TRANSITIONS_TO_LOG, type Entry } from './entry';
 import type { DevHub } from './dev-hub';
@@ -53,6 +54,15 @@ export class ServiceEvents {
   }
 
   log(service: string, stream: 'stdout' | 'stderr' | 'system', line: string, level?: LogRecord['level']): void {
+    if (stream !== 'system') {
+      line = scrubSecrets(line, this.hub.entries.get(service)?.worker?.secretValues);
+      // A span the runtime printed: a trace, not a log line.
+      const span = parseSpanLine(line, service);
+      if (span) {
+        this.hub.traces.add(span);
+        return;
+      }
+    }
     const record = stream === 'system' ? ({ time: this.hub.clock.now(), service, stream, level: level ?? 'info', message: line } as LogRecord) : parseLogLine(service, stream, line, this.hub.clock.now());
     // The runtime logger names its service by Worker name; show the project's name.
     if (!this.hub.entries.has(record.service)) {
@@ -68,4 +78,15 @@ export class ServiceEvents {
     const entry = this.hub.entries.get(record.service);
     if (entry) this.send(entry, { type: 'log', record });
   }
+}
+
+/** `.dev.vars` values this short are too likely to be ordinary words ("true", "dev") to scrub. */
+const MIN_SCRUBBED_LENGTH = 6;
+
+/** A Worker's `.dev.vars` values out of a line before it is stored, shown or sent anywhere. */
+export function scrubSecrets(line: string, values: string[] | undefined): string {
+  if (!values?.length) return line;
+  let out = line;
+  for (const value of values) if (value.length >= MIN_SCRUBBED_LENGTH && out.includes(value)) out = out.split(value).join('[redacted]');
+  return out;
 }

@@ -24,6 +24,9 @@ export interface HostedWorker {
   inputs: string[];
   /** Bindings only Cloudflare provides: each gets a stand-in that fails naming it. */
   remoteOnly: RemoteOnlyBinding[];
+  /** `.dev.vars` names and values: values are scrubbed from logs and traces, never sent to the dashboard. */
+  secretNames: string[];
+  secretValues: string[];
 }
 
 export interface WorkerHostOptions {
@@ -124,10 +127,12 @@ export class WorkerHost {
       config,
       outDir,
       sourcemap: true,
-      define: { 'process.env.NODE_ENV': '"development"' },
+      // Dev bundles print spans for the dashboard's traces (@aero/edge-runtime reads this define).
+      define: { 'process.env.NODE_ENV': '"development"', __NX_EDGE_DEV_SPANS__: 'true' },
       banner: consoleTagBanner(spec.service),
     });
-    const { scriptPath, ...rest } = localWorkerOptions(config, { scriptPath: bundle.entry, modulesRoot: outDir, projectRoot: spec.root }, readDevVars(spec.root, spec.worker.environment));
+    const devVars = readDevVars(spec.root, spec.worker.environment);
+    const { scriptPath, ...rest } = localWorkerOptions(config, { scriptPath: bundle.entry, modulesRoot: outDir, projectRoot: spec.root }, devVars);
     const options: Record<string, unknown> = {
       ...rest,
       // Listed explicitly: Miniflare's module walker refuses bundles with dynamic import().
@@ -135,7 +140,7 @@ export class WorkerHost {
       unsafeDirectSockets: [{ host: '127.0.0.1', port: spec.port ?? 0 }],
     };
     const remoteOnly = remoteOnlyBindings(config);
-    return { service: spec.service, workerName, config, options, inputs: bundle.inputs, remoteOnly };
+    return { service: spec.service, workerName, config, options, inputs: bundle.inputs, remoteOnly, secretNames: Object.keys(devVars), secretValues: Object.values(devVars) };
   }
 
   set(worker: HostedWorker): void {
@@ -222,6 +227,8 @@ export class WorkerHost {
       cf: false,
       host: '127.0.0.1',
       port: 0,
+      // Cloudflare's Local Explorer (KV, D1, R2, DO data) at /cdn-cgi/explorer on each Worker.
+      unsafeLocalExplorer: true,
       kvPersist: join(persist, 'kv'),
       d1Persist: join(persist, 'd1'),
       r2Persist: join(persist, 'r2'),

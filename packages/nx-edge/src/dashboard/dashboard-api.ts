@@ -1,0 +1,147 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LogRecord, LogStore } from '../logs/log-store';
+import type { ServiceStatus } from '../dev/protocol';
+import type { ServiceDetails, ServiceGraph } from '../dev/hub/session-view';
+import type { TraceStore, TraceSummary } from '../traces/trace-store';
+
+export type DashboardAction = 'restart' | 'stop' | 'start' | 'reload';
+export const DASHBOARD_ACTIONS: DashboardAction[] = ['restart', 'stop', 'start', 'reload'];
+
+/** What the dashboard reads from the hub beyond status and logs. */
+export interface DashboardSource {
+  traces: TraceStore;
+  graph(): ServiceGraph;
+  details(service: string): ServiceDetails | undefined;
+  action(service: string, action: DashboardAction): { ok: boolean; message: string };
+}
+
+/** How often the event stream checks for a changed status table or graph, and sends metrics. */
+const STATUS_EVERY_MS = 500;
+const METRICS_EVERY_MS = 2000;
+/** Trace summaries are sent in batches: a request through five Workers is one update, not ten. */
+const TRACE_BATCH_MS = 250;
+
+const json = (res: ServerResponse, status: number, body: unknown) => {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+};
+
+/**
+ * The dashboard's read API (GET /__nx-edge/graph, /traces, /traces/<id>, /services/<name>, /events)
+ * and its actions (POST /__nx-edge/services/<name>/<action>). The proxy checks Origin and token
+ * before anything here runs. Answers false when the path is not one of these.
+ */
+export function createDashboardApi(opts: {
+  source: DashboardSource;
+  status(): ServiceStatus[];
+  logs: LogStore;
+  maxFollowerBuffer: number;
+  note(level: 'warn' | 'info', message: string): void;
+  track(res: ServerResponse): void;
+}) {
+  const { source } = opts;
+
+  function events(req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+    opts.track(res);
+    let closed = false;
+    const timers: NodeJS.Timeout[] = [];
+    const unsubscribers: (() => void)[] = [];
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      timers.forEach(clearInterval);
+      unsubscribers.forEach((u) => u());
+    };
+    const send = (event: string, data: unknown) => {
+      if (closed || res.destroyed) return;
+      // A page that stopped reading (a background tab) would make this buffer grow: drop it instead.
+      if (res.writableLength > opts.maxFollowerBuffer) {
+        opts.note('warn', `dropped a dashboard stream that stopped reading (over ${Math.round(opts.maxFollowerBuffer / 1024)} KiB unread); it reconnects`);
+        close();
+        res.destroy();
+        return;
+      }
+      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    };
+    let lastStatus = JSON.stringify(opts.status());
+    let lastGraph = JSON.stringify(source.graph());
+    send('snapshot', {
+      status: JSON.parse(lastStatus),
+      graph: JSON.parse(lastGraph),
+      metrics: source.traces.metrics(),
+      traces: source.traces.list({ limit: 300 }),
+      logs: opts.logs.query({ limit: 1000 }),
+    });
+    unsubscribers.push(opts.logs.subscribe({}, (record: LogRecord) => send('log', record)));
+    const dirty = new Map<string, TraceSummary>();
+    unsubscribers.push(source.traces.subscribe((summary) => dirty.set(summary.traceId, summary)));
+    timers.push(
+      setInterval(() => {
+        if (dirty.size === 0) return;
+        send('traces', [...dirty.values()]);
+        dirty.clear();
+      }, TRACE_BATCH_MS),
+      setInterval(() => {
+        const status = JSON.stringify(opts.status());
+        if (status !== lastStatus) send('status', JSON.parse((lastStatus = status)));
+        const graph = JSON.stringify(source.graph());
+        if (graph !== lastGraph) send('graph', JSON.parse((lastGraph = graph)));
+      }, STATUS_EVERY_MS),
+      setInterval(() => send('metrics', source.traces.metrics()), METRICS_EVERY_MS),
+    );
+    timers.forEach((t) => t.unref());
+    req.on('close', close);
+    res.on('close', close);
+  }
+
+  return {
+    /** GET routes; true when answered. */
+    get(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
+      const path = url.pathname;
+      if (path === '/__nx-edge/events') return (events(req, res), true);
+      if (path === '/__nx-edge/graph') return (json(res, 200, source.graph()), true);
+      if (path === '/__nx-edge/metrics') return (json(res, 200, source.traces.metrics()), true);
+      if (path === '/__nx-edge/traces') {
+        const limit = Number(url.searchParams.get('limit'));
+        json(
+          res,
+          200,
+          source.traces.list({
+            service: url.searchParams.get('service') || undefined,
+            errorsOnly: url.searchParams.get('errors') === '1',
+            search: url.searchParams.get('q') || undefined,
+            limit: Number.isFinite(limit) && limit > 0 ? limit : undefined,
+          }),
+        );
+        return true;
+      }
+      const trace = /^\/__nx-edge\/traces\/([0-9a-fA-F]{32})$/.exec(path);
+      if (trace) {
+        const spans = source.traces.get(trace[1]);
+        if (!spans) json(res, 404, { error: `no trace ${trace[1]} in this session (the newest ${source.traces.size()} are kept)` });
+        else json(res, 200, { traceId: trace[1].toLowerCase(), spans, logs: opts.logs.query({ trace: trace[1], limit: 2000 }) });
+        return true;
+      }
+      const service = /^\/__nx-edge\/services\/([^/]+)$/.exec(path);
+      if (service) {
+        const name = decodeURIComponent(service[1]);
+        const details = source.details(name);
+        if (!details) json(res, 404, { error: `no service "${name}" in this session` });
+        else json(res, 200, details);
+        return true;
+      }
+      return false;
+    },
+    /** The action a POST path asks for, if it is one. */
+    actionOf(path: string): { service: string; action: DashboardAction } | undefined {
+      const m = /^\/__nx-edge\/services\/([^/]+)\/([a-z]+)$/.exec(path);
+      if (!m || !(DASHBOARD_ACTIONS as string[]).includes(m[2])) return undefined;
+      return { service: decodeURIComponent(m[1]), action: m[2] as DashboardAction };
+    },
+    act(res: ServerResponse, service: string, action: DashboardAction): void {
+      const result = source.action(service, action);
+      json(res, result.ok ? 202 : source.details(service) ? 409 : 404, result.ok ? { [action]: service, message: result.message } : { error: result.message });
+    },
+  };
+}

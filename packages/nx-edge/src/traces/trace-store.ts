@@ -1,0 +1,219 @@
+/**
+ * The dev session's traces: spans from @aero/edge-runtime (Workers using withEdge) and from the dev
+ * proxy (every request it routes), grouped by W3C trace id. Bounded like .NET Aspire's dashboard:
+ * the newest `maxTraces` traces are kept, the oldest dropped whole. Per-service metrics (rate, error
+ * rate, latency percentiles) are computed from the same spans.
+ */
+export type SpanKind = 'server' | 'client' | 'consumer' | 'proxy';
+
+export interface Span {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  /** The project (session service) that recorded it. */
+  service: string;
+  kind: SpanKind;
+  name: string;
+  /** Epoch ms. */
+  start: number;
+  durationMs: number;
+  status?: number;
+  error?: boolean;
+  attributes?: Record<string, string | number>;
+}
+
+export interface TraceSummary {
+  traceId: string;
+  rootService: string;
+  /** The root span's name, e.g. `GET /orders`. */
+  route: string;
+  start: number;
+  durationMs: number;
+  status?: number;
+  error: boolean;
+  spanCount: number;
+  services: string[];
+}
+
+export interface TraceFilter {
+  service?: string;
+  errorsOnly?: boolean;
+  /** Substring of the route or trace id. */
+  search?: string;
+  limit?: number;
+}
+
+export interface ServiceMetrics {
+  service: string;
+  /** Requests per second over the last minute. */
+  rps: number;
+  /** Share of requests answered ≥ 500 (or failed) over the last five minutes. */
+  errorRate: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  /** Requests in the last five minutes. */
+  count: number;
+  /** Ten-second buckets over the last five minutes, oldest first. */
+  series: { requests: number; errors: number; p95: number }[];
+}
+
+export interface TraceStore {
+  add(span: Span): void;
+  list(filter?: TraceFilter): TraceSummary[];
+  get(traceId: string): Span[] | undefined;
+  metrics(): ServiceMetrics[];
+  /** Called with the summary of each trace a span was added to (batched by the caller). */
+  subscribe(onTrace: (summary: TraceSummary) => void): () => void;
+  size(): number;
+}
+
+export const DEFAULT_MAX_TRACES = 10_000;
+const MAX_SPANS_PER_TRACE = 500;
+const METRICS_WINDOW_MS = 5 * 60_000;
+const RATE_WINDOW_MS = 60_000;
+const BUCKET_MS = 10_000;
+const MAX_SAMPLES_PER_SERVICE = 20_000;
+
+interface Sample {
+  end: number;
+  durationMs: number;
+  error: boolean;
+  /** A Worker's own span (withEdge) rather than the proxy's: preferred when a service has both. */
+  own: boolean;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+export function createTraceStore(opts: { maxTraces?: number; now?: () => number } = {}): TraceStore {
+  const maxTraces = opts.maxTraces ?? DEFAULT_MAX_TRACES;
+  const now = opts.now ?? Date.now;
+  // Insertion order = first seen: the first key is the oldest trace.
+  const traces = new Map<string, Span[]>();
+  const samples = new Map<string, Sample[]>();
+  const subscribers = new Set<(summary: TraceSummary) => void>();
+
+  function summarize(traceId: string, spans: Span[]): TraceSummary {
+    const ids = new Set(spans.map((s) => s.spanId));
+    // The root: a span whose parent is not in this trace, the earliest such (the proxy's, when it routed it).
+    const roots = spans.filter((s) => !s.parentSpanId || !ids.has(s.parentSpanId));
+    const root = roots.reduce((a, b) => (b.start < a.start || (b.start === a.start && b.kind === 'proxy') ? b : a), roots[0] ?? spans[0]);
+    const start = Math.min(...spans.map((s) => s.start));
+    const end = Math.max(...spans.map((s) => s.start + s.durationMs));
+    return {
+      traceId,
+      rootService: root.service,
+      route: root.name,
+      start,
+      durationMs: end - start,
+      status: root.status,
+      error: spans.some((s) => s.error),
+      spanCount: spans.length,
+      services: [...new Set(spans.map((s) => s.service))],
+    };
+  }
+
+  function sample(span: Span): void {
+    // A request a service answered: its server span (a Worker's own, or the proxy's for any service).
+    if (span.kind === 'client') return;
+    let list = samples.get(span.service);
+    if (!list) samples.set(span.service, (list = []));
+    list.push({ end: span.start + span.durationMs, durationMs: span.durationMs, error: !!span.error || (span.status ?? 0) >= 500, own: span.kind !== 'proxy' });
+    if (list.length > MAX_SAMPLES_PER_SERVICE) list.splice(0, list.length - MAX_SAMPLES_PER_SERVICE);
+  }
+
+  return {
+    add(span) {
+      let spans = traces.get(span.traceId);
+      if (!spans) {
+        traces.set(span.traceId, (spans = []));
+        if (traces.size > maxTraces) traces.delete(traces.keys().next().value as string);
+      }
+      if (spans.length >= MAX_SPANS_PER_TRACE) return;
+      spans.push(span);
+      sample(span);
+      if (subscribers.size) {
+        const summary = summarize(span.traceId, spans);
+        for (const fn of subscribers) fn(summary);
+      }
+    },
+    list(filter = {}) {
+      const out: TraceSummary[] = [];
+      const search = filter.search?.toLowerCase();
+      const limit = filter.limit ?? 500;
+      const ids = [...traces.keys()];
+      for (let i = ids.length - 1; i >= 0 && out.length < limit; i--) {
+        const summary = summarize(ids[i], traces.get(ids[i])!);
+        if (filter.service && !summary.services.includes(filter.service)) continue;
+        if (filter.errorsOnly && !summary.error) continue;
+        if (search && !summary.route.toLowerCase().includes(search) && !summary.traceId.includes(search)) continue;
+        out.push(summary);
+      }
+      return out;
+    },
+    get(traceId) {
+      const spans = traces.get(traceId.toLowerCase());
+      return spans ? [...spans].sort((a, b) => a.start - b.start) : undefined;
+    },
+    metrics() {
+      const at = now();
+      const out: ServiceMetrics[] = [];
+      for (const [service, list] of samples) {
+        const recent = list.filter((s) => s.end > at - METRICS_WINDOW_MS);
+        const own = recent.some((s) => s.own);
+        const used = recent.filter((s) => s.own === own);
+        const durations = used.map((s) => s.durationMs).sort((a, b) => a - b);
+        const series = Array.from({ length: METRICS_WINDOW_MS / BUCKET_MS }, (_, i) => {
+          const from = at - METRICS_WINDOW_MS + i * BUCKET_MS;
+          const bucket = used.filter((s) => s.end > from && s.end <= from + BUCKET_MS);
+          return { requests: bucket.length, errors: bucket.filter((s) => s.error).length, p95: percentile(bucket.map((s) => s.durationMs).sort((a, b) => a - b), 95) };
+        });
+        out.push({
+          service,
+          rps: Math.round((used.filter((s) => s.end > at - RATE_WINDOW_MS).length / (RATE_WINDOW_MS / 1000)) * 100) / 100,
+          errorRate: used.length ? used.filter((s) => s.error).length / used.length : 0,
+          p50: percentile(durations, 50),
+          p95: percentile(durations, 95),
+          p99: percentile(durations, 99),
+          count: used.length,
+          series,
+        });
+      }
+      return out.sort((a, b) => a.service.localeCompare(b.service));
+    },
+    subscribe(onTrace) {
+      subscribers.add(onTrace);
+      return () => subscribers.delete(onTrace);
+    },
+    size: () => traces.size,
+  };
+}
+
+/** A span line printed by @aero/edge-runtime (`{"nx_edge_span": {...}}`), as the store keeps it; undefined when the line is not one. */
+export function parseSpanLine(line: string, service: string): Span | undefined {
+  const trimmed = line.trim();
+  if (!trimmed.startsWith('{"nx_edge_span"')) return undefined;
+  try {
+    const raw = (JSON.parse(trimmed) as { nx_edge_span?: Record<string, unknown> }).nx_edge_span;
+    if (!raw || typeof raw.trace_id !== 'string' || typeof raw.span_id !== 'string' || typeof raw.start !== 'number') return undefined;
+    const kind = raw.kind === 'client' || raw.kind === 'consumer' ? raw.kind : 'server';
+    return {
+      traceId: raw.trace_id,
+      spanId: raw.span_id,
+      parentSpanId: typeof raw.parent_span_id === 'string' ? raw.parent_span_id : undefined,
+      service,
+      kind,
+      name: typeof raw.name === 'string' ? raw.name : kind,
+      start: raw.start,
+      durationMs: typeof raw.duration_ms === 'number' ? raw.duration_ms : 0,
+      status: typeof raw.status_code === 'number' ? raw.status_code : undefined,
+      error: raw.error === true,
+      attributes: raw.attributes && typeof raw.attributes === 'object' ? (raw.attributes as Record<string, string | number>) : undefined,
+    };
+  } catch {
+    return undefined;
+  }
+}
