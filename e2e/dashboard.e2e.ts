@@ -36,7 +36,7 @@ describe('dev dashboard', () => {
     });
     cleanups.push(() => browser.close());
     const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
-    await page.goto(`http://localhost:${proxy.port}/`);
+    await page.goto(`http://localhost:${proxy.port}/#services`);
 
     const rows = page.locator('#services tbody tr');
     await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(3);
@@ -44,6 +44,7 @@ describe('dev dashboard', () => {
     expect(await page.locator('#services tbody tr[data-service="db"] td.state').textContent()).toBe('failed (1)');
     expect(await page.locator('#services tbody tr[data-service="users"] td').nth(6).textContent()).toBe('1'); // restarts
 
+    await page.click('#tab-logs');
     const lines = page.locator('#log .line');
     await expect.poll(() => lines.count(), { timeout: 15_000 }).toBe(4);
 

@@ -9,7 +9,7 @@ import { dashboardPage } from '../dashboard/dashboard-page';
 import { createDashboardApi, type DashboardSource } from '../dashboard/dashboard-api';
 import { routeHost } from './host-routing';
 import { proxySpanIds } from './trace-context';
-import type { Span } from '../traces/trace-store';
+import { createTraceStore, type Span } from '../traces/trace-store';
 import type { ServiceState, ServiceStatus } from '../dev/protocol';
 
 
@@ -114,6 +114,18 @@ export function logFilterFromQuery(params: URLSearchParams, now = Date.now()): L
   return filter;
 }
 
+/** Without a hub (tests, tools): no traces, the status list as the graph, restart as the only action. */
+function standaloneSource(opts: DevProxyOptions): DashboardSource {
+  const traces = createTraceStore();
+  return {
+    traces,
+    graph: () => ({ nodes: opts.status().map((s) => ({ id: s.service, kind: s.kind })), edges: [] }),
+    details: () => undefined,
+    action: (service, action) =>
+      action === 'restart' && opts.restart?.(service) ? { ok: true, message: `restarting ${service}` } : { ok: false, message: `no service "${service}" to ${action}` },
+  };
+}
+
 /** True when the request comes from a page of another origin (browsers send `Origin` cross-site). */
 export function isForeignOrigin(req: IncomingMessage): boolean {
   const origin = req.headers.origin;
@@ -142,12 +154,17 @@ export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; cl
   const sseResponses = new Set<ServerResponse>();
 
   const knownServices = () => opts.status().map((s) => s.service);
-  const api = opts.dashboard
-    ? createDashboardApi({ source: opts.dashboard, status: () => opts.status(), logs: opts.logs, maxFollowerBuffer, note, track: (res) => {
-        sseResponses.add(res);
-        res.on('close', () => sseResponses.delete(res));
-      } })
-    : undefined;
+  const api = createDashboardApi({
+    source: opts.dashboard ?? standaloneSource(opts),
+    status: () => opts.status(),
+    logs: opts.logs,
+    maxFollowerBuffer,
+    note,
+    track: (res) => {
+      sseResponses.add(res);
+      res.on('close', () => sseResponses.delete(res));
+    },
+  });
   type Tagged = IncomingMessage & { nxEdgeService?: string; nxEdgeRetried?: boolean; nxEdgeSpan?: { traceId: string; spanId: string; parentSpanId?: string; start: number } };
 
   // Mandatory: http-proxy emits 'error' on a refused/reset upstream and would crash the process (#1468).
@@ -247,17 +264,13 @@ export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; cl
       return sendProblem(req, res, 403, 'cross-origin request refused', `The nx-edge dashboard answers only its own pages; a page of ${req.headers.origin} may not use it.`);
     }
     if (req.method === 'POST') {
-      const action = api?.actionOf(url.pathname) ?? /^\/__nx-edge\/services\/([^/]+)\/(restart)$/.exec(url.pathname)?.slice(1);
+      const action = api.actionOf(url.pathname);
       if (!action) return sendProblem(req, res, 404, 'not found', `Nothing to ${req.method} at ${url.pathname}.`);
       if (!sameToken(req.headers[TOKEN_HEADER], opts.dashboardToken)) {
         note('warn', `refused POST ${url.pathname}: no valid ${TOKEN_HEADER} header`);
         return sendProblem(req, res, 403, 'token required', `Actions need the dashboard's token in the ${TOKEN_HEADER} header.`);
       }
-      if (api && !Array.isArray(action)) return api.act(res, action.service, action.action);
-      const service = decodeURIComponent((action as string[])[0]);
-      const done = opts.restart?.(service) ?? false;
-      res.writeHead(done ? 202 : 404, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-      return void res.end(JSON.stringify(done ? { restarting: service } : { error: `no service "${service}"` }));
+      return api.act(res, action.service, action.action);
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendProblem(req, res, 405, 'method not allowed', `${req.method} is not served here.`);
     if (url.pathname === '/' || url.pathname === '/index.html') {
@@ -274,7 +287,7 @@ export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; cl
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
       return void res.end(JSON.stringify(opts.status()));
     }
-    if (api?.get(req, res, url)) return;
+    if (api.get(req, res, url)) return;
     if (url.pathname === '/__nx-edge/logs') {
       const filter = logFilterFromQuery(url.searchParams);
       if (url.searchParams.get('follow') === '1') return follow(res, filter);
