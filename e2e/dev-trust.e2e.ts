@@ -202,7 +202,7 @@ createServer((req, res) => {
 
       // The real dashboard, same origin: its restart button works.
       const dashboard = await browser.newPage();
-      await dashboard.goto(`http://localhost:${proxyPort}/`);
+      await dashboard.goto(`http://localhost:${proxyPort}/#services`);
       await dashboard.locator('#services tbody tr[data-service="other"] button.restart').click();
       await expect.poll(() => records().some((r) => r.service === 'other' && r.message === 'restart requested from the dashboard'), { timeout: 15_000 }).toBe(true);
       await expect.poll(() => records().some((r) => r.service === 'other' && r.message.startsWith('reloaded after the dashboard asked')), { timeout: 15_000 }).toBe(true);

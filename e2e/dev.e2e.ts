@@ -140,7 +140,7 @@ export default withEdge<Env>(
     });
     try {
       const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
-      await page.goto(`http://localhost:${proxyPort}/`);
+      await page.goto(`http://localhost:${proxyPort}/#services`);
       const state = (service: string) => page.locator(`#services tbody tr[data-service="${service}"] td.state`).textContent();
       await expect.poll(() => page.locator('#services tbody tr').count(), { timeout: 15_000 }).toBe(3);
       for (const service of ['users', 'mailer', 'gateway']) await expect.poll(() => state(service), { timeout: 15_000 }).toBe('healthy');
@@ -149,6 +149,7 @@ export default withEdge<Env>(
 
       // A fresh request while the page is open: its lines arrive live, and its trace id filters to
       // the lines of both services that handled it.
+      await page.click('#tab-logs');
       await get(proxyPort, `gateway.localhost:${proxyPort}`);
       const asks = page.locator('#log .line[data-service="gateway"]', { hasText: 'gateway asks users' });
       await expect.poll(() => asks.count(), { timeout: 15_000 }).toBeGreaterThan(0);

@@ -70,8 +70,8 @@ export function createDashboardApi(opts: {
       status: JSON.parse(lastStatus),
       graph: JSON.parse(lastGraph),
       metrics: source.traces.metrics(),
-      traces: source.traces.list({ limit: 300 }),
-      logs: opts.logs.query({ limit: 1000 }),
+      traces: source.traces.list({ limit: 200 }),
+      logs: opts.logs.query({ limit: 500 }),
     });
     unsubscribers.push(opts.logs.subscribe({}, (record: LogRecord) => send('log', record)));
     const dirty = new Map<string, TraceSummary>();

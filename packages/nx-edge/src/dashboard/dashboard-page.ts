@@ -112,11 +112,11 @@ button{cursor:pointer}button:disabled{opacity:.5;cursor:default}
     if(S.tab==='graph'&&(d.graph||d.status||d.metrics))renderGraph();
     if(S.tab==='services'&&(d.status||d.metrics))renderServices();
     if(S.tab==='traces'&&!S.trace&&d.traces)renderTraces();
-    if(S.tab==='logs'&&d.logs)renderLogs();
+    if(S.tab==='logs'&&(d.logs||d.logsFull))renderLogs(d.logsFull);
     if(S.drawer&&(d.status||d.metrics||d.drawer||d.logs||d.traces))renderDrawer(d.drawer)}
   // ---- tabs
   function show(tab){S.tab=tab;['graph','services','traces','logs'].forEach(function(t){$('view-'+t).classList.toggle('active',t===tab);$('tab-'+t).classList.toggle('active',t===tab)});
-    if(location.hash!=='#'+tab&&!(tab==='traces'&&S.trace))history.replaceState(null,'','#'+tab);mark('graph','status','traces','logs','metrics')}
+    if(location.hash!=='#'+tab&&!(tab==='traces'&&S.trace))history.replaceState(null,'','#'+tab);mark('graph','status','traces','logsFull','metrics')}
   document.querySelector('nav').addEventListener('click',function(e){var b=e.target.closest('button[data-tab]');if(b){if(b.dataset.tab==='traces')closeTrace();show(b.dataset.tab)}});
   // ---- graph: layered left to right (callers left of what they call), readable at 30+ services
   function layout(nodes,edges){var depth={},i,changed=true,guard=0;nodes.forEach(function(n){depth[n.id]=0});
@@ -202,11 +202,17 @@ button{cursor:pointer}button:disabled{opacity:.5;cursor:default}
     d.appendChild(text('span','lvl',r.level+' '));d.appendChild(text('span','msg',r.message));
     if(r.fields){var f=Object.keys(r.fields).map(function(k){var v=r.fields[k];return k+'='+(typeof v==='string'?v:JSON.stringify(v))}).join(' ');if(f)d.appendChild(text('span','fields',' '+f))}
     if(r.trace_id){d.appendChild(document.createTextNode(' '));var tr=text('span','trace','trace='+r.trace_id);tr.dataset.trace=r.trace_id;tr.title='show only this trace';d.appendChild(tr)}return d}
-  function renderLogs(){var el=$('log');var atBottom=el.scrollTop+el.clientHeight>=el.scrollHeight-20;el.textContent='';var shown=S.logs.filter(matches);
-    if(!shown.length)el.appendChild(text('div','empty','no log lines match'));var frag=document.createDocumentFragment();shown.slice(-800).forEach(function(r){frag.appendChild(lineFor(r))});el.appendChild(frag);if(atBottom)el.scrollTop=el.scrollHeight}
-  $('log').addEventListener('click',function(e){var t=e.target.closest('.trace');if(!t)return;$('f-trace').value=t.dataset.trace;mark('logs')});
-  ['f-service','f-level'].forEach(function(id){$(id).addEventListener('change',function(){mark('logs')})});$('f-trace').addEventListener('input',function(){mark('logs')});
-  $('f-clear').addEventListener('click',function(){$('f-service').value='';$('f-level').value='';$('f-trace').value='';mark('logs')});
+  // Appends only what arrived since the last render (a stream of 50 lines/s stays smooth); a filter change redraws.
+  var logSeq=0,renderedSeq=-1,MAXSHOWN=800;
+  function renderLogs(full){var el=$('log');var atBottom=el.scrollTop+el.clientHeight>=el.scrollHeight-20;
+    if(full||renderedSeq<0){el.textContent='';var shown=S.logs.filter(matches).slice(-MAXSHOWN);var frag=document.createDocumentFragment();shown.forEach(function(r){frag.appendChild(lineFor(r))});el.appendChild(frag)}
+    else{var frag2=document.createDocumentFragment();for(var i=S.logs.length-1;i>=0&&S.logs[i]._seq>renderedSeq;i--);for(i++;i<S.logs.length;i++)if(matches(S.logs[i]))frag2.appendChild(lineFor(S.logs[i]));
+      var empty=el.querySelector('.empty');if(empty&&frag2.childNodes.length)empty.remove();el.appendChild(frag2);while(el.childNodes.length>MAXSHOWN)el.removeChild(el.firstChild)}
+    if(!el.querySelector('.line')&&!el.querySelector('.empty'))el.appendChild(text('div','empty','no log lines match'));
+    renderedSeq=S.logs.length?S.logs[S.logs.length-1]._seq:-1;if(atBottom)el.scrollTop=el.scrollHeight}
+  $('log').addEventListener('click',function(e){var t=e.target.closest('.trace');if(!t)return;$('f-trace').value=t.dataset.trace;mark('logsFull')});
+  ['f-service','f-level'].forEach(function(id){$(id).addEventListener('change',function(){mark('logsFull')})});$('f-trace').addEventListener('input',function(){mark('logsFull')});
+  $('f-clear').addEventListener('click',function(){$('f-service').value='';$('f-level').value='';$('f-trace').value='';mark('logsFull')});
   var known={};function fillOptions(){S.status.forEach(function(s){if(known[s.service])return;known[s.service]=1;['f-service','t-service'].forEach(function(id){var o=text('option','',s.service);o.value=s.service;$(id).appendChild(o)})})}
   // ---- details drawer
   function openDrawer(name){S.drawer=name;S.details=null;$('drawer').classList.add('open');$('d-message').textContent='';loadDetails();mark('drawer')}
@@ -230,12 +236,12 @@ button{cursor:pointer}button:disabled{opacity:.5;cursor:default}
   // ---- the one event stream
   function setMetrics(list){S.metrics={};list.forEach(function(m){S.metrics[m.service]=m})}
   function connect(){var es=new EventSource('/__nx-edge/events');
-    es.addEventListener('snapshot',function(e){var d=JSON.parse(e.data);S.status=d.status;S.graph=d.graph;setMetrics(d.metrics);S.logs=d.logs;S.traces={};S.order=[];d.traces.slice().reverse().forEach(addTrace);mark('summary','options','graph','status','metrics','traces','logs')});
+    es.addEventListener('snapshot',function(e){var d=JSON.parse(e.data);S.status=d.status;S.graph=d.graph;setMetrics(d.metrics);S.logs=d.logs;S.logs.forEach(function(r){r._seq=logSeq++});S.traces={};S.order=[];d.traces.slice().reverse().forEach(addTrace);mark('summary','options','graph','status','metrics','traces','logsFull')});
     es.addEventListener('status',function(e){S.status=JSON.parse(e.data);mark('summary','options','status');if(S.drawer)loadDetails()});
     es.addEventListener('graph',function(e){S.graph=JSON.parse(e.data);mark('graph')});
     es.addEventListener('metrics',function(e){setMetrics(JSON.parse(e.data));mark('metrics')});
     es.addEventListener('traces',function(e){JSON.parse(e.data).forEach(addTrace);mark('traces','summary')});
-    es.addEventListener('log',function(e){S.logs.push(JSON.parse(e.data));if(S.logs.length>MAXLOGS)S.logs.splice(0,S.logs.length-MAXLOGS);mark('logs')});
+    es.addEventListener('log',function(e){var r=JSON.parse(e.data);r._seq=logSeq++;S.logs.push(r);if(S.logs.length>MAXLOGS)S.logs.splice(0,S.logs.length-MAXLOGS);mark('logs')});
     es.onerror=function(){$('summary').textContent='disconnected — reconnecting…'}}
   var hash=location.hash.slice(1);if(hash.indexOf('trace/')===0){show('traces');openTrace(hash.slice(6))}else show(['graph','services','traces','logs'].indexOf(hash)>=0?hash:'graph');
   connect();setInterval(function(){if(S.tab==='services')mark('status')},1000);

@@ -39,6 +39,20 @@ describe('LogStore', () => {
     expect(store.query({ service: 'b' })).toHaveLength(1);
   });
 
+  it('keeps at most N lines for the whole session, dropping the oldest of any service', () => {
+    const store = createLogStore({ maxPerService: 10, maxTotal: 4 });
+    store.append(rec('a', 1));
+    store.append(rec('b', 2));
+    store.append(rec('a', 3));
+    store.append(rec('b', 4));
+    store.append(rec('c', 5));
+    store.append(rec('c', 6));
+    expect(store.query({}).map((r) => `${r.service}${r.time}`)).toEqual(['a3', 'b4', 'c5', 'c6']);
+    for (let i = 7; i < 30; i++) store.append(rec('a', i));
+    expect(store.query({}).map((r) => r.time)).toEqual([26, 27, 28, 29]);
+    expect(store.services()).toEqual(['a', 'b', 'c']);
+  });
+
   it('tells subscribers about matching records until they unsubscribe', () => {
     const store = createLogStore({});
     const seen: number[] = [];
@@ -76,7 +90,7 @@ describe('LogStore', () => {
 
   it('under load (20k lines/s from 5 services, chunked at random) loses nothing and never mixes lines', async () => {
     const path = join(tempDir(), 'dev.jsonl');
-    const store = createLogStore({ jsonlPath: path, maxPerService: 100_000 });
+    const store = createLogStore({ jsonlPath: path, maxPerService: 100_000, maxTotal: 1_000_000 });
     const services = ['gateway', 'users', 'orders', 'db', 'web'];
     const splitters = services.map((s) => createLineSplitter((line) => store.append(parseLogLine(s, 'stdout', line, Date.now()))));
     const perService = 6000; // 30k lines: 1.5 s at 20k lines/s

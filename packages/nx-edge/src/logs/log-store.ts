@@ -18,6 +18,8 @@ export interface LogStore {
 }
 
 export const DEFAULT_MAX_PER_SERVICE = 5000;
+/** Lines kept in memory for the whole session (as .NET Aspire's dashboard keeps 10,000); the JSONL file keeps all. */
+export const DEFAULT_MAX_TOTAL = 10_000;
 /** The JSONL file rotates to `<name>.1.jsonl` (one old file kept) when it passes this size. */
 export const DEFAULT_MAX_JSONL_BYTES = 50 * 1024 * 1024;
 const FLUSH_BYTES = 64 * 1024;
@@ -34,25 +36,42 @@ export function matchesFilter(r: LogRecord, f: LogFilter): boolean {
   return true;
 }
 
-/** A fixed-size ring: the oldest record is dropped when full, without shifting the array. */
+/** A fixed-size ring: the oldest record is dropped when full (or asked to), without shifting the array. */
 class Ring {
-  private readonly items: LogRecord[] = [];
-  private next = 0;
+  private readonly items: (LogRecord | undefined)[] = [];
+  private head = 0;
+  size = 0;
   constructor(private readonly capacity: number) {}
-  push(r: LogRecord): void {
-    if (this.items.length < this.capacity) this.items.push(r);
-    else {
-      this.items[this.next] = r;
-      this.next = (this.next + 1) % this.capacity;
+  /** Adds a record; true when that dropped the oldest. */
+  push(r: LogRecord): boolean {
+    if (this.size < this.capacity) {
+      this.items[(this.head + this.size++) % this.capacity] = r;
+      return false;
     }
+    this.items[this.head] = r;
+    this.head = (this.head + 1) % this.capacity;
+    return true;
+  }
+  oldest(): LogRecord | undefined {
+    return this.size ? this.items[this.head] : undefined;
+  }
+  dropOldest(): void {
+    if (!this.size) return;
+    this.items[this.head] = undefined;
+    this.head = (this.head + 1) % this.capacity;
+    this.size--;
   }
   toArray(): LogRecord[] {
-    return this.items.length < this.capacity ? this.items.slice() : [...this.items.slice(this.next), ...this.items.slice(0, this.next)];
+    const out: LogRecord[] = [];
+    for (let i = 0; i < this.size; i++) out.push(this.items[(this.head + i) % this.capacity]!);
+    return out;
   }
 }
 
-export function createLogStore(opts: { jsonlPath?: string; maxPerService?: number; maxJsonlBytes?: number } = {}): LogStore {
+export function createLogStore(opts: { jsonlPath?: string; maxPerService?: number; maxTotal?: number; maxJsonlBytes?: number } = {}): LogStore {
   const maxPerService = opts.maxPerService ?? DEFAULT_MAX_PER_SERVICE;
+  const maxTotal = opts.maxTotal ?? DEFAULT_MAX_TOTAL;
+  let total = 0;
   const maxBytes = opts.maxJsonlBytes ?? DEFAULT_MAX_JSONL_BYTES;
   const rings = new Map<string, Ring>();
   const subscribers = new Set<{ filter: LogFilter; onRecord: (r: LogRecord) => void }>();
@@ -94,7 +113,15 @@ export function createLogStore(opts: { jsonlPath?: string; maxPerService?: numbe
     append(record) {
       let ring = rings.get(record.service);
       if (!ring) rings.set(record.service, (ring = new Ring(maxPerService)));
-      ring.push(record);
+      if (!ring.push(record)) total++;
+      // Over the session's cap: the oldest line of any service goes.
+      while (total > maxTotal) {
+        let oldest: Ring | undefined;
+        for (const r of rings.values()) if (r.size && (!oldest || r.oldest()!.time < oldest.oldest()!.time)) oldest = r;
+        if (!oldest) break;
+        oldest.dropOldest();
+        total--;
+      }
       if (fd !== undefined) {
         const line = JSON.stringify(record) + '\n';
         buffer.push(line);

@@ -9,7 +9,8 @@ import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { closeSync, openSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLogStore } from '../../logs/log-store';
+import { createLogStore, DEFAULT_MAX_TOTAL } from '../../logs/log-store';
+import { createTraceStore, DEFAULT_MAX_TRACES } from '../../traces/trace-store';
 import { DEV_LOG_RELATIVE_PATH } from '../../logs/log-reader';
 import { UserError } from '../../utils/user-error';
 import { ensurePrivateDevDir, removeHub, writeHub, type HubInfo } from '../hub-registry';
@@ -21,6 +22,12 @@ export const CONTROL_TOKEN_HEADER = 'x-nx-edge-token';
 /** Unread bytes an attached terminal may hold before its log lines are skipped (with a note). */
 export const MAX_CLIENT_BUFFER = 1024 * 1024;
 const MAX_BODY = 1024 * 1024;
+
+/** A positive whole number from the environment, else the default. */
+function positiveInt(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+}
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -166,7 +173,9 @@ async function main(): Promise<void> {
   // The hub leads its own process group (detached): workerd, which Miniflare starts, is in it.
   const startedAt = Math.floor(Date.now() - process.uptime() * 1000);
   const token = randomBytes(32).toString('hex');
-  const logs = createLogStore({ jsonlPath: join(workspaceRoot, DEV_LOG_RELATIVE_PATH) });
+  // Kept in memory for the dashboard (the JSONL file keeps every line): .NET Aspire's defaults.
+  const logs = createLogStore({ jsonlPath: join(workspaceRoot, DEV_LOG_RELATIVE_PATH), maxTotal: positiveInt(process.env.NX_EDGE_DEV_LOG_LINES, DEFAULT_MAX_TOTAL) });
+  const traces = createTraceStore({ maxTraces: positiveInt(process.env.NX_EDGE_DEV_TRACES, DEFAULT_MAX_TRACES) });
   let exiting = false;
   let control: Server | undefined;
   let info: HubInfo | undefined;
@@ -184,6 +193,7 @@ async function main(): Promise<void> {
     workspaceRoot,
     proxyPort: Number(proxyPortArg),
     logs,
+    traces,
     dashboardToken: randomBytes(24).toString('hex'),
     onIdle: () => void exit(0),
     onProcessesChanged: (groups) => {
