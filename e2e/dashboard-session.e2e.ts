@@ -136,6 +136,15 @@ describe('dev dashboard on a real session: graph, traces, details, actions', () 
     const row = page.locator('#traces tbody tr[data-trace]', { hasText: 'GET /checkout' }).first();
     await expect.poll(() => row.count(), { timeout: 15_000 }).toBe(1);
     await expect.poll(() => row.locator('td').nth(5).textContent(), { timeout: 10_000 }).toBe('7'); // proxy, gateway, 2 calls, users, orders, queue send
+    // Filters ask the hub: mailer's traces are its queue batches, each a trace of its own.
+    await page.selectOption('#t-service', 'mailer');
+    const routes = () => page.locator('#traces tbody tr[data-trace] td:nth-child(3)').allTextContents();
+    await expect.poll(routes, { timeout: 10_000 }).toContain('queue emails');
+    expect(new Set(await routes())).toEqual(new Set(['queue emails']));
+    await page.check('#t-errors');
+    await expect.poll(() => page.locator('#traces tbody tr[data-trace]').count(), { timeout: 10_000 }).toBe(0);
+    await page.uncheck('#t-errors');
+    await page.selectOption('#t-service', '');
     await row.click();
     const spans = page.locator('#waterfall .span-row');
     await expect.poll(() => spans.count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(7);
@@ -197,6 +206,8 @@ describe('dev dashboard on a real session: graph, traces, details, actions', () 
       .poll(async () => (await logs()).filter((l) => /^reloaded after the dashboard asked for a restart \(\d+ ms\)$/.test(l.message)).map((l) => l.service), { timeout: 20_000 })
       .toEqual(['users']);
     expect((await logs()).filter((l) => l.message === 'restart requested from the dashboard').map((l) => l.service)).toEqual(['users']);
+    // The reload's time is on the status row (and the page's services table).
+    expect((await status()).find((s) => s.service === 'users')!.lastReloadMs).toBeGreaterThan(0);
   });
 
   it('stop and start from the page; a page of another origin can trigger none of them', async () => {

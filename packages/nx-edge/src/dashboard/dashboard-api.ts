@@ -71,6 +71,7 @@ export function createDashboardApi(opts: {
       graph: JSON.parse(lastGraph),
       metrics: source.traces.metrics(),
       traces: source.traces.list({ limit: 200 }),
+      traceCount: source.traces.size(),
       logs: opts.logs.query({ limit: 500 }),
     });
     unsubscribers.push(opts.logs.subscribe({}, (record: LogRecord) => send('log', record)));

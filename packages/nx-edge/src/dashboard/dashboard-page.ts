@@ -57,7 +57,7 @@ button{cursor:pointer}button:disabled{opacity:.5;cursor:default}
 <div id="views">
 <div class="view" id="view-graph"><section><h2>Service graph</h2><div id="graph-wrap"><svg id="graph" xmlns="http://www.w3.org/2000/svg"></svg></div></section></div>
 <div class="view" id="view-services"><section><h2>Services</h2>
-<table id="services"><thead><tr><th>service</th><th>state</th><th>pid</th><th>port</th><th>health</th><th>uptime</th><th>restarts</th><th>req/s</th><th>errors</th><th>p50</th><th>p95</th><th>p99</th><th>last 5 min</th><th></th></tr></thead><tbody></tbody></table>
+<table id="services"><thead><tr><th>service</th><th>state</th><th>pid</th><th>port</th><th>health</th><th>uptime</th><th>restarts</th><th>last reload</th><th>req/s</th><th>errors</th><th>p50</th><th>p95</th><th>p99</th><th>last 5 min</th><th></th></tr></thead><tbody></tbody></table>
 </section></div>
 <div class="view" id="view-traces"><section id="trace-list"><h2>Traces</h2>
 <div class="filters"><label>service <select id="t-service"><option value="">all</option></select></label>
@@ -91,7 +91,7 @@ button{cursor:pointer}button:disabled{opacity:.5;cursor:default}
   'use strict';
   var token=document.querySelector('meta[name="nx-edge-token"]').content;
   var $=function(id){return document.getElementById(id)};
-  var S={status:[],graph:{nodes:[],edges:[]},metrics:{},logs:[],traces:{},order:[],tab:'graph',drawer:null,trace:null};
+  var S={status:[],graph:{nodes:[],edges:[]},metrics:{},logs:[],traces:{},order:[],traceCount:0,tab:'graph',drawer:null,trace:null};
   var LEVELS=['debug','info','warn','error'],MAXLOGS=5000,MAXTRACES=10000,SVG='http://www.w3.org/2000/svg';
   var dirty={};
   function text(tag,cls,t){var e=document.createElement(tag);if(cls)e.className=cls;if(t!==undefined&&t!==null)e.textContent=t;return e}
@@ -107,7 +107,7 @@ button{cursor:pointer}button:disabled{opacity:.5;cursor:default}
   function statusOf(name){for(var i=0;i<S.status.length;i++)if(S.status[i].service===name)return S.status[i]}
   function mark(){for(var i=0;i<arguments.length;i++)dirty[arguments[i]]=true;if(mark.pending)return;mark.pending=true;requestAnimationFrame(function(){mark.pending=false;render()})}
   function render(){var d=dirty;dirty={};
-    if(d.summary){var healthy=S.status.filter(function(s){return s.state==='healthy'}).length;$('summary').textContent=S.status.length+' services, '+healthy+' healthy · '+S.order.length+' traces'}
+    if(d.summary){var healthy=S.status.filter(function(s){return s.state==='healthy'}).length;$('summary').textContent=S.status.length+' services, '+healthy+' healthy · '+S.traceCount+' traces'}
     if(d.options)fillOptions();
     if(S.tab==='graph'&&(d.graph||d.status||d.metrics))renderGraph();
     if(S.tab==='services'&&(d.status||d.metrics))renderServices();
@@ -152,7 +152,7 @@ button{cursor:pointer}button:disabled{opacity:.5;cursor:default}
       var name=text('td','svc');var a=text('a','',s.service);a.href='http://'+((s.hosts&&s.hosts[0])||s.service)+'.localhost:'+location.port+'/';name.appendChild(a);
       if(s.remoteOnly&&s.remoteOnly.length)name.appendChild(text('div','remote','remote-only, not bound locally: '+s.remoteOnly.join(', ')));tr.appendChild(name);
       tr.appendChild(text('td','state state-'+s.state,s.state+(s.state==='failed'&&s.exitCode!==undefined?' ('+s.exitCode+')':'')));
-      [s.pid,s.port,s.health,uptime(s),s.restarts,m.count?m.rps:'',m.count?(m.errorRate*100).toFixed(1)+'%':'',m.count?ms(m.p50):'',m.count?ms(m.p95):'',m.count?ms(m.p99):''].forEach(function(v){tr.appendChild(text('td','',v===undefined||v===null?'':String(v)))});
+      [s.pid,s.port,s.health,uptime(s),s.restarts,s.lastReloadMs!==undefined?ms(s.lastReloadMs):'',m.count?m.rps:'',m.count?(m.errorRate*100).toFixed(1)+'%':'',m.count?ms(m.p50):'',m.count?ms(m.p95):'',m.count?ms(m.p99):''].forEach(function(v){tr.appendChild(text('td','',v===undefined||v===null?'':String(v)))});
       var chart=text('td');if(m.series)chart.appendChild(spark(m.series,'requests'));tr.appendChild(chart);
       var act=text('td','actions');var btn=text('button','restart','restart');btn.type='button';btn.dataset.service=s.service;btn.dataset.action='restart';act.appendChild(btn);tr.appendChild(act);body.appendChild(tr)})}
   $('services').addEventListener('click',function(e){var b=e.target.closest('button[data-action]');if(b){e.stopPropagation();act(b.dataset.service,b.dataset.action,b);return}
@@ -161,17 +161,22 @@ button{cursor:pointer}button:disabled{opacity:.5;cursor:default}
     return fetch('/__nx-edge/services/'+encodeURIComponent(service)+'/'+action,{method:'POST',headers:{'x-nx-edge-token':token}}).then(function(r){return r.json()}).then(function(body){
       if(S.drawer===service)$('d-message').textContent=body.message||body.error||''}).finally(function(){if(button)button.disabled=false})}
   // ---- traces
-  function addTrace(t){if(!S.traces[t.traceId]){S.order.push(t.traceId);if(S.order.length>MAXTRACES)delete S.traces[S.order.shift()]}S.traces[t.traceId]=t}
+  function addTrace(t,counted){if(!S.traces[t.traceId]){if(!counted)S.traceCount++;S.order.push(t.traceId);if(S.order.length>MAXTRACES)delete S.traces[S.order.shift()]}S.traces[t.traceId]=t}
   function matchingTraces(service,errors,search,limit){var out=[];for(var i=S.order.length-1;i>=0&&out.length<limit;i--){var t=S.traces[S.order[i]];
       if(service&&t.services.indexOf(service)<0)continue;if(errors&&!t.error)continue;if(search&&t.route.toLowerCase().indexOf(search)<0&&t.traceId.indexOf(search)<0)continue;out.push(t)}return out}
   function traceRow(t){var tr=text('tr','click');tr.dataset.trace=t.traceId;tr.appendChild(text('td','time',clock(t.start)));
     var root=text('td');var dot=text('span','svc-dot');dot.style.background=colour(t.rootService);root.appendChild(dot);root.appendChild(document.createTextNode(t.rootService));tr.appendChild(root);
     tr.appendChild(text('td','',t.route));tr.appendChild(text('td','',ms(t.durationMs)));tr.appendChild(text('td',t.error?'err':'',t.status===undefined?(t.error?'error':''):String(t.status)));
     tr.appendChild(text('td','',String(t.spanCount)));tr.appendChild(text('td','muted',t.services.join(', ')));return tr}
-  function renderTraces(){var started=performance.now();var body=document.querySelector('#traces tbody');body.textContent='';
-    var list=matchingTraces($('t-service').value,$('t-errors').checked,$('t-search').value.trim().toLowerCase(),200);var frag=document.createDocumentFragment();list.forEach(function(t){frag.appendChild(traceRow(t))});body.appendChild(frag);
-    if(!list.length){var tr=text('tr');var td=text('td','empty','no traces yet: send a request to a service (http://<service>.localhost:'+location.port+'/)');td.colSpan=7;tr.appendChild(td);body.appendChild(tr)}
-    $('t-count').textContent='showing '+list.length+' of '+S.order.length;window.__nxEdgeTraceRenderMs=performance.now()-started}
+  // No filter: the live list. A filter asks the hub, which holds every trace (the page only the newest).
+  var traceQuery=0;
+  function renderTraces(){var service=$('t-service').value,errors=$('t-errors').checked,search=$('t-search').value.trim().toLowerCase();
+    if(!service&&!errors&&!search)return drawTraces(matchingTraces('',false,'',200));
+    var q=++traceQuery;fetch('/__nx-edge/traces?limit=200&service='+encodeURIComponent(service)+(errors?'&errors=1':'')+'&q='+encodeURIComponent(search)).then(function(r){return r.json()}).then(function(list){if(q===traceQuery)drawTraces(list)})}
+  function drawTraces(list){var started=performance.now();var body=document.querySelector('#traces tbody');body.textContent='';
+    var frag=document.createDocumentFragment();list.forEach(function(t){frag.appendChild(traceRow(t))});body.appendChild(frag);
+    if(!list.length){var tr=text('tr');var td=text('td','empty','no traces match: send a request to a service (http://<service>.localhost:'+location.port+'/)');td.colSpan=7;tr.appendChild(td);body.appendChild(tr)}
+    $('t-count').textContent='showing '+list.length+' of '+S.traceCount+' kept by the hub';window.__nxEdgeTraceRenderMs=performance.now()-started}
   $('traces').addEventListener('click',function(e){var tr=e.target.closest('tr[data-trace]');if(tr)openTrace(tr.dataset.trace)});
   ['t-service','t-errors'].forEach(function(id){$(id).addEventListener('change',function(){mark('traces')})});$('t-search').addEventListener('input',function(){mark('traces')});
   function openTrace(id){S.trace=id;show('traces');$('trace-list').hidden=true;$('trace-view').hidden=false;$('waterfall').textContent='loading…';history.replaceState(null,'','#trace/'+id);
@@ -222,7 +227,7 @@ button{cursor:pointer}button:disabled{opacity:.5;cursor:default}
   function kvRow(table,k,v,href){var tr=text('tr');tr.appendChild(text('td','',k));var td=text('td');if(href){var a=text('a','',v);a.href=href;a.target='_blank';a.rel='noopener';td.appendChild(a)}else td.textContent=v;tr.appendChild(td);table.appendChild(tr)}
   function renderDrawer(full){var name=S.drawer,st=statusOf(name)||{},m=S.metrics[name]||{count:0};$('d-name').textContent=name;var ds=$('d-state');ds.textContent=st.state||'';ds.className='state state-'+st.state;
     var mt=$('d-metrics');mt.textContent='';[['req/s',m.count?m.rps:'–'],['errors',m.count?(m.errorRate*100).toFixed(1)+'%':'–'],['p50',m.count?ms(m.p50):'–'],['p95',m.count?ms(m.p95):'–'],['p99',m.count?ms(m.p99):'–']].forEach(function(x){var d=text('div','metric');d.appendChild(text('b','',String(x[1])));d.appendChild(text('span','',x[0]));mt.appendChild(d)});
-    var ch=$('d-charts');ch.textContent='';if(m.series){ch.appendChild(text('span','muted','requests / 10 s · p95 (last 5 min) · restarts: '+(st.restarts||0)));ch.appendChild(spark(m.series,'requests'));ch.appendChild(spark(m.series,'p95','p95'))}
+    var ch=$('d-charts');ch.textContent='';if(m.series){ch.appendChild(text('span','muted','requests / 10 s · p95 (last 5 min) · restarts: '+(st.restarts||0)+(st.lastReloadMs!==undefined?' · last reload '+ms(st.lastReloadMs):'')));ch.appendChild(spark(m.series,'requests'));ch.appendChild(spark(m.series,'p95','p95'))}
     var d=S.details;if(d){var kv=$('d-details');kv.textContent='';kvRow(kv,'kind',d.kind);kvRow(kv,'root',d.root);if(d.configPath)kvRow(kv,'config',d.configPath);if(d.environment)kvRow(kv,'env',d.environment);
       if(d.workerName)kvRow(kv,'worker name',d.workerName);if(d.command)kvRow(kv,'command',d.command);kvRow(kv,'proxy',d.proxyUrl,d.proxyUrl+'/');if(st.url||d.url)kvRow(kv,'direct',st.url||d.url);if(st.port||d.port)kvRow(kv,'port',String(st.port||d.port));
       if(st.pid)kvRow(kv,'pid',String(st.pid));if(d.upstream.length)kvRow(kv,'upstream',d.upstream.join(', '));if(d.libs.length)kvRow(kv,'libs',d.libs.join(', '));if(d.explorerUrl)kvRow(kv,'data',"Local Explorer (KV, D1, R2, DO)",d.explorerUrl);
@@ -236,11 +241,11 @@ button{cursor:pointer}button:disabled{opacity:.5;cursor:default}
   // ---- the one event stream
   function setMetrics(list){S.metrics={};list.forEach(function(m){S.metrics[m.service]=m})}
   function connect(){var es=new EventSource('/__nx-edge/events');
-    es.addEventListener('snapshot',function(e){var d=JSON.parse(e.data);S.status=d.status;S.graph=d.graph;setMetrics(d.metrics);S.logs=d.logs;S.logs.forEach(function(r){r._seq=logSeq++});S.traces={};S.order=[];d.traces.slice().reverse().forEach(addTrace);mark('summary','options','graph','status','metrics','traces','logsFull')});
+    es.addEventListener('snapshot',function(e){var d=JSON.parse(e.data);S.status=d.status;S.graph=d.graph;setMetrics(d.metrics);S.logs=d.logs;S.logs.forEach(function(r){r._seq=logSeq++});S.traces={};S.order=[];S.traceCount=d.traceCount;d.traces.slice().reverse().forEach(function(t){addTrace(t,true)});mark('summary','options','graph','status','metrics','traces','logsFull')});
     es.addEventListener('status',function(e){S.status=JSON.parse(e.data);mark('summary','options','status');if(S.drawer)loadDetails()});
     es.addEventListener('graph',function(e){S.graph=JSON.parse(e.data);mark('graph')});
     es.addEventListener('metrics',function(e){setMetrics(JSON.parse(e.data));mark('metrics')});
-    es.addEventListener('traces',function(e){JSON.parse(e.data).forEach(addTrace);mark('traces','summary')});
+    es.addEventListener('traces',function(e){JSON.parse(e.data).forEach(function(t){addTrace(t)});mark('traces','summary')});
     es.addEventListener('log',function(e){var r=JSON.parse(e.data);r._seq=logSeq++;S.logs.push(r);if(S.logs.length>MAXLOGS)S.logs.splice(0,S.logs.length-MAXLOGS);mark('logs')});
     es.onerror=function(){$('summary').textContent='disconnected — reconnecting…'}}
   var hash=location.hash.slice(1);if(hash.indexOf('trace/')===0){show('traces');openTrace(hash.slice(6))}else show(['graph','services','traces','logs'].indexOf(hash)>=0?hash:'graph');

@@ -25,6 +25,8 @@ export interface ServiceStatus {
   remoteOnly?: string[];
   /** `<label>.localhost` names it answers to on the proxy; the first is the one printed. */
   hosts?: string[];
+  /** How long its last reload took (save → new code serving), in ms. */
+  lastReloadMs?: number;
 }
 
 /** How the hub decides a service is healthy. Workers default to an HTTP probe of `/`. */

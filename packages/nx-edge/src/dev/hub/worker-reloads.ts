@@ -63,7 +63,9 @@ export class WorkerReloads {
       entry.worker = prepared;
       this.hub.starter.noteRemoteOnly(entry);
       this.hub.starter.refreshWorkerAddresses(urls);
-      this.hub.events.log(entry.spec.service, 'system', `reloaded after ${what} (${this.hub.clock.now() - started} ms)`);
+      const took = this.hub.clock.now() - started;
+      this.hub.events.log(entry.spec.service, 'system', `reloaded after ${what} (${took} ms)`);
+      this.hub.events.setState(entry, entry.status.state, { lastReloadMs: took });
       if (entry.status.state !== 'healthy') void this.hub.starter.waitHealthy(entry, run);
     } catch (error) {
       // workerd refused the new set (e.g. the Worker throws at load): put the last good version back
