@@ -20,42 +20,50 @@ async function bundle(exportName: string, extra = '', define: Record<string, str
   return result.outputFiles[0].text;
 }
 
+const COMMON = { modules: true, compatibilityDate: '2026-04-20', compatibilityFlags: ['nodejs_compat'] };
+
+/** Workers in one Miniflare, with everything they print collected (stdout is piped asynchronously). */
+function startWorkers(workers: Record<string, unknown>[]): { mf: Miniflare; output: () => string } {
+  let text = '';
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      text += chunk.toString();
+      done();
+    },
+  });
+  const mf = new Miniflare({
+    cf: false,
+    handleRuntimeStdio(stdout, stderr) {
+      stdout.pipe(sink);
+      stderr.pipe(sink);
+    },
+    workers: workers.map((w) => ({ ...COMMON, ...w })) as never,
+  });
+  return { mf, output: () => text };
+}
+
 describe('withEdge in workerd: gateway → auth → db', () => {
   let mf: Miniflare;
-  let output = '';
+  let output = () => '';
   const records = () =>
-    output
+    output()
       .split('\n')
       .map((l) => l.trim())
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l));
 
   beforeAll(async () => {
-    const common = { modules: true, compatibilityDate: '2026-04-20', compatibilityFlags: ['nodejs_compat'] };
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        output += chunk.toString();
-        done();
-      },
-    });
-    mf = new Miniflare({
-      cf: false,
-      handleRuntimeStdio(stdout, stderr) {
-        stdout.pipe(sink);
-        stderr.pipe(sink);
-      },
-      workers: [
-        { ...common, name: 'gateway', script: await bundle('gateway'), serviceBindings: { AUTH: 'auth' } },
-        { ...common, name: 'auth', script: await bundle('auth'), serviceBindings: { DB: 'db' }, bindings: { API_SECRET: SECRET } },
-        { ...common, name: 'db', script: await bundle('db') },
-        { ...common, name: 'flaky', script: await bundle('flaky'), bindings: { ENVIRONMENT: 'staging', CHAOS_ERROR_RATE: '1' } },
-        { ...common, name: 'flaky-prod', script: await bundle('flaky'), bindings: { ENVIRONMENT: 'production', CHAOS_ERROR_RATE: '1' } },
-        { ...common, name: 'cron', script: await bundle('cron') },
-        { ...common, name: 'lobby', script: await bundle('lobby', ', Room'), durableObjects: { ROOM: 'Room' } },
-        { ...common, name: 'users', script: await bundle('Users') },
-        { ...common, name: 'rpc-caller', script: await bundle('rpcCaller'), serviceBindings: { USERS: 'users' } },
-      ],
-    });
+    ({ mf, output } = startWorkers([
+      { name: 'gateway', script: await bundle('gateway'), serviceBindings: { AUTH: 'auth' } },
+      { name: 'auth', script: await bundle('auth'), serviceBindings: { DB: 'db' }, bindings: { API_SECRET: SECRET } },
+      { name: 'db', script: await bundle('db') },
+      { name: 'flaky', script: await bundle('flaky'), bindings: { ENVIRONMENT: 'staging', CHAOS_ERROR_RATE: '1' } },
+      { name: 'flaky-prod', script: await bundle('flaky'), bindings: { ENVIRONMENT: 'production', CHAOS_ERROR_RATE: '1' } },
+      { name: 'cron', script: await bundle('cron') },
+      { name: 'lobby', script: await bundle('lobby', ', Room'), durableObjects: { ROOM: 'Room' } },
+      { name: 'users', script: await bundle('Users') },
+      { name: 'rpc-caller', script: await bundle('rpcCaller'), serviceBindings: { USERS: 'users' } },
+    ]));
     await mf.ready;
   }, 60_000);
   afterAll(async () => {
@@ -86,8 +94,8 @@ describe('withEdge in workerd: gateway → auth → db', () => {
   it("never prints a Worker's secret value (console.log inside a request is scrubbed)", async () => {
     await mf.dispatchFetch('http://gateway/');
     await new Promise((r) => setTimeout(r, 200));
-    expect(output).toContain('auth checking with [redacted]');
-    expect(output).not.toContain(SECRET);
+    expect(output()).toContain('auth checking with [redacted]');
+    expect(output()).not.toContain(SECRET);
   });
 
   it('answers /health, /ready (naming the failing check) and /metrics', async () => {
@@ -143,9 +151,9 @@ describe('withEdge in workerd: gateway → auth → db', () => {
 // nx-edge's dev bundles define __NX_EDGE_DEV_SPANS__: every request, call, queue send and batch is a span.
 describe('withEdge spans in workerd (dev bundles): gateway → auth → db, producer → queue, RPC, DB', () => {
   let mf: Miniflare;
-  let output = '';
+  let output = () => '';
   const spans = () =>
-    output
+    output()
       .split('\n')
       .map((l) => l.trim())
       .filter((l) => l.startsWith('{"nx_edge_span"'))
@@ -156,29 +164,15 @@ describe('withEdge spans in workerd (dev bundles): gateway → auth → db, prod
   };
 
   beforeAll(async () => {
-    const common = { modules: true, compatibilityDate: '2026-04-20', compatibilityFlags: ['nodejs_compat'] };
     const dev = { __NX_EDGE_DEV_SPANS__: 'true' };
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        output += chunk.toString();
-        done();
-      },
-    });
-    mf = new Miniflare({
-      cf: false,
-      handleRuntimeStdio(stdout, stderr) {
-        stdout.pipe(sink);
-        stderr.pipe(sink);
-      },
-      workers: [
-        { ...common, name: 'gateway', script: await bundle('gateway', '', dev), serviceBindings: { AUTH: 'auth' } },
-        { ...common, name: 'auth', script: await bundle('auth', '', dev), serviceBindings: { DB: 'db' }, bindings: { API_SECRET: SECRET } },
-        { ...common, name: 'db', script: await bundle('db', '', dev) },
-        { ...common, name: 'users', script: await bundle('Users', '', dev) },
-        { ...common, name: 'lobby', script: await bundle('lobby', ', Room', dev), durableObjects: { ROOM: 'Room' } },
-        { ...common, name: 'producer', script: await bundle('producer', '', dev), serviceBindings: { USERS: 'users', DB: 'db' }, queueProducers: { JOBS: 'jobs' } },
-      ],
-    });
+    ({ mf, output } = startWorkers([
+      { name: 'gateway', script: await bundle('gateway', '', dev), serviceBindings: { AUTH: 'auth' } },
+      { name: 'auth', script: await bundle('auth', '', dev), serviceBindings: { DB: 'db' }, bindings: { API_SECRET: SECRET } },
+      { name: 'db', script: await bundle('db', '', dev) },
+      { name: 'users', script: await bundle('Users', '', dev) },
+      { name: 'lobby', script: await bundle('lobby', ', Room', dev), durableObjects: { ROOM: 'Room' } },
+      { name: 'producer', script: await bundle('producer', '', dev), serviceBindings: { USERS: 'users', DB: 'db' }, queueProducers: { JOBS: 'jobs' } },
+    ]));
     await mf.ready;
   }, 60_000);
   afterAll(async () => {
