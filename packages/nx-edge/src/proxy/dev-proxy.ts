@@ -21,6 +21,8 @@ export interface ProxyTarget {
   detail?: string;
   /** Resolves once the runtime hosting it is not being reconfigured: requests wait rather than fail. */
   settled?(): Promise<void>;
+  /** Whether it is settled now (then `settled` is not awaited: no promise or timer per request). */
+  isSettled?(): boolean;
 }
 
 export interface DevProxyOptions {
@@ -187,8 +189,13 @@ export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; cl
 
   async function forward(req: IncomingMessage, res: ServerResponse, service: string): Promise<void> {
     const first = opts.resolve(service);
-    if (first?.settled) await Promise.race([first.settled(), new Promise((r) => setTimeout(r, SETTLE_TIMEOUT_MS).unref())]);
-    const target = opts.resolve(service);
+    let target = first;
+    if (first?.settled && !first.isSettled?.()) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([first.settled(), new Promise((r) => (timer = setTimeout(r, SETTLE_TIMEOUT_MS)))]);
+      clearTimeout(timer);
+      target = opts.resolve(service);
+    }
     if (!target || !target.url || target.state !== 'healthy' && target.state !== 'unhealthy' && target.state !== 'starting') {
       const down = describeDown(target, service, knownServices());
       return sendProblem(req, res, 502, down.title, down.detail, down.extra);

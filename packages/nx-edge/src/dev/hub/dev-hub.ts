@@ -98,6 +98,7 @@ export class DevHub {
           url,
           detail: state === 'blocked' || state === 'failed' ? health : undefined,
           settled: entry.spec.kind === 'worker' ? () => this.host.settled() : undefined,
+          isSettled: entry.spec.kind === 'worker' ? () => this.host.isSettled() : undefined,
         };
       },
       status: () => this.statuses(),

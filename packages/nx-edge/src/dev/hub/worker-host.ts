@@ -170,6 +170,13 @@ export class WorkerHost {
     }
   }
 
+  private applying = 0;
+
+  /** True when workerd is not being reconfigured (the proxy's fast path: no promise, no timer). */
+  isSettled(): boolean {
+    return this.applying === 0 && this.holding === 0 && !this.busy;
+  }
+
   /** Resolves once workerd is not being reconfigured: the proxy holds requests until then. */
   async settled(): Promise<void> {
     for (;;) {
@@ -181,7 +188,8 @@ export class WorkerHost {
 
   /** Applies the current set to workerd (serialised). Resolves with each hosted Worker's direct URL. */
   apply(): Promise<Map<string, string>> {
-    const run = this.queue.then(() => this.applyNow());
+    this.applying++;
+    const run = this.queue.then(() => this.applyNow()).finally(() => this.applying--);
     this.queue = run.catch(() => undefined);
     return run;
   }
