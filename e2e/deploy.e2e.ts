@@ -174,6 +174,54 @@ describe('deploy: environments, secrets, provisioning, rollback', () => {
     expect(records.map((r) => r.versionId)).toEqual(['c-staging', 'b-staging', 'a-staging'].map((n) => api.script(n)!.versions.at(-1)!.id));
   });
 
+  it('nx-edge monitor: every staging Worker healthy → exit 0; one failing → exit 1 naming it; --watch prints transitions and posts them to a webhook', async () => {
+    const monitor = (...args: string[]) => ws.run('npx', ['nx-edge', 'monitor', '-c', 'staging', ...args], { env });
+    const ok = await monitor();
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    for (const name of ['a', 'b', 'c']) expect(ok.stdout).toMatch(new RegExp(`^${name} +\\| ${name}-staging +\\| HTTP 200 +\\| HTTP 200 +\\| \\d+ ms +\\| [0-9a-f]{8} +\\| same$`, 'm'));
+    expect(ok.stdout).toContain('3 of 3 healthy in staging');
+    unhealthy.add('b-staging');
+    try {
+      const failing = await monitor();
+      expect(failing.code).toBe(1);
+      expect(failing.stdout).toContain('1 of 3 unhealthy in staging: b (GET /health → HTTP 503)');
+      const json = (await monitor('--json', '--projects=b,c')).stdout.trim().split('\n').map((l) => JSON.parse(l));
+      expect(json.map((o) => [o.project, o.healthy])).toEqual([['b', false], ['c', true]]);
+
+      const posted: unknown[] = [];
+      const hook = createServer((req, res) => {
+        let body = '';
+        req.on('data', (d) => (body += d)).on('end', () => (posted.push(JSON.parse(body)), res.end()));
+      });
+      await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+      let out = '';
+      // The CLI itself (not npx, which dies of the SIGINT instead of passing it on).
+      const watch = ws.spawn(join(ws.root, 'node_modules', '.bin', 'nx-edge'), ['monitor', '-c', 'staging', '--watch', '--interval', '1', '--webhook', `http://127.0.0.1:${(hook.address() as AddressInfo).port}/`], { env: { ...ws.env, ...env } });
+      watch.stdout!.on('data', (d) => (out += d));
+      await expect.poll(() => out, { timeout: 30_000 }).toContain('watching every 1 s');
+      unhealthy.delete('b-staging');
+      await expect.poll(() => out, { timeout: 20_000 }).toMatch(/\d\d:\d\d:\d\d b \(b-staging\) unhealthy → healthy\n/);
+      unhealthy.add('a-staging');
+      await expect.poll(() => out, { timeout: 20_000 }).toMatch(/\d\d:\d\d:\d\d a \(a-staging\) healthy → unhealthy: GET \/health → HTTP 503\n/);
+      await expect.poll(() => posted.length, { timeout: 10_000 }).toBe(2);
+      expect(posted).toEqual([
+        expect.objectContaining({ project: 'b', worker: 'b-staging', env: 'staging', from: 'unhealthy', to: 'healthy' }),
+        expect.objectContaining({ project: 'a', worker: 'a-staging', env: 'staging', from: 'healthy', to: 'unhealthy', detail: 'GET /health → HTTP 503' }),
+      ]);
+      const exited = new Promise<number | null>((resolve) => watch.once('exit', (code) => resolve(code)));
+      process.kill(-watch.pid!, 'SIGINT');
+      expect(await exited).toBe(1); // a is still unhealthy when it stops
+      hook.close();
+    } finally {
+      unhealthy.delete('a-staging');
+      unhealthy.delete('b-staging');
+    }
+    // Nothing deployed to that env yet: said plainly.
+    const none = await ws.run('npx', ['nx-edge', 'monitor', '-c', 'qa'], { env });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('no deployments of qa recorded in .nx-edge/deployments.jsonl: monitor checks what nx-edge deployed (nx run-many -t deploy -c qa).');
+  });
+
   it('a project without the requested env is refused instead of deploying its top level', async () => {
     const before = api.requests.length;
     const result = await nx(['run-many', '-t', 'deploy', '--configuration=staging', '--projects=d']);

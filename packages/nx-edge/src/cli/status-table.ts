@@ -20,6 +20,11 @@ export function formatStatusTable(rows: ServiceStatus[], now: number): string {
     r.startedAt && (r.state === 'healthy' || r.state === 'unhealthy') ? formatUptime(now - r.startedAt) : '-',
     String(r.restarts),
   ]);
+  return formatTable(header, body);
+}
+
+/** A plain-text table: a header, a rule, one line per row, columns padded and separated by ` | `. */
+export function formatTable(header: string[], body: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ').trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...body.map(line)].join('\n');
