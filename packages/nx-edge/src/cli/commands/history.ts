@@ -1,19 +1,14 @@
 import { join } from 'node:path';
 import { DEPLOY_HISTORY_RELATIVE_PATH, filterRecords, formatHistoryTable, readDeploymentRecords, summaryLine, type HistoryFilter } from '../../deploy/deploy-history';
 import { UserError } from '../../utils/user-error';
+import { eachOption } from '../options';
 
 export const description = 'List the deployments nx-edge made from this workspace (.nx-edge/deployments.jsonl)';
 export const usage = 'nx-edge history [--env <name>] [--service <project>] [--limit <n>] [--last-run] [--json] [--file <path>]';
 
 export function parseHistoryArgs(args: string[]): HistoryFilter & { json: boolean; file?: string } {
   const out: HistoryFilter & { json: boolean; file?: string } = { json: false, limit: 20 };
-  for (let i = 0; i < args.length; i++) {
-    const [flag, inline] = args[i].split(/=(.*)/s, 2);
-    const value = () => {
-      const v = inline ?? args[++i];
-      if (v === undefined) throw new UserError(`${flag} needs a value. Usage: ${usage}`);
-      return v;
-    };
+  eachOption(args, usage, (flag, value, typed) => {
     switch (flag) {
       case '--env':
         out.env = value();
@@ -42,9 +37,9 @@ export function parseHistoryArgs(args: string[]): HistoryFilter & { json: boolea
         out.file = value();
         break;
       default:
-        throw new UserError(`unknown option "${args[i]}". Usage: ${usage}`);
+        throw new UserError(`unknown option "${typed}". Usage: ${usage}`);
     }
-  }
+  });
   return out;
 }
 

@@ -2,6 +2,7 @@ import { DEPLOY_HISTORY_RELATIVE_PATH, readDeploymentRecords } from '../../deplo
 import { createWranglerRunner } from '../../deploy/wrangler-cli';
 import { monitorTargets, observe, transitions, type MonitorDeps, type Observation, type Transition } from '../../monitor/service-monitor';
 import { UserError } from '../../utils/user-error';
+import { eachOption } from '../options';
 import { findWorkspaceRoot } from '../../utils/workspace-root';
 import { formatTable } from '../status-table';
 import { join } from 'node:path';
@@ -21,13 +22,7 @@ export interface MonitorArgs {
 
 export function parseMonitorArgs(args: string[]): MonitorArgs {
   const out: MonitorArgs = { env: '', watch: false, intervalMs: 15_000, timeoutMs: 5000, json: false };
-  for (let i = 0; i < args.length; i++) {
-    const [flag, inline] = args[i].split(/=(.*)/s, 2);
-    const value = () => {
-      const v = inline ?? args[++i];
-      if (v === undefined) throw new UserError(`${flag} needs a value. Usage: ${usage}`);
-      return v;
-    };
+  eachOption(args, usage, (flag, value, typed) => {
     const positive = (what: string, v: string) => {
       const n = Number(v);
       if (!Number.isFinite(n) || n <= 0) throw new UserError(`${what} must be a positive number (got "${v}"). Usage: ${usage}`);
@@ -61,9 +56,9 @@ export function parseMonitorArgs(args: string[]): MonitorArgs {
         out.json = true;
         break;
       default:
-        throw new UserError(`unknown option "${args[i]}". Usage: ${usage}`);
+        throw new UserError(`unknown option "${typed}". Usage: ${usage}`);
     }
-  }
+  });
   return out;
 }
 
