@@ -1,3 +1,4 @@
+import { withEdge } from '@aero/edge-runtime';
 import { errorBody, greet } from '@shared/greeting';
 
 interface Env {
@@ -11,10 +12,10 @@ async function fetchJson(service: Fetcher, path: string): Promise<unknown> {
   return response.json();
 }
 
-export default {
+// withEdge: a trace across gateway → users/orders in the dashboard, JSON logs, /health.
+export default withEdge<Env>({
   async fetch(request: Request, env: Env): Promise<Response> {
     const url = new URL(request.url);
-    if (url.pathname === '/health') return Response.json({ ok: true });
     if (url.pathname === '/') {
       try {
         const [users, orders] = await Promise.all([fetchJson(env.USERS, '/users'), fetchJson(env.ORDERS, '/orders')]);
@@ -25,4 +26,4 @@ export default {
     }
     return errorBody(`no route ${url.pathname}`, 404);
   },
-} satisfies ExportedHandler<Env>;
+});

@@ -1,3 +1,4 @@
+import { withEdge } from '@aero/edge-runtime';
 import { greet } from '@shared/greeting';
 
 interface Env {
@@ -22,10 +23,10 @@ async function ensureSchema(db: D1Database): Promise<void> {
   }
 }
 
-export default {
+// withEdge: a trace across gateway → users/orders in the dashboard, JSON logs, /health.
+export default withEdge<Env>({
   async fetch(request: Request, env: Env): Promise<Response> {
     const url = new URL(request.url);
-    if (url.pathname === '/health') return Response.json({ ok: true });
     if (url.pathname === '/orders') {
       await ensureSchema(env.DB);
       const { results } = await env.DB.prepare('SELECT id, customer, total_cents FROM orders ORDER BY id').all<Order>();
@@ -34,4 +35,4 @@ export default {
     }
     return Response.json({ error: `no route ${url.pathname}` }, { status: 404 });
   },
-} satisfies ExportedHandler<Env>;
+});

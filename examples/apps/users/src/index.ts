@@ -1,3 +1,4 @@
+import { withEdge } from '@aero/edge-runtime';
 import { greet } from '@shared/greeting';
 
 interface Env {
@@ -13,10 +14,10 @@ async function listUsers(env: Env): Promise<string[]> {
   return seed;
 }
 
-export default {
+// withEdge: a trace across gateway → users/orders in the dashboard, JSON logs, /health.
+export default withEdge<Env>({
   async fetch(request: Request, env: Env): Promise<Response> {
     const url = new URL(request.url);
-    if (url.pathname === '/health') return Response.json({ ok: true });
     if (url.pathname === '/users') {
       const users = await listUsers(env);
       console.log(`listed ${users.length} users`);
@@ -24,4 +25,4 @@ export default {
     }
     return Response.json({ error: `no route ${url.pathname}` }, { status: 404 });
   },
-} satisfies ExportedHandler<Env>;
+});
