@@ -119,7 +119,9 @@ export async function run(args: string[], ctx: { cwd: string }): Promise<number>
   if (!options.json) process.stdout.write(`watching every ${options.intervalMs / 1000} s; changes are printed${options.webhook ? ` and sent to ${options.webhook}` : ''} (Ctrl-C stops)\n`);
   return new Promise<number>((resolve) => {
     let timer: NodeJS.Timeout;
+    let stopped = false;
     const stop = () => {
+      stopped = true;
       clearTimeout(timer);
       resolve(rows.every((o) => o.healthy) ? 0 : 1);
     };
@@ -127,9 +129,10 @@ export async function run(args: string[], ctx: { cwd: string }): Promise<number>
     process.once('SIGTERM', stop);
     const tick = async () => {
       const next = await round();
+      if (stopped) return; // Ctrl-C during a round: no report, no next round
       for (const t of transitions(new Map(rows.map((o) => [o.project, o])), next, options.env, Date.now())) await notify(t);
       rows = next;
-      timer = setTimeout(() => void tick(), options.intervalMs);
+      if (!stopped) timer = setTimeout(() => void tick(), options.intervalMs);
     };
     timer = setTimeout(() => void tick(), options.intervalMs);
   });
