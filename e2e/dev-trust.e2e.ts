@@ -371,6 +371,7 @@ createServer((req, res) => {
     again.stderr!.on('data', (d) => (againOutput += d));
     await expect.poll(async () => (await row('mailer'))?.state, { timeout: 60_000, interval: 250 }).toBe('healthy');
     expect(hubInfo().pid).toBe(hubPid);
-    expect(againOutput).toContain('mailer is ready');
+    // The task prints its ready line once the hub's event reaches it, a moment after the status says so.
+    await expect.poll(() => againOutput, { timeout: 10_000 }).toContain('mailer is ready');
   }, 300_000);
 });
