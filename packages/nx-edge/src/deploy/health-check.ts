@@ -32,21 +32,26 @@ export function healthBaseUrl(deployedUrl: string | undefined, override: string 
   return deployedUrl;
 }
 
+/** One GET of a deployed Worker: its status (undefined when it did not answer) and what to print. */
+export async function getStatus(url: string, timeoutMs: number, doFetch: typeof fetch = fetch): Promise<{ status?: number; detail: string }> {
+  try {
+    const response = await doFetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    await response.arrayBuffer().catch(() => undefined);
+    return { status: response.status, detail: `HTTP ${response.status}` };
+  } catch (error) {
+    return { detail: (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (error as Error).message };
+  }
+}
+
 /** Healthy = a 2xx answer within `attempts` tries. */
 export async function checkHealth(options: HealthCheckOptions): Promise<HealthCheckResult> {
-  const doFetch = options.fetch ?? fetch;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const url = healthUrl(options.baseUrl, options.path);
   let detail = 'not tried';
   for (let attempt = 1; attempt <= options.attempts; attempt++) {
-    try {
-      const response = await doFetch(url, { signal: AbortSignal.timeout(options.timeoutMs), redirect: 'manual' });
-      await response.arrayBuffer().catch(() => undefined);
-      if (response.status >= 200 && response.status < 300) return { healthy: true, url, detail: `HTTP ${response.status}`, attempts: attempt };
-      detail = `HTTP ${response.status}`;
-    } catch (error) {
-      detail = (error as Error).name === 'TimeoutError' ? `no answer within ${options.timeoutMs} ms` : (error as Error).message;
-    }
+    const answer = await getStatus(url, options.timeoutMs, options.fetch);
+    if (answer.status !== undefined && answer.status >= 200 && answer.status < 300) return { healthy: true, url, detail: answer.detail, attempts: attempt };
+    detail = answer.detail;
     if (attempt < options.attempts) await sleep(options.intervalMs);
   }
   return { healthy: false, url, detail, attempts: options.attempts };

@@ -1,5 +1,5 @@
 import type { DeploymentRecord } from '../deploy/deploy-history';
-import { healthBaseUrl, healthUrl } from '../deploy/health-check';
+import { getStatus, healthBaseUrl, healthUrl } from '../deploy/health-check';
 import type { RunWrangler } from '../deploy/wrangler-cli';
 import { currentVersionFromDeployments } from '../deploy/wrangler-output';
 
@@ -56,13 +56,8 @@ export function monitorTargets(records: DeploymentRecord[], env: string, project
 async function probe(deps: MonitorDeps, url: string): Promise<{ status?: number; detail: string; ms: number }> {
   const now = deps.now ?? Date.now;
   const started = now();
-  try {
-    const response = await deps.fetch(url, { signal: AbortSignal.timeout(deps.timeoutMs), redirect: 'manual' });
-    await response.arrayBuffer().catch(() => undefined);
-    return { status: response.status, detail: `HTTP ${response.status}`, ms: now() - started };
-  } catch (error) {
-    return { detail: (error as Error).name === 'TimeoutError' ? `no answer within ${deps.timeoutMs} ms` : (error as Error).message, ms: now() - started };
-  }
+  const answer = await getStatus(url, deps.timeoutMs, deps.fetch);
+  return { ...answer, ms: now() - started };
 }
 
 /** /health and /ready of one Worker, its latency, and the version the API says is live. */

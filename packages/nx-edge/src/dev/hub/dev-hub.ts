@@ -284,11 +284,6 @@ export class DevHub {
     return { ok: true, message: `reloading ${service}` };
   }
 
-  /** The dashboard's restart action (see action). */
-  restart(service: string): boolean {
-    return this.action(service, 'restart').ok;
-  }
-
   /** Stops every service in reverse graph order, then the proxy. */
   shutdown(): Promise<void> {
     this.shuttingDown ??= (async () => {
