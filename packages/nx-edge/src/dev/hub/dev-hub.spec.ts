@@ -156,7 +156,7 @@ describe('dev hub', () => {
     expect(JSON.parse((await get(proxyPort, `gateway.localhost:${proxyPort}`)).body).users.v).toBe(2);
     const reloads = () => logs.query({ service: 'users' }).filter((r) => r.message.startsWith('reloaded after'));
     // Named from the workspace root, once per save.
-    expect(reloads().map((r) => r.message)).toEqual([expect.stringMatching(/^reloaded after a change in apps\/users\/src\/index\.js \(\d+ ms\)$/)]);
+    expect(reloads().map((r) => r.message)).toEqual([expect.stringMatching(/^reloaded after a change in apps\/users\/src\/index\.js \(\d+ ms, swapped in place\)$/)]);
     // An editor's temp file, and a save that changes nothing workerd runs: no reload.
     writeFileSync(join(users.root, 'src', 'sedm98Bnu'), 'partial');
     rmSync(join(users.root, 'src', 'sedm98Bnu'));

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { bundleWorker } from '../../build/bundle-worker';
 import { readWranglerConfig, resolveEnvironment, type WorkerConfig } from '../../config/wrangler-config';
@@ -10,6 +11,7 @@ import type { ServiceSpec } from '../protocol';
 import { readDevVars } from '../../local/dev-vars';
 import { localWorkerOptions } from '../../local/worker-options';
 import { attributeWorkerLine, consoleTagBanner } from './worker-logs';
+import { EVAL_BINDING, SHELL_FILE, SWAP_ENTRYPOINT, SWAP_TOKEN_HEADER, shellModule, swapPlan, swappableScript, type SwapPlan } from './code-swap';
 
 type MiniflareModule = typeof import('miniflare');
 type Miniflare = InstanceType<MiniflareModule['Miniflare']>;
@@ -27,7 +29,20 @@ export interface HostedWorker {
   /** `.dev.vars` names and values: values are scrubbed from logs and traces, never sent to the dashboard. */
   secretNames: string[];
   secretValues: string[];
+  /** Whether a new version can be swapped in without restarting workerd (and why not). */
+  swap: SwapPlan;
+  /** The bundle module (path and contents) inside `options.modules`. */
+  bundlePath: string;
 }
+
+/** What must match for a new version to be swapped into the running one: everything but the bundle's code. */
+function shapeOf(w: HostedWorker): string {
+  const modules = (w.options.modules as { path: string; contents: string }[]).map((m) => (m.path === w.bundlePath ? { ...m, contents: '' } : m));
+  return JSON.stringify({ name: w.workerName, options: { ...w.options, modules } });
+}
+
+/** A reload that cannot be a swap restarts workerd; this says why. */
+export class NotSwappable extends Error {}
 
 export interface WorkerHostOptions {
   workspaceRoot: string;
@@ -74,6 +89,9 @@ export class WorkerHost {
   private pidTimer: NodeJS.Timeout | undefined;
   private readonly migrated = new Set<string>();
   private miniflareModule: MiniflareModule | undefined;
+  /** Each Worker as workerd runs it now (set by apply and by swaps). */
+  private running = new Map<string, HostedWorker>();
+  private readonly swapToken = randomBytes(24).toString('hex');
 
   constructor(private readonly opts: WorkerHostOptions) {}
 
@@ -133,14 +151,45 @@ export class WorkerHost {
     });
     const devVars = readDevVars(spec.root, spec.worker.environment);
     const { scriptPath, ...rest } = localWorkerOptions(config, { scriptPath: bundle.entry, modulesRoot: outDir, projectRoot: spec.root }, devVars);
-    const options: Record<string, unknown> = {
-      ...rest,
-      // Listed explicitly: Miniflare's module walker refuses bundles with dynamic import().
-      modules: [{ type: 'ESModule', path: scriptPath, contents: readFileSync(scriptPath, 'utf8') }],
-      unsafeDirectSockets: [{ host: '127.0.0.1', port: spec.port ?? 0 }],
-    };
+    // Listed explicitly: Miniflare's module walker refuses bundles with dynamic import().
+    const bundleModule = { type: 'ESModule', path: scriptPath, contents: readFileSync(scriptPath, 'utf8') };
+    const swap = swapPlan(config, bundle.metafile, scriptPath);
+    const options: Record<string, unknown> = swap.swappable
+      ? {
+          ...rest,
+          modules: [{ type: 'ESModule', path: join(outDir, SHELL_FILE), contents: shellModule(swap, scriptPath, this.swapToken, spec.service) }, bundleModule],
+          unsafeEvalBinding: EVAL_BINDING,
+          unsafeDirectSockets: [{ host: '127.0.0.1', port: spec.port ?? 0 }, { host: '127.0.0.1', port: 0, entrypoint: SWAP_ENTRYPOINT }],
+        }
+      : { ...rest, modules: [bundleModule], unsafeDirectSockets: [{ host: '127.0.0.1', port: spec.port ?? 0 }] };
     const remoteOnly = remoteOnlyBindings(config);
-    return { service: spec.service, workerName, config, options, inputs: bundle.inputs, remoteOnly, secretNames: Object.keys(devVars), secretValues: Object.values(devVars) };
+    return { service: spec.service, workerName, config, options, inputs: bundle.inputs, remoteOnly, secretNames: Object.keys(devVars), secretValues: Object.values(devVars), swap, bundlePath: scriptPath };
+  }
+
+  /**
+   * Swaps a new version of a running Worker in place (serialised with applies): the new bundle is
+   * evaluated in the Worker's isolate, workerd keeps running and no other Worker is touched. Throws
+   * NotSwappable when it needs a restart instead, or the new version's load error (the previous
+   * version keeps serving).
+   */
+  swapIn(worker: HostedWorker): Promise<void> {
+    const run = this.queue.then(async () => {
+      const running = this.running.get(worker.service);
+      if (!worker.swap.swappable) throw new NotSwappable(worker.swap.reason);
+      if (!this.mf || !running || this.watchedPid === undefined) throw new NotSwappable('workerd is not running it');
+      if (shapeOf(running) !== shapeOf(worker)) throw new NotSwappable('its config, exports or imports changed');
+      const bundle = (worker.options.modules as { path: string; contents: string }[]).find((m) => m.path === worker.bundlePath);
+      const prepared = await swappableScript(bundle?.contents ?? '');
+      if ('reason' in prepared) throw new NotSwappable(prepared.reason);
+      const url = await this.mf.unsafeGetDirectURL(worker.workerName, SWAP_ENTRYPOINT);
+      const response = await fetch(url, { method: 'POST', headers: { [SWAP_TOKEN_HEADER]: this.swapToken }, body: prepared.script });
+      const answer = await response.text();
+      if (!response.ok) throw new Error(answer);
+      this.workers.set(worker.service, worker);
+      this.running.set(worker.service, worker);
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   set(worker: HostedWorker): void {
@@ -292,9 +341,11 @@ export class WorkerHost {
         } catch (error) {
           // workerd is down until the next apply: that is ours to report, not a crash.
           this.watchedPid = undefined;
+          this.running = new Map();
           throw error;
         }
       }
+      this.running = new Map(applied.map((w) => [w.service, w]));
       await this.migrate(applied);
       const urls = new Map<string, string>();
       // A Worker's direct port survives workerd restarts: ask only about Workers new to this set.
@@ -356,6 +407,7 @@ export class WorkerHost {
   private async disposeRuntime(): Promise<void> {
     const mf = this.mf;
     this.mf = undefined;
+    this.running = new Map();
     this.watchedPid = undefined;
     if (mf) await mf.dispose().catch(() => undefined);
   }

@@ -7,8 +7,12 @@ describe('worker log attribution', () => {
   it('a tagged console line belongs to the service the banner names, without the tag', () => {
     const logged: unknown[][] = [];
     const fakeConsole = { log: (...args: unknown[]) => logged.push(args) } as unknown as Console;
-    new Function('console', consoleTagBanner('users'))(fakeConsole);
+    const isolateGlobal = {};
+    // Twice in one isolate, as when a new version is swapped in: the tag is added once.
+    new Function('console', 'globalThis', consoleTagBanner('users'))(fakeConsole, isolateGlobal);
+    new Function('console', 'globalThis', consoleTagBanner('users'))(fakeConsole, isolateGlobal);
     fakeConsole.log('hello', { a: 1 });
+    expect(logged[0]).toHaveLength(3);
     const line = `${logged[0][0]} hello { a: 1 }`;
     expect(attributeWorkerLine(line, byWorker, undefined)).toEqual({ service: 'users', text: 'hello { a: 1 }' });
   });

@@ -7,7 +7,8 @@ const TAG_END = '\u001f';
 
 export function consoleTagBanner(service: string): string {
   const tag = JSON.stringify(`${TAG_START}${service}${TAG_END}`);
-  return `{const t=${tag};for(const l of ["log","info","warn","error","debug","trace"]){const o=console[l];if(typeof o==="function"){const b=o.bind(console);console[l]=(...a)=>b(t,...a)}}}`;
+  // Once per isolate: a version swapped in place evaluates this again in the same global scope.
+  return `{const t=${tag},k=Symbol.for("nx-edge.console-tag");if(!globalThis[k]){globalThis[k]=1;for(const l of ["log","info","warn","error","debug","trace"]){const o=console[l];if(typeof o==="function"){const b=o.bind(console);console[l]=(...a)=>b(t,...a)}}}}`;
 }
 
 const TAGGED = new RegExp(`^${TAG_START}([^${TAG_END}]+)${TAG_END} ?`);

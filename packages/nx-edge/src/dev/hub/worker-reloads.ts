@@ -2,7 +2,7 @@ import { relative } from 'node:path';
 import type { ServiceState } from '../protocol';
 import { oneLine, sameWorker, type Entry } from './entry';
 import { watchForChanges } from './debounced-watcher';
-import type { HostedWorker } from './worker-host';
+import { NotSwappable, type HostedWorker } from './worker-host';
 import type { DevHub } from './dev-hub';
 
 /** Reloads on change: a save rebuilds the Worker and swaps it in; a failure keeps the last good version serving. */
@@ -47,15 +47,43 @@ export class WorkerReloads {
     const previousVersion = this.hub.host.get(entry.spec.service);
     if (!why && state === 'healthy' && previousVersion && sameWorker(previousVersion, prepared)) return;
     this.hub.lastLoadError.delete(entry.spec.service);
-    // The proxy holds requests to every Worker until the swap (and any restore) is over.
+    // A save swaps the new code into the running Worker; a restart asked for (`why`) or a Worker that
+    // cannot be swapped restarts workerd.
+    let restartReason: string | undefined;
+    if (!why) {
+      restartReason = await this.hub.starter.exclusive(async () => {
+        if (run !== entry.run) return undefined; // a newer save (or a stop) took over
+        try {
+          await this.hub.host.swapIn(prepared);
+        } catch (error) {
+          if (error instanceof NotSwappable) return error.message;
+          this.reloadFailed(entry, state, (error as Error).message, true);
+          return undefined;
+        }
+        entry.worker = prepared;
+        this.reloaded(entry, run, what, started, 'swapped in place');
+        return undefined;
+      });
+      if (restartReason === undefined) return;
+    }
+    // The proxy holds requests to every Worker until the restart (and any restore) is over.
     await this.hub.starter.exclusive(() => {
-      if (run !== entry.run) return Promise.resolve(); // a newer save (or a stop) took over
+      if (run !== entry.run) return Promise.resolve();
       const previous = this.hub.host.get(entry.spec.service);
-      return this.hub.host.during(() => this.swap(entry, prepared, previous, state, run, what, started));
+      return this.hub.host.during(() => this.restartWith(entry, prepared, previous, state, run, what, started, restartReason));
     });
   }
 
-  async swap(entry: Entry, prepared: HostedWorker, previous: HostedWorker | undefined, state: ServiceState, run: number, what: string, started: number): Promise<void> {
+  private reloaded(entry: Entry, run: number, what: string, started: number, how: string): void {
+    const took = this.hub.clock.now() - started;
+    this.hub.events.log(entry.spec.service, 'system', `reloaded after ${what} (${took} ms, ${how})`);
+    if (entry.status.state === 'failed') this.hub.events.setState(entry, 'starting');
+    this.hub.events.setState(entry, entry.status.state, { lastReloadMs: took });
+    if (entry.status.state !== 'healthy') void this.hub.starter.waitHealthy(entry, run);
+  }
+
+  /** Restarts workerd with the new version (every Worker keeps its port; the proxy holds requests meanwhile). */
+  async restartWith(entry: Entry, prepared: HostedWorker, previous: HostedWorker | undefined, state: ServiceState, run: number, what: string, started: number, restartReason?: string): Promise<void> {
     this.hub.host.set(prepared);
     if (state === 'failed') this.hub.events.setState(entry, 'starting');
     try {
@@ -63,10 +91,7 @@ export class WorkerReloads {
       entry.worker = prepared;
       this.hub.starter.noteRemoteOnly(entry);
       this.hub.starter.refreshWorkerAddresses(urls);
-      const took = this.hub.clock.now() - started;
-      this.hub.events.log(entry.spec.service, 'system', `reloaded after ${what} (${took} ms)`);
-      this.hub.events.setState(entry, entry.status.state, { lastReloadMs: took });
-      if (entry.status.state !== 'healthy') void this.hub.starter.waitHealthy(entry, run);
+      this.reloaded(entry, run, what, started, restartReason ? `workerd restarted: ${restartReason}` : 'workerd restarted');
     } catch (error) {
       // workerd refused the new set (e.g. the Worker throws at load): put the last good version back
       // (or leave this Worker out) so every other Worker keeps serving; the next save tries again.
