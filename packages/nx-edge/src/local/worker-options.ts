@@ -17,7 +17,7 @@ export interface LocalWorkerOptions {
   r2Buckets?: Record<string, string>;
   queueProducers?: Record<string, string>;
   durableObjects?: Record<string, string | { className: string; scriptName?: string }>;
-  serviceBindings?: Record<string, string>;
+  serviceBindings?: Record<string, string | { name: string; entrypoint: string }>;
   hyperdrives?: Record<string, string>;
   workflows?: Record<string, { name: string; className: string; scriptName?: string }>;
   assets?: { directory: string; binding?: string; routerConfig?: { has_user_worker?: boolean } };

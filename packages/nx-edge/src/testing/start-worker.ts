@@ -160,7 +160,9 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
   // Stand-ins are called through this slot, so a pooled Worker can serve the next file's handlers.
   const slot: PooledWorker['slot'] = { standIns: {}, misses: [] };
   const serviceBindings: Record<string, unknown> = {};
-  for (const [binding, service] of Object.entries((main.serviceBindings ?? {}) as Record<string, string>)) {
+  for (const [binding, bound] of Object.entries((main.serviceBindings ?? {}) as Record<string, string | { name: string; entrypoint: string }>)) {
+    const service = typeof bound === 'string' ? bound : bound.name;
+    const entrypoint = typeof bound === 'string' ? undefined : bound.entrypoint;
     const standIn = options.services?.[binding];
     if (standIn && typeof standIn === 'object' && 'projectRoot' in standIn && typeof standIn.projectRoot === 'string') {
       const siblingRoot = resolve(projectRoot, standIn.projectRoot);
@@ -176,7 +178,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
         Object.keys(sibling.serviceBindings ?? {}).map((b) => [b, () => new Response(`service binding ${b} of ${name} is not started in this test`, { status: 503 })]),
       );
       siblings.push(sibling);
-      serviceBindings[binding] = name;
+      serviceBindings[binding] = entrypoint ? { name, entrypoint } : name;
     } else {
       // A handler, an object of RPC methods, or nothing: a stand-in Worker that asks this slot, so a
       // pooled Worker serves the next file's stand-ins, and a call to nothing fails the test's call.

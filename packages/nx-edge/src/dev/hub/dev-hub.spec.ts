@@ -31,6 +31,14 @@ async function until<T>(what: string, check: () => T | undefined | false, timeou
   }
 }
 
+async function untilAsync(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 function writeWorker(ws: string, name: string, source: string, extra: Record<string, unknown> = {}): ServiceSpec {
   const root = join(ws, 'apps', name);
   mkdirSync(join(root, 'src'), { recursive: true });
@@ -385,5 +393,140 @@ describe('dev hub', () => {
     await until('site ready', () => c.events.some((e) => e.type === 'ready'));
     expect(await get(hub.proxyPort!, 'site.localhost', '/hello.txt')).toEqual({ status: 200, body: 'static hello' });
     expect(await get(hub.proxyPort!, 'site.localhost', '/api/x')).toEqual({ status: 200, body: 'worker /api/x' });
+  }, 60_000);
+});
+
+describe('dev hub: a save swaps the new code into the running Worker', () => {
+  let ws: string;
+  let hub: DevHub | undefined;
+  afterEach(async () => {
+    await hub?.shutdown();
+    hub = undefined;
+    rmSync(ws, { recursive: true, force: true });
+  });
+
+  const usersSource = (v: number) => `import { WorkerEntrypoint } from 'cloudflare:workers';
+let handled = 0; // module state: a new version starts from zero, as after a restart
+export class UsersRpc extends WorkerEntrypoint { async version() { return ${v}; } }
+export default {
+  async fetch(req, env, ctx) {
+    handled++;
+    const url = new URL(req.url);
+    if (url.pathname === '/later') return new Response(await env.KV.get('later') ?? 'none');
+    if (url.pathname === '/consumed') return new Response(await env.KV.get('consumed-${v}') ?? 'none');
+    const count = Number(await env.KV.get('count') ?? 0) + 1;
+    await env.KV.put('count', String(count));
+    await env.DB.exec('CREATE TABLE IF NOT EXISTS saves (v INTEGER)');
+    await env.DB.prepare('INSERT INTO saves (v) VALUES (?)').bind(${v}).run();
+    const rows = (await env.DB.prepare('SELECT count(*) AS n FROM saves').first()).n;
+    await env.BUCKET.put('v${v}', 'object of v${v}');
+    const objects = (await env.BUCKET.list()).objects.length;
+    await env.JOBS.send({ v: ${v} });
+    ctx.waitUntil(env.KV.put('later', 'written after v${v} answered'));
+    return Response.json({ v: ${v}, count, rows, objects, handled, sawEval: Object.keys(env).filter((k) => k.startsWith('__')) });
+  },
+  async queue(batch, env) {
+    for (const m of batch.messages) await env.KV.put('consumed-' + m.body.v, 'by v${v}');
+  },
+};`;
+
+  it('KV, D1, R2, queues, waitUntil and service bindings (fetch and RPC) keep working; workerd and the other Workers are not restarted', async () => {
+    ws = mkdtempSync(join(tmpdir(), 'nx-edge-hub-'));
+    const started = await startHub(ws);
+    hub = started.hub;
+    const { logs } = started;
+    const users = writeWorker(ws, 'users', usersSource(1), {
+      kv_namespaces: [{ binding: 'KV', id: 'users-kv' }],
+      d1_databases: [{ binding: 'DB', database_name: 'users-db', database_id: 'users-db' }],
+      r2_buckets: [{ binding: 'BUCKET', bucket_name: 'users-bucket' }],
+      queues: { producers: [{ binding: 'JOBS', queue: 'jobs' }], consumers: [{ queue: 'jobs', max_batch_timeout: 0.05 }] },
+    });
+    const gateway = writeWorker(
+      ws,
+      'gateway',
+      `let calls = 0;
+      export default { async fetch(req, env) {
+        calls++;
+        const users = await (await env.USERS.fetch('https://users' + new URL(req.url).pathname)).text();
+        return new Response(JSON.stringify({ gatewayCalls: calls, rpc: await env.RPC.version(), users }));
+      } };`,
+      { services: [{ binding: 'USERS', service: 'users' }, { binding: 'RPC', service: 'users', entrypoint: 'UsersRpc' }] },
+    );
+    gateway.upstream = ['users'];
+    const clients = attachPlanned(hub, [users, gateway]);
+    await until('both ready', () => clients.gateway.events.some((e) => e.type === 'ready') && clients.users.events.some((e) => e.type === 'ready'));
+    await hub.watching('users');
+    const port = hub.proxyPort!;
+    const pid = hub.statuses()[0].pid;
+    const through = async () => JSON.parse((await get(port, 'gateway.localhost')).body) as { gatewayCalls: number; rpc: number; users: string };
+
+    const first = await through();
+    expect(JSON.parse(first.users)).toMatchObject({ v: 1, count: 1, rows: 1, objects: 1, handled: 1, sawEval: [] });
+    for (let v = 2; v <= 4; v++) {
+      writeFileSync(join(users.root, 'src', 'index.js'), usersSource(v));
+      await until(`v${v} reloaded`, () => logs.query({ service: 'users' }).filter((r) => r.message.startsWith('reloaded after')).length === v - 1);
+      const answer = await through();
+      // The new code answers (fetch and RPC); the data of every earlier version is still there.
+      expect(answer.rpc).toBe(v);
+      expect(JSON.parse(answer.users)).toMatchObject({ v, rows: v, objects: v, handled: 1, sawEval: [] });
+      expect(JSON.parse(answer.users).count).toBeGreaterThanOrEqual(v);
+    }
+    // gateway's module state counted every call: it was never restarted; neither was workerd.
+    const last = await through();
+    expect(last.gatewayCalls).toBeGreaterThanOrEqual(5);
+    expect(hub.statuses().map((s) => s.pid)).toEqual([pid, pid]);
+    expect(hub.statuses().map((s) => s.restarts)).toEqual([0, 0]);
+    const reloads = logs.query({ service: 'users' }).filter((r) => r.message.startsWith('reloaded after')).map((r) => r.message);
+    expect(reloads).toHaveLength(3);
+    for (const line of reloads) expect(line).toMatch(/^reloaded after a change in apps\/users\/src\/index\.js \(\d+ ms, swapped in place\)$/);
+    expect(logs.query({ service: 'gateway' }).some((r) => r.message.startsWith('reloaded'))).toBe(false);
+    // The swapped version's waitUntil work ran, and its queue consumer took the message it sent.
+    const usersSays = async (path: string) => JSON.parse((await get(port, 'gateway.localhost', path)).body).users as string;
+    expect(await usersSays('/later')).toBe('written after v4 answered');
+    await untilAsync('queue consumed by v4', async () => (await usersSays('/consumed')) === 'by v4');
+  }, 60_000);
+
+  it('a Worker hosting a Durable Object restarts workerd instead, and the reload line says why', async () => {
+    ws = mkdtempSync(join(tmpdir(), 'nx-edge-hub-'));
+    const started = await startHub(ws);
+    hub = started.hub;
+    const source = (v: number) => `import { DurableObject } from 'cloudflare:workers';
+export class Counter extends DurableObject { async fetch() { const n = ((await this.ctx.storage.get('n')) ?? 0) + 1; await this.ctx.storage.put('n', n); return new Response('v${v} n=' + n); } }
+export default { fetch(req, env) { return env.COUNTER.get(env.COUNTER.idFromName('one')).fetch(req); } };`;
+    const counter = writeWorker(ws, 'counter', source(1), {
+      durable_objects: { bindings: [{ name: 'COUNTER', class_name: 'Counter' }] },
+      migrations: [{ tag: 'v1', new_sqlite_classes: ['Counter'] }],
+    });
+    const c = client();
+    hub.attach(counter, c);
+    await until('counter ready', () => c.events.some((e) => e.type === 'ready'));
+    await hub.watching('counter');
+    expect(await hub.host.swapUrl('counter')).toBeUndefined();
+    expect((await get(hub.proxyPort!, 'counter.localhost')).body).toBe('v1 n=1');
+    writeFileSync(join(counter.root, 'src', 'index.js'), source(2));
+    const line = await until('reloaded', () => started.logs.query({ service: 'counter' }).find((r) => r.message.startsWith('reloaded after')));
+    expect(line.message).toMatch(/^reloaded after a change in apps\/counter\/src\/index\.js \(\d+ ms, workerd restarted: it hosts Durable Object Counter\)$/);
+    // The object's storage survives the restart.
+    expect((await get(hub.proxyPort!, 'counter.localhost')).body).toBe('v2 n=2');
+  }, 60_000);
+
+  it("the swap socket takes code only with the session's token: another local user or a web page cannot replace a Worker", async () => {
+    ws = mkdtempSync(join(tmpdir(), 'nx-edge-hub-'));
+    const started = await startHub(ws);
+    hub = started.hub;
+    const api = writeWorker(ws, 'api', `export default { fetch() { return new Response('genuine'); } };`);
+    const c = client();
+    hub.attach(api, c);
+    await until('api ready', () => c.events.some((e) => e.type === 'ready'));
+    const swapUrl = (await hub.host.swapUrl('api'))!;
+    expect(swapUrl.hostname).toBe('127.0.0.1');
+    const evil = 'module.exports = { default: { fetch() { return new Response("owned"); } } };';
+    const attempts = [
+      await fetch(swapUrl, { method: 'POST', body: evil }), // what a page's simple cross-origin POST can send
+      await fetch(swapUrl, { method: 'POST', headers: { 'x-nx-edge-swap-token': 'guess' }, body: evil }),
+      await fetch(swapUrl, { method: 'GET' }),
+    ];
+    expect(attempts.map((r) => r.status)).toEqual([403, 403, 403]);
+    expect(await get(hub.proxyPort!, 'api.localhost')).toEqual({ status: 200, body: 'genuine' });
   }, 60_000);
 });

@@ -128,10 +128,12 @@ export function serviceDetails(entry: Entry, status: ServiceStatus, context: { w
     if (of('r2Buckets') !== undefined) return `local R2 bucket ${of('r2Buckets')} in ${state}/r2`;
     if (of('queueProducers') !== undefined) return `local queue ${of('queueProducers')}`;
     if (of('hyperdrives') !== undefined) return 'local Postgres (connection string from .dev.vars, not shown)';
-    const service = of('serviceBindings');
-    if (typeof service === 'string') {
+    const bound = of('serviceBindings') as string | { name: string; entrypoint: string } | undefined;
+    if (bound !== undefined && typeof bound !== 'function') {
+      const service = typeof bound === 'string' ? bound : bound.name;
+      const label = typeof bound === 'string' ? `Worker ${service}` : `Worker ${service}, entrypoint ${bound.entrypoint}`;
       const running = context.running(service);
-      return running ? `Worker ${service} (${running} in this session)` : `Worker ${service} — not in this dev session (answers 503)`;
+      return running ? `${label} (${running} in this session)` : `${label} — not in this dev session (answers 503)`;
     }
     const durable = of('durableObjects') as string | { className: string; scriptName?: string } | undefined;
     if (durable !== undefined) {

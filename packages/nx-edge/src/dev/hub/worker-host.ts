@@ -166,6 +166,13 @@ export class WorkerHost {
     return { service: spec.service, workerName, config, options, inputs: bundle.inputs, remoteOnly, secretNames: Object.keys(devVars), secretValues: Object.values(devVars), swap, bundlePath: scriptPath };
   }
 
+  /** Where a running swappable Worker takes new code (token-gated), for diagnostics and tests. */
+  async swapUrl(service: string): Promise<URL | undefined> {
+    const running = this.running.get(service);
+    if (!this.mf || !running?.swap.swappable) return undefined;
+    return this.mf.unsafeGetDirectURL(running.workerName, SWAP_ENTRYPOINT);
+  }
+
   /**
    * Swaps a new version of a running Worker in place (serialised with applies): the new bundle is
    * evaluated in the Worker's isolate, workerd keeps running and no other Worker is touched. Throws
@@ -247,14 +254,14 @@ export class WorkerHost {
     const names = new Set(applied.map((w) => w.workerName));
     const workers = applied.map((w) => {
       const options: Record<string, unknown> = { ...w.options, name: w.workerName };
-      const services = options.serviceBindings as Record<string, string> | undefined;
+      const services = options.serviceBindings as Record<string, string | { name: string; entrypoint: string }> | undefined;
       if (services) {
         // A binding to a Worker outside the session answers 503 saying how to start it.
         options.serviceBindings = Object.fromEntries(
-          Object.entries(services).map(([binding, target]) => [
+          Object.entries(services).map(([binding, bound]) => [binding, bound, typeof bound === 'string' ? bound : bound.name] as const).map(([binding, bound, target]) => [
             binding,
             names.has(target)
-              ? target
+              ? bound
               : () => new Response(`nx-edge dev: ${w.service}'s service binding ${binding} points at Worker "${target}", which is not running in this dev session. Start it too (nx run-many -t dev).`, { status: 503 }),
           ]),
         );
