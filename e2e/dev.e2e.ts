@@ -35,6 +35,8 @@ describe('nx run-many -t dev', () => {
     await ws.nxOk(['g', '@aero/nx-edge:function', 'gateway', '--no-interactive']);
     await ws.nxOk(['g', '@aero/nx-edge:lib', 'text', '--no-interactive']);
     await ws.nxOk(['g', '@aero/nx-edge:binding', '--project=gateway', '--type=service', '--binding=USERS', '--service=users', '--no-interactive']);
+    await ws.nxOk(['g', '@aero/nx-edge:binding', '--project=users', '--type=kv', '--binding=CACHE', '--no-interactive']);
+    await ws.nxOk(['g', '@aero/nx-edge:binding', '--project=users', '--type=d1', '--binding=DB', '--no-interactive']);
     ws.write('libs/text/src/index.ts', `export const banner = (who: string) => \`hello \${who} v1\`;\n`);
     ws.write(
       'apps/gateway/src/index.ts',
@@ -127,6 +129,64 @@ export default withEdge<Env>(
     expect(restarted.time - failed.time).toBeGreaterThanOrEqual(900);
     expect(JSON.parse((await get(proxyPort, `gateway.localhost:${proxyPort}`)).body).users.service).toBe('users');
   });
+
+  it('20 consecutive saves of users swap its code in place: KV and D1 data accumulate, the service binding keeps answering, workerd is never restarted', async () => {
+    const usersSource = (version: number) => `import { log, withEdge } from '@aero/edge-runtime';
+
+export interface Env { CACHE: KVNamespace; DB: D1Database }
+
+export default withEdge<Env>(
+  {
+    async fetch(request, env) {
+      log.info('users save ${version}');
+      const calls = Number((await env.CACHE.get('calls')) ?? 0) + 1;
+      await env.CACHE.put('calls', String(calls));
+      await env.DB.exec('CREATE TABLE IF NOT EXISTS calls (version INTEGER)');
+      await env.DB.prepare('INSERT INTO calls (version) VALUES (?)').bind(${version}).run();
+      const rows = await env.DB.prepare('SELECT count(*) AS n, count(DISTINCT version) AS versions FROM calls').first<{ n: number; versions: number }>();
+      return Response.json({ service: 'users', version: ${version}, calls, rows: rows?.n, versions: rows?.versions });
+    },
+  },
+  { service: 'users' },
+);
+`;
+    const workerdPid = (await status()).find((s) => s.service === 'users')!.pid;
+    const reloadsBefore = records().filter((r) => r.service === 'users' && r.message.startsWith('reloaded after')).length;
+    const seen: { version: number; calls: number; rows: number; versions: number }[] = [];
+    for (let version = 1; version <= 20; version++) {
+      ws.write('apps/users/src/index.ts', usersSource(version));
+      let users: { version: number; calls: number; rows: number; versions: number } | undefined;
+      await expect
+        .poll(
+          async () => {
+            users = JSON.parse((await get(proxyPort, `gateway.localhost:${proxyPort}`)).body).users;
+            return users?.version;
+          },
+          { timeout: 15_000, interval: 50 },
+        )
+        .toBe(version);
+      seen.push(users!);
+    }
+    // Every save's data is still there: the KV counter and the D1 rows only grow, one version per save.
+    for (let i = 1; i < seen.length; i++) {
+      expect(seen[i].calls).toBeGreaterThan(seen[i - 1].calls);
+      expect(seen[i].rows).toBeGreaterThan(seen[i - 1].rows);
+    }
+    expect(seen.at(-1)!.versions).toBe(20);
+    expect(seen.at(-1)!.rows).toBe(seen.at(-1)!.calls);
+    const reloads = records().filter((r) => r.service === 'users' && r.message.startsWith('reloaded after')).slice(reloadsBefore);
+    expect(reloads).toHaveLength(20);
+    for (const r of reloads) expect(r.message).toMatch(/^reloaded after a change in apps\/users\/src\/index\.ts \(\d+ ms, swapped in place\)$/);
+    const times = reloads.map((r) => Number(/\((\d+) ms/.exec(r.message)![1])).sort((a, b) => a - b);
+    console.log(`[dev e2e] 20 swapped reloads of users: median ${times[10]} ms, max ${times[19]} ms`);
+    // One workerd throughout; gateway never reloaded; traces still cross both Workers.
+    const workers = (await status()).filter((s) => s.service !== 'mailer');
+    expect(workers.map((s) => [s.service, s.pid, s.state])).toEqual(workers.map((s) => [s.service, workerdPid, 'healthy']));
+    expect(records().some((r) => r.service === 'gateway' && r.message.startsWith('reloaded after'))).toBe(false);
+    const traceOf = (service: string, message: string) => records().filter((r) => r.service === service && r.message === message).at(-1)?.trace_id;
+    await expect.poll(() => traceOf('users', 'users save 20'), { timeout: 10_000 }).toMatch(/^[0-9a-f]{32}$/);
+    expect(traceOf('users', 'users save 20')).toBe(traceOf('gateway', 'gateway asks users'));
+  }, 240_000);
 
   it('editing a lib reloads the Worker that imports it', async () => {
     ws.write('libs/text/src/index.ts', `export const banner = (who: string) => \`hello \${who} v2\`;\n`);
