@@ -187,6 +187,18 @@ export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; cl
     } else (resOrSocket as Socket | undefined)?.destroy();
   });
 
+  // http-proxy parses a string target on every request; the few targets are parsed once.
+  type Target = { protocol: string; host: string; hostname: string; port: string; path: string; pathname: string };
+  const targets = new Map<string, Target>();
+  const parsedTarget = (url: string) => {
+    let parsed = targets.get(url);
+    if (!parsed) {
+      const u = new URL(url);
+      targets.set(url, (parsed = { protocol: u.protocol, host: u.host, hostname: u.hostname, port: u.port, path: u.pathname === '/' ? '' : u.pathname, pathname: u.pathname }));
+    }
+    return parsed;
+  };
+
   async function forward(req: IncomingMessage, res: ServerResponse, service: string): Promise<void> {
     const first = opts.resolve(service);
     let target = first;
@@ -201,7 +213,7 @@ export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; cl
       return sendProblem(req, res, 502, down.title, down.detail, down.extra);
     }
     (req as Tagged).nxEdgeService = service;
-    proxy.web(req, res, { target: target.url });
+    proxy.web(req, res, { target: parsedTarget(target.url) });
   }
 
   function prepare(req: IncomingMessage): string | undefined {
