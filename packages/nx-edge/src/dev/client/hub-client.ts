@@ -13,23 +13,24 @@ import type { AttachRequest, HubEvent, ServiceSpec } from '../protocol';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * The hub's entry script. Nx runs a workspace-local plugin from its TypeScript sources; the hub is a
- * plain node process, so it then runs from the package's build (dist/), or through @swc-node/register.
+ * The hub's launcher script (it starts hub-main detached). Nx runs a workspace-local plugin from its
+ * TypeScript sources; the hub is a plain node process, so it then runs from the package's build
+ * (dist/), or through @swc-node/register.
  */
 export function hubCommand(): string[] {
-  const built = join(__dirname, '..', 'hub', 'hub-main.js');
+  const built = join(__dirname, '..', 'hub', 'hub-launch.js');
   if (existsSync(built)) return [built];
-  const fromDist = join(__dirname, '..', '..', '..', 'dist', 'src', 'dev', 'hub', 'hub-main.js');
+  const fromDist = join(__dirname, '..', '..', '..', 'dist', 'src', 'dev', 'hub', 'hub-launch.js');
   if (existsSync(fromDist)) return [fromDist];
   // Resolved here: the hub's cwd is the workspace, which need not have it.
-  return ['--require', require.resolve('@swc-node/register'), join(__dirname, '..', 'hub', 'hub-main.ts')];
+  return ['--require', require.resolve('@swc-node/register'), join(__dirname, '..', 'hub', 'hub-launch.ts')];
 }
 
 export interface ConnectOptions {
   proxyPort: number;
   /** How long to wait for a hub to come up. */
   timeoutMs?: number;
-  /** The hub's entry script (tests point at a built copy). */
+  /** The hub's launcher script (tests point at a built copy). */
   hubScript?: string;
   /** Told what was cleaned up of a previous session whose hub had died. */
   onNote?(line: string): void;
@@ -68,8 +69,8 @@ export async function connectToHub(workspaceRoot: string, opts: ConnectOptions):
       const cleaned = await cleanStaleSession(workspaceRoot);
       if (cleaned) opts.onNote?.(cleaned);
       rmSync(hubErrorFile(workspaceRoot), { force: true });
-      // `--launch` starts the hub detached and exits at once: the hub is not a child of this task.
-      const launcher = spawnSync(process.execPath, [...(opts.hubScript ? [opts.hubScript] : hubCommand()), '--launch', workspaceRoot, String(opts.proxyPort)], {
+      // The launcher starts the hub detached and exits at once: the hub is not a child of this task.
+      const launcher = spawnSync(process.execPath, [...(opts.hubScript ? [opts.hubScript] : hubCommand()), workspaceRoot, String(opts.proxyPort)], {
         cwd: workspaceRoot,
         encoding: 'utf8',
         timeout: 15_000,

@@ -1,13 +1,11 @@
-// The dev hub process: `node hub-main.js <workspaceRoot> <proxyPort>`, started by the first dev client
-// of a workspace (see ../hub-client.ts) through `--launch`, which starts the real hub detached and
-// exits, so the hub is nobody's child: Nx, killing its task processes' trees on Ctrl-C, does not reach
-// the hub, workerd or the services, and the hub stops them itself in order. It serves a control
+// The dev hub process: `node hub-main.js <workspaceRoot> <proxyPort>`, started detached by
+// hub-launch.js for the first dev client of a workspace (see ../client/hub-client.ts), so it is
+// nobody's child and stops what it runs itself, in order. It serves a control
 // endpoint on 127.0.0.1 for this user's dev clients only (token in the 0600 hub.json); it exits once
 // the last client has gone.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { closeSync, openSync, writeFileSync, rmSync } from 'node:fs';
+import { writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogStore, DEFAULT_MAX_TOTAL } from '../../logs/log-store';
 import { createTraceStore, DEFAULT_MAX_TRACES } from '../../traces/trace-store';
@@ -147,26 +145,7 @@ export function startControlServer(hub: DevHub, token: string): Promise<Server> 
   });
 }
 
-/** `--launch`: start the hub detached from whoever asked (a new session, no parent to be killed with), print its pid. */
-function launch(args: string[]): void {
-  const [workspaceRoot] = args;
-  const log = openSync(join(ensurePrivateDevDir(workspaceRoot), 'hub.log'), 'a', 0o600);
-  // A smaller young generation: a burst of log lines then costs the hub far less peak memory (measured
-  // +28 MB → see docs/dev.md#security) for a little more GC work.
-  const child = spawn(process.execPath, ['--max-semi-space-size=4', ...process.execArgv, __filename, ...args], {
-    cwd: workspaceRoot,
-    detached: true,
-    stdio: ['ignore', log, log],
-    env: { ...process.env, FORCE_COLOR: '0' },
-  });
-  closeSync(log);
-  process.stdout.write(`${child.pid}\n`);
-  child.unref();
-  process.exit(0);
-}
-
 async function main(): Promise<void> {
-  if (process.argv[2] === '--launch') return launch(process.argv.slice(3));
   const [workspaceRoot, proxyPortArg] = process.argv.slice(2);
   ensurePrivateDevDir(workspaceRoot);
   rmSync(hubErrorFile(workspaceRoot), { force: true });
