@@ -4,7 +4,9 @@ import { dirname, join } from 'node:path';
 import type { CreateNodesContextV2 } from '@nx/devkit';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EMPTY_WORKER_TYPES } from '../types/worker-types';
-import { createNodesV2 } from './create-nodes';
+import { buildTargets, createNodesV2, devTaskCommand } from './create-nodes';
+import { normalizePluginOptions } from './options';
+import { isDevTarget } from '../dev/client/dev-target';
 
 describe('createNodesV2', () => {
   let root: string;
@@ -52,6 +54,22 @@ describe('createNodesV2', () => {
       technologies: ['cloudflare'],
       targetGroups: { 'Cloudflare Worker': ['types', 'build', 'dev', 'test', 'deploy', 'provision', 'secrets'] },
     });
+  });
+
+  it("runs dev through nx:run-commands with nx-edge's built CLI (no forked executor process), workspace-relative; the executor when the CLI is not built", () => {
+    const cli = join(root, 'node_modules/@aero/nx-edge/dist/src/cli/nx-edge.js');
+    write('node_modules/@aero/nx-edge/dist/src/cli/nx-edge.js', '');
+    expect(devTaskCommand(root, cli)).toBe('node node_modules/@aero/nx-edge/dist/src/cli/nx-edge.js dev');
+    expect(devTaskCommand(join(root, 'apps'), cli)).toBe(`node ${cli} dev`); // installed outside: absolute
+    expect(devTaskCommand(root, join(root, 'src/cli/nx-edge.js'))).toBeUndefined();
+    const options = normalizePluginOptions({});
+    const dev = buildTargets('apps/api/wrangler.jsonc', { name: 'api' }, options, {}, [], false, 'node x/nx-edge.js dev').dev;
+    expect(dev).toMatchObject({ executor: 'nx:run-commands', options: { command: 'node x/nx-edge.js dev' }, continuous: true, readyWhen: { logMatches: ' is ready: http' } });
+    expect(isDevTarget(dev)).toBe(true);
+    const fallback = buildTargets('apps/api/wrangler.jsonc', { name: 'api' }, options).dev;
+    expect(fallback).toMatchObject({ executor: '@aero/nx-edge:dev', readyWhen: { signal: true } });
+    expect(isDevTarget(fallback)).toBe(true);
+    expect(isDevTarget({ executor: 'nx:run-commands', options: { command: 'node server.mjs' } })).toBe(false);
   });
 
   it('gives deploy and secrets one configuration per [env.<name>]', async () => {

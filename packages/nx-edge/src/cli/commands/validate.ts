@@ -5,7 +5,8 @@ import { normalizePluginOptions, pluginOptionsOf } from '../../plugins/options';
 import { findWranglerConfig } from '../../config/wrangler-config';
 import { readHub } from '../../dev/hub-registry';
 import { proxyPortFrom } from '../../dev/client/run-attached';
-import { SERVICE_EXECUTORS, upstreamOf, type GraphView } from '../../dev/client/service-spec';
+import { SERVICE_EXECUTOR, upstreamOf, type GraphView } from '../../dev/client/service-spec';
+import { isDevTarget } from '../../dev/client/dev-target';
 import { cycleNotes, validateDevConfig, type DevProjectView } from '../validate';
 import { findWorkspaceRoot } from '../../utils/workspace-root';
 
@@ -55,10 +56,10 @@ export async function run(args: string[], ctx: { cwd: string }): Promise<number>
 
   const projects: DevProjectView[] = [];
   for (const [name, node] of Object.entries(graph.nodes)) {
-    const entry = Object.entries(node.data.targets ?? {}).find(([, t]) => t.executor && SERVICE_EXECUTORS.includes(t.executor));
+    const entry = Object.entries(node.data.targets ?? {}).find(([, t]) => t.executor === SERVICE_EXECUTOR || isDevTarget(t));
     if (!entry) continue;
     const [targetName, target] = entry;
-    const kind = target.executor === '@aero/nx-edge:dev' ? 'worker' : 'service';
+    const kind = isDevTarget(target) ? 'worker' : 'service';
     const view: DevProjectView = {
       project: name,
       kind,

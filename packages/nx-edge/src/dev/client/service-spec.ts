@@ -1,17 +1,19 @@
 import { isAbsolute, join } from 'node:path';
 import type { HealthProbe, ServiceSpec } from '../protocol';
 
-export const SERVICE_EXECUTORS = ['@aero/nx-edge:dev', '@aero/nx-edge:service'];
+import { isDevTarget } from './dev-target';
+
+export const SERVICE_EXECUTOR = '@aero/nx-edge:service';
 
 /** The slice of Nx's project graph this needs (structural, so specs can build one by hand). */
 export interface GraphView {
-  nodes: Record<string, { data: { root: string; targets?: Record<string, { executor?: string }> } }>;
+  nodes: Record<string, { data: { root: string; targets?: Record<string, { executor?: string; options?: object }> } }>;
   dependencies: Record<string, { target: string }[]>;
 }
 
 export function isDevService(graph: GraphView, project: string): boolean {
   const targets = graph.nodes[project]?.data.targets ?? {};
-  return Object.values(targets).some((t) => t.executor !== undefined && SERVICE_EXECUTORS.includes(t.executor));
+  return Object.values(targets).some((t) => t.executor === SERVICE_EXECUTOR || isDevTarget(t));
 }
 
 /**

@@ -3,8 +3,9 @@ import { findWranglerConfig } from '../../config/wrangler-config';
 import { buildServiceSpec, type GraphView } from './service-spec';
 import type { ServiceSpec } from '../protocol';
 import type { DevExecutorOptions } from '../../executors/dev/schema';
+import { isDevTarget } from './dev-target';
 
-export const DEV_EXECUTOR = '@aero/nx-edge:dev';
+export { DEV_EXECUTOR } from './dev-target';
 
 /** The slice of Nx's ExecutorContext the plan reads (structural, so specs can build one by hand). */
 export interface PlanContext {
@@ -19,7 +20,7 @@ export interface PlanContext {
 /** A dev target's options as Nx resolves them: options, then the configuration, then the command line. */
 export function devOptionsOf(context: PlanContext, project: string, target: string, configuration?: string, overrides: Record<string, unknown> = {}): DevExecutorOptions | undefined {
   const config = context.projectsConfigurations.projects[project]?.targets?.[target];
-  if (config?.executor !== DEV_EXECUTOR) return undefined;
+  if (!config || !isDevTarget(config)) return undefined;
   const chosen = configuration ?? config.defaultConfiguration;
   const { __overrides_unparsed__: _unparsed, ...flags } = overrides;
   return { ...(config.options ?? {}), ...((chosen && config.configurations?.[chosen]) || {}), ...flags } as DevExecutorOptions;

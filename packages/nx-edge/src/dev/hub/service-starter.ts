@@ -3,7 +3,11 @@ import type { ServiceSpec } from '../protocol';
 import { oneLine, type Entry } from './entry';
 import { probeOnce, waitUntilHealthy } from './health-probe';
 import { startChild } from './process-supervisor';
+import type { HostedWorker } from './worker-host';
 import type { DevHub } from './dev-hub';
+
+/** How long the hub waits after a task's hand-over for its run's other tasks, to start them all at once. */
+export const WARM_SETTLE_MS = 40;
 
 /** Starting, probing and restarting: Workers in the one workerd (prewarmed per Nx run), commands as child processes. */
 export class ServiceStarter {
@@ -45,27 +49,47 @@ export class ServiceStarter {
 
   /**
    * Bundles every Worker of an Nx run in parallel and starts them in workerd with ONE (re)start,
-   * instead of one restart per arriving task. Gating still decides when each Worker is `starting`,
-   * probed and routed by the proxy; only loading its code into workerd happens ahead of that.
+   * instead of one restart per arriving task. Each task hands over the Workers it knows of (its
+   * run's, or its upstream closure); what arrives within WARM_SETTLE_MS of the last hand-over is
+   * started together. Gating still decides when each Worker is `starting`, probed and routed by the
+   * proxy; only loading its code into workerd happens ahead of that.
    */
   prewarm(plan: ServiceSpec[]): void {
     if (this.hub.shuttingDown) return;
     const fresh = plan.filter((s) => s.kind === 'worker' && !this.hub.entries.has(s.service) && !this.hub.host.has(s.service) && !this.warming.has(s.service));
     if (fresh.length === 0) return;
-    const batch = (async () => {
-      const bundles = fresh.map((spec) => {
-        this.hub.host.rememberRoot(spec.service, spec.root);
-        return this.hub.host.prepare(spec);
-      });
-      this.hub.host.preload(); // while esbuild works
-      const prepared = await Promise.allSettled(bundles);
+    if (!this.round) {
+      let settle!: () => void;
+      const done = new Promise<void>((resolve) => (settle = resolve));
+      this.round = { specs: [], bundles: [], done, settle, timer: undefined };
+    }
+    const round = this.round;
+    for (const spec of fresh) {
+      this.hub.host.rememberRoot(spec.service, spec.root);
+      round.specs.push(spec);
+      // Bundling starts at once (esbuild works in its own process); only the workerd start waits.
+      round.bundles.push(this.hub.host.prepare(spec));
+      this.warming.set(spec.service, round.done);
+    }
+    this.hub.host.preload(); // while esbuild works
+    if (round.timer) this.hub.clock.clearTimeout(round.timer);
+    round.timer = this.hub.clock.setTimeout(() => void this.startRound(round), WARM_SETTLE_MS);
+  }
+
+  private round: { specs: ServiceSpec[]; bundles: Promise<HostedWorker>[]; done: Promise<void>; settle(): void; timer: unknown } | undefined;
+
+  private async startRound(round: NonNullable<ServiceStarter['round']>): Promise<void> {
+    if (this.round === round) this.round = undefined;
+    const { specs } = round;
+    try {
+      const prepared = await Promise.allSettled(round.bundles);
       const added: string[] = [];
       prepared.forEach((result, i) => {
-        if (result.status !== 'fulfilled' || this.hub.entries.get(fresh[i].service)?.worker) return; // its own start reports the error
+        if (result.status !== 'fulfilled' || this.hub.entries.get(specs[i].service)?.worker || this.hub.shuttingDown) return; // its own start reports the error
         try {
           this.hub.host.set(result.value);
-          this.warmSpecs.set(fresh[i].service, JSON.stringify(fresh[i]));
-          added.push(fresh[i].service);
+          this.warmSpecs.set(specs[i].service, JSON.stringify(specs[i]));
+          added.push(specs[i].service);
         } catch {
           // duplicate Worker name: its own start reports it
         }
@@ -83,11 +107,12 @@ export class ServiceStarter {
           await this.hub.host.apply().catch(() => undefined);
         }
       });
-    })().catch(() => undefined);
-    for (const spec of fresh) this.warming.set(spec.service, batch);
-    void batch.then(() => {
-      for (const spec of fresh) if (this.warming.get(spec.service) === batch) this.warming.delete(spec.service);
-    });
+    } catch {
+      // each Worker's own start reports what went wrong
+    } finally {
+      for (const spec of specs) if (this.warming.get(spec.service) === round.done) this.warming.delete(spec.service);
+      round.settle();
+    }
   }
 
   async startService(entry: Entry): Promise<void> {

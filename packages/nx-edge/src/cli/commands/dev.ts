@@ -1,0 +1,105 @@
+import { join } from 'node:path';
+import { findWranglerConfig } from '../../config/wrangler-config';
+import { readCachedGraph, type CachedGraph } from '../../dev/client/cached-graph';
+import { runAttached } from '../../dev/client/run-attached';
+import { buildServiceSpec, upstreamOf } from '../../dev/client/service-spec';
+import { isDevTarget } from '../../dev/client/dev-target';
+import type { ServiceSpec } from '../../dev/protocol';
+import type { DevExecutorOptions } from '../../executors/dev/schema';
+import { resolveMiniflare } from '../../local/miniflare';
+import { findWorkspaceRoot } from '../../utils/workspace-root';
+import { describeError, UserError } from '../../utils/user-error';
+import { eachOption } from '../options';
+
+export const description = "Run a project's Worker in the workspace's dev session (what the inferred dev target runs)";
+export const usage = 'nx-edge dev [project] [--env <name>] [--port <n>] [--proxyPort <n>]';
+
+/** What a dev task's own target says (options, then its configuration), as Nx resolved the graph. */
+export function targetOptions(graph: CachedGraph, project: string, target: string, configuration: string | undefined): DevExecutorOptions {
+  const config = graph.nodes[project]?.data.targets?.[target];
+  const chosen = configuration ?? config?.defaultConfiguration;
+  const merged = { ...(config?.options ?? {}), ...((chosen && config?.configurations?.[chosen]) || {}) } as Record<string, unknown>;
+  const { env, port, proxyPort, health, watch } = merged as DevExecutorOptions;
+  return Object.fromEntries(Object.entries({ env, port, proxyPort, health, watch }).filter(([, v]) => v !== undefined)) as DevExecutorOptions;
+}
+
+function specOf(root: string, graph: CachedGraph, project: string, options: DevExecutorOptions): ServiceSpec | undefined {
+  const projectRoot = graph.nodes[project]?.data.root;
+  if (projectRoot === undefined) return undefined;
+  const configPath = findWranglerConfig(join(root, projectRoot));
+  if (!configPath) return undefined;
+  return buildServiceSpec({ workspaceRoot: root, project, graph, kind: 'worker', port: options.port, health: options.health, watch: options.watch, worker: { configPath, environment: options.env || undefined } });
+}
+
+/**
+ * The Workers this task's Nx run starts with it: its upstream closure (Nx starts their dev tasks too).
+ * Tasks of one `run-many` arrive within moments of each other, and the hub starts what they hand it
+ * in one workerd start.
+ */
+export function planOf(root: string, graph: CachedGraph, project: string, target: string, configuration: string | undefined): ServiceSpec[] {
+  const plan: ServiceSpec[] = [];
+  const seen = new Set<string>();
+  const visit = (name: string) => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    const config = graph.nodes[name]?.data.targets?.[target];
+    if (!config || !isDevTarget(config)) return;
+    try {
+      const spec = specOf(root, graph, name, targetOptions(graph, name, target, name === project ? configuration : undefined));
+      if (spec) plan.push(spec);
+    } catch {
+      // its own task reports it
+    }
+    for (const upstream of upstreamOf(graph, name).services) visit(upstream);
+  };
+  visit(project);
+  return plan;
+}
+
+/**
+ * `nx-edge dev`: a dev task as a plain Node process (the inferred `dev` target runs it through
+ * nx:run-commands, which Nx runs without forking a task process of its own: ~40 MB and most of a
+ * second less per Worker than a custom executor). Project, target and configuration come from the
+ * task's environment; options from the target as Nx resolved it, then the command line.
+ */
+export async function run(args: string[], ctx: { cwd: string }): Promise<number> {
+  try {
+    return await runDev(args, ctx);
+  } catch (error) {
+    // As the executor says it: the messages name nx-edge dev themselves.
+    console.error(describeError(error));
+    return 1;
+  }
+}
+
+async function runDev(args: string[], ctx: { cwd: string }): Promise<number> {
+  const root = process.env.NX_WORKSPACE_ROOT ?? findWorkspaceRoot(ctx.cwd);
+  const flags: DevExecutorOptions = {};
+  let project = process.env.NX_TASK_TARGET_PROJECT;
+  const number = (flag: string, value: string) => {
+    if (!/^\d+$/.test(value)) throw new UserError(`${flag} needs a port number, got "${value}". Usage: ${usage}`);
+    return Number(value);
+  };
+  eachOption(args, usage, (flag, value, typed) => {
+    if (flag === '--env') flags.env = value();
+    else if (flag === '--port') flags.port = number(flag, value());
+    else if (flag === '--proxyPort' || flag === '--proxy-port') flags.proxyPort = number(flag, value());
+    else if (!typed.startsWith('-')) project = typed;
+    // Other options of the target (health, watch: objects) are read from the project graph.
+  });
+  if (!project) throw new UserError(`Which project? Usage: ${usage} (Nx sets it for a dev task: nx run <project>:dev).`);
+  const target = process.env.NX_TASK_TARGET_TARGET ?? 'dev';
+  const configuration = process.env.NX_TASK_TARGET_CONFIGURATION || undefined;
+  const graph = readCachedGraph(root);
+  if (!graph) throw new UserError(`nx-edge dev found no project graph of this Nx run in ${root}/.nx/workspace-data; run it as a task: nx run ${project}:dev`);
+  if (!graph.nodes[project]) throw new UserError(`There is no project "${project}" in this workspace's project graph.`);
+  const options = { ...targetOptions(graph, project, target, configuration), ...flags };
+  const spec = specOf(root, graph, project, options);
+  if (!spec) throw new UserError(`${join(root, graph.nodes[project].data.root)} has no wrangler.jsonc, wrangler.json or wrangler.toml; nx-edge dev runs Workers. For any other command use the @aero/nx-edge:service executor.`);
+  // The workspace's wrangler (a peer dependency) brings the Miniflare the session runs in: check it first.
+  resolveMiniflare(root);
+  for await (const result of runAttached({ workspaceRoot: root, spec, plan: planOf(root, graph, project, target, configuration), proxyPort: options.proxyPort })) {
+    if (!result.success) return 1;
+  }
+  return 0;
+}
