@@ -118,7 +118,7 @@ describe('brownfield: an existing pnpm monorepo of Workers', () => {
     // An inferred target, not the script: the configuration reaches the executor.
     const gateway = JSON.parse((await nx(['show', 'project', '@acme/w00', '--json'])).stdout);
     expect(gateway.targets.dev.executor).toBe('nx:run-commands');
-    expect(gateway.targets.dev.options.command).toBe('node node_modules/@aero/nx-edge/dist/src/cli/nx-edge.js dev');
+    expect(gateway.targets.dev.options.command).toBe('exec node node_modules/@aero/nx-edge/dist/src/cli/nx-edge.js dev');
     expect(gateway.targets.lint.executor).toBe('nx:run-script');
   }, 300_000);
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { CreateNodesContextV2 } from '@nx/devkit';
@@ -59,9 +59,16 @@ describe('createNodesV2', () => {
   it("runs dev through nx:run-commands with nx-edge's built CLI (no forked executor process), workspace-relative; the executor when the CLI is not built", () => {
     const cli = join(root, 'node_modules/@aero/nx-edge/dist/src/cli/nx-edge.js');
     write('node_modules/@aero/nx-edge/dist/src/cli/nx-edge.js', '');
-    expect(devTaskCommand(root, cli)).toBe('node node_modules/@aero/nx-edge/dist/src/cli/nx-edge.js dev');
-    expect(devTaskCommand(join(root, 'apps'), cli)).toBe(`node ${cli} dev`); // installed outside: absolute
+    expect(devTaskCommand(root, cli)).toBe('exec node node_modules/@aero/nx-edge/dist/src/cli/nx-edge.js dev');
+    expect(devTaskCommand(join(root, 'apps'), cli)).toBe(`exec node ${cli} dev`); // installed outside: absolute
     expect(devTaskCommand(root, join(root, 'src/cli/nx-edge.js'))).toBeUndefined();
+    // pnpm: the package lives in its store, linked from node_modules/@aero/nx-edge.
+    const pnpmRoot = join(root, 'pnpm-ws');
+    const store = join(pnpmRoot, 'node_modules/.pnpm/@aero+nx-edge@0.1.0/node_modules/@aero/nx-edge');
+    write('pnpm-ws/node_modules/.pnpm/@aero+nx-edge@0.1.0/node_modules/@aero/nx-edge/dist/src/cli/nx-edge.js', '');
+    mkdirSync(join(pnpmRoot, 'node_modules/@aero'), { recursive: true });
+    symlinkSync(store, join(pnpmRoot, 'node_modules/@aero/nx-edge'));
+    expect(devTaskCommand(pnpmRoot, join(store, 'dist/src/cli/nx-edge.js'))).toBe('exec node node_modules/@aero/nx-edge/dist/src/cli/nx-edge.js dev');
     const options = normalizePluginOptions({});
     const dev = buildTargets('apps/api/wrangler.jsonc', { name: 'api' }, options, {}, [], false, 'node x/nx-edge.js dev').dev;
     expect(dev).toMatchObject({ executor: 'nx:run-commands', options: { command: 'node x/nx-edge.js dev' }, continuous: true, readyWhen: { logMatches: ' is ready: http' } });

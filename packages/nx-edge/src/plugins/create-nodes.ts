@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 // Types only: loading @nx/devkit's runtime costs ~300 ms in Nx's plugin worker, on every command.
 import type { CreateNodesContextV2, CreateNodesResult, CreateNodesV2, TargetConfiguration } from '@nx/devkit';
@@ -80,9 +80,19 @@ function envConfigurations(envs: string[]): Record<string, { env: string }> {
  */
 export function devTaskCommand(workspaceRoot: string, cli = join(__dirname, '..', 'cli', 'nx-edge.js')): string | undefined {
   if (!existsSync(cli)) return undefined;
-  const fromRoot = relative(workspaceRoot, cli);
+  // The package's own folder when it is one (pnpm links node_modules/@aero/nx-edge into its store).
+  const linked = join(workspaceRoot, 'node_modules', '@aero', 'nx-edge', 'dist', 'src', 'cli', 'nx-edge.js');
+  const sameFile = (a: string, b: string) => {
+    try {
+      return realpathSync(a) === realpathSync(b);
+    } catch {
+      return false;
+    }
+  };
+  const fromRoot = relative(workspaceRoot, sameFile(linked, cli) ? linked : cli);
   const path = fromRoot.startsWith('..') || isAbsolute(fromRoot) ? cli : fromRoot;
-  return `node ${/\s/.test(path) ? JSON.stringify(path) : path} dev`;
+  // `exec`: the task process is Nx's own child (no shell between), so it sees Nx die and leaves.
+  return `exec node ${/\s/.test(path) ? JSON.stringify(path) : path} dev`;
 }
 
 export function buildTargets(

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { formatLogLine, shouldColour } from '../../logs/log-line';
 import { UserError } from '../../utils/user-error';
 import { attachToHub, cleanStaleSession, connectToHub } from './hub-client';
@@ -70,8 +71,9 @@ export async function* runAttached(opts: RunAttachedOptions): AsyncGenerator<{ s
   for (const s of STOP_SIGNALS) process.on(s, onSignal);
   // Orphaned by a killed Nx, or its IPC gone: leave, so the hub stops the service.
   const parent = process.ppid;
+  const shellsParent = parentBehindShell(parent);
   const orphanCheck = setInterval(() => {
-    if (process.ppid !== parent) void leave().then(() => attachment.detach());
+    if (process.ppid !== parent || (shellsParent !== undefined && !isAlive(shellsParent))) void leave().then(() => attachment.detach());
   }, 1000);
   orphanCheck.unref();
   const onDisconnect = () => void leave().then(() => attachment.detach());
@@ -96,6 +98,21 @@ export async function* runAttached(opts: RunAttachedOptions): AsyncGenerator<{ s
 }
 
 const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * Started through a shell (a run-commands target without `exec`), the shell outlives a killed Nx:
+ * the shell's own parent (Nx) is the one to watch. Linux only (/proc); elsewhere, undefined.
+ */
+function parentBehindShell(parent: number): number | undefined {
+  try {
+    if (!/^(sh|bash|dash|zsh|ash)$/.test(readFileSync(`/proc/${parent}/comm`, 'utf8').trim())) return undefined;
+    const fields = readFileSync(`/proc/${parent}/stat`, 'utf8').split(') ')[1]?.split(' ');
+    const grandparent = Number(fields?.[1]);
+    return Number.isInteger(grandparent) && grandparent > 1 ? grandparent : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * The hub's stream ended without this client leaving: say what happened and, if the hub died without
