@@ -276,7 +276,7 @@ export class DevHub {
     if (action === 'restart') {
       this.events.log(service, 'system', 'restart requested from the dashboard');
       this.events.setState(entry, entry.status.state, { restarts: entry.status.restarts + 1 });
-      void this.reloads.reload(entry, [], 'the dashboard asked for a restart');
+      void this.reloads.reload(entry, [], 'the dashboard asked for a restart', true);
       return { ok: true, message: `restarting ${service}` };
     }
     this.events.log(service, 'system', 'reload requested from the dashboard');

@@ -17,7 +17,8 @@ export class WorkerReloads {
     });
   }
 
-  async reload(entry: Entry, changed: string[], why?: string): Promise<void> {
+  /** `why` names a reload nobody saved for (the dashboard's); `restart` restarts workerd instead of swapping. */
+  async reload(entry: Entry, changed: string[], why?: string, restart = false): Promise<void> {
     if (this.hub.entries.get(entry.spec.service) !== entry || this.hub.shuttingDown) return;
     const state = entry.status.state;
     if (state === 'pending' || state === 'blocked' || state === 'stopping' || state === 'stopped') return;
@@ -47,10 +48,10 @@ export class WorkerReloads {
     const previousVersion = this.hub.host.get(entry.spec.service);
     if (!why && state === 'healthy' && previousVersion && sameWorker(previousVersion, prepared)) return;
     this.hub.lastLoadError.delete(entry.spec.service);
-    // A save swaps the new code into the running Worker; a restart asked for (`why`) or a Worker that
-    // cannot be swapped restarts workerd.
+    // A save (or "reload now") swaps the new code into the running Worker; a restart asked for, or a
+    // Worker that cannot be swapped, restarts workerd.
     let restartReason: string | undefined;
-    if (!why) {
+    if (!restart) {
       restartReason = await this.hub.starter.exclusive(async () => {
         if (run !== entry.run) return undefined; // a newer save (or a stop) took over
         try {
