@@ -142,6 +142,51 @@ async function proxyFigures(directPort, proxyPort, host) {
   return out;
 }
 
+/** Median answer time (ms, 20 GETs each) of the status and the dashboard's reads, as the page polls them. */
+async function readLatencies(proxyPort) {
+  const out = {};
+  for (const path of ['/__nx-edge/status', '/__nx-edge/graph', '/__nx-edge/metrics', '/__nx-edge/traces?limit=200', '/']) {
+    const samples = [];
+    for (let i = 0; i < 20; i++) {
+      const t = performance.now();
+      await get(proxyPort, path);
+      samples.push(performance.now() - t);
+    }
+    out[path] = median(samples);
+  }
+  return out;
+}
+
+/**
+ * What any dev hub that runs N Workers in one workerd must pay before the first answers, measured
+ * apart: a Node process start, loading Miniflare, and workerd starting the N Workers (trivial ones).
+ */
+async function hubFloor(n) {
+  const node = (code) =>
+    new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ['-e', code], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.on('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`bench/dev: floor probe exited ${code}`))));
+    });
+  const t = performance.now();
+  await node('0');
+  const boot = performance.now() - t;
+  const timings = JSON.parse(
+    await node(`(async () => {
+      const t0 = performance.now();
+      const { Miniflare } = require('miniflare');
+      const loaded = performance.now();
+      const mf = new Miniflare({ cf: false, workers: Array.from({ length: ${n} }, (_, i) => ({ name: 'w' + i, modules: true, compatibilityDate: '2025-06-01', script: 'export default { fetch() { return new Response("ok") } }', unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }] })) });
+      await mf.ready;
+      const ready = performance.now();
+      await mf.dispose();
+      console.log(JSON.stringify({ load: loaded - t0, workerd: ready - loaded }));
+    })()`),
+  );
+  return { boot, ...timings };
+}
+
 function setVersion(dir, name, version) {
   const file = join(dir, 'apps', name, 'src/index.ts');
   writeFileSync(file, readFileSync(file, 'utf8').replace(/greet\('[^']*'\)/, `greet('${name} ${version}')`));
@@ -224,9 +269,11 @@ async function nxEdge(n) {
   const reload = await reloadLatency(dir, last, proxyPort, `${last}.localhost`);
   // The proxy's cost on its own: the last Worker of the chain answers without calling another.
   const proxy = await proxyFigures(lastPort, proxyPort, `${last}.localhost`);
+  // After the proxy runs (the trace store full of the proxy's spans): the dashboard's reads.
+  const responsiveness = await readLatencies(proxyPort);
   await killTree(child);
   await until(() => !existsSync(join(dir, '.nx-edge/dev/hub.json')), 20_000, 'hub exit');
-  return { allHealthy, hubRss, totalRss, reload, proxy };
+  return { allHealthy, hubRss, totalRss, reload, proxy, responsiveness };
 }
 
 async function wranglerMulti(n) {
@@ -299,15 +346,19 @@ for (const n of sizes) {
   const multi = await wranglerMulti(n);
   const separate = n <= SEPARATE_MAX ? await wranglerSeparate(n) : undefined;
   const floor = await plainNx(n);
+  const hub = await hubFloor(n);
   const ours = await nxEdge(n);
   rows.push({ n, multi, separate, ours });
   console.log(`\n${n} Workers (chain w0 → … → w${n - 1})`);
   console.log(`  start → all reachable   nx-edge ${s(ours.allHealthy)} (every Worker, own port + proxy)`);
   console.log(`                          Nx's floor: ${s(floor.ms)} to start ${n} continuous no-op tasks → nx-edge adds ${s(ours.allHealthy - floor.ms)} (target ≤ 0.50 s at 10)`);
   console.log(`                          wrangler dev -c ×${n}: ${s(multi.ready)} (only w0 reachable) → ratio ${(ours.allHealthy / multi.ready).toFixed(2)}×`);
+  console.log(`                          any shared-workerd hub's own floor: Node start ${Math.round(hub.boot)} ms + Miniflare load ${Math.round(hub.load)} ms + workerd starting ${n} Workers ${Math.round(hub.workerd)} ms = ${s(hub.boot + hub.load + hub.workerd)}`);
   if (separate) console.log(`                          ${n} × wrangler dev: ${s(separate.ready)}${separate.restarts ? ` (${separate.restarts} crashed at start and were started again)` : ''} → ratio ${(ours.allHealthy / separate.ready).toFixed(2)}×`);
   console.log(`  memory                  whole session ${mb(ours.totalRss)} (Nx + ${n} task processes + hub + workerd; target ≤ 600 MB at 10), hub+workerd ${mb(ours.hubRss)}; Nx's floor (${n} no-op tasks) ${mb(floor.rss)}; wrangler -c ×${n} ${mb(multi.rss)}${separate ? `; ${n} × wrangler ${mb(separate.rss)}` : ''}`);
   console.log(`  save → new code served  nx-edge ${Math.round(ours.reload)} ms (median of 5, target ≤ 100 ms); wrangler -c ×${n} ${Math.round(multi.reload)} ms`);
+  const r = ours.responsiveness;
+  console.log(`  dashboard reads         status ${r['/__nx-edge/status'].toFixed(1)} ms, graph ${r['/__nx-edge/graph'].toFixed(1)} ms, metrics ${r['/__nx-edge/metrics'].toFixed(1)} ms, 200 traces ${r['/__nx-edge/traces?limit=200'].toFixed(1)} ms, page ${r['/'].toFixed(1)} ms (median of 20, after the proxy runs)`);
   for (const [c, f] of Object.entries(ours.proxy)) {
     console.log(
       `  proxy, ${String(c).padStart(2)} connection${c === '1' ? ' ' : 's'}  ${f.proxied.rps} req/s vs direct ${f.direct.rps} → ${(f.proxied.rps / f.direct.rps).toFixed(2)}× (bare relay ${(f.relay.rps / f.direct.rps).toFixed(2)}×); p99 ${f.proxied.p99} ms vs direct ${f.direct.p99} ms → +${f.proxied.p99 - f.direct.p99} ms (bare relay +${f.relay.p99 - f.direct.p99} ms; target +2 ms, ≥ 0.5× at 20); errors ${f.proxied.errors + f.direct.errors + f.relay.errors}`,
