@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Miniflare } from 'miniflare';
-import { bundleWorker, deployableConfig } from './bundle-worker';
+import { bundleWorker, deployableConfig, disposeBundleContexts, type BundleContexts } from './bundle-worker';
 import type { WranglerConfig } from '../config/wrangler-config';
 
 describe('bundleWorker', () => {
@@ -37,6 +37,28 @@ describe('bundleWorker', () => {
     expect(existsSync(join(root, 'dist/apps/api/index.js.map'))).toBe(true);
     expect(JSON.parse(readFileSync(join(root, 'dist/apps/api/metafile.json'), 'utf8')).inputs).toHaveProperty(['libs/db/src/index.ts']);
     expect(result.files[0]).toMatchObject({ file: 'index.js', bytes: expect.any(Number), gzipBytes: expect.any(Number) });
+  });
+
+  it('rebuilds incrementally from a kept context (dev reloads): a saved lib change is in the next bundle; other options, a new context', async () => {
+    const contexts: BundleContexts = new Map();
+    const incremental = (define: Record<string, string> = {}) =>
+      bundleWorker({ workspaceRoot: root, projectRoot: join(root, 'apps/api'), configFile: join(root, 'apps/api/wrangler.json'), config: { name: 'api', main: 'src/index.ts' }, outDir: join(root, 'dev/api'), contexts, define });
+    write('apps/api/src/index.ts', "import { used } from '@shared/db';\nexport default { fetch: () => new Response(used()) };\n");
+    try {
+      expect(readFileSync((await incremental()).entry, 'utf8')).toContain('USED_EXPORT');
+      const first = contexts.get(join(root, 'dev/api'))!.context;
+      write('libs/db/src/index.ts', "export const used = () => 'SAVED_AGAIN';\n");
+      const again = await incremental();
+      expect(readFileSync(again.entry, 'utf8')).toContain('SAVED_AGAIN');
+      expect(again.inputs).toContain(join(root, 'libs/db/src/index.ts'));
+      expect(contexts.get(join(root, 'dev/api'))!.context).toBe(first);
+      await incremental({ __FLAG__: 'true' });
+      expect(contexts.get(join(root, 'dev/api'))!.context).not.toBe(first);
+      expect(contexts.size).toBe(1);
+    } finally {
+      await disposeBundleContexts(contexts);
+    }
+    expect(contexts.size).toBe(0);
   });
 
   it('follows wrangler module rules: text inlined, wasm kept as a module workerd compiles', async () => {

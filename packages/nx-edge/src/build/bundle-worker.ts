@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { build, type Metafile, type Plugin } from 'esbuild';
+import { build, context, type BuildContext, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 import type { WranglerConfig } from '../config/wrangler-config';
 import { UserError } from '../utils/user-error';
 import { effectiveModuleRules, globToFilter, type ModuleRule } from './module-rules';
@@ -24,6 +24,22 @@ export interface BundleWorkerOptions {
   define?: Record<string, string>;
   /** JS placed before the bundle (dev tags each Worker's console output with its service). */
   banner?: string;
+  /**
+   * Keeps an esbuild context per output folder for incremental rebuilds (dev reloads): a rebuild
+   * re-reads only what changed. The owner disposes them (disposeBundleContexts).
+   */
+  contexts?: BundleContexts;
+}
+
+/** esbuild contexts kept for incremental rebuilds, one per output folder, with the options they were made for. */
+export type BundleContexts = Map<string, { key: string; context: BuildContext<BuildOptions & { metafile: true }>; copied: Map<string, string> }>;
+
+export async function disposeBundleContexts(contexts: BundleContexts, outDir?: string): Promise<void> {
+  const entries = outDir ? [...contexts].filter(([dir]) => dir === outDir) : [...contexts];
+  for (const [dir, { context }] of entries) {
+    contexts.delete(dir);
+    await context.dispose().catch(() => undefined);
+  }
 }
 
 export interface BundledFile {
@@ -144,11 +160,11 @@ export function entryPointOf(config: WranglerConfig, projectRoot: string, config
 export async function bundleWorker(options: BundleWorkerOptions): Promise<BundleWorkerResult> {
   const { config, projectRoot, configFile, outDir, workspaceRoot } = options;
   const entry = entryPointOf(config, projectRoot, configFile);
-  const copied = new Map<string, string>();
+  let copied = new Map<string, string>();
   const tsconfig = findTsconfig(projectRoot, workspaceRoot);
   let result;
   try {
-    result = await build({
+    const buildOptions = {
       entryPoints: { index: entry },
       outdir: outDir,
       bundle: true,
@@ -170,7 +186,22 @@ export async function bundleWorker(options: BundleWorkerOptions): Promise<Bundle
       banner: options.banner ? { js: options.banner } : undefined,
       define: { 'process.env.NODE_ENV': '"production"', __NX_EDGE_SERVICE__: JSON.stringify(config.name ?? ''), ...options.define },
       plugins: [workspacePathsPlugin(workspaceRoot), optionalRequiresPlugin(), nodeBuiltinsPlugin(relative(workspaceRoot, configFile), hasNodeCompat(config)), moduleRulesPlugin(effectiveModuleRules(config), outDir, copied)],
-    });
+    } satisfies BuildOptions;
+    if (options.contexts) {
+      // Same options (plugins' inputs included): rebuild incrementally; otherwise a fresh context.
+      const key = JSON.stringify({ ...buildOptions, plugins: [hasNodeCompat(config), effectiveModuleRules(config)] });
+      let kept = options.contexts.get(outDir);
+      if (kept?.key !== key) {
+        await disposeBundleContexts(options.contexts, outDir);
+        kept = { key, context: await context(buildOptions), copied };
+        options.contexts.set(outDir, kept);
+      }
+      // The module-rules plugin of the kept context records into the Map it was made with.
+      copied = kept.copied;
+      result = await kept.context.rebuild();
+    } else {
+      result = await build(buildOptions);
+    }
   } catch (error) {
     const errors = (error as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors;
     if (errors?.length) {

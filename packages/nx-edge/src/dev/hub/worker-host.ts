@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { bundleWorker } from '../../build/bundle-worker';
+import { dirname, join } from 'node:path';
+import { bundleWorker, disposeBundleContexts, type BundleContexts } from '../../build/bundle-worker';
 import { readWranglerConfig, resolveEnvironment, type WorkerConfig } from '../../config/wrangler-config';
 import { applyD1Migrations } from '../../local/d1-migrations';
 import { loadMiniflare } from '../../local/miniflare';
@@ -92,6 +92,8 @@ export class WorkerHost {
   /** Each Worker as workerd runs it now (set by apply and by swaps). */
   private running = new Map<string, HostedWorker>();
   private readonly swapToken = randomBytes(24).toString('hex');
+  /** One esbuild context per Worker: a save rebuilds incrementally. */
+  private readonly bundleContexts: BundleContexts = new Map();
 
   constructor(private readonly opts: WorkerHostOptions) {}
 
@@ -148,6 +150,7 @@ export class WorkerHost {
       // Dev bundles print spans for the dashboard's traces (@aero/edge-runtime reads this define).
       define: { 'process.env.NODE_ENV': '"development"', __NX_EDGE_DEV_SPANS__: 'true' },
       banner: consoleTagBanner(spec.service),
+      contexts: this.bundleContexts,
     });
     const devVars = readDevVars(spec.root, spec.worker.environment);
     const { scriptPath, ...rest } = localWorkerOptions(config, { scriptPath: bundle.entry, modulesRoot: outDir, projectRoot: spec.root }, devVars);
@@ -209,6 +212,8 @@ export class WorkerHost {
   }
 
   remove(service: string): boolean {
+    const worker = this.workers.get(service);
+    if (worker) void disposeBundleContexts(this.bundleContexts, dirname(worker.bundlePath));
     return this.workers.delete(service);
   }
 
@@ -441,6 +446,7 @@ export class WorkerHost {
     this.expectingExit = true;
     await this.queue.catch(() => undefined);
     this.workers.clear();
+    await disposeBundleContexts(this.bundleContexts);
     await this.disposeRuntime();
   }
 }
