@@ -62,6 +62,7 @@ export class ServiceStarter {
       let settle!: () => void;
       const done = new Promise<void>((resolve) => (settle = resolve));
       this.round = { specs: [], bundles: [], done, settle, timer: undefined };
+      this.bundlingRounds++;
     }
     const round = this.round;
     for (const spec of fresh) {
@@ -78,22 +79,42 @@ export class ServiceStarter {
 
   private round: { specs: ServiceSpec[]; bundles: Promise<HostedWorker>[]; done: Promise<void>; settle(): void; timer: unknown } | undefined;
 
+  /** Rounds handed over but not bundled yet; Workers bundled and set but not yet in workerd, and who waits for them. */
+  private bundlingRounds = 0;
+  private warmAdded: string[] = [];
+  private warmWaiters: (() => void)[] = [];
+
   private async startRound(round: NonNullable<ServiceStarter['round']>): Promise<void> {
     if (this.round === round) this.round = undefined;
     const { specs } = round;
     try {
-      const prepared = await Promise.allSettled(round.bundles);
-      const added: string[] = [];
+      const prepared = await Promise.allSettled(round.bundles).finally(() => this.bundlingRounds--);
       prepared.forEach((result, i) => {
         if (result.status !== 'fulfilled' || this.hub.entries.get(specs[i].service)?.worker || this.hub.shuttingDown) return; // its own start reports the error
         try {
           this.hub.host.set(result.value);
           this.warmSpecs.set(specs[i].service, JSON.stringify(specs[i]));
-          added.push(specs[i].service);
+          this.warmAdded.push(specs[i].service);
         } catch {
           // duplicate Worker name: its own start reports it
         }
       });
+      // Tasks of a big run keep arriving while the first round bundles (a hub busy loading Miniflare
+      // reads them late): the last round still bundling starts them all, in one workerd start.
+      if (this.bundlingRounds > 0 || this.round) await new Promise<void>((resolve) => this.warmWaiters.push(resolve));
+      else await this.applyWarm();
+    } catch {
+      // each Worker's own start reports what went wrong
+    } finally {
+      for (const spec of specs) if (this.warming.get(spec.service) === round.done) this.warming.delete(spec.service);
+      round.settle();
+    }
+  }
+
+  private async applyWarm(): Promise<void> {
+    const added = this.warmAdded.splice(0);
+    const waiters = this.warmWaiters.splice(0);
+    try {
       if (added.length === 0) return;
       await this.exclusive(async () => {
         try {
@@ -107,11 +128,8 @@ export class ServiceStarter {
           await this.hub.host.apply().catch(() => undefined);
         }
       });
-    } catch {
-      // each Worker's own start reports what went wrong
     } finally {
-      for (const spec of specs) if (this.warming.get(spec.service) === round.done) this.warming.delete(spec.service);
-      round.settle();
+      for (const waiter of waiters) waiter();
     }
   }
 
