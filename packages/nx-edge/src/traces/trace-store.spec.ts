@@ -25,6 +25,11 @@ describe('trace store', () => {
     expect(store.size()).toBe(3);
     expect(store.list().map((t) => t.traceId[0])).toEqual(['4', '3', '2']);
     expect(store.get('0'.repeat(32))).toBeUndefined();
+    // Long after it filled (the arrival list is compacted as it goes): still exactly the newest.
+    const busy = createTraceStore({ maxTraces: 100 });
+    for (let i = 0; i < 20_000; i++) busy.add(span({ traceId: i.toString(16).padStart(32, '0'), start: i }));
+    expect(busy.size()).toBe(100);
+    expect(busy.list({ limit: 100 }).map((t) => parseInt(t.traceId, 16))).toEqual(Array.from({ length: 100 }, (_, i) => 19_999 - i));
   });
 
   it("computes rate, error rate and percentiles per service from its own spans, else the proxy's", () => {

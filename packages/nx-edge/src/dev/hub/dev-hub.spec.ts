@@ -394,17 +394,8 @@ describe('dev hub', () => {
     expect(await get(hub.proxyPort!, 'site.localhost', '/hello.txt')).toEqual({ status: 200, body: 'static hello' });
     expect(await get(hub.proxyPort!, 'site.localhost', '/api/x')).toEqual({ status: 200, body: 'worker /api/x' });
   }, 60_000);
-});
 
-describe('dev hub: a save swaps the new code into the running Worker', () => {
-  let ws: string;
-  let hub: DevHub | undefined;
-  afterEach(async () => {
-    await hub?.shutdown();
-    hub = undefined;
-    rmSync(ws, { recursive: true, force: true });
-  });
-
+  // A save swaps the new code into the running Worker.
   const usersSource = (v: number) => `import { WorkerEntrypoint } from 'cloudflare:workers';
 let handled = 0; // module state: a new version starts from zero, as after a restart
 export class UsersRpc extends WorkerEntrypoint { async version() { return ${v}; } }
@@ -431,10 +422,7 @@ export default {
 };`;
 
   it('KV, D1, R2, queues, waitUntil and service bindings (fetch and RPC) keep working; workerd and the other Workers are not restarted', async () => {
-    ws = mkdtempSync(join(tmpdir(), 'nx-edge-hub-'));
-    const started = await startHub(ws);
-    hub = started.hub;
-    const { logs } = started;
+    const { logs, hub } = await freshHub();
     const users = writeWorker(ws, 'users', usersSource(1), {
       kv_namespaces: [{ binding: 'KV', id: 'users-kv' }],
       d1_databases: [{ binding: 'DB', database_name: 'users-db', database_id: 'users-db' }],
@@ -487,9 +475,8 @@ export default {
   }, 60_000);
 
   it('a Worker hosting a Durable Object restarts workerd instead, and the reload line says why', async () => {
-    ws = mkdtempSync(join(tmpdir(), 'nx-edge-hub-'));
-    const started = await startHub(ws);
-    hub = started.hub;
+    const started = await freshHub();
+    const hub = started.hub;
     const source = (v: number) => `import { DurableObject } from 'cloudflare:workers';
 export class Counter extends DurableObject { async fetch() { const n = ((await this.ctx.storage.get('n')) ?? 0) + 1; await this.ctx.storage.put('n', n); return new Response('v${v} n=' + n); } }
 export default { fetch(req, env) { return env.COUNTER.get(env.COUNTER.idFromName('one')).fetch(req); } };`;
@@ -511,9 +498,7 @@ export default { fetch(req, env) { return env.COUNTER.get(env.COUNTER.idFromName
   }, 60_000);
 
   it("the swap socket takes code only with the session's token: another local user or a web page cannot replace a Worker", async () => {
-    ws = mkdtempSync(join(tmpdir(), 'nx-edge-hub-'));
-    const started = await startHub(ws);
-    hub = started.hub;
+    const { hub } = await freshHub();
     const api = writeWorker(ws, 'api', `export default { fetch() { return new Response('genuine'); } };`);
     const c = client();
     hub.attach(api, c);
