@@ -1,12 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { UserError } from '../utils/user-error';
 import { bindingReferences } from './bindings';
+import { findWranglerConfig, WRANGLER_CONFIG_FILES } from './config-file';
 
-/** wrangler's own lookup order when several configs sit in one folder. */
-export const WRANGLER_CONFIG_FILES = ['wrangler.json', 'wrangler.jsonc', 'wrangler.toml'] as const;
+// wrangler's own lookup order when several configs sit in one folder (kept apart, without parsers).
+export { findWranglerConfig, WRANGLER_CONFIG_FILES };
 export const WRANGLER_CONFIG_GLOB = '**/wrangler.{toml,jsonc,json}';
 
 export interface ServiceBinding { binding: string; service: string; environment?: string; entrypoint?: string }
@@ -66,14 +67,6 @@ export function configFormatOf(file: string): WranglerConfigFormat {
   return 'json';
 }
 
-/** The wrangler config in `dir`, in wrangler's own order of preference, or undefined. */
-export function findWranglerConfig(dir: string): string | undefined {
-  for (const name of WRANGLER_CONFIG_FILES) {
-    const file = join(dir, name);
-    if (existsSync(file)) return file;
-  }
-  return undefined;
-}
 
 function lineOf(text: string, offset: number): number {
   let line = 1;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { findWranglerConfig } from '../../config/wrangler-config';
+import { findWranglerConfig } from '../../config/config-file';
 import { readCachedGraph, type CachedGraph } from '../../dev/client/cached-graph';
 import { runAttached } from '../../dev/client/run-attached';
 import { buildServiceSpec, upstreamOf } from '../../dev/client/service-spec';

@@ -11,6 +11,8 @@ import { stopLeftovers } from './session-leftovers';
 import type { AttachRequest, HubEvent, ServiceSpec } from '../protocol';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** How often a starting task looks for the hub's hub.json (a file read): the whole session waits on it. */
+const HUB_POLL_MS = 15;
 
 /**
  * The hub's launcher script (it starts hub-main detached). Nx runs a workspace-local plugin from its
@@ -60,7 +62,7 @@ export async function connectToHub(workspaceRoot: string, opts: ConnectOptions):
     if (running) return running;
     const release = acquireStartLock(workspaceRoot);
     if (!release) {
-      await sleep(50);
+      await sleep(HUB_POLL_MS);
       continue;
     }
     try {
@@ -87,7 +89,7 @@ export async function connectToHub(workspaceRoot: string, opts: ConnectOptions):
           const reason = existsSync(file) ? readFileSync(file, 'utf8') : `it exited; see ${join(devDir, 'hub.log')}`;
           throw new UserError(`nx-edge dev could not start: ${reason}`);
         }
-        await sleep(50);
+        await sleep(HUB_POLL_MS);
       }
     } finally {
       release();

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { findWranglerConfig } from '../../config/wrangler-config';
+import { findWranglerConfig } from '../../config/config-file';
 import { buildServiceSpec, type GraphView } from './service-spec';
 import type { ServiceSpec } from '../protocol';
 import type { DevExecutorOptions } from '../../executors/dev/schema';
