@@ -101,6 +101,11 @@ ${named
       `export const ${name} = isClass(initial.${name}) ? class extends WorkerEntrypoint { constructor(ctx, env) { super(ctx, env); return new current.${name}(ctx, userEnv(env)); } } : initial.${name};`,
   )
   .join('\n')}
+function sameToken(given) {
+  const a = new TextEncoder().encode(given ?? "");
+  const b = new TextEncoder().encode(TOKEN);
+  return a.byteLength === b.byteLength && crypto.subtle.timingSafeEqual(a, b);
+}
 const required = new Map();
 function requireExternal(path) {
   if (!(path in externals)) throw new Error("nx-edge dev: " + path + " was not imported by the version workerd started with");
@@ -109,7 +114,7 @@ function requireExternal(path) {
 }
 export class ${SWAP_ENTRYPOINT} extends WorkerEntrypoint {
   async fetch(request) {
-    if (request.method !== "POST" || request.headers.get(${JSON.stringify(SWAP_TOKEN_HEADER)}) !== TOKEN) return new Response("forbidden", { status: 403 });
+    if (request.method !== "POST" || !sameToken(request.headers.get(${JSON.stringify(SWAP_TOKEN_HEADER)}))) return new Response("forbidden", { status: 403 });
     const code = await request.text();
     try {
       const module = { exports: {} };
