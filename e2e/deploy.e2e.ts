@@ -314,6 +314,46 @@ describe('deploy: environments, secrets, provisioning, rollback', () => {
     expect(result.stdout).toContain('required secrets (API_KEY) not checked: wrangler cannot list secrets of dispatch namespace scripts.');
   });
 
+  it('provision --destroy refuses what a deployed Worker still binds and needs --yes; it deletes the rest and their ids; --import adopts an existing namespace', async () => {
+    // e reports on b's staging data: it binds the database b-staging (deployed above) uses, and has its own KV.
+    const eConfig = (db: boolean) =>
+      `{\n  // e: reports on b's data\n  "name": "e",\n  "main": "src/index.ts",\n  "compatibility_date": "2026-04-20",\n  "env": {\n    "staging": {\n      ${db ? '"d1_databases": [{ "binding": "DB", "database_name": "b-staging-db" }],\n      ' : ''}// e's own cache\n      "kv_namespaces": [{ "binding": "CACHE" }]\n    }\n  }\n}\n`;
+    ws.write('apps/e/wrangler.jsonc', eConfig(true));
+    ws.write('apps/e/src/index.ts', `export default { fetch: () => new Response('e') };\n`);
+    await nxOk(['run', 'e:provision', '--configuration=staging']);
+    const kv = () => api.account().kvNamespaces.find((n) => n.title === 'e-staging-CACHE');
+    expect(kv()).toBeDefined();
+
+    const refused = await nx(['run', 'e:provision', '--configuration=staging', '--destroy', '--yes']);
+    const said = refused.stdout + refused.stderr;
+    expect(refused.code, said).toBe(1);
+    expect(said).toContain('refusing to destroy what a deployed Worker still uses; nothing was deleted:');
+    expect(said).toMatch(/- b-staging-db is bound by b-staging \(env staging, project b, deployed \d{4}-/);
+    expect(said).not.toMatch(/at .*\.js:\d+/);
+    expect(api.account().d1Databases.map((d) => d.name)).toContain('b-staging-db');
+    expect(kv()).toBeDefined();
+
+    // e stops sharing b's database: its own KV is what destroy deletes, and only once confirmed.
+    ws.write('apps/e/wrangler.jsonc', eConfig(false).replace('"kv_namespaces": [{ "binding": "CACHE" }]', `"kv_namespaces": [{ "binding": "CACHE", "id": "${kv()!.id}" }]`));
+    const unconfirmed = await nx(['run', 'e:provision', '--configuration=staging', '--destroy']);
+    expect(unconfirmed.code).toBe(1);
+    expect(unconfirmed.stdout + unconfirmed.stderr).toContain('nothing was deleted: destroying deletes their data for good. Confirm with --yes: nx run e:provision -c staging --destroy --yes');
+    expect(kv()).toBeDefined();
+    const destroyed = await nxOk(['run', 'e:provision', '--configuration=staging', '--destroy', '--yes']);
+    expect(destroyed.stdout).toMatch(/destroy\s+KV namespace e-staging-CACHE \(binding CACHE\)/);
+    expect(destroyed.stdout).toContain('destroyed: 1 deleted, 1 id removed from apps/e/wrangler.jsonc; provision creates them again.');
+    expect(kv()).toBeUndefined();
+    expect(ws.read('apps/e/wrangler.jsonc')).toBe(eConfig(false));
+
+    // A namespace made outside nx-edge becomes e's cache: its id written in, comments kept, nothing created.
+    api.account().kvNamespaces.push({ id: 'kv-legacy-e', title: 'legacy-e-cache' });
+    const imported = await nxOk(['run', 'e:provision', '--configuration=staging', '--import=CACHE=legacy-e-cache']);
+    expect(imported.stdout).toContain('imported KV namespace legacy-e-cache (kv-legacy-e) as CACHE');
+    expect(ws.read('apps/e/wrangler.jsonc')).toContain('"id": "kv-legacy-e"');
+    expect(ws.read('apps/e/wrangler.jsonc')).toContain("// e's own cache");
+    expect(api.account().kvNamespaces.map((n) => n.title)).not.toContain('e-staging-CACHE');
+  });
+
   it('no secret value appears in anything printed, any file written (history, Nx cache, wrangler logs) or the recorded API traffic', () => {
     const everything = [printed.join('\n'), ws.read('.nx-edge/deployments.jsonl'), JSON.stringify(api.requests)].join('\n');
     expect(everything).not.toContain('NEVER-PRINTED');

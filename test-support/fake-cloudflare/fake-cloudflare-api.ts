@@ -496,7 +496,19 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
     acc.kvNamespaces.push(ns);
     return ns;
   });
+  on('DELETE', '/accounts/:account/storage/kv/namespaces/:id', ({ account: acc, params }) => {
+    const index = acc.kvNamespaces.findIndex((n) => n.id === params.id);
+    if (index < 0) throw new ApiError(404, 10013, 'namespace not found');
+    acc.kvNamespaces.splice(index, 1);
+    return null;
+  });
   // D1
+  on('DELETE', '/accounts/:account/d1/database/:id', ({ account: acc, params }) => {
+    const index = acc.d1Databases.findIndex((db) => db.uuid === params.id);
+    if (index < 0) throw new ApiError(404, 7404, 'The database could not be found');
+    acc.d1Databases.splice(index, 1);
+    return null;
+  });
   on('GET', '/accounts/:account/d1/database', ({ account: acc, query }) => {
     const name = query.get('name');
     return acc.d1Databases.filter((db) => !name || db.name === name).map((db) => ({ ...db, version: 'production', num_tables: 0, file_size: 0 }));
@@ -515,6 +527,12 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
     const bucket = acc.r2Buckets.find((b) => b.name === params.bucket);
     if (!bucket) throw new ApiError(404, 10006, 'The specified bucket does not exist.');
     return { ...bucket, location: 'WEUR', storage_class: 'Standard' };
+  });
+  on('DELETE', '/accounts/:account/r2/buckets/:bucket', ({ account: acc, params }) => {
+    const index = acc.r2Buckets.findIndex((b) => b.name === params.bucket);
+    if (index < 0) throw new ApiError(404, 10006, 'The specified bucket does not exist.');
+    acc.r2Buckets.splice(index, 1);
+    return {};
   });
   on('POST', '/accounts/:account/r2/buckets', ({ account: acc, body }) => {
     const name = (body.json as { name?: string } | undefined)?.name;
@@ -538,6 +556,12 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
     const queue = { queue_id: hexId(), queue_name: name, created_on: now() };
     acc.queues.push(queue);
     return { ...queue, modified_on: queue.created_on };
+  });
+  on('DELETE', '/accounts/:account/queues/:queue', ({ account: acc, params }) => {
+    const index = acc.queues.findIndex((q) => q.queue_id === params.queue);
+    if (index < 0) throw new ApiError(404, 11000, 'queue not found');
+    acc.queues.splice(index, 1);
+    return null;
   });
   on('GET', '/accounts/:account/queues/:queue', ({ account: acc, params }) => {
     const queue = acc.queues.find((q) => q.queue_id === params.queue);

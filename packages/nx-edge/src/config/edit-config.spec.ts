@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse as parseToml } from 'smol-toml';
-import { appendConfigArrayItem, setConfigValue } from './edit-config';
+import { appendConfigArrayItem, removeConfigValue, setConfigValue } from './edit-config';
 
 describe('appendConfigArrayItem', () => {
   it('jsonc: appends in place with the file\'s own indentation, comments kept', () => {
@@ -42,5 +42,15 @@ describe('setConfigValue', () => {
     const text = '[[kv_namespaces]]\nbinding = "A"\n\n[[kv_namespaces]]\nbinding = "B"\nid = "old"\n';
     const next = setConfigValue(text, 'toml', ['kv_namespaces', 1, 'id'], 'new');
     expect(parseToml(next)).toEqual({ kv_namespaces: [{ binding: 'A' }, { binding: 'B', id: 'new' }] });
+  });
+
+  it('removes an id (provision --destroy): jsonc and the n-th [[table]] of toml, comments kept; an inline one is the user\'s to remove', () => {
+    const jsonc = '{\n  // cache\n  "kv_namespaces": [{ "binding": "C", "id": "abc123" }]\n}';
+    expect(removeConfigValue(jsonc, 'jsonc', ['kv_namespaces', 0, 'id'])).toBe('{\n  // cache\n  "kv_namespaces": [{ "binding": "C" }]\n}');
+    const toml = '# env tables\n[[env.staging.kv_namespaces]]\nbinding = "A"\nid = "keep"\n\n[[env.staging.kv_namespaces]]\nbinding = "B"\nid = "gone" # made by provision\n';
+    const next = removeConfigValue(toml, 'toml', ['env', 'staging', 'kv_namespaces', 1, 'id']);
+    expect(next).toContain('# env tables');
+    expect(parseToml(next)).toEqual({ env: { staging: { kv_namespaces: [{ binding: 'A', id: 'keep' }, { binding: 'B' }] } } });
+    expect(() => removeConfigValue('kv_namespaces = [{ binding = "A", id = "x" }]\n', 'toml', ['kv_namespaces', 0, 'id'], 'wrangler.toml')).toThrow('wrangler.toml: kv_namespaces.0.id is not written as a key of [[kv_namespaces]]; remove it by hand.');
   });
 });

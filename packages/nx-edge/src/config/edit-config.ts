@@ -109,3 +109,36 @@ export function setConfigValue(text: string, format: WranglerConfigFormat, path:
   if (getPath(parseToml(next), path) !== value) throw new UserError(`${file}: could not set ${path.join('.')}; set it by hand.`);
   return next;
 }
+
+/**
+ * Removes the value at `path` (comments and formatting of everything else kept). A TOML key is
+ * removed from its own table's lines; one written any other way (inline) is the user's to remove.
+ */
+export function removeConfigValue(text: string, format: WranglerConfigFormat, path: (string | number)[], file = 'wrangler config'): string {
+  // No formatting options: the property and its comma go, the lines around it stay as written.
+  if (format !== 'toml') return applyEdits(text, modify(text, path, undefined, {}));
+  const parentPath = path.slice(0, -1);
+  const key = String(path[path.length - 1]);
+  const lines = text.split('\n');
+  const arrayIndex = typeof parentPath[parentPath.length - 1] === 'number' ? (parentPath[parentPath.length - 1] as number) : undefined;
+  const tablePath = arrayIndex === undefined ? parentPath.map(String) : parentPath.slice(0, -1).map(String);
+  const header = arrayIndex === undefined ? `[${tomlKey(tablePath)}]` : `[[${tomlKey(tablePath)}]]`;
+  let seen = -1;
+  let start = -1;
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i].trim() !== header) continue;
+    seen++;
+    if (arrayIndex === undefined || seen === arrayIndex) {
+      start = i;
+      break;
+    }
+  }
+  let end = lines.length;
+  for (let i = start + 1; start >= 0 && i < lines.length; i++) if (/^\s*\[/.test(lines[i])) { end = i; break; }
+  const keyLine = start < 0 ? -1 : lines.slice(start + 1, end).findIndex((l) => new RegExp(`^\\s*${key}\\s*=`).test(l));
+  if (keyLine < 0) throw new UserError(`${file}: ${path.join('.')} is not written as a key of ${header}; remove it by hand.`);
+  lines.splice(start + 1 + keyLine, 1);
+  const next = lines.join('\n');
+  if (getPath(parseToml(next), path) !== undefined) throw new UserError(`${file}: could not remove ${path.join('.')}; remove it by hand.`);
+  return next;
+}

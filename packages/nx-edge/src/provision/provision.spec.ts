@@ -7,7 +7,8 @@ import { parse } from 'jsonc-parser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeApiEnv, startFakeCloudflareApi, type FakeCloudflareApi } from '../../../../test-support/fake-cloudflare/fake-cloudflare-api';
 import { createWranglerRunner } from '../deploy/wrangler-cli';
-import { applyProvision, formatPlan, planProvision } from './provision';
+import { applyDestroy, applyImports, applyProvision, boundByDeployedWorkers, destroyList, formatDestroy, formatPlan, parseImports, planProvision } from './provision';
+import { parseWranglerConfig } from '../config/wrangler-config';
 
 let api: FakeCloudflareApi;
 let root: string;
@@ -101,5 +102,55 @@ describe('provision (real wrangler, fake Cloudflare API)', { timeout: 180_000 },
     const text = readFileSync(configFile, 'utf8');
     expect(parse(text).env.staging.kv_namespaces[0].id).toBe('kv-made-by-hand');
     expect(text).toContain('// cache only');
+  });
+
+  it('destroy: deletes every resource of the env, the last created first, removes their ids (comments kept); provision creates them again', async () => {
+    await applyProvision(await planProvision(configFile, 'staging', deps(), root), deps(), root);
+    const plan = await planProvision(configFile, 'staging', deps(), root);
+    const resources = destroyList(plan);
+    expect(formatDestroy(plan, resources, root).slice(1).map((l) => l.replace(/ [0-9a-f-]{32,36}$/, ' <id>'))).toEqual([
+      '  destroy       queue orders-jobs-staging',
+      '  destroy       R2 bucket orders-files-staging (binding FILES)',
+      '  destroy       R2 bucket orders-exports-staging (binding EXPORTS)',
+      '  destroy       D1 database orders-staging (binding DB) <id>',
+      '  destroy       KV namespace orders-staging-CACHE (binding CACHE) <id>',
+    ]);
+    expect(await applyDestroy(plan, resources, deps(), root)).toEqual({ deleted: 5, removed: 2 });
+    const account = api.account();
+    expect([account.kvNamespaces, account.d1Databases, account.r2Buckets, account.queues]).toEqual([[], [], [], []]);
+    const text = readFileSync(configFile, 'utf8');
+    expect(text).toContain('// staging resources: ids filled in by provision');
+    expect(parse(text).env.staging.kv_namespaces[0]).toEqual({ binding: 'CACHE' });
+    expect(parse(text).env.staging.d1_databases[0]).toEqual({ binding: 'DB', database_name: 'orders-staging' });
+    expect((await planProvision(configFile, 'staging', deps(), root)).resources.map((r) => r.action)).toEqual(['create', 'create', 'create', 'create', 'create']);
+  });
+
+  it('destroy refuses what another deployed Worker (or env) binds; a Worker never deployed does not hold it', async () => {
+    await applyProvision(await planProvision(configFile, 'staging', deps(), root), deps(), root);
+    const plan = await planProvision(configFile, 'staging', deps(), root);
+    const reports = parseWranglerConfig(JSON.stringify({ name: 'reports', env: { production: { d1_databases: [{ binding: 'ORDERS', database_name: 'orders-staging' }] } } }), 'apps/reports/wrangler.json');
+    const orders = parseWranglerConfig(readFileSync(configFile, 'utf8'), 'apps/orders/wrangler.jsonc');
+    const workers = [{ project: 'orders', config: orders }, { project: 'reports', config: reports }];
+    const record = { time: '2026-11-30T10:00:00.000Z', project: 'reports', worker: 'reports-production', env: 'production', result: 'deployed' as const };
+    const bound = boundByDeployedWorkers({ ...plan, resources: destroyList(plan) }, 'orders', workers, [record]);
+    expect(bound.map((b) => [b.resource.name, b.by])).toEqual([['orders-staging', [{ project: 'reports', worker: 'reports-production', env: 'production', deployedAt: '2026-11-30T10:00:00.000Z' }]]]);
+    expect(boundByDeployedWorkers({ ...plan, resources: destroyList(plan) }, 'orders', workers, [])).toEqual([]);
+    // Its own env is what is being destroyed: that binding does not count.
+    expect(boundByDeployedWorkers({ ...plan, resources: destroyList(plan) }, 'orders', workers, [{ ...record, project: 'orders', worker: 'orders-staging', env: 'staging' }])).toEqual([]);
+  });
+
+  it('import: points a binding at an existing resource by name or id and writes it, comments kept; a wrong name or binding says so and writes nothing', async () => {
+    api.account().kvNamespaces.push({ id: 'kv-legacy', title: 'legacy-cache' });
+    api.account().d1Databases.push({ uuid: 'd1-legacy-uuid', name: 'legacy-orders', created_on: new Date().toISOString() });
+    expect(await applyImports(configFile, 'staging', parseImports('CACHE=legacy-cache,DB=d1-legacy-uuid'), deps(), root)).toBe(3);
+    const text = readFileSync(configFile, 'utf8');
+    expect(text).toContain('// staging resources: ids filled in by provision');
+    expect(parse(text).env.staging.kv_namespaces[0]).toEqual({ binding: 'CACHE', id: 'kv-legacy' });
+    expect(parse(text).env.staging.d1_databases[0]).toEqual({ binding: 'DB', database_name: 'legacy-orders', database_id: 'd1-legacy-uuid' });
+    expect(writes()).toEqual([]);
+    await expect(applyImports(configFile, 'staging', parseImports('CACHE=nope'), deps(), root)).rejects.toThrow('no KV namespace named or with id "nope" in this account; nothing was written. List them with wrangler (e.g. npx wrangler kv namespace list).');
+    await expect(applyImports(configFile, 'staging', parseImports('MISSING=legacy-cache'), deps(), root)).rejects.toThrow('has no KV, D1, R2 or queue producer binding MISSING');
+    expect(() => parseImports('legacy-cache')).toThrow('--import legacy-cache: expected BINDING=<name or id>, e.g. --import CACHE=legacy-cache.');
+    expect(readFileSync(configFile, 'utf8')).toBe(text);
   });
 });

@@ -1,8 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
-import { setConfigValue } from '../config/edit-config';
+import { removeConfigValue, setConfigValue } from '../config/edit-config';
 import { assertEnvIsolated } from '../config/env-isolation';
-import { configFormatOf, environmentNames, parseWranglerConfig, resolveEnvironment } from '../config/wrangler-config';
+import { configFormatOf, environmentNames, parseWranglerConfig, resolveEnvironment, type WorkerConfig, type WranglerConfig } from '../config/wrangler-config';
+import type { DeploymentRecord } from '../deploy/deploy-history';
 import { envArgs } from '../deploy/wrangler-args';
 import { stripAnsi, wranglerErrorSummary, type RunWrangler } from '../deploy/wrangler-cli';
 import { BINDING_KINDS, type BindingKind, type PlannedResource, type ProvisionContext } from '../config/bindings';
@@ -43,19 +44,14 @@ async function wranglerOk(deps: ProvisionDeps, args: string[], cwd: string, what
   return result.stdout;
 }
 
-/** What `provision` would do for one env: compares the config with the account, changes nothing. */
-export async function planProvision(configFile: string, env: string | undefined, deps: ProvisionDeps, workspaceRoot: string): Promise<ProvisionPlan> {
-  const text = readFileSync(configFile, 'utf8');
-  const config = parseWranglerConfig(text, relative(workspaceRoot, configFile));
-  // Creating staging's resources under production's names would hand staging production's data.
-  assertEnvIsolated(config, env, relative(workspaceRoot, configFile), text, [], 'provision');
-  const resolved = resolveEnvironment(config, env);
-  const worker = resolved.name ?? 'worker';
+/** How a binding kind reads the account for one env of one config, through wrangler. */
+function provisionContext(configFile: string, config: WranglerConfig, env: string | undefined, deps: ProvisionDeps): ProvisionContext {
   const cwd = dirname(configFile);
   const common = ['--config', configFile, ...envArgs(env, environmentNames(config).length > 0)];
-  const ctx: ProvisionContext = {
-    worker,
+  return {
+    worker: resolveEnvironment(config, env).name ?? 'worker',
     path: (key, index, field) => (env ? ['env', env, key, index, field] : [key, index, field]),
+    at: (...path) => (env ? ['env', env, ...path] : path),
     wrangler: (args, what) => wranglerOk(deps, [...args, ...common], cwd, what),
     async found(args, notFound, what) {
       const result = await deps.runWrangler([...args, ...common], { cwd });
@@ -65,6 +61,17 @@ export async function planProvision(configFile: string, env: string | undefined,
     },
     json: parseJsonOutput,
   };
+}
+
+/** What `provision` would do for one env: compares the config with the account, changes nothing. */
+export async function planProvision(configFile: string, env: string | undefined, deps: ProvisionDeps, workspaceRoot: string): Promise<ProvisionPlan> {
+  const text = readFileSync(configFile, 'utf8');
+  const config = parseWranglerConfig(text, relative(workspaceRoot, configFile));
+  // Creating staging's resources under production's names would hand staging production's data.
+  assertEnvIsolated(config, env, relative(workspaceRoot, configFile), text, [], 'provision');
+  const resolved = resolveEnvironment(config, env);
+  const worker = resolved.name ?? 'worker';
+  const ctx = provisionContext(configFile, config, env, deps);
   const resources: PlannedResource[] = [];
   for (const kind of PROVISIONED) resources.push(...(await kind.provision.plan(resolved, ctx)));
   return { worker, env, configFile, resources };
@@ -136,4 +143,144 @@ export async function applyProvision(plan: ProvisionPlan, deps: ProvisionDeps, w
     deps.log(`  wrote ${written} value${written > 1 ? 's' : ''} into ${relative(workspaceRoot, plan.configFile)}`);
   }
   return { created, written };
+}
+
+/** A Worker of the workspace in one env (top level: env ""), with what it binds and whether it is deployed. */
+export interface BoundElsewhere {
+  project: string;
+  worker: string;
+  env: string;
+  /** Its last deployment nx-edge recorded, when one left a version live. */
+  deployedAt?: string;
+}
+
+/** The account resources a config section binds, as `kind:id` and `kind:name` keys. */
+function boundKeys(section: WorkerConfig): Set<string> {
+  const keys = new Set<string>();
+  for (const kv of (section.kv_namespaces ?? []) as { id?: string }[]) if (kv.id) keys.add(`kv_namespaces:${kv.id}`);
+  for (const db of (section.d1_databases ?? []) as { database_id?: string; database_name?: string }[]) {
+    if (db.database_id) keys.add(`d1_databases:${db.database_id}`);
+    if (db.database_name) keys.add(`d1_databases:${db.database_name}`);
+  }
+  for (const bucket of (section.r2_buckets ?? []) as { bucket_name?: string }[]) if (bucket.bucket_name) keys.add(`r2_buckets:${bucket.bucket_name}`);
+  for (const q of [...(section.queues?.producers ?? []), ...(section.queues?.consumers ?? [])] as { queue?: string }[]) if (q.queue) keys.add(`queues:${q.queue}`);
+  return keys;
+}
+
+const resourceKeys = (r: PlannedResource) => [`${r.kind}:${r.name}`, ...(r.id ? [`${r.kind}:${r.id}`] : [])];
+
+/**
+ * Which of the plan's resources another Worker of the workspace (or another env of this one) binds and
+ * has deployed (a live version in .nx-edge/deployments.jsonl): destroying those would break it.
+ */
+export function boundByDeployedWorkers(
+  plan: ProvisionPlan,
+  project: string,
+  workers: { project: string; config: WranglerConfig }[],
+  records: DeploymentRecord[],
+): { resource: PlannedResource; by: BoundElsewhere[] }[] {
+  const users: (BoundElsewhere & { keys: Set<string> })[] = [];
+  for (const w of workers) {
+    for (const env of ['', ...environmentNames(w.config)]) {
+      if (w.project === project && env === (plan.env ?? '')) continue;
+      let section: WorkerConfig;
+      try {
+        section = resolveEnvironment(w.config, env || undefined);
+      } catch {
+        continue;
+      }
+      const worker = section.name ?? w.project;
+      const live = records.filter((r) => r.worker === worker && r.env === env && (r.result === 'deployed' || r.result === 'rolled-back' || r.live === 'new' || r.live === 'previous')).at(-1);
+      if (live) users.push({ project: w.project, worker, env, deployedAt: live.time, keys: boundKeys(section) });
+    }
+  }
+  return plan.resources
+    .map((resource) => ({ resource, by: users.filter((u) => resourceKeys(resource).some((k) => u.keys.has(k))).map(({ keys: _keys, ...u }) => u) }))
+    .filter((x) => x.by.length > 0);
+}
+
+/** What destroy deletes: the env's resources that are in the account, the last created first. */
+export function destroyList(plan: ProvisionPlan): PlannedResource[] {
+  const order = PROVISIONED.map((k) => k.key);
+  return plan.resources.filter((r) => r.action === 'exists' || (r.action === 'write' && r.id)).sort((a, b) => order.indexOf(b.kind) - order.indexOf(a.kind));
+}
+
+export function formatDestroy(plan: ProvisionPlan, resources: PlannedResource[], workspaceRoot: string): string[] {
+  const lines = [`${plan.worker}${plan.env ? ` (env ${plan.env})` : ''} — ${relative(workspaceRoot, plan.configFile)}`];
+  if (resources.length === 0) lines.push('  nothing of this env is in the account: nothing to destroy.');
+  for (const r of resources) lines.push(`  destroy       ${kindOf(r.kind).resource} ${r.name}${r.binding ? ` (binding ${r.binding})` : ''}${r.id && r.id !== r.name ? ` ${r.id}` : ''}`);
+  return lines;
+}
+
+/** Deletes each resource with wrangler (stopping at the first failure, which it names) and removes their ids from the config. */
+export async function applyDestroy(plan: ProvisionPlan, resources: PlannedResource[], deps: ProvisionDeps, workspaceRoot: string): Promise<{ deleted: number; removed: number }> {
+  const text = readFileSync(plan.configFile, 'utf8');
+  const config = parseWranglerConfig(text, plan.configFile);
+  const common = ['--config', plan.configFile, ...envArgs(undefined, environmentNames(config).length > 0)];
+  const cwd = dirname(plan.configFile);
+  const file = relative(workspaceRoot, plan.configFile);
+  let deleted = 0;
+  let next = text;
+  let removed = 0;
+  try {
+    for (const r of resources) {
+      const args = kindOf(r.kind).deleteArgs(r);
+      await wranglerOk(deps, [...args, ...common], cwd, `wrangler ${args.filter((a) => !a.startsWith('-')).slice(0, 3).join(' ')} ${r.name}`);
+      deleted++;
+      deps.log(`  destroyed ${kindOf(r.kind).resource} ${r.name}`);
+      // Its id now names nothing: the next provision creates it again.
+      if (r.idPath) {
+        next = removeConfigValue(next, configFormatOf(plan.configFile), r.idPath, file);
+        removed++;
+      }
+    }
+  } finally {
+    // What was deleted is written even when a later deletion failed.
+    if (next !== text) {
+      parseWranglerConfig(next, plan.configFile);
+      writeFileSync(plan.configFile, next);
+      deps.log(`  removed ${removed} id${removed === 1 ? '' : 's'} from ${file}`);
+    }
+  }
+  return { deleted, removed };
+}
+
+/** `BINDING=name-or-id` pairs of --import. */
+export function parseImports(value: string | string[] | undefined): { binding: string; value: string }[] {
+  const items = (Array.isArray(value) ? value : value ? [value] : []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  return items.map((item) => {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/.exec(item);
+    if (!m) throw new UserError(`--import ${item}: expected BINDING=<name or id>, e.g. --import CACHE=legacy-cache.`);
+    return { binding: m[1], value: m[2] };
+  });
+}
+
+/** Points each binding at an existing account resource (found by name or id) and writes it into the config, comments kept. */
+export async function applyImports(configFile: string, env: string | undefined, imports: { binding: string; value: string }[], deps: ProvisionDeps, workspaceRoot: string, dryRun = false): Promise<number> {
+  const text = readFileSync(configFile, 'utf8');
+  const file = relative(workspaceRoot, configFile);
+  const config = parseWranglerConfig(text, file);
+  const section = resolveEnvironment(config, env);
+  const ctx = provisionContext(configFile, config, env, deps);
+  let next = text;
+  let written = 0;
+  for (const { binding, value } of imports) {
+    const kinds = PROVISIONED.filter((k) => k.provision.importWrites(section, binding, { name: value }, ctx) !== undefined);
+    if (kinds.length === 0) {
+      throw new UserError(`${file}: ${env ? `[env.${env}]` : 'the top level'} has no KV, D1, R2 or queue producer binding ${binding}; add it first (nx g @aero/nx-edge:binding), then import.`);
+    }
+    const kind = kinds[0].provision;
+    const found = await kind.find(value, ctx);
+    if (!found) throw new UserError(`no ${kind.resource} named or with id "${value}" in this account; nothing was written. List them with wrangler (e.g. npx wrangler ${kind.createArgs('x').slice(0, -2).join(' ')} list).`);
+    for (const w of kind.importWrites(section, binding, found, ctx)!) {
+      next = setConfigValue(next, configFormatOf(configFile), w.path, w.value, file);
+      written++;
+    }
+    deps.log(`  ${dryRun ? 'would import' : 'imported'} ${kind.resource} ${found.name}${found.id && found.id !== found.name ? ` (${found.id})` : ''} as ${binding}`);
+  }
+  if (next !== text && !dryRun) {
+    parseWranglerConfig(next, configFile);
+    writeFileSync(configFile, next);
+  }
+  return written;
 }

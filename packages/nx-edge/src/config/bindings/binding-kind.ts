@@ -37,6 +37,14 @@ export interface PlannedResource {
   id?: string;
   /** Config edits to make (path → value; '' = the id of what gets created), e.g. env.staging.kv_namespaces[0].id. */
   writes: { path: (string | number)[]; value: string }[];
+  /** Where the account's id sits in the config (removed when the resource is destroyed). */
+  idPath?: (string | number)[];
+}
+
+/** A resource of the account, found by name or id (provision --import). */
+export interface FoundResource {
+  id?: string;
+  name: string;
 }
 
 /** How a kind reads the account, through wrangler (so its login, account and API settings apply). */
@@ -45,6 +53,8 @@ export interface ProvisionContext {
   worker: string;
   /** The config path of field `field` of entry `index` of list `key`, in the section being provisioned. */
   path(key: string, index: number, field: string): (string | number)[];
+  /** Any config path inside the section being provisioned (`env.<name>.` before it for an env). */
+  at(...path: (string | number)[]): (string | number)[];
   /** wrangler's stdout; a failure throws naming `what`. */
   wrangler(args: string[], what: string): Promise<string>;
   /** Whether wrangler finds it: false when its output matches `notFound`, any other failure throws. */
@@ -114,6 +124,12 @@ export interface BindingKind {
     createArgs(name: string): string[];
     /** The config needs the new resource's id (read back from the account after creating). */
     idAfterCreate?: boolean;
+    /** wrangler arguments that delete one (provision --destroy; never asks: nx-edge asked first). */
+    deleteArgs(resource: PlannedResource): string[];
+    /** The account's resource named or with id `value`, for provision --import. */
+    find(value: string, ctx: ProvisionContext): Promise<FoundResource | undefined>;
+    /** The edits that point this section's binding `binding` at `found`; undefined when this kind has no such binding. */
+    importWrites(section: WorkerConfig, binding: string, found: FoundResource, ctx: ProvisionContext): { path: (string | number)[]; value: string }[] | undefined;
   };
   /** Empties its storage so a reused test Worker starts as a new one (see testing/worker-pool). */
   emptyForNextTest?(env: Record<string, any>, section: WorkerConfig): Promise<void>;

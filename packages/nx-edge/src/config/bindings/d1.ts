@@ -31,6 +31,20 @@ export const d1Databases: BindingKind = {
     resource: 'D1 database',
     createArgs: (name) => ['d1', 'create', name],
     idAfterCreate: true,
+    deleteArgs: (r) => ['d1', 'delete', r.name, '--skip-confirmation'],
+    async find(value, ctx) {
+      const account = ctx.json<{ uuid: string; name: string }[]>(await ctx.wrangler(['d1', 'list', '--json'], 'wrangler d1 list'), 'the D1 databases');
+      const found = account.find((d) => d.uuid === value) ?? account.find((d) => d.name === value);
+      return found && { id: found.uuid, name: found.name };
+    },
+    importWrites(section, binding, found, ctx) {
+      const index = listOf<D1Binding>(section, 'd1_databases').findIndex((b) => b.binding === binding);
+      if (index < 0) return undefined;
+      return [
+        { path: ctx.path('d1_databases', index, 'database_name'), value: found.name },
+        { path: ctx.path('d1_databases', index, 'database_id'), value: found.id! },
+      ];
+    },
     async plan(section, ctx) {
       const list = listOf<D1Binding>(section, 'd1_databases');
       if (list.length === 0) return [];
@@ -40,7 +54,7 @@ export const d1Databases: BindingKind = {
         const writes = db.database_name ? [] : [{ path: ctx.path('d1_databases', index, 'database_name'), value: name }];
         if (db.database_id) {
           const known = account.some((d) => d.uuid === db.database_id);
-          return { kind: 'd1_databases', name, binding: db.binding, action: known ? (writes.length ? 'write' : 'exists') : 'unknown-id', id: db.database_id, writes };
+          return { kind: 'd1_databases', name, binding: db.binding, action: known ? (writes.length ? 'write' : 'exists') : 'unknown-id', id: db.database_id, writes, idPath: ctx.path('d1_databases', index, 'database_id') };
         }
         const existing = account.find((d) => d.name === name);
         writes.push({ path: ctx.path('d1_databases', index, 'database_id'), value: existing?.uuid ?? '' });

@@ -21,6 +21,16 @@ export const kvNamespaces: BindingKind = {
     resource: 'KV namespace',
     createArgs: (name) => ['kv', 'namespace', 'create', name],
     idAfterCreate: true,
+    deleteArgs: (r) => ['kv', 'namespace', 'delete', '--namespace-id', r.id!, '--skip-confirmation'],
+    async find(value, ctx) {
+      const account = ctx.json<{ id: string; title: string }[]>(await ctx.wrangler(['kv', 'namespace', 'list'], 'wrangler kv namespace list'), 'the KV namespaces');
+      const found = account.find((n) => n.id === value) ?? account.find((n) => n.title === value);
+      return found && { id: found.id, name: found.title };
+    },
+    importWrites(section, binding, found, ctx) {
+      const index = listOf<KvBinding>(section, 'kv_namespaces').findIndex((b) => b.binding === binding);
+      return index < 0 ? undefined : [{ path: ctx.path('kv_namespaces', index, 'id'), value: found.id! }];
+    },
     async plan(section, ctx) {
       const list = listOf<KvBinding>(section, 'kv_namespaces');
       if (list.length === 0) return [];
@@ -28,7 +38,7 @@ export const kvNamespaces: BindingKind = {
       return list.map((kv, index) => {
         if (kv.id) {
           const known = account.find((n) => n.id === kv.id);
-          return { kind: 'kv_namespaces', name: known?.title ?? kv.id, binding: kv.binding, action: known ? 'exists' : 'unknown-id', id: kv.id, writes: [] };
+          return { kind: 'kv_namespaces', name: known?.title ?? kv.id, binding: kv.binding, action: known ? 'exists' : 'unknown-id', id: kv.id, writes: [], idPath: ctx.path('kv_namespaces', index, 'id') };
         }
         const title = `${ctx.worker}-${kv.binding}`;
         const existing = account.find((n) => n.title === title);

@@ -35,6 +35,14 @@ export const queues: BindingKind = {
   provision: {
     resource: 'queue',
     createArgs: (name) => ['queues', 'create', name],
+    deleteArgs: (r) => ['queues', 'delete', r.name],
+    async find(value, ctx) {
+      return (await ctx.found(['queues', 'info', value], /does not exist/i, `wrangler queues info ${value}`)) ? { name: value } : undefined;
+    },
+    importWrites(section, binding, found, ctx) {
+      const index = producers(section).findIndex((p) => p.binding === binding);
+      return index < 0 ? undefined : [{ path: ctx.at('queues', 'producers', index, 'queue'), value: found.name }];
+    },
     async plan(section, ctx) {
       const names = [...new Set([...producers(section).map((p) => p.queue), ...consumers(section).map((c) => c.queue)].filter(Boolean))];
       const planned = [];

@@ -21,6 +21,14 @@ export const r2Buckets: BindingKind = {
   provision: {
     resource: 'R2 bucket',
     createArgs: (name) => ['r2', 'bucket', 'create', name],
+    deleteArgs: (r) => ['r2', 'bucket', 'delete', r.name],
+    async find(value, ctx) {
+      return (await ctx.found(['r2', 'bucket', 'info', value, '--json'], /10006|does not exist/i, `wrangler r2 bucket info ${value}`)) ? { name: value } : undefined;
+    },
+    importWrites(section, binding, found, ctx) {
+      const index = listOf<R2Binding>(section, 'r2_buckets').findIndex((b) => b.binding === binding);
+      return index < 0 ? undefined : [{ path: ctx.path('r2_buckets', index, 'bucket_name'), value: found.name }];
+    },
     async plan(section, ctx) {
       const planned = [];
       // A bucket without a name is the deploy check's to name; there is nothing to create.
