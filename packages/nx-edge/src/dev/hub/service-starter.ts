@@ -69,7 +69,10 @@ export class ServiceStarter {
       this.hub.host.rememberRoot(spec.service, spec.root);
       round.specs.push(spec);
       // Bundling starts at once (esbuild works in its own process); only the workerd start waits.
-      round.bundles.push(this.hub.host.prepare(spec));
+      const bundle = this.hub.host.prepare(spec);
+      // A bundle that fails before the round starts is its own start's to report, not an unhandled rejection.
+      bundle.catch(() => undefined);
+      round.bundles.push(bundle);
       this.warming.set(spec.service, round.done);
     }
     this.hub.host.preload(); // while esbuild works
