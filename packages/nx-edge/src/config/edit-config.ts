@@ -75,48 +75,12 @@ export function appendConfigArrayItem(text: string, format: WranglerConfigFormat
  * Sets a scalar at `path` (e.g. an id written back after provisioning). jsonc edits in place; toml
  * rewrites the single `key = value` line inside the right table when it exists, else refuses.
  */
-export function setConfigValue(text: string, format: WranglerConfigFormat, path: (string | number)[], value: string | number | boolean, file = 'wrangler config'): string {
-  if (format !== 'toml') return setJsoncValue(text, path, value);
-  const parsed = parseToml(text) as Record<string, unknown>;
-  const parentPath = path.slice(0, -1);
-  const key = String(path[path.length - 1]);
-  const parent = getPath(parsed, parentPath);
-  if (!parent || typeof parent !== 'object') throw new UserError(`${file}: cannot find "${parentPath.join('.')}" to set ${key}.`);
-  // Re-emit only the edited table: locate its entry by walking tables in order.
-  const lines = text.split('\n');
-  const arrayIndex = typeof parentPath[parentPath.length - 1] === 'number' ? (parentPath[parentPath.length - 1] as number) : undefined;
-  const tablePath = arrayIndex === undefined ? parentPath.map(String) : parentPath.slice(0, -1).map(String);
-  const header = arrayIndex === undefined ? `[${tomlKey(tablePath)}]` : `[[${tomlKey(tablePath)}]]`;
-  let seen = -1;
-  let start = -1;
-  for (let i = 0; i < lines.length; i++) {
-    if (lines[i].trim() === header) {
-      seen++;
-      if (arrayIndex === undefined || seen === arrayIndex) {
-        start = i;
-        break;
-      }
-    }
-  }
-  if (start < 0) throw new UserError(`${file}: ${header} is not written as a table; set ${key} by hand.`);
-  let end = lines.length;
-  for (let i = start + 1; i < lines.length; i++) if (/^\s*\[/.test(lines[i])) { end = i; break; }
-  const rendered = `${key} = ${stringifyToml({ v: value }).replace(/^v = /, '').trim()}`;
-  const keyLine = lines.slice(start + 1, end).findIndex((l) => new RegExp(`^\\s*${key}\\s*=`).test(l));
-  if (keyLine >= 0) lines[start + 1 + keyLine] = rendered;
-  else lines.splice(start + 1, 0, rendered);
-  const next = lines.join('\n');
-  if (getPath(parseToml(next), path) !== value) throw new UserError(`${file}: could not set ${path.join('.')}; set it by hand.`);
-  return next;
-}
-
 /**
- * Removes the value at `path` (comments and formatting of everything else kept). A TOML key is
- * removed from its own table's lines; one written any other way (inline) is the user's to remove.
+ * Where the table holding `path`'s key is written, line by line (tables in order; the n-th `[[x]]` for
+ * an array entry), and the line of the key in it (-1 when absent). start is -1 when the table is not
+ * written as its own `[table]` / `[[table]]`.
  */
-export function removeConfigValue(text: string, format: WranglerConfigFormat, path: (string | number)[], file = 'wrangler config'): string {
-  // No formatting options: the property and its comma go, the lines around it stay as written.
-  if (format !== 'toml') return applyEdits(text, modify(text, path, undefined, {}));
+function tomlKeyLines(text: string, path: (string | number)[]): { lines: string[]; header: string; start: number; end: number; keyLine: number } {
   const parentPath = path.slice(0, -1);
   const key = String(path[path.length - 1]);
   const lines = text.split('\n');
@@ -135,9 +99,38 @@ export function removeConfigValue(text: string, format: WranglerConfigFormat, pa
   }
   let end = lines.length;
   for (let i = start + 1; start >= 0 && i < lines.length; i++) if (/^\s*\[/.test(lines[i])) { end = i; break; }
-  const keyLine = start < 0 ? -1 : lines.slice(start + 1, end).findIndex((l) => new RegExp(`^\\s*${key}\\s*=`).test(l));
+  const found = start < 0 ? -1 : lines.slice(start + 1, end).findIndex((l) => new RegExp(`^\\s*${key}\\s*=`).test(l));
+  return { lines, header, start, end, keyLine: found < 0 ? -1 : start + 1 + found };
+}
+
+export function setConfigValue(text: string, format: WranglerConfigFormat, path: (string | number)[], value: string | number | boolean, file = 'wrangler config'): string {
+  if (format !== 'toml') return setJsoncValue(text, path, value);
+  const parsed = parseToml(text) as Record<string, unknown>;
+  const parentPath = path.slice(0, -1);
+  const key = String(path[path.length - 1]);
+  const parent = getPath(parsed, parentPath);
+  if (!parent || typeof parent !== 'object') throw new UserError(`${file}: cannot find "${parentPath.join('.')}" to set ${key}.`);
+  // Re-emit only the edited table: locate its entry by walking tables in order.
+  const { lines, header, start, keyLine } = tomlKeyLines(text, path);
+  if (start < 0) throw new UserError(`${file}: ${header} is not written as a table; set ${key} by hand.`);
+  const rendered = `${key} = ${stringifyToml({ v: value }).replace(/^v = /, '').trim()}`;
+  if (keyLine >= 0) lines[keyLine] = rendered;
+  else lines.splice(start + 1, 0, rendered);
+  const next = lines.join('\n');
+  if (getPath(parseToml(next), path) !== value) throw new UserError(`${file}: could not set ${path.join('.')}; set it by hand.`);
+  return next;
+}
+
+/**
+ * Removes the value at `path` (comments and formatting of everything else kept). A TOML key is
+ * removed from its own table's lines; one written any other way (inline) is the user's to remove.
+ */
+export function removeConfigValue(text: string, format: WranglerConfigFormat, path: (string | number)[], file = 'wrangler config'): string {
+  // No formatting options: the property and its comma go, the lines around it stay as written.
+  if (format !== 'toml') return applyEdits(text, modify(text, path, undefined, {}));
+  const { lines, header, keyLine } = tomlKeyLines(text, path);
   if (keyLine < 0) throw new UserError(`${file}: ${path.join('.')} is not written as a key of ${header}; remove it by hand.`);
-  lines.splice(start + 1 + keyLine, 1);
+  lines.splice(keyLine, 1);
   const next = lines.join('\n');
   if (getPath(parseToml(next), path) !== undefined) throw new UserError(`${file}: could not remove ${path.join('.')}; remove it by hand.`);
   return next;
