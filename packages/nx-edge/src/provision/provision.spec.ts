@@ -152,5 +152,11 @@ describe('provision (real wrangler, fake Cloudflare API)', { timeout: 180_000 },
     await expect(applyImports(configFile, 'staging', parseImports('MISSING=legacy-cache'), deps(), root)).rejects.toThrow('has no KV, D1, R2 or queue producer binding MISSING');
     expect(() => parseImports('legacy-cache')).toThrow('--import legacy-cache: expected BINDING=<name or id>, e.g. --import CACHE=legacy-cache.');
     expect(readFileSync(configFile, 'utf8')).toBe(text);
+    // Staging pointed at production's namespace: refused by the env isolation check, nothing written.
+    const isolated = `{\n  "name": "orders",\n  "kv_namespaces": [{ "binding": "CACHE", "id": "kv-prod" }],\n  "env": {\n    "staging": { "kv_namespaces": [{ "binding": "CACHE" }] },\n    "production": { "kv_namespaces": [{ "binding": "CACHE", "id": "kv-prod" }] }\n  }\n}\n`;
+    writeFileSync(configFile, isolated);
+    api.account().kvNamespaces.push({ id: 'kv-prod', title: 'orders-production-CACHE' });
+    await expect(applyImports(configFile, 'staging', parseImports('CACHE=kv-prod'), deps(), root)).rejects.toThrow(/cannot import env "staging" — it would reach another environment's Workers or data/);
+    expect(readFileSync(configFile, 'utf8')).toBe(isolated);
   });
 });

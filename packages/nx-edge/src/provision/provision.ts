@@ -278,9 +278,8 @@ export async function applyImports(configFile: string, env: string | undefined, 
     }
     deps.log(`  ${dryRun ? 'would import' : 'imported'} ${kind.resource} ${found.name}${found.id && found.id !== found.name ? ` (${found.id})` : ''} as ${binding}`);
   }
-  if (next !== text && !dryRun) {
-    parseWranglerConfig(next, configFile);
-    writeFileSync(configFile, next);
-  }
+  // Pointing staging at production's resource would hand staging production's data.
+  assertEnvIsolated(parseWranglerConfig(next, file), env, file, next, [], 'import');
+  if (next !== text && !dryRun) writeFileSync(configFile, next);
   return written;
 }
