@@ -8,6 +8,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
 
 export interface RecordedRequest {
   method: string;
@@ -72,6 +74,29 @@ export interface FakeAccount {
   dispatchNamespaces: string[];
 }
 
+/** One trace event as Cloudflare's tail WebSocket (`trace-v1`) sends it. */
+export interface TailEvent {
+  scriptName: string;
+  outcome: 'ok' | 'exception' | 'exceededCpu' | 'exceededMemory' | 'canceled' | 'unknown';
+  eventTimestamp: number;
+  event: { request: { url: string; method: string; headers: Record<string, string>; cf?: object }; response?: { status: number } } | null;
+  logs: { message: unknown[]; level: string; timestamp: number }[];
+  exceptions: { name: string; message: string; timestamp: number }[];
+  diagnosticsChannelEvents: unknown[];
+  scriptVersion?: { id: string };
+}
+
+/** A tail session as the API knows it: created by POST …/tails, gone after DELETE …/tails/:id. */
+export interface FakeTail {
+  id: string;
+  script: string;
+  /** The filters wrangler sent when creating it (`{ outcome }`, `{ method }`, `{ query }`, `{ sampling_rate }`, …). */
+  filters: Record<string, unknown>[];
+  created_on: string;
+  /** Whether a client is connected to its WebSocket right now. */
+  connected: boolean;
+}
+
 export interface FailureRule {
   method?: string;
   /** Matched against the path below /client/v4 (string: substring; RegExp: test). */
@@ -98,6 +123,12 @@ export interface FakeCloudflareApi {
   /** Requests whose path contains `fragment` (and method, when given). */
   calls(fragment: string, method?: string): RecordedRequest[];
   digest(value: string): string;
+  /** Tail sessions created and not deleted (a Ctrl-C that leaks one leaves it here). */
+  openTails(): FakeTail[];
+  /** Every tail session ever created, deleted ones included. */
+  allTails(): FakeTail[];
+  /** Sends an event to every connected tail of `event.scriptName` whose filters let it through; returns how many got it. */
+  emitTail(event: TailEvent): number;
   close(): Promise<void>;
 }
 
@@ -173,6 +204,42 @@ interface Route {
   regex: RegExp;
   keys: string[];
   handler: Handler;
+}
+
+/**
+ * wrangler sends its first tail message (`{"debug":false}`) as an unmasked frame, which Cloudflare
+ * accepts and `ws` (rightly, per RFC 6455) refuses. This sets the mask bit with an all-zero key on the
+ * client's unmasked frames as they arrive, so the fake accepts what the real edge accepts.
+ */
+function maskClientFrames(socket: Duplex): void {
+  let header = Buffer.alloc(0);
+  let payloadLeft = 0;
+  const emit = socket.emit.bind(socket);
+  const rewrite = (chunk: Buffer): Buffer => {
+    const out: Buffer[] = [];
+    let at = 0;
+    while (at < chunk.length) {
+      if (payloadLeft > 0) {
+        const take = Math.min(payloadLeft, chunk.length - at);
+        out.push(chunk.subarray(at, at + take));
+        payloadLeft -= take;
+        at += take;
+        continue;
+      }
+      header = Buffer.concat([header, chunk.subarray(at, at + 1)]);
+      at++;
+      if (header.length < 2) continue;
+      const short = header[1] & 0x7f;
+      const lengthBytes = short === 126 ? 2 : short === 127 ? 8 : 0;
+      const masked = (header[1] & 0x80) !== 0;
+      if (header.length < 2 + lengthBytes + (masked ? 4 : 0)) continue;
+      payloadLeft = lengthBytes === 0 ? short : lengthBytes === 2 ? header.readUInt16BE(2) : Number(header.readBigUInt64BE(2));
+      out.push(masked ? header : Buffer.concat([Buffer.from([header[0], header[1] | 0x80]), header.subarray(2), Buffer.alloc(4)]));
+      header = Buffer.alloc(0);
+    }
+    return Buffer.concat(out);
+  };
+  socket.emit = ((event: string, ...args: unknown[]) => (event === 'data' ? emit('data', rewrite(args[0] as Buffer)) : emit(event, ...args))) as typeof socket.emit;
 }
 
 export async function startFakeCloudflareApi(options: { subdomain?: string; accountId?: string } = {}): Promise<FakeCloudflareApi> {
@@ -486,6 +553,24 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
   );
   on('PATCH', '/accounts/:account/workers/dispatch/namespaces/:namespace/scripts/:name/settings', patchSettings);
 
+  // Tail sessions: POST creates one and answers the WebSocket URL wrangler connects to (protocol trace-v1).
+  on('POST', '/accounts/:account/workers/scripts/:name/tails', ({ account: acc, params, body }) => {
+    requireScript(acc, params.name);
+    const id = hexId();
+    const filters = ((body.json ?? {}) as { filters?: Record<string, unknown>[] }).filters ?? [];
+    const tail: FakeTail & { deleted: boolean } = { id, script: params.name, filters, created_on: now(), connected: false, deleted: false };
+    tails.set(id, tail);
+    return { id, url: `ws://127.0.0.1:${port}/tail/${id}`, expires_at: new Date(Date.now() + 6 * 3600_000).toISOString() };
+  });
+  on('GET', '/accounts/:account/workers/scripts/:name/tails', ({ params }) => [...tails.values()].filter((t) => !t.deleted && t.script === params.name).map(({ id, created_on }) => ({ id, created_on })));
+  on('DELETE', '/accounts/:account/workers/scripts/:name/tails/:id', ({ params }) => {
+    const tail = tails.get(params.id);
+    if (!tail || tail.deleted || tail.script !== params.name) throw new ApiError(404, 10057, `tail ${params.id} not found`);
+    tail.deleted = true;
+    for (const socket of tailSockets.get(params.id) ?? []) socket.close(1000, 'tail deleted');
+    return null;
+  });
+
   // KV
   on('GET', '/accounts/:account/storage/kv/namespaces', ({ account: acc }) => [...acc.kvNamespaces]);
   on('POST', '/accounts/:account/storage/kv/namespaces', ({ account: acc, body }) => {
@@ -635,6 +720,37 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
     }
   });
 
+  // Tail WebSockets: ws://127.0.0.1:<port>/tail/<id>, only for a tail that exists, only with trace-v1.
+  const tails = new Map<string, FakeTail & { deleted: boolean }>();
+  const tailSockets = new Map<string, Set<WebSocket>>();
+  const sockets = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has('trace-v1') ? 'trace-v1' : false) });
+  server.on('upgrade', (req, socket, head) => {
+    maskClientFrames(socket);
+    const id = /^\/tail\/([0-9a-f]+)$/.exec(req.url ?? '')?.[1];
+    const tail = id ? tails.get(id) : undefined;
+    if (!tail || tail.deleted) {
+      socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+      return;
+    }
+    sockets.handleUpgrade(req, socket, head, (ws) => {
+      const set = tailSockets.get(tail.id) ?? new Set();
+      tailSockets.set(tail.id, set.add(ws));
+      tail.connected = true;
+      ws.on('close', () => {
+        set.delete(ws);
+        tail.connected = set.size > 0;
+      });
+    });
+  });
+  const passes = (filters: Record<string, unknown>[], event: TailEvent): boolean =>
+    filters.every((f) => {
+      if (Array.isArray(f.outcome)) return f.outcome.includes(event.outcome);
+      if (Array.isArray(f.method)) return !!event.event && f.method.map(String).map((m) => m.toUpperCase()).includes(event.event.request.method.toUpperCase());
+      if (typeof f.query === 'string') return event.logs.some((l) => JSON.stringify(l.message).includes(f.query as string));
+      if (typeof f.sampling_rate === 'number') return Math.random() < f.sampling_rate;
+      return true;
+    });
+
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   account();
@@ -655,8 +771,23 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
     },
     calls: (fragment, method) => requests.filter((r) => r.path.includes(fragment) && (!method || r.method === method)),
     digest: sha256,
+    openTails: () => [...tails.values()].filter((t) => !t.deleted).map(({ deleted: _deleted, ...t }) => t),
+    allTails: () => [...tails.values()].map(({ deleted: _deleted, ...t }) => t),
+    emitTail(event) {
+      let sent = 0;
+      for (const tail of tails.values()) {
+        if (tail.deleted || tail.script !== event.scriptName || !passes(tail.filters, event)) continue;
+        for (const socket of tailSockets.get(tail.id) ?? []) {
+          socket.send(JSON.stringify(event));
+          sent++;
+        }
+      }
+      return sent;
+    },
     close: () =>
       new Promise<void>((resolve) => {
+        for (const set of tailSockets.values()) for (const socket of set) socket.terminate();
+        sockets.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -1,0 +1,181 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DEPLOY_HISTORY_RELATIVE_PATH, readDeploymentRecords } from '../../deploy/deploy-history';
+import { resolveWranglerBin, stripAnsi } from '../../deploy/wrangler-cli';
+import { formatLogLine, shouldColour } from '../../logs/log-line';
+import type { LogRecord } from '../../logs/log-record';
+import { monitorTargets } from '../../monitor/service-monitor';
+import { startTailSessions, type TailEnd, type TailFilters, type TailTarget } from '../../tail/tail-session';
+import { UserError } from '../../utils/user-error';
+import { findWorkspaceRoot } from '../../utils/workspace-root';
+import { eachOption } from '../options';
+
+export const description = 'Stream the live logs of every deployed Worker of an env, merged, tagged by service, filterable by trace';
+export const usage =
+  'nx-edge tail -c <env> [--projects a,b | --affected [--base <ref>] [--head <ref>]] [--status ok|error|canceled] [--method GET] [--search <text>] [--trace <trace id>] [--sample <0..1>] [--json]';
+
+export interface TailArgs {
+  env: string;
+  projects?: string[];
+  affected?: { base?: string; head?: string };
+  filters: TailFilters;
+  json: boolean;
+}
+
+const STATUSES = ['ok', 'error', 'canceled'];
+
+export function parseTailArgs(args: string[]): TailArgs {
+  const out: TailArgs = { env: '', filters: {}, json: false };
+  let base: string | undefined;
+  let head: string | undefined;
+  eachOption(args, usage, (flag, value, typed) => {
+    switch (flag) {
+      case '-c':
+      case '--configuration':
+      case '--env':
+        out.env = value();
+        break;
+      case '--projects':
+        out.projects = value().split(',').map((p) => p.trim()).filter(Boolean);
+        break;
+      case '--affected':
+        out.affected = {};
+        break;
+      case '--base':
+        base = value();
+        break;
+      case '--head':
+        head = value();
+        break;
+      case '--status':
+        for (const status of value().split(',')) {
+          if (!STATUSES.includes(status)) throw new UserError(`--status must be one of ${STATUSES.join(', ')} (got "${status}").`);
+          (out.filters.status ??= []).push(status);
+        }
+        break;
+      case '--method':
+        (out.filters.method ??= []).push(...value().split(',').map((m) => m.trim().toUpperCase()).filter(Boolean));
+        break;
+      case '--search':
+        out.filters.search = value();
+        break;
+      case '--trace': {
+        const trace = value().trim().toLowerCase();
+        if (!/^[0-9a-f]{32}$/.test(trace)) throw new UserError(`--trace takes a trace id: 32 hex digits, as in trace=… of a log line or a traceparent header (got "${trace}").`);
+        out.filters.trace = trace;
+        break;
+      }
+      case '--sample': {
+        const rate = Number(value());
+        if (!(rate > 0 && rate < 1)) throw new UserError(`--sample is the share of requests to show, between 0 and 1 exclusive (e.g. 0.1 for 10 %).`);
+        out.filters.sample = rate;
+        break;
+      }
+      case '--json':
+        out.json = true;
+        break;
+      default:
+        throw new UserError(`unknown option "${typed}". Usage: ${usage}`);
+    }
+  });
+  if (out.projects && out.affected) throw new UserError('--projects and --affected choose the Workers two ways: give one of them.');
+  if ((base || head) && !out.affected) throw new UserError('--base and --head go with --affected.');
+  if (out.affected) out.affected = { base, head };
+  return out;
+}
+
+/** The projects Nx counts as affected (`nx show projects --affected`), with the workspace's own nx. */
+function affectedProjects(root: string, range: { base?: string; head?: string }): string[] {
+  const nx = join(root, 'node_modules', 'nx', 'bin', 'nx.js');
+  if (!existsSync(nx)) throw new UserError(`--affected needs the workspace's nx (${nx} is missing: run npm install).`);
+  const args = [nx, 'show', 'projects', '--affected', '--json', ...(range.base ? ['--base', range.base] : []), ...(range.head ? ['--head', range.head] : [])];
+  const shown = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', env: { NX_DAEMON: 'false', ...process.env } });
+  if (shown.status !== 0) throw new UserError(`nx show projects --affected failed:\n${stripAnsi(shown.stderr || shown.stdout).trim()}`);
+  try {
+    return JSON.parse(shown.stdout.trim().split('\n').pop() ?? '[]') as string[];
+  } catch {
+    throw new UserError(`nx show projects --affected printed no project list:\n${shown.stdout.trim()}`);
+  }
+}
+
+/** The runtime's JSON log shape (ISO time, level, service, trace and span ids, message, fields) plus the Worker. */
+export function tailJson(record: LogRecord, target: TailTarget): string {
+  return JSON.stringify({
+    time: new Date(record.time).toISOString(),
+    level: record.level,
+    service: record.service,
+    worker: target.worker,
+    ...(record.trace_id ? { trace_id: record.trace_id } : {}),
+    ...(record.span_id ? { span_id: record.span_id } : {}),
+    message: record.message,
+    ...record.fields,
+  });
+}
+
+function endSummary(end: TailEnd): string {
+  const said = end.output.map(stripAnsi).map((l) => l.trim()).filter((l) => l && !l.includes('Logs were written to'));
+  const error = said.find((l) => l.includes('[ERROR]'))?.replace(/^.*\[ERROR\]\s*/, '');
+  return error ?? said.slice(-3).join(' ') ?? '';
+}
+
+export async function run(args: string[], ctx: { cwd: string }): Promise<number> {
+  const options = parseTailArgs(args);
+  const root = findWorkspaceRoot(ctx.cwd);
+  const envName = options.env || 'the top level';
+  const projects = options.affected ? affectedProjects(root, options.affected) : options.projects;
+  const deployed = monitorTargets(readDeploymentRecords(join(root, DEPLOY_HISTORY_RELATIVE_PATH)), options.env, projects);
+  const skipped = deployed.filter((t) => t.dispatchNamespace);
+  const targets: TailTarget[] = deployed.filter((t) => !t.dispatchNamespace).map((t) => ({ project: t.project, worker: t.worker }));
+  for (const t of skipped) process.stderr.write(`– ${t.project} (${t.worker}) lives in dispatch namespace ${t.dispatchNamespace}: wrangler tail cannot follow namespace scripts, skipped\n`);
+  if (targets.length === 0) {
+    if (options.affected && projects?.length === 0) throw new UserError(`no project is affected (nx show projects --affected): nothing to tail.`);
+    throw new UserError(
+      `no deployments of ${envName}${projects ? ` for ${projects.join(', ') || 'the affected projects'}` : ''} recorded in ${DEPLOY_HISTORY_RELATIVE_PATH}: tail follows what nx-edge deployed (nx run-many -t deploy${options.env ? ` -c ${options.env}` : ''}).`,
+    );
+  }
+
+  const bin = resolveWranglerBin(root);
+  const preload = pathToFileURL(join(__dirname, '..', '..', 'tail', 'wrangler-tail-preload.mjs')).href;
+  const colour = !options.json && shouldColour();
+  const sessions = startTailSessions(targets, {
+    filters: options.filters,
+    // Children stay in our process group: a terminal's Ctrl-C reaches each wrangler as well as us.
+    spawnTail: (wranglerArgs) => spawn(process.execPath, ['--import', preload, bin, ...wranglerArgs], { cwd: root, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] }),
+    onRecord: (record, target) => process.stdout.write(`${options.json ? tailJson(record, target) : formatLogLine(record, { color: colour })}\n`),
+    onEarlyEnd: (end) => process.stderr.write(`✘ ${end.target.project} (${end.target.worker}): its tail ended (wrangler exit ${end.code ?? 'signal'})${endSummary(end) ? `: ${endSummary(end)}` : ''}\n`),
+  });
+  const filters = [
+    options.filters.status && `status ${options.filters.status.join('/')}`,
+    options.filters.method && `method ${options.filters.method.join('/')}`,
+    options.filters.search && `search "${options.filters.search}"`,
+    options.filters.trace && `trace ${options.filters.trace}`,
+    options.filters.sample && `sampling ${options.filters.sample * 100} %`,
+  ].filter(Boolean);
+  process.stderr.write(`tailing ${targets.map((t) => `${t.project} (${t.worker})`).join(', ')} in ${envName}${filters.length ? `; only ${filters.join(', ')}` : ''} (Ctrl-C stops)\n`);
+
+  let interrupted = false;
+  const stopped = new Promise<TailEnd[]>((resolve) => {
+    const stop = () => {
+      if (interrupted) return;
+      interrupted = true;
+      void sessions.stop().then(resolve);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    void sessions.ended.then(resolve);
+  });
+  const ends = await stopped;
+  if (!interrupted) {
+    process.stderr.write(`every tail session ended on its own (see above)\n`);
+    return 1;
+  }
+  const unclean = ends.filter((e) => !e.early && e.code !== 0);
+  for (const e of unclean) {
+    process.stderr.write(`✘ ${e.target.project} (${e.target.worker}): wrangler did not close its tail session cleanly (exit ${e.code ?? 'killed'})${endSummary(e) ? `: ${endSummary(e)}` : ''}; an open session expires by itself within hours\n`);
+  }
+  const closed = ends.filter((e) => !e.early && e.code === 0).length;
+  process.stderr.write(`closed ${closed} tail session${closed === 1 ? '' : 's'}\n`);
+  return unclean.length ? 1 : 0;
+}

@@ -1,0 +1,115 @@
+import type { Readable } from 'node:stream';
+import { createLineSplitter } from '../logs/log-line';
+import type { LogRecord } from '../logs/log-record';
+import { createTailEventReader, recordsFromTailEvent } from './tail-event';
+
+/** A deployed Worker to tail, and the service name its lines are tagged with. */
+export interface TailTarget {
+  project: string;
+  worker: string;
+}
+
+export interface TailFilters {
+  /** wrangler's --status: ok, error, canceled. */
+  status?: string[];
+  method?: string[];
+  /** Text in console lines (wrangler's --search, applied by the API). */
+  search?: string;
+  /** 0 < rate < 1 (wrangler's --sampling-rate). */
+  sample?: number;
+  /** A trace id: only lines of that request, in every Worker (applied here: the API has no such filter). */
+  trace?: string;
+}
+
+/** The part of a child process a tail session uses (a real ChildProcess in the CLI, a fake in specs). */
+export interface TailProcess {
+  stdout: Readable | null;
+  stderr: Readable | null;
+  kill(signal?: NodeJS.Signals): boolean;
+  once(event: 'close', listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
+}
+
+export interface TailEnd {
+  target: TailTarget;
+  code: number | null;
+  /** Ended before stop() was asked for (wrangler failed, or the API closed the session). */
+  early: boolean;
+  /** wrangler's own words, when it printed any besides events. */
+  output: string[];
+}
+
+export interface TailSessionsOptions {
+  filters: TailFilters;
+  spawnTail: (args: string[], target: TailTarget) => TailProcess;
+  onRecord: (record: LogRecord, target: TailTarget) => void;
+  /** A session that ended on its own, while others may go on. */
+  onEarlyEnd?: (end: TailEnd) => void;
+  /** How long stop() waits for wrangler to close its session before killing it. */
+  stopTimeoutMs?: number;
+}
+
+export interface TailSessions {
+  /** Asks every wrangler to close its session (SIGINT) and resolves with how each ended. */
+  stop(): Promise<TailEnd[]>;
+  /** Resolves when every session has ended, on its own or by stop(). */
+  ended: Promise<TailEnd[]>;
+}
+
+/** The `wrangler tail` argv for one Worker: JSON output, the filters the API applies. */
+export function wranglerTailArgs(worker: string, filters: TailFilters): string[] {
+  const args = ['tail', worker, '--format', 'json'];
+  for (const status of filters.status ?? []) args.push('--status', status);
+  for (const method of filters.method ?? []) args.push('--method', method);
+  if (filters.search) args.push('--search', filters.search);
+  if (filters.sample !== undefined) args.push('--sampling-rate', String(filters.sample));
+  return args;
+}
+
+/** One `wrangler tail` per target, their events turned into records and merged as they arrive. */
+export function startTailSessions(targets: TailTarget[], options: TailSessionsOptions): TailSessions {
+  let stopping = false;
+  const trace = options.filters.trace?.toLowerCase();
+  const running = new Map<TailTarget, TailProcess>();
+  const ends = targets.map(
+    (target) =>
+      new Promise<TailEnd>((resolve) => {
+        const output: string[] = [];
+        const child = options.spawnTail(wranglerTailArgs(target.worker, options.filters), target);
+        running.set(target, child);
+        const read = createTailEventReader(
+          (event) => {
+            for (const record of recordsFromTailEvent(event, target.project)) {
+              if (!trace || record.trace_id === trace) options.onRecord(record, target);
+            }
+          },
+          (line) => output.push(line),
+        );
+        for (const stream of [child.stdout, child.stderr]) {
+          if (!stream) continue;
+          const lines = createLineSplitter(read);
+          stream.on('data', (chunk: Buffer) => lines.write(chunk));
+          stream.on('end', () => lines.end());
+        }
+        child.once('close', (code) => {
+          running.delete(target);
+          const end: TailEnd = { target, code, early: !stopping, output };
+          if (end.early) options.onEarlyEnd?.(end);
+          resolve(end);
+        });
+      }),
+  );
+  const ended = Promise.all(ends);
+  return {
+    ended,
+    async stop() {
+      stopping = true;
+      for (const child of running.values()) child.kill('SIGINT');
+      const timer = setTimeout(() => {
+        for (const child of running.values()) child.kill('SIGKILL');
+      }, options.stopTimeoutMs ?? 8000);
+      const result = await ended;
+      clearTimeout(timer);
+      return result;
+    },
+  };
+}

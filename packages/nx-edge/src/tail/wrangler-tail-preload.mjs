@@ -1,0 +1,69 @@
+// Loaded into each `wrangler tail` nx-edge starts (node --import <this file>).
+//
+// wrangler (4.86, measured) ends on SIGINT/SIGTERM at once — a module-level handler calls
+// process.exit() — before its DELETE of the tail session is sent: every Ctrl-C left a tail session
+// open at the API. Here wrangler's signal handlers are not installed; a signal closes the tail's
+// connections instead, wrangler's own close handler then deletes the session, and the process ends
+// by itself. wrangler only installs that close handler once its 100 ms poll has seen the WebSocket
+// open, so the connections are closed no sooner than 250 ms after it opened (a signal that comes
+// while the session is still being created waits for it). Whatever hangs, the process ends after
+// 5 s. A second signal is ignored: a terminal's Ctrl-C reaches this process and nx-edge, which then
+// forwards one more.
+//
+// wrangler's bin re-runs node on wrangler-dist/cli.js with the same flags, so this file loads twice;
+// the launcher (which forwards signals to cli.js) is left alone.
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import { basename, dirname } from 'node:path';
+
+const SETTLE_MS = 250;
+const GIVE_UP_MS = 5000;
+
+if (basename(process.argv[1] ?? '') === 'cli.js' && basename(dirname(process.argv[1])) === 'wrangler-dist') closeTailOnSignal();
+
+function closeTailOnSignal() {
+  const SIGNALS = new Set(['SIGINT', 'SIGTERM', 'SIGHUP']);
+  const sockets = new Set();
+  const connect = net.Socket.prototype.connect;
+  net.Socket.prototype.connect = function (...args) {
+    sockets.add(this);
+    this.once('close', () => sockets.delete(this));
+    return connect.apply(this, args);
+  };
+
+  let openedAt;
+  const onOpen = [];
+  for (const mod of [http, https]) {
+    const request = mod.request;
+    mod.request = function (...args) {
+      const req = request.apply(this, args);
+      req.once('upgrade', () => {
+        openedAt = Date.now();
+        for (const run of onOpen.splice(0)) run();
+      });
+      return req;
+    };
+  }
+
+  let stopping = false;
+  function stop() {
+    if (stopping) return;
+    stopping = true;
+    setTimeout(() => process.exit(130), GIVE_UP_MS).unref();
+    const close = () =>
+      setTimeout(() => {
+        for (const socket of sockets) socket.destroy();
+      }, Math.max(0, openedAt + SETTLE_MS - Date.now()));
+    if (openedAt) close();
+    else onOpen.push(close);
+  }
+  for (const signal of SIGNALS) process.on(signal, stop);
+  for (const method of ['on', 'addListener', 'once', 'prependListener', 'prependOnceListener']) {
+    const add = process[method];
+    process[method] = function (event, listener) {
+      if (SIGNALS.has(event)) return process; // only ours: wrangler's would exit before the DELETE
+      return add.call(process, event, listener);
+    };
+  }
+}
