@@ -222,6 +222,45 @@ describe('deploy: environments, secrets, provisioning, rollback', () => {
     expect(none.stderr).toContain('no deployments of qa recorded in .nx-edge/deployments.jsonl: monitor checks what nx-edge deployed (nx run-many -t deploy -c qa).');
   });
 
+  it('nx-edge tail -c staging --trace: one merged stream of that request in a, b and c only; Ctrl-C leaves no tail session open', async () => {
+    const traces = ['4bf92f3577b34da6a3ce929d0e0e4736', '0af7651916cd43dd8448eb211c80319c'];
+    // One request through a → b → c as each Worker's tail sees it: b and c get the traceparent a sent.
+    const hop = (name: string, trace: string) => ({
+      scriptName: `${name}-staging`,
+      outcome: 'ok' as const,
+      eventTimestamp: Date.now(),
+      event: {
+        request: { url: `https://${name}-staging.acme.workers.dev/orders`, method: 'GET', headers: name === 'a' ? {} : { traceparent: `00-${trace}-00f067aa0ba902b7-01` } },
+        response: { status: 200 },
+      },
+      logs: [{ message: [JSON.stringify({ time: new Date().toISOString(), level: 'info', service: name, trace_id: trace, message: `${name} handled the order` })], level: 'log', timestamp: Date.now() }],
+      exceptions: [],
+      diagnosticsChannelEvents: [],
+    });
+    let out = '';
+    let err = '';
+    const tail = ws.spawn(join(ws.root, 'node_modules', '.bin', 'nx-edge'), ['tail', '-c', 'staging', '--trace', traces[0], '--json'], { env: { ...ws.env, ...env } });
+    tail.stdout!.on('data', (d) => (out += d));
+    tail.stderr!.on('data', (d) => (err += d));
+    await expect.poll(() => err, { timeout: 30_000 }).toContain('tailing a (a-staging), b (b-staging), c (c-staging) in staging; only trace 4bf92f3577b34da6a3ce929d0e0e4736 (Ctrl-C stops)');
+    await expect.poll(() => api.openTails().filter((t) => t.connected).map((t) => t.script).sort(), { timeout: 30_000 }).toEqual(['a-staging', 'b-staging', 'c-staging']);
+    for (const trace of [traces[1], traces[0], traces[1]]) for (const name of ['a', 'b', 'c']) api.emitTail(hop(name, trace));
+    await expect.poll(() => out.trim().split('\n').filter(Boolean).length, { timeout: 10_000 }).toBe(6);
+    const lines = out.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => `${l.service} ${l.worker} ${l.message}`).sort()).toEqual([
+      'a a-staging GET /orders → 200', 'a a-staging a handled the order',
+      'b b-staging GET /orders → 200', 'b b-staging b handled the order',
+      'c c-staging GET /orders → 200', 'c c-staging c handled the order',
+    ]);
+    expect(new Set(lines.map((l) => l.trace_id))).toEqual(new Set([traces[0]]));
+    const exited = new Promise<number | null>((resolve) => tail.once('exit', (code) => resolve(code)));
+    process.kill(-tail.pid!, 'SIGINT'); // as a terminal's Ctrl-C: the whole process group
+    expect(await exited, err).toBe(0);
+    expect(err).toContain('closed 3 tail sessions');
+    expect(api.openTails()).toEqual([]);
+    expect(api.allTails().length).toBe(3);
+  });
+
   it('a project without the requested env is refused instead of deploying its top level', async () => {
     const before = api.requests.length;
     const result = await nx(['run-many', '-t', 'deploy', '--configuration=staging', '--projects=d']);
