@@ -33,6 +33,7 @@ describe('deploy: environments, secrets, provisioning, rollback', () => {
   let api: FakeCloudflareApi;
   let health: Server;
   const unhealthy = new Set<string>();
+  const healthRequests: string[] = [];
   const printed: string[] = [];
   let env: Record<string, string>;
 
@@ -64,8 +65,11 @@ describe('deploy: environments, secrets, provisioning, rollback', () => {
     ws = await createE2eWorkspace('deploy');
     api = await startFakeCloudflareApi({ subdomain: 'acme' });
     health = createServer((req, res) => {
-      const name = (req.url ?? '').split('/')[1];
-      res.writeHead(unhealthy.has(name) ? 503 : 200).end(unhealthy.has(name) ? 'down' : 'ok');
+      // /<worker>/health, or /<worker>/<version>/health when a test asks for {version}
+      const [, name, version] = (req.url ?? '').split('/');
+      healthRequests.push(req.url ?? '');
+      const down = unhealthy.has(name) || unhealthy.has(version);
+      res.writeHead(down ? 503 : 200).end(down ? 'down' : 'ok');
     });
     await new Promise<void>((resolve) => health.listen(0, '127.0.0.1', resolve));
     env = {
@@ -259,6 +263,77 @@ describe('deploy: environments, secrets, provisioning, rollback', () => {
     expect(err).toContain('closed 3 tail sessions');
     expect(api.openTails()).toEqual([]);
     expect(api.allTails().length).toBe(3);
+  });
+
+  it('gradual rollout: --percentage=10 checks the new version on its preview URL, then splits; promote moves it to 100 %, rollback returns another to its stable version; history has every step', async () => {
+    const byVersion = { ...env, NX_EDGE_HEALTH_BASE_URL: env.NX_EDGE_HEALTH_BASE_URL + '/{version}' };
+    const rollout = async (name: string) => {
+      // --exclude-task-dependencies: this Worker alone (with them, its upstream Workers would roll out at 10 % too).
+      const result = await ws.nx(['run', `${name}:deploy`, '--configuration=staging', '--percentage=10', '--exclude-task-dependencies', '--output-style=static'], { env: byVersion });
+      printed.push(result.stdout, result.stderr);
+      return result;
+    };
+    const split = (worker: string) => api.script(worker)!.deployments.at(-1)!.versions;
+    const cliOk = async (...args: string[]) => {
+      const result = await ws.run('npx', ['nx-edge', ...args], { env });
+      printed.push(result.stdout, result.stderr);
+      if (result.code !== 0) throw new Error(`nx-edge ${args.join(' ')} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
+      return result.stdout;
+    };
+
+    // c: 10 %, then promoted.
+    const stableC = split('c-staging')[0].version_id;
+    const c = await rollout('c');
+    expect(c.code, c.stdout + c.stderr).toBe(0);
+    const newC = api.script('c-staging')!.versions.at(-1)!.id;
+    expect(healthRequests).toContain(`/c-staging/${newC}/health`); // checked on its own URL before any traffic moved
+    expect(split('c-staging')).toEqual([{ version_id: newC, percentage: 10 }, { version_id: stableC, percentage: 90 }]);
+    expect(c.stdout).toContain(`◐ c (staging) rolling out: version ${newC.slice(0, 8)} serves 10 % of c-staging, ${stableC.slice(0, 8)} the other 90 %`);
+    expect(c.stdout).toContain('when it looks good: npx nx-edge promote c -c staging    to undo: npx nx-edge rollback c -c staging');
+    expect(await cliOk('promote', 'c', '-c', 'staging')).toContain(`✔ c (staging) promoted: version ${newC.slice(0, 8)} serves 100 % of c-staging`);
+    expect(split('c-staging')).toEqual([{ version_id: newC, percentage: 100 }]);
+
+    // b: 10 %, then rolled back.
+    const stableB = split('b-staging')[0].version_id;
+    expect((await rollout('b')).code).toBe(0);
+    const newB = api.script('b-staging')!.versions.at(-1)!.id;
+    expect(split('b-staging')).toEqual([{ version_id: newB, percentage: 10 }, { version_id: stableB, percentage: 90 }]);
+    // A deploy in the middle of it is refused before anything is uploaded.
+    const uploadsB = api.script('b-staging')!.versions.length;
+    const midway = await nx(['run', 'b:deploy', '--configuration=staging', '--exclude-task-dependencies']);
+    expect(midway.code).not.toBe(0);
+    expect(midway.stdout + midway.stderr).toContain(`b-staging is in the middle of a gradual rollout (${newB.slice(0, 8)} at 10 %, ${stableB.slice(0, 8)} at 90 %): finish it first with npx nx-edge promote b -c staging or npx nx-edge rollback b -c staging. Nothing was uploaded.`);
+    expect(api.script('b-staging')!.versions.length).toBe(uploadsB);
+    expect(await cliOk('rollback', 'b', '-c', 'staging')).toContain(`↩ b (staging) rolled back: version ${newB.slice(0, 8)} taken out of service by nx-edge rollback; traffic back on ${stableB.slice(0, 8)}`);
+    expect(split('b-staging')).toEqual([{ version_id: stableB, percentage: 100 }]);
+
+    // a: its new version fails on its preview URL → no traffic moves.
+    const deploymentsA = api.script('a-staging')!.deployments.length;
+    const stableA = split('a-staging')[0].version_id;
+    unhealthy.add('a-staging');
+    const a = await ws.nx(['run', 'a:deploy', '--configuration=staging', '--percentage=10', '--healthCheckAttempts=2', '--healthCheckIntervalMs=100', '--exclude-task-dependencies'], { env: byVersion }).finally(() => unhealthy.delete('a-staging'));
+    printed.push(a.stdout, a.stderr);
+    const newA = api.script('a-staging')!.versions.at(-1)!.id;
+    expect(healthRequests, a.stdout + a.stderr).toContain(`/a-staging/${newA}/health`);
+    expect(a.code).not.toBe(0);
+    expect(a.stdout + a.stderr).toContain(`version ${newA} of a-staging failed its health check on its preview URL`);
+    expect(a.stdout + a.stderr).toContain(`No traffic moved: ${stableA} still serves 100 %.`);
+    expect(api.script('a-staging')!.deployments.length).toBe(deploymentsA);
+
+    // Nothing in progress: promote says so and changes nothing.
+    const none = await ws.run('npx', ['nx-edge', 'promote', 'b', '-c', 'staging'], { env });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('b has no rollout in progress in staging');
+    expect(split('b-staging')).toEqual([{ version_id: stableB, percentage: 100 }]);
+
+    const history = (await cliOk('history', '--json', '--env', 'staging')).trim().split('\n').map((l) => JSON.parse(l)).slice(-5);
+    expect(history.map((r) => [r.project, r.result, r.versionId, r.percentage ?? r.rolledBackTo ?? null])).toEqual([
+      ['c', 'promoted', newC, null],
+      ['b', 'rolling-out', newB, 10],
+      ['b', 'failed', undefined, null],
+      ['b', 'rolled-back', newB, stableB],
+      ['a', 'failed', newA, null],
+    ]);
   });
 
   it('a project without the requested env is refused instead of deploying its top level', async () => {

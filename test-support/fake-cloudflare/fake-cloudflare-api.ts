@@ -327,7 +327,8 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
   const versionJson = (v: FakeVersion, script: FakeScript) => ({
     id: v.id,
     number: v.number,
-    metadata: { created_on: v.created_on, modified_on: v.created_on, source: 'wrangler', author_email: 'test@example.com' },
+    // has_preview: the version answers on https://<id prefix>-<script>.<subdomain>.workers.dev (wrangler prints it).
+    metadata: { created_on: v.created_on, modified_on: v.created_on, source: 'wrangler', author_email: 'test@example.com', has_preview: script.subdomainEnabled },
     annotations: { 'workers/triggered_by': 'upload' },
     resources: {
       script: { etag: sha256(v.id), handlers: ['fetch'] },
@@ -454,6 +455,7 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
     const script = requireScript(acc, params.name);
     const payload = (body.json ?? {}) as { versions?: { version_id: string; percentage: number }[]; annotations?: Record<string, string> };
     if (!payload.versions?.length) throw new ApiError(400, 10001, 'a deployment needs versions');
+    if (payload.versions.reduce((sum, v) => sum + v.percentage, 0) !== 100) throw new ApiError(400, 10001, 'the percentages of a deployment must add up to 100');
     return deploymentJson(deploy(script, payload.versions, 'api', payload.annotations?.['workers/message']));
   });
   on('GET', '/accounts/:account/workers/scripts/:name/settings', ({ account: acc, params }) => settings(requireScript(acc, params.name)));

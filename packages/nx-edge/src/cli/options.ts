@@ -19,3 +19,16 @@ export function eachOption(args: string[], usage: string, handle: (flag: string,
     );
   }
 }
+
+/** `<project> [-c <env>]`, as promote and rollback take them. */
+export function parseProjectEnvArgs(args: string[], usage: string): { project: string; env: string } {
+  let project = '';
+  let env = '';
+  eachOption(args, usage, (flag, value, typed) => {
+    if (flag === '-c' || flag === '--configuration' || flag === '--env') env = value();
+    else if (!flag.startsWith('-') && !project) project = typed;
+    else throw new UserError(`unknown option "${typed}". Usage: ${usage}`);
+  });
+  if (!project) throw new UserError(`name the project. Usage: ${usage}`);
+  return { project, env };
+}

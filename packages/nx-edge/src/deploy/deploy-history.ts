@@ -4,7 +4,14 @@ import { dirname, join } from 'node:path';
 /** Workspace-relative: local state, like the dev logs (.nx-edge/ is gitignored by init). */
 export const DEPLOY_HISTORY_RELATIVE_PATH = '.nx-edge/deployments.jsonl';
 
-export type DeploymentResult = 'deployed' | 'failed' | 'rolled-back' | 'not-deployed';
+/**
+ * `rolling-out`: a new version serves `percentage` % of traffic, `stableVersion` the rest (deploy
+ * --percentage); `promoted`: that version now serves 100 % (nx-edge promote).
+ */
+export type DeploymentResult = 'deployed' | 'failed' | 'rolled-back' | 'not-deployed' | 'rolling-out' | 'promoted';
+
+/** The reason recorded when `nx-edge rollback` (not a failed health check) moved traffic back. */
+export const ROLLBACK_COMMAND_REASON = 'nx-edge rollback';
 
 export interface DeploymentRecord {
   time: string;
@@ -30,6 +37,17 @@ export interface DeploymentRecord {
   live?: 'new' | 'previous' | 'none';
   /** The version id live afterwards (when known). */
   liveVersion?: string;
+  /** rolling-out: the share of traffic the new version (`versionId`) gets. */
+  percentage?: number;
+  /** rolling-out: the version serving the rest of the traffic (what a rollback returns to). */
+  stableVersion?: string;
+  /** rolling-out: the new version's own URL, health-checked before any traffic moved. */
+  previewUrl?: string;
+}
+
+/** A record after which this version (or the one it went back to) serves traffic. */
+export function servesTraffic(record: DeploymentRecord): boolean {
+  return record.result === 'deployed' || record.result === 'rolled-back' || record.result === 'rolling-out' || record.result === 'promoted';
 }
 
 export function historyFile(workspaceRoot: string, override?: string): string {
@@ -64,7 +82,8 @@ export function liveNote(record: DeploymentRecord): string {
   return '';
 }
 
-const SYMBOL: Record<DeploymentResult, string> = { deployed: '✔', failed: '✘', 'rolled-back': '↩', 'not-deployed': '–' };
+const SYMBOL: Record<DeploymentResult, string> = { deployed: '✔', failed: '✘', 'rolled-back': '↩', 'not-deployed': '–', 'rolling-out': '◐', promoted: '✔' };
+const short = (v?: string) => v?.slice(0, 8) ?? '?';
 
 /** The one-line summary printed after each service, and by `nx-edge history`. */
 export function summaryLine(record: DeploymentRecord): string {
@@ -75,7 +94,12 @@ export function summaryLine(record: DeploymentRecord): string {
   switch (record.result) {
     case 'deployed':
       return `${head}:${version} ${record.worker}${where}`;
+    case 'rolling-out':
+      return `${head}:${version} serves ${record.percentage} % of ${record.worker}, ${short(record.stableVersion)} the other ${100 - (record.percentage ?? 0)} %`;
+    case 'promoted':
+      return `${head}:${version} serves 100 % of ${record.worker}${where}`;
     case 'rolled-back':
+      if (record.reason === ROLLBACK_COMMAND_REASON) return `${head}:${version} taken out of service by nx-edge rollback; traffic back on ${short(record.rolledBackTo)}`;
       return `${head}:${version} failed its health check; traffic back on ${record.rolledBackTo?.slice(0, 8) ?? '?'}${record.reason ? ` — ${record.reason}` : ''}`;
     default:
       return `${head}${record.reason ? `: ${record.reason}` : ''}${liveNote(record)}`;
@@ -117,7 +141,8 @@ export function filterRecords(records: DeploymentRecord[], filter: HistoryFilter
 
 /** The version serving after the attempt: this run's (`new`), the one before (`previous`), or none. */
 function liveCell(r: DeploymentRecord): string {
-  if (r.result === 'deployed') return `new ${r.versionId?.slice(0, 8) ?? ''}`.trim();
+  if (r.result === 'deployed' || r.result === 'promoted') return `new ${r.versionId?.slice(0, 8) ?? ''}`.trim();
+  if (r.result === 'rolling-out') return `${r.percentage} % new, ${short(r.stableVersion)}`;
   if (r.result === 'rolled-back') return `previous ${r.rolledBackTo?.slice(0, 8) ?? ''}`.trim();
   if (!r.live) return r.result === 'not-deployed' ? 'unchanged' : '?';
   return r.live === 'none' ? 'none' : `${r.live} ${r.liveVersion?.slice(0, 8) ?? ''}`.trim();
@@ -132,7 +157,7 @@ export function formatHistoryTable(records: DeploymentRecord[]): string {
     r.versionId?.slice(0, 8) ?? '',
     liveCell(r),
     r.gitSha?.slice(0, 7) ?? '',
-    r.result === 'deployed' ? (r.url ?? (r.dispatchNamespace ? `dispatch:${r.dispatchNamespace}` : '')) : (r.reason ?? '').split('\n')[0].slice(0, 100),
+    r.result === 'rolling-out' ? `${r.percentage} % → ${r.previewUrl ?? r.url ?? ''}` : r.result === 'deployed' || r.result === 'promoted' ? (r.url ?? (r.dispatchNamespace ? `dispatch:${r.dispatchNamespace}` : '')) : (r.reason ?? '').split('\n')[0].slice(0, 100),
   ]);
   const header = ['time', 'service', 'env', 'result', 'version', 'live after', 'git', 'url / reason'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));

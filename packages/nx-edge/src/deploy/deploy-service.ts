@@ -9,10 +9,10 @@ import { UserError } from '../utils/user-error';
 import { appendDeploymentRecord, readDeploymentRecords, reasonLine, summaryLine, type DeploymentRecord } from './deploy-history';
 import { assertDeployableBindings, assertRequiredSecrets, requiredSecretNames } from './env-checks';
 import { checkHealth, healthBaseUrl } from './health-check';
-import { buildDeployArgs, buildDeploymentsListArgs, buildRollbackArgs, buildSecretListArgs } from './wrangler-args';
+import { buildDeployArgs, buildDeploymentsListArgs, buildRollbackArgs, buildSecretListArgs, buildVersionsDeployArgs, buildVersionsUploadArgs } from './wrangler-args';
 import type { RunWrangler } from './wrangler-cli';
 import { stripAnsi, wranglerErrorSummary } from './wrangler-cli';
-import { currentVersionFromDeployments, readWranglerOutputFile } from './wrangler-output';
+import { currentVersionFromDeployments, deploymentSplits, readWranglerOutputFile } from './wrangler-output';
 
 export interface DeployServiceOptions {
   /** wrangler env (`[env.<name>]`), from the Nx configuration; undefined = top level. */
@@ -30,6 +30,11 @@ export interface DeployServiceOptions {
   /** Folder holding the build's bundle and deployable wrangler.json (workspace-relative). */
   bundleDir?: string;
   message?: string;
+  /**
+   * Gradual rollout: upload a new version, health-check it on its preview URL, then give it this share
+   * of traffic (1–99) and the live version the rest. `nx-edge promote` / `rollback` finish it.
+   */
+  percentage?: number;
 }
 
 export interface DeployServiceInput {
@@ -156,6 +161,13 @@ export async function deployService(input: DeployServiceInput, deps: DeployServi
   const argsBase = { configFile: deployConfig, hasEnvironments };
   const required = requiredSecretNames(join(workspaceRoot, input.projectRoot), options.requiredSecrets);
 
+  if (options.percentage !== undefined) {
+    if (!Number.isInteger(options.percentage) || options.percentage < 1 || options.percentage > 99) {
+      fail(`--percentage must be a whole number from 1 to 99 (got ${options.percentage}): the share of traffic the new version gets while the live one keeps the rest. A full deploy needs no --percentage.`);
+    }
+    if (options.dispatchNamespace) fail(`a gradual rollout (--percentage) cannot split traffic of a dispatch namespace script (${worker} in ${options.dispatchNamespace}): Workers for Platforms scripts have no versions API. Deploy without --percentage.`);
+  }
+
   if (options.dryRun) {
     const files = bundleFiles(bundleDir);
     const total = files.reduce((sum, f) => sum + f.gzipBytes, 0);
@@ -181,15 +193,23 @@ export async function deployService(input: DeployServiceInput, deps: DeployServi
 
   // 3. Remember what is live now: to roll back to, and to tell after a failure whether anything changed.
   const healthPath = options.healthCheckPath === false ? undefined : (options.healthCheckPath ?? '/health');
-  const liveVersion = async (): Promise<{ known: boolean; version?: string }> => {
+  const liveVersion = async (): Promise<{ known: boolean; version?: string; split?: { versionId: string; percentage: number }[] }> => {
     if (options.dispatchNamespace) return { known: false }; // wrangler cannot list a dispatch namespace script's deployments
     const listed = await deps.runWrangler(buildDeploymentsListArgs(env, argsBase), { cwd: bundleDir });
-    if (listed.code === 0) return { known: true, version: currentVersionFromDeployments(listed.stdout) };
+    if (listed.code === 0) return { known: true, version: currentVersionFromDeployments(listed.stdout), split: deploymentSplits(listed.stdout)[0] };
     // A Worker that does not exist yet has no deployments.
     return isNotFound(stripAnsi(listed.stderr + listed.stdout)) ? { known: true } : { known: false };
   };
   const before = await liveVersion();
   const previousVersion = before.version;
+  if (before.split && before.split.length > 1) {
+    // Two versions serve: neither a new deploy nor its rollback would know what "previous" means.
+    const c = env ? ` -c ${env}` : '';
+    fail(
+      `${worker} is in the middle of a gradual rollout (${before.split.map((s) => `${s.versionId.slice(0, 8)} at ${s.percentage} %`).join(', ')}): finish it first with npx nx-edge promote ${project}${c} or npx nx-edge rollback ${project}${c}. Nothing was uploaded.`,
+      { live: 'previous' },
+    );
+  }
 
   // Failing from here on, nothing was uploaded: say what stays live.
   const unchanged = (): Partial<DeploymentRecord> => (before.known ? { live: before.version ? 'previous' : 'none', liveVersion: before.version } : {});
@@ -215,6 +235,10 @@ export async function deployService(input: DeployServiceInput, deps: DeployServi
     } catch (error) {
       fail((error as Error).message, unchanged());
     }
+  }
+
+  if (options.percentage !== undefined) {
+    return rollOut({ percentage: options.percentage, previousVersion, worker, env, bundleDir, argsBase, base, fail, unchanged, liveVersion, healthPath, input, deps, now });
   }
 
   // 5. Deploy.
@@ -318,5 +342,107 @@ export async function deployService(input: DeployServiceInput, deps: DeployServi
   const record: DeploymentRecord = { ...base, time: now().toISOString(), result: 'deployed', versionId, url };
   appendDeploymentRecord(input.historyFile, record);
   deps.log(summaryLine(record));
+  return { record };
+}
+
+interface RollOutContext {
+  percentage: number;
+  previousVersion?: string;
+  worker: string;
+  env?: string;
+  bundleDir: string;
+  argsBase: { configFile: string; hasEnvironments: boolean };
+  base: Omit<DeploymentRecord, 'result'>;
+  fail: (reason: string, extra?: Partial<DeploymentRecord>) => never;
+  unchanged: () => Partial<DeploymentRecord>;
+  liveVersion: () => Promise<{ known: boolean; version?: string }>;
+  healthPath?: string;
+  input: DeployServiceInput;
+  deps: DeployServiceDeps;
+  now: () => Date;
+}
+
+/**
+ * deploy --percentage: upload a version that serves nothing, check it on its own preview URL, and only
+ * then split traffic between it and the live version. Any failure before the split leaves traffic
+ * where it was, and the record says so.
+ */
+async function rollOut(c: RollOutContext): Promise<DeployServiceOutcome> {
+  const { worker, env, deps, input, fail } = c;
+  const { options, project } = input;
+  const where = `${project}${env ? ` -c ${env}` : ''}`;
+  if (!c.previousVersion) {
+    fail(`a gradual rollout splits traffic between the live version and a new one, and ${worker} has no live version yet. Deploy it fully first: nx run ${project}:deploy${env ? ` -c ${env}` : ''} (without --percentage).`, c.unchanged());
+  }
+  const outputDir = mkdtempSync(join(tmpdir(), 'nx-edge-rollout-'));
+  const outputFile = join(outputDir, 'wrangler-output.ndjson');
+  let uploaded;
+  try {
+    deps.log(`uploading a new version of ${project} as ${worker}${env ? ` (env ${env})` : ''}: it serves no traffic until checked`);
+    const result = await deps.runWrangler(buildVersionsUploadArgs(env, { ...c.argsBase, message: options.message }), {
+      cwd: c.bundleDir,
+      env: { WRANGLER_OUTPUT_FILE_PATH: outputFile },
+      onOutput: deps.stream ? (chunk) => deps.stream!(chunk) : undefined,
+    });
+    uploaded = readWranglerOutputFile(outputFile).at(-1);
+    if (result.code !== 0 || !uploaded?.versionId) fail(`wrangler versions upload failed for ${worker}: ${wranglerErrorSummary(result)}`, c.unchanged());
+  } finally {
+    rmSync(outputDir, { recursive: true, force: true });
+  }
+  const versionId = uploaded!.versionId!;
+  const previewUrl = uploaded!.previewUrl;
+  const url = readDeploymentRecords(input.historyFile).filter((r) => r.worker === worker && r.url).at(-1)?.url;
+
+  // The new version answers on its own URL before any traffic moves to it.
+  if (c.healthPath) {
+    const override = options.healthCheckBaseUrl ?? (deps.environment ?? process.env).NX_EDGE_HEALTH_BASE_URL;
+    const baseUrl = healthBaseUrl(previewUrl, override, worker, env, versionId);
+    if (!baseUrl) {
+      fail(`version ${versionId} of ${worker} cannot be checked before traffic moves: it has no preview URL (preview_urls is off for ${worker}). Turn preview_urls on, set healthCheckBaseUrl, or pass --healthCheckPath=false to split without a check. No traffic moved; ${c.previousVersion} serves 100 %.`, { versionId, previewUrl, ...c.unchanged() });
+    }
+    const health = await checkHealth({
+      baseUrl: baseUrl!,
+      path: c.healthPath,
+      attempts: options.healthCheckAttempts ?? 5,
+      intervalMs: options.healthCheckIntervalMs ?? 2000,
+      timeoutMs: options.healthCheckTimeoutMs ?? 10_000,
+      fetch: deps.fetch,
+      sleep: deps.sleep,
+    });
+    if (!health.healthy) {
+      fail(`version ${versionId} of ${worker} failed its health check on its preview URL: GET ${health.url} → ${health.detail} (${health.attempts} attempt${health.attempts > 1 ? 's' : ''}). No traffic moved: ${c.previousVersion} still serves 100 %.`, { versionId, previewUrl, ...c.unchanged() });
+    }
+    deps.log(`version ${versionId.slice(0, 8)} is healthy on its preview URL: GET ${health.url} → ${health.detail}`);
+  }
+
+  const split = [
+    { versionId, percentage: c.percentage },
+    { versionId: c.previousVersion!, percentage: 100 - c.percentage },
+  ];
+  const result = await deps.runWrangler(buildVersionsDeployArgs(split, { ...c.argsBase, env }, options.message ?? `nx-edge: rollout of ${versionId.slice(0, 8)} at ${c.percentage} %`), {
+    cwd: c.bundleDir,
+    onOutput: deps.stream ? (chunk) => deps.stream!(chunk) : undefined,
+  });
+  if (result.code !== 0) {
+    const after = await c.liveVersion();
+    fail(`wrangler versions deploy failed for ${worker}: ${wranglerErrorSummary(result)}`, {
+      versionId,
+      previewUrl,
+      ...(after.known ? { live: after.version === c.previousVersion ? 'previous' : after.version ? 'new' : 'none', liveVersion: after.version } : {}),
+    });
+  }
+  const record: DeploymentRecord = {
+    ...c.base,
+    time: c.now().toISOString(),
+    result: 'rolling-out',
+    versionId,
+    url,
+    previewUrl,
+    percentage: c.percentage,
+    stableVersion: c.previousVersion,
+  };
+  appendDeploymentRecord(input.historyFile, record);
+  deps.log(summaryLine(record));
+  deps.log(`    when it looks good: npx nx-edge promote ${where}    to undo: npx nx-edge rollback ${where}`);
   return { record };
 }

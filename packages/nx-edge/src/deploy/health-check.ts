@@ -24,11 +24,12 @@ export function healthUrl(baseUrl: string, path: string): string {
 
 /**
  * The base URL the health check uses: the deployed URL, unless an override is set (tests and
- * private networks). The override may contain {worker} and {env}, e.g.
+ * private networks). The override may contain {worker}, {env} and {version} (the id of a version
+ * checked on its preview URL before a gradual rollout, else `live`), e.g.
  * NX_EDGE_HEALTH_BASE_URL=http://127.0.0.1:8787/{worker}.
  */
-export function healthBaseUrl(deployedUrl: string | undefined, override: string | undefined, worker: string, env: string | undefined): string | undefined {
-  if (override) return override.replace(/\{worker\}/g, worker).replace(/\{env\}/g, env ?? '');
+export function healthBaseUrl(deployedUrl: string | undefined, override: string | undefined, worker: string, env: string | undefined, version = 'live'): string | undefined {
+  if (override) return override.replace(/\{worker\}/g, worker).replace(/\{env\}/g, env ?? '').replace(/\{version\}/g, version);
   return deployedUrl;
 }
 

@@ -71,3 +71,25 @@ export function buildSecretDeleteArgs(key: string, env: string | undefined, opti
 export function buildSecretBulkArgs(env: string | undefined, options: SecretArgsOptions): string[] {
   return ['secret', 'bulk', '--config', options.configFile, ...envArgs(env, options.hasEnvironments)];
 }
+
+/** `wrangler versions upload`: a new version that serves no traffic yet (a gradual rollout's first step). */
+export function buildVersionsUploadArgs(env: string | undefined, options: { configFile: string; hasEnvironments: boolean; message?: string }): string[] {
+  return ['versions', 'upload', '--config', options.configFile, ...envArgs(env, options.hasEnvironments), ...(options.message ? ['--message', options.message] : [])];
+}
+
+/**
+ * `wrangler versions deploy <id>@<pct>…`: the traffic split, for a Worker named by its config (deploy)
+ * or by its deployed name (promote, rollback: no config needed).
+ */
+export function buildVersionsDeployArgs(
+  split: { versionId: string; percentage: number }[],
+  target: { configFile: string; hasEnvironments: boolean; env?: string } | { name: string },
+  message: string,
+): string[] {
+  const where = 'name' in target ? ['--name', target.name] : ['--config', target.configFile, ...envArgs(target.env, target.hasEnvironments)];
+  return ['versions', 'deploy', ...split.map((s) => `${s.versionId}@${s.percentage}%`), ...where, '--message', message, '--yes'];
+}
+
+export function buildDeploymentsListByNameArgs(worker: string): string[] {
+  return ['deployments', 'list', '--name', worker, '--json'];
+}

@@ -1,4 +1,4 @@
-import type { DeploymentRecord } from '../deploy/deploy-history';
+import { servesTraffic, type DeploymentRecord } from '../deploy/deploy-history';
 import { getStatus, healthBaseUrl, healthUrl } from '../deploy/health-check';
 import type { RunWrangler } from '../deploy/wrangler-cli';
 import { currentVersionFromDeployments } from '../deploy/wrangler-output';
@@ -44,7 +44,7 @@ export interface MonitorDeps {
 export function monitorTargets(records: DeploymentRecord[], env: string, projects?: string[]): MonitorTarget[] {
   const latest = new Map<string, DeploymentRecord>();
   for (const r of records) {
-    if (r.env !== env || (r.result !== 'deployed' && r.result !== 'rolled-back')) continue;
+    if (r.env !== env || !servesTraffic(r)) continue;
     if (projects?.length && !projects.includes(r.project)) continue;
     latest.set(r.project, r);
   }

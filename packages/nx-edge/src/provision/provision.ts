@@ -3,7 +3,7 @@ import { dirname, relative } from 'node:path';
 import { removeConfigValue, setConfigValue } from '../config/edit-config';
 import { assertEnvIsolated } from '../config/env-isolation';
 import { configFormatOf, environmentNames, parseWranglerConfig, resolveEnvironment, type WorkerConfig, type WranglerConfig } from '../config/wrangler-config';
-import type { DeploymentRecord } from '../deploy/deploy-history';
+import { servesTraffic, type DeploymentRecord } from '../deploy/deploy-history';
 import { envArgs } from '../deploy/wrangler-args';
 import { stripAnsi, wranglerErrorSummary, type RunWrangler } from '../deploy/wrangler-cli';
 import { BINDING_KINDS, type BindingKind, type PlannedResource, type ProvisionContext } from '../config/bindings';
@@ -190,7 +190,7 @@ export function boundByDeployedWorkers(
         continue;
       }
       const worker = section.name ?? w.project;
-      const live = records.filter((r) => r.worker === worker && r.env === env && (r.result === 'deployed' || r.result === 'rolled-back' || r.live === 'new' || r.live === 'previous')).at(-1);
+      const live = records.filter((r) => r.worker === worker && r.env === env && (servesTraffic(r) || r.live === 'new' || r.live === 'previous')).at(-1);
       if (live) users.push({ project: w.project, worker, env, deployedAt: live.time, keys: boundKeys(section) });
     }
   }

@@ -10,5 +10,6 @@ export interface DeployExecutorOptions {
   healthCheckTimeoutMs?: number;
   bundleDir?: string;
   message?: string;
+  percentage?: number;
   historyFile?: string;
 }

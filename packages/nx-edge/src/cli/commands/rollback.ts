@@ -1,0 +1,15 @@
+import { historyFile } from '../../deploy/deploy-history';
+import { rollback as rollbackWorker } from '../../deploy/rollout';
+import { createWranglerRunner } from '../../deploy/wrangler-cli';
+import { findWorkspaceRoot } from '../../utils/workspace-root';
+import { parseProjectEnvArgs } from '../options';
+
+export const description = 'Return a Worker to its previous version: a rollout in progress to its stable version, a full deploy to the version before it';
+export const usage = 'nx-edge rollback <project> -c <env>';
+
+export async function run(args: string[], ctx: { cwd: string }): Promise<number> {
+  const { project, env } = parseProjectEnvArgs(args, usage);
+  const root = findWorkspaceRoot(ctx.cwd);
+  await rollbackWorker({ project, env, historyFile: historyFile(root), cwd: root }, { runWrangler: createWranglerRunner(root), log: (line) => console.log(line) });
+  return 0;
+}
