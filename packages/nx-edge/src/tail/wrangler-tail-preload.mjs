@@ -1,8 +1,9 @@
 // Loaded into each `wrangler tail` nx-edge starts (node --import <this file>).
 //
-// wrangler (4.86, measured) ends on SIGINT/SIGTERM at once — a module-level handler calls
-// process.exit() — before its DELETE of the tail session is sent: every Ctrl-C left a tail session
-// open at the API. Here wrangler's signal handlers are not installed; a signal closes the tail's
+// wrangler before 4.106.0 (measured on 4.86; 4.106.0 reworked tail's shutdown) ends on SIGINT/SIGTERM
+// at once — a module-level handler calls process.exit() — before its DELETE of the tail session is
+// sent: every Ctrl-C left a tail session open at the API. From 4.106.0 wrangler deletes the session
+// itself on Ctrl-C (and reconnects when a connection drops), so this file then does nothing. Here wrangler's signal handlers are not installed; a signal closes the tail's
 // connections instead, wrangler's own close handler then deletes the session, and the process ends
 // by itself. wrangler only installs that close handler once its 100 ms poll has seen the WebSocket
 // open, so the connections are closed no sooner than 250 ms after it opened (a signal that comes
@@ -15,12 +16,26 @@
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import { basename, dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
 const SETTLE_MS = 250;
 const GIVE_UP_MS = 5000;
 
-if (basename(process.argv[1] ?? '') === 'cli.js' && basename(dirname(process.argv[1])) === 'wrangler-dist') closeTailOnSignal();
+const FIXED_IN = [4, 106, 0];
+
+function leaksTailOnSignal(cli) {
+  try {
+    const version = JSON.parse(readFileSync(join(dirname(dirname(cli)), 'package.json'), 'utf8')).version.split('.').map(Number);
+    for (let i = 0; i < 3; i++) if (version[i] !== FIXED_IN[i]) return version[i] < FIXED_IN[i];
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+const cli = process.argv[1] ?? '';
+if (basename(cli) === 'cli.js' && basename(dirname(cli)) === 'wrangler-dist' && leaksTailOnSignal(cli)) closeTailOnSignal();
 
 function closeTailOnSignal() {
   const SIGNALS = new Set(['SIGINT', 'SIGTERM', 'SIGHUP']);
