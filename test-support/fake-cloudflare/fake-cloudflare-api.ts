@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { FakeD1Data } from './fake-d1';
 
 export interface RecordedRequest {
   method: string;
@@ -108,6 +109,10 @@ export interface FailureRule {
 }
 
 export interface FakeCloudflareApi {
+  /** Runs SQL on a fake D1 database (by uuid), as a Worker would: to seed or read data in a test. */
+  d1Query(uuid: string, sql: string): Promise<{ results: Record<string, unknown>[] }[]>;
+  /** A KV namespace's keys and values (by id). */
+  kv(namespaceId: string): Map<string, string>;
   /** http://127.0.0.1:<port>/client/v4 — the value for CLOUDFLARE_API_BASE_URL. */
   url: string;
   port: number;
@@ -196,6 +201,7 @@ type Handler = (ctx: {
   query: URLSearchParams;
   body: ParsedBody;
   headers: Record<string, string | string[] | undefined>;
+  raw: Buffer;
 }) => unknown;
 
 interface Route {
@@ -608,6 +614,95 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
     acc.d1Databases.push(db);
     return { ...db, version: 'production' };
   });
+  // D1 data: /query runs SQL, /export dumps to a signed URL, /import takes a SQL file uploaded to one.
+  const d1Data = new FakeD1Data();
+  const d1Exports = new Map<string, string>();
+  const d1Uploads = new Map<string, string | undefined>();
+  const requireDb = (acc: FakeAccount, id: string) => {
+    const db = acc.d1Databases.find((d) => d.uuid === id);
+    if (!db) throw new ApiError(404, 7404, 'The database could not be found');
+    return db;
+  };
+  on('GET', '/accounts/:account/d1/database/:id', ({ account: acc, params }) => ({ ...requireDb(acc, params.id), version: 'production', num_tables: 0, file_size: 0 }));
+  on('POST', '/accounts/:account/d1/database/:id/query', async ({ account: acc, params, body }) => {
+    requireDb(acc, params.id);
+    const sql = (body.json as { sql?: string } | undefined)?.sql;
+    if (!sql) throw new ApiError(400, 7400, 'a query needs sql');
+    try {
+      return await d1Data.query(params.id, sql);
+    } catch (error) {
+      throw new ApiError(400, 7500, `${(error as Error).message}: SQLITE_ERROR`);
+    }
+  });
+  on('POST', '/accounts/:account/d1/database/:id/export', async ({ account: acc, params }) => {
+    requireDb(acc, params.id);
+    const token = hexId();
+    d1Exports.set(token, await d1Data.dump(params.id));
+    return { success: true, status: 'complete', at_bookmark: hexId(), messages: [], result: { filename: `${params.id}.sql`, signed_url: `http://127.0.0.1:${port}/d1-export/${token}` } };
+  });
+  on('POST', '/accounts/:account/d1/database/:id/import', async ({ account: acc, params, body }) => {
+    requireDb(acc, params.id);
+    const payload = (body.json ?? {}) as { action?: string; filename?: string };
+    if (payload.action === 'init') {
+      const token = hexId();
+      d1Uploads.set(token, undefined);
+      return { success: true, filename: token, upload_url: `http://127.0.0.1:${port}/d1-upload/${token}` };
+    }
+    if (payload.action === 'ingest' || payload.action === 'poll') {
+      const sql = d1Uploads.get(payload.filename ?? '');
+      if (sql === undefined) throw new ApiError(400, 7400, `nothing was uploaded as ${payload.filename}`);
+      let results;
+      try {
+        results = await d1Data.query(params.id, sql);
+      } catch (error) {
+        return { success: true, status: 'error', error: (error as Error).message, errors: [(error as Error).message], messages: [] };
+      }
+      d1Uploads.delete(payload.filename ?? '');
+      const sum = (k: 'rows_read' | 'rows_written') => results.reduce((n, r) => n + r.meta[k], 0);
+      return { success: true, status: 'complete', messages: [], result: { num_queries: results.length, final_bookmark: hexId(), meta: { duration: 1, rows_read: sum('rows_read'), rows_written: sum('rows_written'), size_after: sql.length } } };
+    }
+    throw new ApiError(400, 7400, `unknown import action ${payload.action}`);
+  });
+
+  // KV data: keys and text values per namespace (what kv key/bulk commands read and write).
+  const kvData = new Map<string, Map<string, string>>();
+  const kvOf = (acc: FakeAccount, id: string) => {
+    if (!acc.kvNamespaces.some((n) => n.id === id)) throw new ApiError(404, 10013, 'namespace not found');
+    let data = kvData.get(id);
+    if (!data) kvData.set(id, (data = new Map()));
+    return data;
+  };
+  on('GET', '/accounts/:account/storage/kv/namespaces/:id/keys', ({ account: acc, params, query }) =>
+    [...kvOf(acc, params.id).keys()].filter((k) => k.startsWith(query.get('prefix') ?? '')).sort().map((name) => ({ name })),
+  );
+  on('POST', '/accounts/:account/storage/kv/namespaces/:id/bulk/get', ({ account: acc, params, body }) => {
+    const data = kvOf(acc, params.id);
+    const keys = ((body.json ?? {}) as { keys?: string[] }).keys ?? [];
+    if (keys.length > 100) throw new ApiError(400, 10001, 'at most 100 keys per bulk get');
+    return { values: Object.fromEntries(keys.map((k) => [k, data.get(k) ?? null])) };
+  });
+  on('PUT', '/accounts/:account/storage/kv/namespaces/:id/bulk', ({ account: acc, params, body }) => {
+    const data = kvOf(acc, params.id);
+    const entries = Array.isArray(body.json) ? (body.json as { key: string; value: string; base64?: boolean }[]) : [];
+    for (const e of entries) data.set(e.key, e.base64 ? Buffer.from(e.value, 'base64').toString('utf8') : e.value);
+    return { successful_key_count: entries.length, unsuccessful_keys: [] };
+  });
+  on('DELETE', '/accounts/:account/storage/kv/namespaces/:id/bulk', ({ account: acc, params, body }) => {
+    const data = kvOf(acc, params.id);
+    const keys = Array.isArray(body.json) ? (body.json as string[]) : [];
+    for (const key of keys) data.delete(key);
+    return { successful_key_count: keys.length, unsuccessful_keys: [] };
+  });
+  on('PUT', '/accounts/:account/storage/kv/namespaces/:id/values/:key', ({ account: acc, params, body, raw }) => {
+    const value = body.parts?.get('value');
+    kvOf(acc, params.id).set(decodeURIComponent(params.key), typeof value === 'string' ? value : raw.toString('utf8'));
+    return null;
+  });
+  on('DELETE', '/accounts/:account/storage/kv/namespaces/:id/values/:key', ({ account: acc, params }) => {
+    kvOf(acc, params.id).delete(decodeURIComponent(params.key));
+    return null;
+  });
+
   // R2
   on('GET', '/accounts/:account/r2/buckets', ({ account: acc }) => ({ buckets: [...acc.r2Buckets] }));
   on('GET', '/accounts/:account/r2/buckets/:bucket', ({ account: acc, params }) => {
@@ -669,8 +764,24 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
     let status = 200;
     let routeName = 'unmatched';
     let parsed: ParsedBody = { bytes: 0 };
+    let raw: Buffer = Buffer.alloc(0);
     try {
-      ({ parsed } = await readBody(req));
+      ({ parsed, raw } = await readBody(req));
+      // D1 export downloads and import uploads go to signed URLs (R2 in the real service), not the API.
+      const signed = /^\/d1-(export|upload)\/([0-9a-f]+)$/.exec(url.pathname);
+      if (signed) {
+        routeName = `${method} d1-${signed[1]}`;
+        if (signed[1] === 'export' && method === 'GET' && d1Exports.has(signed[2])) {
+          res.writeHead(200, { 'content-type': 'application/sql' }).end(d1Exports.get(signed[2]));
+        } else if (signed[1] === 'upload' && method === 'PUT' && d1Uploads.has(signed[2])) {
+          d1Uploads.set(signed[2], raw.toString('utf8'));
+          res.writeHead(200, { etag: `"${createHash('md5').update(raw).digest('hex')}"` }).end();
+        } else {
+          status = 404;
+          res.writeHead(404).end();
+        }
+        return;
+      }
       const failure = [...failures].find(
         (f) => (!f.method || f.method === method) && (typeof f.path === 'string' ? path.includes(f.path) : f.path.test(path)) && f.remaining > 0,
       );
@@ -693,7 +804,7 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
       routeName = `${method} ${route.pattern.replace('/accounts/:account/', '')}`;
       const match = route.regex.exec(path)!;
       const params = Object.fromEntries(route.keys.map((k, i) => [k, decodeURIComponent(match[i + 1])]));
-      const result = route.handler({ account: account(params.account), params, query: url.searchParams, body: parsed, headers: req.headers });
+      const result = await route.handler({ account: account(params.account), params, query: url.searchParams, body: parsed, headers: req.headers, raw });
       if (Array.isArray(result)) {
         // Lists are paged like Cloudflare's: the SDK stops at the first empty page.
         const page = Math.max(1, Number(url.searchParams.get('page') ?? 1));
@@ -773,6 +884,8 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
     },
     calls: (fragment, method) => requests.filter((r) => r.path.includes(fragment) && (!method || r.method === method)),
     digest: sha256,
+    d1Query: (uuid, sql) => d1Data.query(uuid, sql),
+    kv: (id) => kvOf(account(), id),
     openTails: () => [...tails.values()].filter((t) => !t.deleted).map(({ deleted: _deleted, ...t }) => t),
     allTails: () => [...tails.values()].map(({ deleted: _deleted, ...t }) => t),
     emitTail(event) {
@@ -789,6 +902,7 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
     close: () =>
       new Promise<void>((resolve) => {
         for (const set of tailSockets.values()) for (const socket of set) socket.terminate();
+        void d1Data.dispose();
         sockets.close();
         server.closeAllConnections();
         server.close(() => resolve());

@@ -29,13 +29,13 @@ describe('createNodesV2', () => {
     expect(createNodesV2[0]).toBe('**/wrangler.{toml,jsonc,json}');
   });
 
-  it('makes each Worker a project with types, build, dev, test, deploy, provision and secrets targets', async () => {
+  it('makes each Worker a project with types, build, dev, test, deploy, provision, backup and secrets targets', async () => {
     write('apps/api/wrangler.jsonc', '{ // api\n "name": "api", "main": "src/index.ts" }');
     const [[file, result]] = await run(['apps/api/wrangler.jsonc']);
     expect(file).toBe('apps/api/wrangler.jsonc');
     const project = result.projects!['apps/api'];
     expect(project.name).toBe('api');
-    expect(Object.keys(project.targets!)).toEqual(['types', 'build', 'dev', 'test', 'deploy', 'provision', 'secrets']);
+    expect(Object.keys(project.targets!)).toEqual(['types', 'build', 'dev', 'test', 'deploy', 'provision', 'backup', 'secrets']);
     expect(project.targets!.build).toMatchObject({
       executor: '@aero/nx-edge:build',
       cache: true,
@@ -52,7 +52,7 @@ describe('createNodesV2', () => {
     expect(project.metadata).toEqual({
       description: 'Cloudflare Worker api (wrangler.jsonc)',
       technologies: ['cloudflare'],
-      targetGroups: { 'Cloudflare Worker': ['types', 'build', 'dev', 'test', 'deploy', 'provision', 'secrets'] },
+      targetGroups: { 'Cloudflare Worker': ['types', 'build', 'dev', 'test', 'deploy', 'provision', 'backup', 'secrets'] },
     });
   });
 
@@ -92,7 +92,7 @@ describe('createNodesV2', () => {
   it('takes target names from plugin options', async () => {
     write('w/wrangler.json', '{"name":"w"}');
     const [[, result]] = await run(['w/wrangler.json'], { buildTargetName: 'bundle', devTargetName: 'serve' });
-    expect(Object.keys(result.projects!.w.targets!)).toEqual(['types', 'bundle', 'serve', 'test', 'deploy', 'provision', 'secrets']);
+    expect(Object.keys(result.projects!.w.targets!)).toEqual(['types', 'bundle', 'serve', 'test', 'deploy', 'provision', 'backup', 'secrets']);
     expect(result.projects!.w.targets!.serve.dependsOn).toEqual([{ dependencies: true, target: 'serve' }]);
   });
 

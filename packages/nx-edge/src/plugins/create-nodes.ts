@@ -190,6 +190,16 @@ export function buildTargets(
         help: { command: 'npx wrangler kv namespace create --help', example: { options: { dryRun: true } } },
       },
     },
+    [options.backupTargetName]: {
+      executor: '@aero/nx-edge:backup',
+      options: {},
+      configurations: envConfigurations(envs),
+      metadata: {
+        description: `Back up the D1 databases and KV namespaces ${worker} binds, with checksums (restore: nx-edge restore <folder> -c <env>)`,
+        technologies: TECHNOLOGIES,
+        help: { command: 'npx wrangler d1 export --help', example: { options: { keep: 7 } } },
+      },
+    },
     [options.secretsTargetName]: {
       executor: '@aero/nx-edge:secrets',
       options: {},

@@ -9,6 +9,7 @@ export interface NxEdgePluginOptions {
   deployTargetName?: string;
   secretsTargetName?: string;
   provisionTargetName?: string;
+  backupTargetName?: string;
 }
 
 export type NormalizedPluginOptions = Required<NxEdgePluginOptions>;
@@ -22,6 +23,7 @@ export function normalizePluginOptions(options: NxEdgePluginOptions | undefined)
     deployTargetName: options?.deployTargetName ?? 'deploy',
     secretsTargetName: options?.secretsTargetName ?? 'secrets',
     provisionTargetName: options?.provisionTargetName ?? 'provision',
+    backupTargetName: options?.backupTargetName ?? 'backup',
   };
 }
 

@@ -8,6 +8,7 @@ import { readWorkspaceWorkers } from '../../config/env-isolation';
 import { historyFile, readDeploymentRecords } from '../../deploy/deploy-history';
 import { describeError, UserError } from '../../utils/user-error';
 import type { ProvisionExecutorOptions } from './schema';
+import { askLine } from '../../utils/confirm';
 
 export default async function provisionExecutor(options: ProvisionExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
   try {
@@ -80,16 +81,9 @@ async function destroyEnv(project: string, configFile: string, env: string | und
   }
   if (!options.yes) {
     if (!process.stdin.isTTY) throw new UserError(`nothing was deleted: destroying deletes their data for good. Confirm with --yes: nx run ${project}:provision${env ? ` -c ${env}` : ''} --destroy --yes`);
-    const answer = await ask(`Delete ${what} and their data? Type ${plan.worker} to confirm: `);
+    const answer = await askLine(`Delete ${what} and their data? Type ${plan.worker} to confirm: `);
     if (answer.trim() !== plan.worker) throw new UserError('nothing was deleted (not confirmed).');
   }
   const { deleted, removed } = await applyDestroy(plan, resources, deps, context.root);
   console.log(`destroyed: ${deleted} deleted, ${removed} id${removed === 1 ? '' : 's'} removed from ${relative(context.root, configFile)}; provision creates them again.`);
-}
-
-function ask(question: string): Promise<string> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { createInterface } = require('node:readline') as typeof import('node:readline');
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
-  return new Promise((resolve) => rl.question(question, (answer) => (rl.close(), resolve(answer))));
 }

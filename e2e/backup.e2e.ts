@@ -1,0 +1,170 @@
+// Backups and restores of a Worker's D1 database and KV namespace in a fresh workspace, with the real
+// wrangler CLI against the fake Cloudflare API (its D1 databases are real SQLite in workerd).
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fakeApiEnv, startFakeCloudflareApi, type FakeCloudflareApi } from '../test-support/fake-cloudflare/fake-cloudflare-api';
+import { createE2eWorkspace, type E2eWorkspace, type RunResult } from './support/workspace';
+
+const KEY = 'backup-key-E2E-NEVER-PRINTED-51';
+const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+describe('backup and restore', () => {
+  let ws: E2eWorkspace;
+  let api: FakeCloudflareApi;
+  let env: Record<string, string>;
+  const printed: string[] = [];
+  let dbId: string;
+  let kvId: string;
+  let first: string;
+
+  const nx = async (args: string[], extra: Record<string, string> = {}): Promise<RunResult> => {
+    const result = await ws.nx(args, { env: { ...env, ...extra } });
+    printed.push(result.stdout, result.stderr);
+    return result;
+  };
+  const cli = async (args: string[], extra: Record<string, string> = {}): Promise<RunResult> => {
+    const result = await ws.run('npx', ['nx-edge', ...args], { env: { ...env, ...extra } });
+    printed.push(result.stdout, result.stderr);
+    return result;
+  };
+  const backups = () => readdirSync(join(ws.root, 'backups', 'staging', 'store')).sort();
+  const rows = async (sql: string) => (await api.d1Query(dbId, sql))[0].results;
+
+  beforeAll(async () => {
+    ws = await createE2eWorkspace('backup');
+    api = await startFakeCloudflareApi({ subdomain: 'acme' });
+    env = fakeApiEnv(api);
+    ws.write(
+      'apps/store/wrangler.jsonc',
+      `{
+  // store: notes in D1, a cache in KV, files in R2
+  "name": "store",
+  "main": "src/index.ts",
+  "compatibility_date": "2026-04-20",
+  "env": {
+    "staging": {
+      "d1_databases": [{ "binding": "DB", "database_name": "store-staging-db" }],
+      "kv_namespaces": [{ "binding": "CACHE" }],
+      "r2_buckets": [{ "binding": "FILES", "bucket_name": "store-staging-files" }]
+    }
+  }
+}
+`,
+    );
+    ws.write('apps/store/src/index.ts', `export default { fetch: () => new Response('store') };\n`);
+    const provisioned = await nx(['run', 'store:provision', '-c', 'staging']);
+    if (provisioned.code !== 0) throw new Error(provisioned.stdout + provisioned.stderr);
+    dbId = api.account().d1Databases.find((d) => d.name === 'store-staging-db')!.uuid;
+    kvId = api.account().kvNamespaces.find((n) => n.title === 'store-staging-CACHE')!.id;
+    await api.d1Query(
+      dbId,
+      `CREATE TABLE d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL);
+       INSERT INTO d1_migrations (name) VALUES ('0001_init.sql');
+       CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);
+       INSERT INTO notes (body) VALUES ('first note'), ('it''s the second');`,
+    );
+    api.kv(kvId).set('user:1', 'ada');
+    api.kv(kvId).set('user:2', '{"name":"grace"}');
+  });
+
+  afterAll(async () => {
+    await ws?.dispose();
+    await api?.close();
+  });
+
+  it('nx run store:backup -c staging exports D1 and KV with a manifest of checksums; R2 is named as not backed up', async () => {
+    const result = await nx(['run', 'store:backup', '-c', 'staging', '--output-style=static']);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(backups()).toHaveLength(1);
+    first = join(ws.root, 'backups', 'staging', 'store', backups()[0]);
+    expect(result.stdout).toMatch(new RegExp(`✔ backed up store \\(staging\\): D1 store-staging-db \\(DB\\) 3 rows, KV ${kvId.slice(0, 8)}… \\(CACHE\\) 2 keys — [\\d.]+ \\w?B → backups/staging/store/\\d{8}T\\d{6}Z`));
+    expect(result.stdout).toContain('– R2 bucket store-staging-files (binding FILES) not backed up: wrangler has no command that lists the objects of an R2 bucket');
+    const manifest = JSON.parse(readFileSync(join(first, 'manifest.json'), 'utf8'));
+    expect(manifest).toMatchObject({ project: 'store', worker: 'store-staging', env: 'staging', encrypted: false, wranglerVersion: expect.stringMatching(/^4\./) });
+    expect(manifest.resources.map((r: { kind: string; file: string; count: number; migrations?: string[] }) => [r.kind, r.file, r.count, r.migrations])).toEqual([
+      ['d1', 'd1-DB.sql', 3, ['0001_init.sql']],
+      ['kv', 'kv-CACHE.json', 2, undefined],
+    ]);
+    for (const r of manifest.resources) expect(sha(join(first, r.file))).toBe(r.sha256);
+    expect(readFileSync(join(first, 'd1-DB.sql'), 'utf8')).toContain(`INSERT INTO "notes" ("id","body") VALUES(2,'it''s the second');`);
+    expect(JSON.parse(readFileSync(join(first, 'kv-CACHE.json'), 'utf8'))).toEqual([{ key: 'user:1', value: 'ada' }, { key: 'user:2', value: '{"name":"grace"}' }]);
+  });
+
+  it('backup → change data → restore: the plan first (a dry run changes nothing), then the data is back, checksums identical', async () => {
+    await api.d1Query(dbId, `INSERT INTO notes (body) VALUES ('written after the backup'); UPDATE notes SET body = 'changed' WHERE id = 1; CREATE TABLE tags (name TEXT); INSERT INTO d1_migrations (name) VALUES ('0002_tags.sql');`);
+    api.kv(kvId).delete('user:1');
+    api.kv(kvId).set('user:3', 'added later');
+    const changed = await rows('SELECT id, body FROM notes ORDER BY id');
+
+    const dry = await cli(['restore', first, '-c', 'staging', '--dry-run']);
+    expect(dry.code, dry.stdout + dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/restore store \(staging\) from backups\/staging\/store\/\d{8}T\d{6}Z \(backup of staging, [^;]+; every checksum verified\):/);
+    expect(dry.stdout).toMatch(/ {2}1\. D1 database store-staging-db \(binding DB\): drop its 3 tables \(d1_migrations, notes, tags\), then load 3 rows/);
+    expect(dry.stdout).toMatch(/ {2}2\. KV namespace [0-9a-f]+ \(binding CACHE\): write 2 keys \([^)]+\), delete 1 key the backup does not have/);
+    expect(dry.stdout).toContain('! D1 store-staging-db has migrations the backup predates (0002_tags.sql): their schema changes are lost; apply them again afterwards');
+    expect(dry.stdout).toContain('dry run: nothing was written.');
+    expect(await rows('SELECT id, body FROM notes ORDER BY id')).toEqual(changed);
+    expect(api.kv(kvId).has('user:3')).toBe(true);
+
+    const refused = await cli(['restore', first, '-c', 'staging']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('nothing was written: restoring replaces the data above. Confirm with --yes');
+
+    const restored = await cli(['restore', first, '-c', 'staging', '--yes']);
+    expect(restored.code, restored.stdout + restored.stderr).toBe(0);
+    expect(restored.stdout).toContain('✔ D1 store-staging-db (DB): 3 rows restored');
+    expect(restored.stdout).toContain('✔ KV ' + kvId + ' (CACHE): 2 keys restored, 1 removed');
+    expect(await rows('SELECT id, body FROM notes ORDER BY id')).toEqual([{ id: 1, body: 'first note' }, { id: 2, body: "it's the second" }]);
+    expect([...api.kv(kvId).entries()].sort()).toEqual([['user:1', 'ada'], ['user:2', '{"name":"grace"}']]);
+
+    // A new backup of the restored data has the same checksums as the first one.
+    await new Promise((r) => setTimeout(r, 1100)); // backups are named by the second
+    expect((await nx(['run', 'store:backup', '-c', 'staging'])).code).toBe(0);
+    const again = join(ws.root, 'backups', 'staging', 'store', backups().at(-1)!);
+    const checksums = (dir: string) => JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).resources.map((r: { file: string; sha256: string }) => [r.file, r.sha256]);
+    expect(checksums(again)).toEqual(checksums(first));
+  });
+
+  it('a corrupted backup is refused before anything is written', async () => {
+    const broken = join(ws.root, 'backups', 'broken');
+    cpSync(first, broken, { recursive: true });
+    const dump = join(broken, 'd1-DB.sql');
+    writeFileSync(dump, readFileSync(dump, 'utf8').replace('first note', 'first n0te'));
+    await api.d1Query(dbId, `INSERT INTO notes (body) VALUES ('must survive');`);
+    const before = api.requests.length;
+    const result = await cli(['restore', broken, '-c', 'staging', '--yes']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('refusing to restore backups/broken: the backup is damaged, nothing was written:\n  - d1-DB.sql does not match its checksum');
+    expect(api.requests.slice(before)).toEqual([]); // not even a read
+    expect((await rows("SELECT body FROM notes WHERE body = 'must survive'")).length).toBe(1);
+  });
+
+  it('--keep=2 keeps the two newest backups, only after a backup succeeded', async () => {
+    await new Promise((r) => setTimeout(r, 1100));
+    const result = await nx(['run', 'store:backup', '-c', 'staging', '--keep=2', '--output-style=static']);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(backups()).toHaveLength(2);
+    expect(backups()).not.toContain(first.split('/').at(-1));
+    expect(result.stdout).toMatch(/retention \(--keep=2\): removed 1 older backup: \d{8}T\d{6}Z/);
+  });
+
+  it('NX_EDGE_BACKUP_KEY encrypts the files; a restore without it or with another key is refused; the key is never printed', async () => {
+    await new Promise((r) => setTimeout(r, 1100));
+    const result = await nx(['run', 'store:backup', '-c', 'staging', '--output-style=static'], { NX_EDGE_BACKUP_KEY: KEY });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toContain(', encrypted → backups/staging/store/');
+    const dir = join(ws.root, 'backups', 'staging', 'store', backups().at(-1)!);
+    expect(readdirSync(dir).sort()).toEqual(['d1-DB.sql.enc', 'kv-CACHE.json.enc', 'manifest.json']);
+    expect(readFileSync(join(dir, 'd1-DB.sql.enc')).includes('must survive')).toBe(false);
+    const without = await cli(['restore', dir, '-c', 'staging', '--dry-run']);
+    expect(without.stderr).toContain('is encrypted: set NX_EDGE_BACKUP_KEY to the key it was made with. Nothing was written.');
+    const wrong = await cli(['restore', dir, '-c', 'staging', '--dry-run'], { NX_EDGE_BACKUP_KEY: 'not-the-key' });
+    expect(wrong.stderr).toContain('d1-DB.sql.enc could not be decrypted: NX_EDGE_BACKUP_KEY is not the key this backup was made with.');
+    const right = await cli(['restore', dir, '-c', 'staging', '--dry-run'], { NX_EDGE_BACKUP_KEY: KEY });
+    expect(right.code, right.stdout + right.stderr).toBe(0);
+    expect(right.stdout).toContain('every checksum verified, decrypted');
+    expect(printed.join('\n')).not.toContain(KEY);
+  });
+});

@@ -1,0 +1,157 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { formatBytes } from '../build/size-report';
+import { environmentNames, readWranglerConfig, resolveEnvironment } from '../config/wrangler-config';
+import { envArgs } from '../deploy/wrangler-args';
+import { wranglerErrorSummary, type RunWrangler } from '../deploy/wrangler-cli';
+import { UserError } from '../utils/user-error';
+import { BACKUP_KEY_VARIABLE, backupStamp, encrypt, listBackups, MANIFEST_FILE, sha256, type BackupManifest, type BackupResource } from './backup-files';
+
+export const DEFAULT_BACKUP_DIR = 'backups';
+
+export interface BackupInput {
+  workspaceRoot: string;
+  project: string;
+  /** Workspace-relative. */
+  projectRoot: string;
+  configFile: string;
+  env?: string;
+  /** Workspace-relative root of all backups (default `backups`). */
+  dir?: string;
+  /** Keep this many newest backups of this project and env; older ones are deleted after a successful backup. */
+  keep?: number;
+}
+
+export interface BackupDeps {
+  runWrangler: RunWrangler;
+  log: (line: string) => void;
+  now?: () => Date;
+  /** Where the passphrase is read from (NX_EDGE_BACKUP_KEY); process.env in the executor. */
+  environment?: Record<string, string | undefined>;
+  wranglerVersion: string;
+}
+
+/** The JSON wrangler printed, between any banner or warning lines before it and a "Success!" after it. */
+export function jsonFromOutput<T>(stdout: string, what: string): T {
+  const lines = stdout.split('\n');
+  const start = lines.findIndex((l) => /^[[{]/.test(l));
+  for (let end = start; start >= 0 && end < lines.length; end++) {
+    if (!/^[\]}]|[\]}]\s*$/.test(lines[end])) continue;
+    try {
+      return JSON.parse(lines.slice(start, end + 1).join('\n')) as T;
+    } catch {
+      // not the end of it yet
+    }
+  }
+  throw new UserError(`could not read ${what} from wrangler's output:\n${stdout.trim().slice(0, 500)}`);
+}
+
+/** Applied migration names in a `wrangler d1 export` dump (its d1_migrations rows), oldest first. */
+export function migrationsInDump(sql: string): string[] {
+  const names: string[] = [];
+  for (const match of sql.matchAll(/^INSERT INTO "?d1_migrations"? \([^)]*\) VALUES\(\d+,'((?:[^']|'')*)'/gm)) names.push(match[1].replace(/''/g, "'"));
+  return names;
+}
+
+/** The folder of a project's backups in one env: <dir>/<env or "top-level">/<project>. */
+export function projectBackupDir(workspaceRoot: string, dir: string | undefined, env: string | undefined, project: string): string {
+  return join(workspaceRoot, dir ?? DEFAULT_BACKUP_DIR, env || 'top-level', project);
+}
+
+/**
+ * Exports every D1 database and KV namespace the Worker binds in `env` into a new folder with a
+ * manifest (sizes, sha256 of each file, wrangler version), encrypted when NX_EDGE_BACKUP_KEY is set.
+ * The folder appears complete or not at all; retention runs only after a backup succeeded.
+ */
+export async function runBackup(input: BackupInput, deps: BackupDeps): Promise<BackupManifest | undefined> {
+  const env = input.env || undefined;
+  const { config } = readWranglerConfig(input.configFile);
+  const resolved = resolveEnvironment(config, env);
+  const worker = resolved.name ?? input.project;
+  const projectDir = join(input.workspaceRoot, input.projectRoot);
+  const configRelative = relative(input.workspaceRoot, input.configFile);
+  const where = ['--config', input.configFile, ...envArgs(env, environmentNames(config).length > 0)];
+  const passphrase = (deps.environment ?? process.env)[BACKUP_KEY_VARIABLE] || undefined;
+
+  const skipped: BackupManifest['skipped'] = [];
+  for (const bucket of resolved.r2_buckets ?? []) {
+    // Measured: wrangler 4.86 has `r2 object get/put/delete` but no command that lists a bucket's objects.
+    skipped.push({ kind: 'r2', binding: bucket.binding, name: bucket.bucket_name ?? '?', reason: 'wrangler has no command that lists the objects of an R2 bucket' });
+  }
+  const d1 = resolved.d1_databases ?? [];
+  const kv = resolved.kv_namespaces ?? [];
+  const missingIds = [...d1.filter((d) => !d.database_name).map((d) => `d1_databases ${d.binding} has no database_name`), ...kv.filter((k) => !k.id).map((k) => `kv_namespaces ${k.binding} has no id`)];
+  if (missingIds.length) throw new UserError(`cannot back up ${worker}${env ? ` (env ${env})` : ''}: in ${configRelative}, ${missingIds.join('; ')}. Run nx run ${input.project}:provision${env ? ` -c ${env}` : ''} first.`);
+  for (const s of skipped) deps.log(`– R2 bucket ${s.name} (binding ${s.binding}) not backed up: ${s.reason}`);
+  if (d1.length === 0 && kv.length === 0) {
+    deps.log(`nothing to back up: ${worker}${env ? ` (env ${env})` : ''} binds no D1 database or KV namespace.`);
+    return undefined;
+  }
+
+  const createdAt = (deps.now ?? (() => new Date()))();
+  const home = projectBackupDir(input.workspaceRoot, input.dir, env, input.project);
+  const finalDir = join(home, backupStamp(createdAt));
+  if (existsSync(finalDir)) throw new UserError(`${relative(input.workspaceRoot, finalDir)} exists already: one backup per second per project and env.`);
+  const partial = `${finalDir}.partial`;
+  rmSync(partial, { recursive: true, force: true });
+  mkdirSync(partial, { recursive: true });
+  const resources: BackupResource[] = [];
+  const store = (file: string, plain: Buffer, resource: Omit<BackupResource, 'file' | 'bytes' | 'sha256'>) => {
+    const stored = passphrase ? encrypt(plain, passphrase) : plain;
+    const name = passphrase ? `${file}.enc` : file;
+    writeFileSync(join(partial, name), stored);
+    resources.push({ ...resource, file: name, bytes: stored.length, sha256: sha256(stored) });
+  };
+  try {
+    for (const db of d1) {
+      const out = join(partial, `d1-${db.binding}.sql`);
+      const result = await deps.runWrangler(['d1', 'export', db.database_name!, '--remote', '--output', out, ...where], { cwd: projectDir });
+      if (result.code !== 0 || !existsSync(out)) throw new UserError(`wrangler d1 export of ${db.database_name} (binding ${db.binding}) failed: ${wranglerErrorSummary(result)}`);
+      const dump = readFileSync(out);
+      rmSync(out);
+      const text = dump.toString('utf8');
+      store(`d1-${db.binding}.sql`, dump, { kind: 'd1', binding: db.binding, name: db.database_name!, id: db.database_id, count: (text.match(/^INSERT INTO /gm) ?? []).length, migrations: migrationsInDump(text) });
+    }
+    for (const ns of kv) {
+      const listed = await deps.runWrangler(['kv', 'key', 'list', '--namespace-id', ns.id!, '--remote', ...where], { cwd: projectDir });
+      if (listed.code !== 0) throw new UserError(`wrangler kv key list of namespace ${ns.id} (binding ${ns.binding}) failed: ${wranglerErrorSummary(listed)}`);
+      const keys = jsonFromOutput<{ name: string }[]>(listed.stdout, `the keys of ${ns.id}`).map((k) => k.name);
+      const entries: { key: string; value: string }[] = [];
+      for (let i = 0; i < keys.length; i += 100) {
+        const keysFile = join(dirname(partial), `.keys-${ns.binding}.json`);
+        writeFileSync(keysFile, JSON.stringify(keys.slice(i, i + 100)));
+        const got = await deps.runWrangler(['kv', 'bulk', 'get', keysFile, '--namespace-id', ns.id!, '--remote', ...where], { cwd: projectDir }).finally(() => rmSync(keysFile, { force: true }));
+        if (got.code !== 0) throw new UserError(`wrangler kv bulk get of namespace ${ns.id} (binding ${ns.binding}) failed: ${wranglerErrorSummary(got)}`);
+        const values = jsonFromOutput<Record<string, string | null>>(got.stdout, `the values of ${ns.id}`);
+        for (const key of keys.slice(i, i + 100)) if (values[key] !== null && values[key] !== undefined) entries.push({ key, value: String(values[key]) });
+      }
+      store(`kv-${ns.binding}.json`, Buffer.from(`${JSON.stringify(entries, null, 1)}\n`), { kind: 'kv', binding: ns.binding, name: ns.id!, id: ns.id, count: entries.length });
+    }
+    const manifest: BackupManifest = {
+      format: 1,
+      project: input.project,
+      projectRoot: input.projectRoot,
+      worker,
+      env: env ?? '',
+      createdAt: createdAt.toISOString(),
+      wranglerVersion: deps.wranglerVersion,
+      encrypted: !!passphrase,
+      resources,
+      skipped,
+    };
+    writeFileSync(join(partial, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    renameSync(partial, finalDir);
+    const total = resources.reduce((n, r) => n + r.bytes, 0);
+    const parts = resources.map((r) => (r.kind === 'd1' ? `D1 ${r.name} (${r.binding}) ${r.count} rows` : `KV ${r.name.slice(0, 8)}… (${r.binding}) ${r.count} keys`));
+    deps.log(`✔ backed up ${input.project} (${env ?? 'top level'}): ${parts.join(', ')} — ${formatBytes(total)}${passphrase ? ', encrypted' : ''} → ${relative(input.workspaceRoot, finalDir)}`);
+    if (input.keep !== undefined) {
+      const old = listBackups(home).slice(input.keep);
+      for (const name of old) rmSync(join(home, name), { recursive: true, force: true });
+      if (old.length) deps.log(`retention (--keep=${input.keep}): removed ${old.length} older backup${old.length === 1 ? '' : 's'}: ${old.join(', ')}`);
+    }
+    return manifest;
+  } catch (error) {
+    rmSync(partial, { recursive: true, force: true });
+    throw error;
+  }
+}

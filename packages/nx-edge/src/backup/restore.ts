@@ -1,0 +1,157 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { formatBytes } from '../build/size-report';
+import { environmentNames, findWranglerConfig, readWranglerConfig, resolveEnvironment } from '../config/wrangler-config';
+import { envArgs } from '../deploy/wrangler-args';
+import { wranglerErrorSummary, type RunWrangler } from '../deploy/wrangler-cli';
+import { UserError } from '../utils/user-error';
+import { jsonFromOutput } from './backup';
+import { BACKUP_KEY_VARIABLE, decrypt, readManifest, verifyBackup, type BackupManifest, type BackupResource } from './backup-files';
+
+export interface RestoreDeps {
+  runWrangler: RunWrangler;
+  log: (line: string) => void;
+  environment?: Record<string, string | undefined>;
+}
+
+/** One resource to overwrite, with what it holds now. */
+export interface RestoreStep {
+  resource: BackupResource;
+  /** What the backup's binding points at in the target env (D1 name, KV namespace id). */
+  target: string;
+  /** D1: the tables it has now; KV: its keys now. */
+  current: string[];
+  /** D1: migrations applied now that the backup does not have. */
+  newerMigrations: string[];
+  content: Buffer;
+}
+
+export interface RestorePlan {
+  dir: string;
+  manifest: BackupManifest;
+  env?: string;
+  configFile: string;
+  steps: RestoreStep[];
+  bytes: number;
+  /** A rough duration: a few seconds per resource plus ~1 MB/s. */
+  estimateSeconds: number;
+  risks: string[];
+}
+
+const TABLES_SQL = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name";
+// Schema first: the data a KV namespace caches is derived from the database, never the other way round.
+const ORDER: Record<BackupResource['kind'], number> = { d1: 0, kv: 1 };
+
+async function d1Rows(deps: RestoreDeps, name: string, sql: string, where: string[], cwd: string): Promise<Record<string, unknown>[] | undefined> {
+  const result = await deps.runWrangler(['d1', 'execute', name, '--remote', '--command', sql, '--json', ...where], { cwd });
+  if (result.code !== 0) return undefined;
+  const parsed = jsonFromOutput<{ results?: Record<string, unknown>[] }[]>(result.stdout, `the answer of ${name}`);
+  return parsed.flatMap((r) => r.results ?? []);
+}
+
+/**
+ * Checks the backup (every checksum, then decryption) before anything else, reads what each target
+ * holds now, and says what will be overwritten, in order, with size, time and risks. Writes nothing.
+ */
+export async function planRestore(dir: string, env: string | undefined, workspaceRoot: string, deps: RestoreDeps): Promise<RestorePlan> {
+  const manifest = readManifest(dir);
+  const damaged = verifyBackup(dir, manifest);
+  if (damaged.length) throw new UserError(`refusing to restore ${relative(workspaceRoot, dir) || dir}: the backup is damaged, nothing was written:\n${damaged.map((d) => `  - ${d}`).join('\n')}`);
+  const passphrase = (deps.environment ?? process.env)[BACKUP_KEY_VARIABLE] || undefined;
+  if (manifest.encrypted && !passphrase) throw new UserError(`${relative(workspaceRoot, dir)} is encrypted: set ${BACKUP_KEY_VARIABLE} to the key it was made with. Nothing was written.`);
+  const contents = manifest.resources.map((r) => {
+    const stored = readFileSync(join(dir, r.file));
+    return manifest.encrypted ? decrypt(stored, passphrase!, r.file) : stored;
+  });
+
+  const projectDir = join(workspaceRoot, manifest.projectRoot);
+  const configFile = findWranglerConfig(projectDir);
+  if (!configFile) throw new UserError(`${manifest.projectRoot} (project ${manifest.project} of this backup) has no wrangler config in this workspace.`);
+  const { config } = readWranglerConfig(configFile);
+  const resolved = resolveEnvironment(config, env);
+  const where = ['--config', configFile, ...envArgs(env, environmentNames(config).length > 0)];
+  const steps: RestoreStep[] = [];
+  for (const [i, resource] of manifest.resources.entries()) {
+    if (resource.kind === 'd1') {
+      const target = (resolved.d1_databases ?? []).find((d) => d.binding === resource.binding)?.database_name;
+      if (!target) throw new UserError(`${relative(workspaceRoot, configFile)} binds no D1 database as ${resource.binding}${env ? ` in env ${env}` : ''}: nowhere to restore ${resource.file} to.`);
+      const tables = await d1Rows(deps, target, TABLES_SQL, where, projectDir);
+      if (!tables) throw new UserError(`could not read the tables of D1 database ${target}: is it provisioned? (nx run ${manifest.project}:provision${env ? ` -c ${env}` : ''})`);
+      const names = tables.map((t) => String(t.name));
+      const migrations = names.includes('d1_migrations') ? ((await d1Rows(deps, target, 'SELECT name FROM d1_migrations ORDER BY id', where, projectDir)) ?? []).map((m) => String(m.name)) : [];
+      steps.push({ resource, target, current: names, newerMigrations: migrations.filter((m) => !(resource.migrations ?? []).includes(m)), content: contents[i] });
+    } else {
+      const target = (resolved.kv_namespaces ?? []).find((k) => k.binding === resource.binding)?.id;
+      if (!target) throw new UserError(`${relative(workspaceRoot, configFile)} binds no KV namespace as ${resource.binding}${env ? ` in env ${env}` : ''} (or it has no id): nowhere to restore ${resource.file} to.`);
+      const listed = await deps.runWrangler(['kv', 'key', 'list', '--namespace-id', target, '--remote', ...where], { cwd: projectDir });
+      if (listed.code !== 0) throw new UserError(`could not list the keys of KV namespace ${target}: ${wranglerErrorSummary(listed)}`);
+      steps.push({ resource, target, current: jsonFromOutput<{ name: string }[]>(listed.stdout, `the keys of ${target}`).map((k) => k.name), newerMigrations: [], content: contents[i] });
+    }
+  }
+  steps.sort((a, b) => ORDER[a.resource.kind] - ORDER[b.resource.kind]);
+  const bytes = steps.reduce((n, s) => n + s.content.length, 0);
+  const risks: string[] = [];
+  for (const s of steps) {
+    if (s.newerMigrations.length) risks.push(`D1 ${s.target} has migrations the backup predates (${s.newerMigrations.join(', ')}): their schema changes are lost; apply them again afterwards (npx wrangler d1 migrations apply ${s.target} --remote${env ? ` --env ${env}` : ''}).`);
+  }
+  if ((env ?? '') !== manifest.env) risks.push(`this is a backup of ${manifest.env || 'the top level'}, restored into ${env || 'the top level'}.`);
+  for (const s of manifest.skipped) risks.push(`${s.kind.toUpperCase()} ${s.name} (binding ${s.binding}) is not in the backup (${s.reason}) and is left as it is.`);
+  risks.push(`the Worker keeps serving while its data is replaced: requests in between may see a partly restored state.`);
+  return { dir, manifest, env, configFile, steps, bytes, estimateSeconds: Math.ceil(steps.length * 3 + bytes / 1_000_000), risks };
+}
+
+export function formatRestorePlan(plan: RestorePlan, workspaceRoot: string): string[] {
+  const m = plan.manifest;
+  const lines = [`restore ${m.project} (${plan.env || 'top level'}) from ${relative(workspaceRoot, plan.dir)} (backup of ${m.env || 'the top level'}, ${m.createdAt}; every checksum verified${m.encrypted ? ', decrypted' : ''}):`];
+  plan.steps.forEach((s, i) => {
+    const r = s.resource;
+    if (r.kind === 'd1') lines.push(`  ${i + 1}. D1 database ${s.target} (binding ${r.binding}): drop its ${s.current.length} table${s.current.length === 1 ? '' : 's'}${s.current.length ? ` (${s.current.join(', ')})` : ''}, then load ${r.count} rows (${formatBytes(s.content.length)})`);
+    else {
+      const backupKeys = new Set((JSON.parse(s.content.toString('utf8')) as { key: string }[]).map((e) => e.key));
+      const extra = s.current.filter((k) => !backupKeys.has(k)).length;
+      lines.push(`  ${i + 1}. KV namespace ${s.target} (binding ${r.binding}): write ${r.count} keys (${formatBytes(s.content.length)}), delete ${extra} key${extra === 1 ? '' : 's'} the backup does not have`);
+    }
+  });
+  lines.push(`  total ${formatBytes(plan.bytes)}, about ${plan.estimateSeconds} s`);
+  for (const risk of plan.risks) lines.push(`  ! ${risk}`);
+  return lines;
+}
+
+/** Overwrites each target with the backup, in the plan's order. */
+export async function applyRestore(plan: RestorePlan, workspaceRoot: string, deps: RestoreDeps): Promise<void> {
+  const { config } = readWranglerConfig(plan.configFile);
+  const where = ['--config', plan.configFile, ...envArgs(plan.env, environmentNames(config).length > 0)];
+  const cwd = join(workspaceRoot, plan.manifest.projectRoot);
+  const scratch = mkdtempSync(join(tmpdir(), 'nx-edge-restore-'));
+  const run = async (args: string[], what: string) => {
+    const result = await deps.runWrangler(args, { cwd });
+    if (result.code !== 0) throw new UserError(`${what} failed: ${wranglerErrorSummary(result)}\nThe restore stopped there; the steps before it are done. Run the same restore again once the cause is fixed.`);
+  };
+  try {
+    for (const s of plan.steps) {
+      if (s.resource.kind === 'd1') {
+        if (s.current.length) await run(['d1', 'execute', s.target, '--remote', '--yes', '--command', `PRAGMA defer_foreign_keys = on; ${s.current.map((t) => `DROP TABLE IF EXISTS "${t.replace(/"/g, '""')}"`).join('; ')}`, ...where], `dropping the tables of ${s.target}`);
+        const file = join(scratch, `${s.resource.binding}.sql`);
+        writeFileSync(file, s.content);
+        await run(['d1', 'execute', s.target, '--remote', '--yes', '--file', file, ...where], `loading the backup into ${s.target}`);
+        deps.log(`✔ D1 ${s.target} (${s.resource.binding}): ${s.resource.count} rows restored`);
+      } else {
+        const entries = JSON.parse(s.content.toString('utf8')) as { key: string; value: string }[];
+        const file = join(scratch, `${s.resource.binding}.json`);
+        writeFileSync(file, JSON.stringify(entries));
+        await run(['kv', 'bulk', 'put', file, '--namespace-id', s.target, '--remote', ...where], `writing the keys of ${s.target}`);
+        const keep = new Set(entries.map((e) => e.key));
+        const extra = s.current.filter((k) => !keep.has(k));
+        if (extra.length) {
+          const extraFile = join(scratch, `${s.resource.binding}-delete.json`);
+          writeFileSync(extraFile, JSON.stringify(extra));
+          await run(['kv', 'bulk', 'delete', extraFile, '--namespace-id', s.target, '--remote', '--force', ...where], `deleting the keys of ${s.target} the backup does not have`);
+        }
+        deps.log(`✔ KV ${s.target} (${s.resource.binding}): ${entries.length} keys restored${extra.length ? `, ${extra.length} removed` : ''}`);
+      }
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,5 @@
+export interface BackupExecutorOptions {
+  env?: string;
+  keep?: number;
+  dir?: string;
+}
