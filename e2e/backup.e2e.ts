@@ -67,6 +67,8 @@ describe('backup and restore', () => {
     );
     api.kv(kvId).set('user:1', 'ada');
     api.kv(kvId).set('user:2', '{"name":"grace"}');
+    api.r2('store-staging-files').set('docs/readme.txt', Buffer.from('hello from R2'));
+    api.r2('store-staging-files').set('images/pixel.bin', Buffer.from([0, 255, 1, 254, 10, 13]));
   });
 
   afterAll(async () => {
@@ -74,20 +76,24 @@ describe('backup and restore', () => {
     await api?.close();
   });
 
-  it('nx run store:backup -c staging exports D1 and KV with a manifest of checksums; R2 is named as not backed up', async () => {
+  it('nx run store:backup -c staging exports D1, KV and R2 with a manifest of checksums', async () => {
     const result = await nx(['run', 'store:backup', '-c', 'staging', '--output-style=static']);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(backups()).toHaveLength(1);
     first = join(ws.root, 'backups', 'staging', 'store', backups()[0]);
-    expect(result.stdout).toMatch(new RegExp(`✔ backed up store \\(staging\\): D1 store-staging-db \\(DB\\) 3 rows, KV ${kvId.slice(0, 8)}… \\(CACHE\\) 2 keys — [\\d.]+ \\w?B → backups/staging/store/\\d{8}T\\d{6}Z`));
-    expect(result.stdout).toContain('– R2 bucket store-staging-files (binding FILES) not backed up: wrangler has no command that lists the objects of an R2 bucket');
+    expect(result.stdout).toMatch(new RegExp(`✔ backed up store \\(staging\\): D1 store-staging-db \\(DB\\) 3 rows, KV ${kvId.slice(0, 8)}… \\(CACHE\\) 2 keys, R2 store-staging-files \\(FILES\\) 2 objects — [\\d.]+ \\w?B → backups/staging/store/\\d{8}T\\d{6}Z`));
     const manifest = JSON.parse(readFileSync(join(first, 'manifest.json'), 'utf8'));
     expect(manifest).toMatchObject({ project: 'store', worker: 'store-staging', env: 'staging', encrypted: false, wranglerVersion: expect.stringMatching(/^4\./) });
     expect(manifest.resources.map((r: { kind: string; file: string; count: number; migrations?: string[] }) => [r.kind, r.file, r.count, r.migrations])).toEqual([
       ['d1', 'd1-DB.sql', 3, ['0001_init.sql']],
       ['kv', 'kv-CACHE.json', 2, undefined],
+      ['r2', 'r2-FILES.json', 2, undefined],
     ]);
     for (const r of manifest.resources) expect(sha(join(first, r.file))).toBe(r.sha256);
+    const r2 = manifest.resources[2];
+    for (const o of r2.objects) expect(sha(join(first, o.file))).toBe(o.sha256);
+    expect(JSON.parse(readFileSync(join(first, 'r2-FILES.json'), 'utf8'))).toEqual([{ key: 'docs/readme.txt', file: 'r2-FILES/000001' }, { key: 'images/pixel.bin', file: 'r2-FILES/000002' }]);
+    expect([...readFileSync(join(first, 'r2-FILES/000002'))]).toEqual([0, 255, 1, 254, 10, 13]);
     expect(readFileSync(join(first, 'd1-DB.sql'), 'utf8')).toContain(`INSERT INTO "notes" ("id","body") VALUES(2,'it''s the second');`);
     expect(JSON.parse(readFileSync(join(first, 'kv-CACHE.json'), 'utf8'))).toEqual([{ key: 'user:1', value: 'ada' }, { key: 'user:2', value: '{"name":"grace"}' }]);
   });
@@ -96,6 +102,9 @@ describe('backup and restore', () => {
     await api.d1Query(dbId, `INSERT INTO notes (body) VALUES ('written after the backup'); UPDATE notes SET body = 'changed' WHERE id = 1; CREATE TABLE tags (name TEXT); INSERT INTO d1_migrations (name) VALUES ('0002_tags.sql');`);
     api.kv(kvId).delete('user:1');
     api.kv(kvId).set('user:3', 'added later');
+    api.r2('store-staging-files').delete('docs/readme.txt');
+    api.r2('store-staging-files').set('images/pixel.bin', Buffer.from('overwritten'));
+    api.r2('store-staging-files').set('tmp/new.txt', Buffer.from('added later'));
     const changed = await rows('SELECT id, body FROM notes ORDER BY id');
 
     const dry = await cli(['restore', first, '-c', 'staging', '--dry-run']);
@@ -103,6 +112,7 @@ describe('backup and restore', () => {
     expect(dry.stdout).toMatch(/restore store \(staging\) from backups\/staging\/store\/\d{8}T\d{6}Z \(backup of staging, [^;]+; every checksum verified\):/);
     expect(dry.stdout).toMatch(/ {2}1\. D1 database store-staging-db \(binding DB\): drop its 3 tables \(d1_migrations, notes, tags\), then load 3 rows/);
     expect(dry.stdout).toMatch(/ {2}2\. KV namespace [0-9a-f]+ \(binding CACHE\): write 2 keys \([^)]+\), delete 1 key the backup does not have/);
+    expect(dry.stdout).toMatch(/ {2}3\. R2 bucket store-staging-files \(binding FILES\): write 2 objects \([^)]+\), delete 1 object the backup does not have/);
     expect(dry.stdout).toContain('! D1 store-staging-db has migrations the backup predates (0002_tags.sql): their schema changes are lost; apply them again afterwards');
     expect(dry.stdout).toContain('dry run: nothing was written.');
     expect(await rows('SELECT id, body FROM notes ORDER BY id')).toEqual(changed);
@@ -118,12 +128,17 @@ describe('backup and restore', () => {
     expect(restored.stdout).toContain('✔ KV ' + kvId + ' (CACHE): 2 keys restored, 1 removed');
     expect(await rows('SELECT id, body FROM notes ORDER BY id')).toEqual([{ id: 1, body: 'first note' }, { id: 2, body: "it's the second" }]);
     expect([...api.kv(kvId).entries()].sort()).toEqual([['user:1', 'ada'], ['user:2', '{"name":"grace"}']]);
+    expect(restored.stdout).toContain('✔ R2 store-staging-files (FILES): 2 objects restored, 1 removed');
+    expect([...api.r2('store-staging-files').entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, [...v]])).toEqual([
+      ['docs/readme.txt', [...Buffer.from('hello from R2')]],
+      ['images/pixel.bin', [0, 255, 1, 254, 10, 13]],
+    ]);
 
     // A new backup of the restored data has the same checksums as the first one.
     await new Promise((r) => setTimeout(r, 1100)); // backups are named by the second
     expect((await nx(['run', 'store:backup', '-c', 'staging'])).code).toBe(0);
     const again = join(ws.root, 'backups', 'staging', 'store', backups().at(-1)!);
-    const checksums = (dir: string) => JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).resources.map((r: { file: string; sha256: string }) => [r.file, r.sha256]);
+    const checksums = (dir: string) => JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).resources.map((r: { file: string; sha256: string; objects?: unknown[] }) => [r.file, r.sha256, r.objects]);
     expect(checksums(again)).toEqual(checksums(first));
   });
 
@@ -156,7 +171,8 @@ describe('backup and restore', () => {
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toContain(', encrypted → backups/staging/store/');
     const dir = join(ws.root, 'backups', 'staging', 'store', backups().at(-1)!);
-    expect(readdirSync(dir).sort()).toEqual(['d1-DB.sql.enc', 'kv-CACHE.json.enc', 'manifest.json']);
+    expect(readdirSync(dir).sort()).toEqual(['d1-DB.sql.enc', 'kv-CACHE.json.enc', 'manifest.json', 'r2-FILES', 'r2-FILES.json.enc']);
+    expect(readFileSync(join(dir, 'manifest.json'), 'utf8')).not.toContain('readme.txt'); // object keys are inside the encrypted index
     expect(readFileSync(join(dir, 'd1-DB.sql.enc')).includes('must survive')).toBe(false);
     const without = await cli(['restore', dir, '-c', 'staging', '--dry-run']);
     expect(without.stderr).toContain('is encrypted: set NX_EDGE_BACKUP_KEY to the key it was made with. Nothing was written.');

@@ -113,6 +113,8 @@ export interface FakeCloudflareApi {
   d1Query(uuid: string, sql: string): Promise<{ results: Record<string, unknown>[] }[]>;
   /** A KV namespace's keys and values (by id). */
   kv(namespaceId: string): Map<string, string>;
+  /** An R2 bucket's objects (by name). */
+  r2(bucket: string): Map<string, Buffer>;
   /** http://127.0.0.1:<port>/client/v4 — the value for CLOUDFLARE_API_BASE_URL. */
   url: string;
   port: number;
@@ -703,6 +705,21 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
     return null;
   });
 
+  // R2 objects: listed through the API (cursor pages), moved through the raw routes above.
+  const r2Data = new Map<string, Map<string, Buffer>>();
+  const r2Objects = (bucket: string) => {
+    let objects = r2Data.get(bucket);
+    if (!objects) r2Data.set(bucket, (objects = new Map()));
+    return objects;
+  };
+  on('GET', '/accounts/:account/r2/buckets/:bucket/objects', ({ account: acc, params, query }) => {
+    if (!acc.r2Buckets.some((b) => b.name === params.bucket)) throw new ApiError(404, 10006, 'The specified bucket does not exist.');
+    return [...r2Objects(params.bucket).entries()]
+      .filter(([key]) => key.startsWith(query.get('prefix') ?? ''))
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([key, body]) => ({ key, size: body.length, etag: createHash('md5').update(body).digest('hex'), last_modified: now() }));
+  });
+
   // R2
   on('GET', '/accounts/:account/r2/buckets', ({ account: acc }) => ({ buckets: [...acc.r2Buckets] }));
   on('GET', '/accounts/:account/r2/buckets/:bucket', ({ account: acc, params }) => {
@@ -767,6 +784,22 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
     let raw: Buffer = Buffer.alloc(0);
     try {
       ({ parsed, raw } = await readBody(req));
+      // R2 object bodies are raw bytes (what wrangler r2 object get/put/delete move), not JSON.
+      const object = /^\/accounts\/([^/]+)\/r2\/buckets\/([^/]+)\/objects\/(.+)$/.exec(path);
+      if (object) {
+        routeName = `${method} r2/buckets/:bucket/objects/:key`;
+        const objects = account(object[1]).r2Buckets.some((b) => b.name === object[2]) ? r2Objects(object[2]) : undefined;
+        const key = decodeURIComponent(object[3]);
+        if (!objects) status = 404;
+        else if (method === 'PUT') objects.set(key, raw);
+        else if (method === 'DELETE') objects.delete(key);
+        else if (method === 'GET' && objects.has(key)) {
+          res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': objects.get(key)!.length }).end(objects.get(key));
+          return;
+        } else status = 404;
+        send(res, status, status === 200 ? { success: true, errors: [], messages: [], result: { key } } : { success: false, errors: [{ code: 10007, message: 'The specified key does not exist.' }], messages: [], result: null });
+        return;
+      }
       // D1 export downloads and import uploads go to signed URLs (R2 in the real service), not the API.
       const signed = /^\/d1-(export|upload)\/([0-9a-f]+)$/.exec(url.pathname);
       if (signed) {
@@ -886,6 +919,7 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
     digest: sha256,
     d1Query: (uuid, sql) => d1Data.query(uuid, sql),
     kv: (id) => kvOf(account(), id),
+    r2: (bucket) => r2Objects(bucket),
     openTails: () => [...tails.values()].filter((t) => !t.deleted).map(({ deleted: _deleted, ...t }) => t),
     allTails: () => [...tails.values()].map(({ deleted: _deleted, ...t }) => t),
     emitTail(event) {

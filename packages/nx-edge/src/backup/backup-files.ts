@@ -8,9 +8,9 @@ export const BACKUP_KEY_VARIABLE = 'NX_EDGE_BACKUP_KEY';
 export const MANIFEST_FILE = 'manifest.json';
 
 export interface BackupResource {
-  kind: 'd1' | 'kv';
+  kind: 'd1' | 'kv' | 'r2';
   binding: string;
-  /** D1: the database name; KV: the namespace id. */
+  /** D1: the database name; KV: the namespace id; R2: the bucket name. */
   name: string;
   id?: string;
   /** File in the backup folder. */
@@ -19,8 +19,13 @@ export interface BackupResource {
   bytes: number;
   /** sha256 of the stored file: checked before anything is restored. */
   sha256: string;
-  /** D1: rows in the dump; KV: keys. */
+  /** D1: rows in the dump; KV: keys; R2: objects. */
   count: number;
+  /**
+   * R2: one stored file per object (its key is in the resource's index file, which is encrypted with
+   * the rest, so keys never show in the manifest).
+   */
+  objects?: { file: string; bytes: number; sha256: string }[];
   /** D1: the migrations the database had applied (its d1_migrations table), oldest first. */
   migrations?: string[];
 }
@@ -85,10 +90,14 @@ export function readManifest(dir: string): BackupManifest {
  */
 export function verifyBackup(dir: string, manifest: BackupManifest): string[] {
   const problems: string[] = [];
+  const check = (file: string, expected: string) => {
+    const path = join(dir, file);
+    if (!existsSync(path)) problems.push(`${file} is missing`);
+    else if (sha256(readFileSync(path)) !== expected) problems.push(`${file} does not match its checksum (sha256 ${expected.slice(0, 12)}… in ${MANIFEST_FILE})`);
+  };
   for (const r of manifest.resources) {
-    const path = join(dir, r.file);
-    if (!existsSync(path)) problems.push(`${r.file} is missing`);
-    else if (sha256(readFileSync(path)) !== r.sha256) problems.push(`${r.file} does not match its checksum (sha256 ${r.sha256.slice(0, 12)}… in ${MANIFEST_FILE})`);
+    check(r.file, r.sha256);
+    for (const o of r.objects ?? []) check(o.file, o.sha256);
   }
   return problems;
 }

@@ -29,6 +29,24 @@ export interface BackupDeps {
   /** Where the passphrase is read from (NX_EDGE_BACKUP_KEY); process.env in the executor. */
   environment?: Record<string, string | undefined>;
   wranglerVersion: string;
+  fetch?: typeof fetch;
+}
+
+const CLOUDFLARE_API = 'https://api.cloudflare.com/client/v4';
+
+/** Every object key of a bucket, from the API's List Objects endpoint (cursor pages). The token only travels in a header. */
+export async function listR2Objects(apiBase: string, accountId: string, token: string, bucket: string, doFetch: typeof fetch): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const url = `${apiBase}/accounts/${accountId}/r2/buckets/${encodeURIComponent(bucket)}/objects?per_page=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const response = await doFetch(url, { headers: { authorization: `Bearer ${token}` } });
+    const body = (await response.json().catch(() => ({}))) as { success?: boolean; errors?: { message: string }[]; result?: { key: string }[]; result_info?: { cursor?: string; is_truncated?: boolean } };
+    if (!response.ok || !body.success) throw new UserError(`listing the objects of R2 bucket ${bucket} failed: HTTP ${response.status} ${body.errors?.map((e) => e.message).join('; ') ?? ''}`.trim());
+    keys.push(...(body.result ?? []).map((o) => o.key));
+    cursor = body.result_info?.is_truncated ? body.result_info.cursor : undefined;
+  } while (cursor);
+  return keys;
 }
 
 /** The JSON wrangler printed, between any banner or warning lines before it and a "Success!" after it. */
@@ -74,17 +92,23 @@ export async function runBackup(input: BackupInput, deps: BackupDeps): Promise<B
   const passphrase = (deps.environment ?? process.env)[BACKUP_KEY_VARIABLE] || undefined;
 
   const skipped: BackupManifest['skipped'] = [];
-  for (const bucket of resolved.r2_buckets ?? []) {
-    // Measured: wrangler 4.86 has `r2 object get/put/delete` but no command that lists a bucket's objects.
-    skipped.push({ kind: 'r2', binding: bucket.binding, name: bucket.bucket_name ?? '?', reason: 'wrangler has no command that lists the objects of an R2 bucket' });
-  }
+  // wrangler (4.86 to 4.164, measured) can get, put and delete R2 objects but has no command that lists
+  // a bucket's objects: the list comes from the API's List Objects endpoint, with wrangler's CI token.
+  const environment = deps.environment ?? process.env;
+  const token = environment.CLOUDFLARE_API_TOKEN;
+  const accountId = environment.CLOUDFLARE_ACCOUNT_ID ?? config.account_id;
+  const r2 = (resolved.r2_buckets ?? []).filter((bucket) => {
+    if (token && accountId && bucket.bucket_name) return true;
+    skipped.push({ kind: 'r2', binding: bucket.binding, name: bucket.bucket_name ?? '?', reason: 'listing its objects needs CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID (or account_id in the config): wrangler has no command that lists them' });
+    return false;
+  });
   const d1 = resolved.d1_databases ?? [];
   const kv = resolved.kv_namespaces ?? [];
   const missingIds = [...d1.filter((d) => !d.database_name).map((d) => `d1_databases ${d.binding} has no database_name`), ...kv.filter((k) => !k.id).map((k) => `kv_namespaces ${k.binding} has no id`)];
   if (missingIds.length) throw new UserError(`cannot back up ${worker}${env ? ` (env ${env})` : ''}: in ${configRelative}, ${missingIds.join('; ')}. Run nx run ${input.project}:provision${env ? ` -c ${env}` : ''} first.`);
   for (const s of skipped) deps.log(`– R2 bucket ${s.name} (binding ${s.binding}) not backed up: ${s.reason}`);
-  if (d1.length === 0 && kv.length === 0) {
-    deps.log(`nothing to back up: ${worker}${env ? ` (env ${env})` : ''} binds no D1 database or KV namespace.`);
+  if (d1.length === 0 && kv.length === 0 && r2.length === 0) {
+    deps.log(`nothing to back up: ${worker}${env ? ` (env ${env})` : ''} binds no D1 database, KV namespace or R2 bucket it can read.`);
     return undefined;
   }
 
@@ -127,6 +151,24 @@ export async function runBackup(input: BackupInput, deps: BackupDeps): Promise<B
       }
       store(`kv-${ns.binding}.json`, Buffer.from(`${JSON.stringify(entries, null, 1)}\n`), { kind: 'kv', binding: ns.binding, name: ns.id!, id: ns.id, count: entries.length });
     }
+    for (const bucket of r2) {
+      const keys = await listR2Objects(environment.CLOUDFLARE_API_BASE_URL ?? CLOUDFLARE_API, accountId!, token!, bucket.bucket_name!, deps.fetch ?? fetch);
+      const folder = `r2-${bucket.binding}`;
+      mkdirSync(join(partial, folder));
+      const objects: NonNullable<BackupResource['objects']> = [];
+      for (const [i, key] of keys.entries()) {
+        const file = `${folder}/${String(i + 1).padStart(6, '0')}`;
+        const got = await deps.runWrangler(['r2', 'object', 'get', `${bucket.bucket_name}/${key}`, '--remote', '--file', join(partial, file), ...where], { cwd: projectDir });
+        if (got.code !== 0) throw new UserError(`wrangler r2 object get of ${bucket.bucket_name}/${key} (binding ${bucket.binding}) failed: ${wranglerErrorSummary(got)}`);
+        const plain = readFileSync(join(partial, file));
+        const stored = passphrase ? encrypt(plain, passphrase) : plain;
+        writeFileSync(join(partial, file), stored);
+        objects.push({ file, bytes: stored.length, sha256: sha256(stored) });
+      }
+      const index = keys.map((key, i) => ({ key, file: objects[i].file }));
+      store(`r2-${bucket.binding}.json`, Buffer.from(`${JSON.stringify(index, null, 1)}\n`), { kind: 'r2', binding: bucket.binding, name: bucket.bucket_name!, count: keys.length });
+      resources.at(-1)!.objects = objects;
+    }
     const manifest: BackupManifest = {
       format: 1,
       project: input.project,
@@ -141,8 +183,8 @@ export async function runBackup(input: BackupInput, deps: BackupDeps): Promise<B
     };
     writeFileSync(join(partial, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
     renameSync(partial, finalDir);
-    const total = resources.reduce((n, r) => n + r.bytes, 0);
-    const parts = resources.map((r) => (r.kind === 'd1' ? `D1 ${r.name} (${r.binding}) ${r.count} rows` : `KV ${r.name.slice(0, 8)}… (${r.binding}) ${r.count} keys`));
+    const parts = resources.map((r) => (r.kind === 'd1' ? `D1 ${r.name} (${r.binding}) ${r.count} rows` : r.kind === 'kv' ? `KV ${r.name.slice(0, 8)}… (${r.binding}) ${r.count} keys` : `R2 ${r.name} (${r.binding}) ${r.count} objects`));
+    const total = resources.reduce((n, r) => n + r.bytes + (r.objects ?? []).reduce((m, o) => m + o.bytes, 0), 0);
     deps.log(`✔ backed up ${input.project} (${env ?? 'top level'}): ${parts.join(', ')} — ${formatBytes(total)}${passphrase ? ', encrypted' : ''} → ${relative(input.workspaceRoot, finalDir)}`);
     if (input.keep !== undefined) {
       const old = listBackups(home).slice(input.keep);

@@ -6,13 +6,14 @@ import { environmentNames, findWranglerConfig, readWranglerConfig, resolveEnviro
 import { envArgs } from '../deploy/wrangler-args';
 import { wranglerErrorSummary, type RunWrangler } from '../deploy/wrangler-cli';
 import { UserError } from '../utils/user-error';
-import { jsonFromOutput } from './backup';
+import { jsonFromOutput, listR2Objects } from './backup';
 import { BACKUP_KEY_VARIABLE, decrypt, readManifest, verifyBackup, type BackupManifest, type BackupResource } from './backup-files';
 
 export interface RestoreDeps {
   runWrangler: RunWrangler;
   log: (line: string) => void;
   environment?: Record<string, string | undefined>;
+  fetch?: typeof fetch;
 }
 
 /** One resource to overwrite, with what it holds now. */
@@ -25,6 +26,8 @@ export interface RestoreStep {
   /** D1: migrations applied now that the backup does not have. */
   newerMigrations: string[];
   content: Buffer;
+  /** R2: each object of the backup, decrypted. */
+  objects?: { key: string; content: Buffer }[];
 }
 
 export interface RestorePlan {
@@ -41,7 +44,7 @@ export interface RestorePlan {
 
 const TABLES_SQL = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name";
 // Schema first: the data a KV namespace caches is derived from the database, never the other way round.
-const ORDER: Record<BackupResource['kind'], number> = { d1: 0, kv: 1 };
+const ORDER: Record<BackupResource['kind'], number> = { d1: 0, kv: 1, r2: 2 };
 
 async function d1Rows(deps: RestoreDeps, name: string, sql: string, where: string[], cwd: string): Promise<Record<string, unknown>[] | undefined> {
   const result = await deps.runWrangler(['d1', 'execute', name, '--remote', '--command', sql, '--json', ...where], { cwd });
@@ -60,10 +63,11 @@ export async function planRestore(dir: string, env: string | undefined, workspac
   if (damaged.length) throw new UserError(`refusing to restore ${relative(workspaceRoot, dir) || dir}: the backup is damaged, nothing was written:\n${damaged.map((d) => `  - ${d}`).join('\n')}`);
   const passphrase = (deps.environment ?? process.env)[BACKUP_KEY_VARIABLE] || undefined;
   if (manifest.encrypted && !passphrase) throw new UserError(`${relative(workspaceRoot, dir)} is encrypted: set ${BACKUP_KEY_VARIABLE} to the key it was made with. Nothing was written.`);
-  const contents = manifest.resources.map((r) => {
-    const stored = readFileSync(join(dir, r.file));
-    return manifest.encrypted ? decrypt(stored, passphrase!, r.file) : stored;
-  });
+  const read = (file: string) => {
+    const stored = readFileSync(join(dir, file));
+    return manifest.encrypted ? decrypt(stored, passphrase!, file) : stored;
+  };
+  const contents = manifest.resources.map((r) => read(r.file));
 
   const projectDir = join(workspaceRoot, manifest.projectRoot);
   const configFile = findWranglerConfig(projectDir);
@@ -81,6 +85,15 @@ export async function planRestore(dir: string, env: string | undefined, workspac
       const names = tables.map((t) => String(t.name));
       const migrations = names.includes('d1_migrations') ? ((await d1Rows(deps, target, 'SELECT name FROM d1_migrations ORDER BY id', where, projectDir)) ?? []).map((m) => String(m.name)) : [];
       steps.push({ resource, target, current: names, newerMigrations: migrations.filter((m) => !(resource.migrations ?? []).includes(m)), content: contents[i] });
+    } else if (resource.kind === 'r2') {
+      const target = (resolved.r2_buckets ?? []).find((b) => b.binding === resource.binding)?.bucket_name;
+      if (!target) throw new UserError(`${relative(workspaceRoot, configFile)} binds no R2 bucket as ${resource.binding}${env ? ` in env ${env}` : ''}: nowhere to restore ${resource.file} to.`);
+      const environment = deps.environment ?? process.env;
+      const accountId = environment.CLOUDFLARE_ACCOUNT_ID ?? config.account_id;
+      if (!environment.CLOUDFLARE_API_TOKEN || !accountId) throw new UserError(`restoring R2 bucket ${target} needs CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID to list what it holds now (wrangler has no command that lists objects). Nothing was written.`);
+      const current = await listR2Objects(environment.CLOUDFLARE_API_BASE_URL ?? 'https://api.cloudflare.com/client/v4', accountId, environment.CLOUDFLARE_API_TOKEN, target, deps.fetch ?? fetch);
+      const index = JSON.parse(contents[i].toString('utf8')) as { key: string; file: string }[];
+      steps.push({ resource, target, current, newerMigrations: [], content: contents[i], objects: index.map((o) => ({ key: o.key, content: read(o.file) })) });
     } else {
       const target = (resolved.kv_namespaces ?? []).find((k) => k.binding === resource.binding)?.id;
       if (!target) throw new UserError(`${relative(workspaceRoot, configFile)} binds no KV namespace as ${resource.binding}${env ? ` in env ${env}` : ''} (or it has no id): nowhere to restore ${resource.file} to.`);
@@ -90,7 +103,7 @@ export async function planRestore(dir: string, env: string | undefined, workspac
     }
   }
   steps.sort((a, b) => ORDER[a.resource.kind] - ORDER[b.resource.kind]);
-  const bytes = steps.reduce((n, s) => n + s.content.length, 0);
+  const bytes = steps.reduce((n, s) => n + s.content.length + (s.objects ?? []).reduce((m, o) => m + o.content.length, 0), 0);
   const risks: string[] = [];
   for (const s of steps) {
     if (s.newerMigrations.length) risks.push(`D1 ${s.target} has migrations the backup predates (${s.newerMigrations.join(', ')}): their schema changes are lost; apply them again afterwards (npx wrangler d1 migrations apply ${s.target} --remote${env ? ` --env ${env}` : ''}).`);
@@ -106,7 +119,12 @@ export function formatRestorePlan(plan: RestorePlan, workspaceRoot: string): str
   const lines = [`restore ${m.project} (${plan.env || 'top level'}) from ${relative(workspaceRoot, plan.dir)} (backup of ${m.env || 'the top level'}, ${m.createdAt}; every checksum verified${m.encrypted ? ', decrypted' : ''}):`];
   plan.steps.forEach((s, i) => {
     const r = s.resource;
-    if (r.kind === 'd1') lines.push(`  ${i + 1}. D1 database ${s.target} (binding ${r.binding}): drop its ${s.current.length} table${s.current.length === 1 ? '' : 's'}${s.current.length ? ` (${s.current.join(', ')})` : ''}, then load ${r.count} rows (${formatBytes(s.content.length)})`);
+    if (r.kind === 'r2') {
+      const keep = new Set((s.objects ?? []).map((o) => o.key));
+      const extra = s.current.filter((k) => !keep.has(k)).length;
+      const size = (s.objects ?? []).reduce((n, o) => n + o.content.length, 0);
+      lines.push(`  ${i + 1}. R2 bucket ${s.target} (binding ${r.binding}): write ${r.count} object${r.count === 1 ? '' : 's'} (${formatBytes(size)}), delete ${extra} object${extra === 1 ? '' : 's'} the backup does not have`);
+    } else if (r.kind === 'd1') lines.push(`  ${i + 1}. D1 database ${s.target} (binding ${r.binding}): drop its ${s.current.length} table${s.current.length === 1 ? '' : 's'}${s.current.length ? ` (${s.current.join(', ')})` : ''}, then load ${r.count} rows (${formatBytes(s.content.length)})`);
     else {
       const backupKeys = new Set((JSON.parse(s.content.toString('utf8')) as { key: string }[]).map((e) => e.key));
       const extra = s.current.filter((k) => !backupKeys.has(k)).length;
@@ -136,6 +154,17 @@ export async function applyRestore(plan: RestorePlan, workspaceRoot: string, dep
         writeFileSync(file, s.content);
         await run(['d1', 'execute', s.target, '--remote', '--yes', '--file', file, ...where], `loading the backup into ${s.target}`);
         deps.log(`✔ D1 ${s.target} (${s.resource.binding}): ${s.resource.count} rows restored`);
+      } else if (s.resource.kind === 'r2') {
+        for (const [i, object] of (s.objects ?? []).entries()) {
+          const file = join(scratch, `${s.resource.binding}-${i}`);
+          writeFileSync(file, object.content);
+          await run(['r2', 'object', 'put', `${s.target}/${object.key}`, '--file', file, '--remote', ...where], `writing ${s.target}/${object.key}`);
+          rmSync(file);
+        }
+        const keep = new Set((s.objects ?? []).map((o) => o.key));
+        const extra = s.current.filter((k) => !keep.has(k));
+        for (const key of extra) await run(['r2', 'object', 'delete', `${s.target}/${key}`, '--remote', ...where], `deleting ${s.target}/${key}`);
+        deps.log(`✔ R2 ${s.target} (${s.resource.binding}): ${s.objects?.length ?? 0} objects restored${extra.length ? `, ${extra.length} removed` : ''}`);
       } else {
         const entries = JSON.parse(s.content.toString('utf8')) as { key: string; value: string }[];
         const file = join(scratch, `${s.resource.binding}.json`);
