@@ -263,6 +263,12 @@ describe('deploy: environments, secrets, provisioning, rollback', () => {
     expect(err).toContain('closed 3 tail sessions');
     expect(api.openTails()).toEqual([]);
     expect(api.allTails().length).toBe(3);
+
+    // --affected asks Nx: between a commit and itself nothing is affected, so there is nothing to tail.
+    const none = await ws.run('npx', ['nx-edge', 'tail', '-c', 'staging', '--affected', '--base=HEAD', '--head=HEAD'], { env });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('no project is affected (nx show projects --affected): nothing to tail.');
+    expect(api.allTails().length).toBe(3);
   });
 
   it('gradual rollout: --percentage=10 checks the new version on its preview URL, then splits; promote moves it to 100 %, rollback returns another to its stable version; history has every step', async () => {

@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DEPLOY_HISTORY_RELATIVE_PATH, readDeploymentRecords } from '../../deploy/deploy-history';
 import { resolveWranglerBin, stripAnsi } from '../../deploy/wrangler-cli';
@@ -88,8 +88,13 @@ export function parseTailArgs(args: string[]): TailArgs {
 
 /** The projects Nx counts as affected (`nx show projects --affected`), with the workspace's own nx. */
 function affectedProjects(root: string, range: { base?: string; head?: string }): string[] {
-  const nx = join(root, 'node_modules', 'nx', 'bin', 'nx.js');
-  if (!existsSync(nx)) throw new UserError(`--affected needs the workspace's nx (${nx} is missing: run npm install).`);
+  let nx: string;
+  try {
+    const manifest = require.resolve('nx/package.json', { paths: [root] });
+    nx = join(dirname(manifest), (JSON.parse(readFileSync(manifest, 'utf8')) as { bin: { nx: string } }).bin.nx);
+  } catch {
+    throw new UserError(`--affected needs the workspace's nx, which ${root} does not have installed (npm install).`);
+  }
   const args = [nx, 'show', 'projects', '--affected', '--json', ...(range.base ? ['--base', range.base] : []), ...(range.head ? ['--head', range.head] : [])];
   const shown = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', env: { NX_DAEMON: 'false', ...process.env } });
   if (shown.status !== 0) throw new UserError(`nx show projects --affected failed:\n${stripAnsi(shown.stderr || shown.stdout).trim()}`);
@@ -125,12 +130,12 @@ export async function run(args: string[], ctx: { cwd: string }): Promise<number>
   const root = findWorkspaceRoot(ctx.cwd);
   const envName = options.env || 'the top level';
   const projects = options.affected ? affectedProjects(root, options.affected) : options.projects;
+  if (options.affected && projects?.length === 0) throw new UserError(`no project is affected (nx show projects --affected): nothing to tail.`);
   const deployed = monitorTargets(readDeploymentRecords(join(root, DEPLOY_HISTORY_RELATIVE_PATH)), options.env, projects);
   const skipped = deployed.filter((t) => t.dispatchNamespace);
   const targets: TailTarget[] = deployed.filter((t) => !t.dispatchNamespace).map((t) => ({ project: t.project, worker: t.worker }));
   for (const t of skipped) process.stderr.write(`– ${t.project} (${t.worker}) lives in dispatch namespace ${t.dispatchNamespace}: wrangler tail cannot follow namespace scripts, skipped\n`);
   if (targets.length === 0) {
-    if (options.affected && projects?.length === 0) throw new UserError(`no project is affected (nx show projects --affected): nothing to tail.`);
     throw new UserError(
       `no deployments of ${envName}${projects ? ` for ${projects.join(', ') || 'the affected projects'}` : ''} recorded in ${DEPLOY_HISTORY_RELATIVE_PATH}: tail follows what nx-edge deployed (nx run-many -t deploy${options.env ? ` -c ${options.env}` : ''}).`,
     );
