@@ -30,7 +30,7 @@ export default defineConfig({
         // registry) with the newest wrangler 4.x — after the other projects, never beside them.
         test: {
           name: 'e2e-node22',
-          include: ['e2e/toolchain.e2e.ts', 'e2e/foundation.e2e.ts', 'e2e/dev.e2e.ts', 'e2e/deploy.e2e.ts', 'e2e/testing.e2e.ts'],
+          include: ['e2e/toolchain.e2e.ts', 'e2e/foundation.e2e.ts', 'e2e/dev.e2e.ts', 'e2e/deploy.e2e.ts', 'e2e/backup.e2e.ts', 'e2e/testing.e2e.ts'],
           environment: 'node',
           env: { NX_EDGE_E2E_NODE: '22' },
           globalSetup: ['e2e/support/global-setup-node22.ts'],
