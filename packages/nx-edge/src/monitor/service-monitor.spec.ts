@@ -1,3 +1,4 @@
+import { formatMonitorTable } from '../cli/commands/monitor';
 import { describe, expect, it } from 'vitest';
 import type { DeploymentRecord } from '../deploy/deploy-history';
 import { monitorTargets, observe, transitions, type MonitorDeps, type Observation } from './service-monitor';
@@ -42,6 +43,19 @@ describe('monitor', () => {
     expect(calls[0]).toEqual(['deployments', 'list', '--name', 'api-staging', '--json']);
     const noUrl = await observe({ project: 'ns', worker: 'ns-script', env: 'staging', dispatchNamespace: 'customers' }, { ...deps, baseUrlOverride: undefined });
     expect(noUrl).toMatchObject({ healthy: false, health: 'no URL', problem: expect.stringContaining('no URL to check') });
+  });
+
+  it('during a gradual rollout shows both versions with their shares, the rolled-out one counting as what nx-edge deployed', async () => {
+    const deps: MonitorDeps = {
+      fetch: (async () => new Response('ok')) as unknown as typeof fetch,
+      runWrangler: async () => ({ code: 0, stdout: JSON.stringify([{ created_on: '2026-12-01T01:00:00Z', versions: [{ version_id: 'aaaaaaaa-new', percentage: 10 }, { version_id: 'bbbbbbbb-old', percentage: 90 }] }, { created_on: '2026-12-01T00:00:00Z', versions: [{ version_id: 'bbbbbbbb-old', percentage: 100 }] }]), stderr: '' }),
+      cwd: '/ws',
+      baseUrlOverride: 'http://127.0.0.1:1/{worker}',
+      timeoutMs: 1000,
+    };
+    const seen = await observe({ project: 'api', worker: 'api-production', env: 'production', recordedVersion: 'aaaaaaaa-new' }, deps);
+    expect(seen.liveSplit).toEqual([{ versionId: 'aaaaaaaa-new', percentage: 10 }, { versionId: 'bbbbbbbb-old', percentage: 90 }]);
+    expect(formatMonitorTable([seen]).split('\n')[2]).toMatch(/^api +\| api-production \| HTTP 200 \| HTTP 200 \| \d+ ms +\| aaaaaaaa 10 %, bbbbbbbb 90 % \| same$/);
   });
 
   it('reports changes between rounds only', () => {

@@ -1,7 +1,7 @@
 import { servesTraffic, type DeploymentRecord } from '../deploy/deploy-history';
 import { getStatus, healthBaseUrl, healthUrl } from '../deploy/health-check';
 import type { RunWrangler } from '../deploy/wrangler-cli';
-import { currentVersionFromDeployments } from '../deploy/wrangler-output';
+import { currentVersionFromDeployments, deploymentSplits } from '../deploy/wrangler-output';
 
 /** One deployed Worker of an env, as the deployment history knows it. */
 export interface MonitorTarget {
@@ -25,6 +25,8 @@ export interface Observation {
   ready: string;
   latencyMs?: number;
   liveVersion?: string;
+  /** When two versions serve (a gradual rollout): each with its share, newest deployment's split. */
+  liveSplit?: { versionId: string; percentage: number }[];
   recordedVersion?: string;
   /** Why it counts as unhealthy, in one line. */
   problem?: string;
@@ -68,7 +70,8 @@ export async function observe(target: MonitorTarget, deps: MonitorDeps): Promise
     base ? probe(deps, healthUrl(base, '/ready')) : undefined,
     target.dispatchNamespace ? Promise.resolve(undefined) : liveVersionOf(target.worker, deps),
   ]);
-  const out: Observation = { project: target.project, worker: target.worker, healthy: false, health: health?.detail ?? 'no URL', ready: 'none', latencyMs: health?.ms, liveVersion: live, recordedVersion: target.recordedVersion };
+  const out: Observation = { project: target.project, worker: target.worker, healthy: false, health: health?.detail ?? 'no URL', ready: 'none', latencyMs: health?.ms, liveVersion: live?.version, recordedVersion: target.recordedVersion };
+  if (live?.split && live.split.length > 1) out.liveSplit = live.split;
   if (ready) out.ready = ready.status === 404 ? 'none' : ready.detail;
   const ok = (status?: number) => status !== undefined && status >= 200 && status < 300;
   if (!health) out.problem = 'no URL to check (dispatch namespace script, or workers_dev off without routes)';
@@ -78,9 +81,9 @@ export async function observe(target: MonitorTarget, deps: MonitorDeps): Promise
   return out;
 }
 
-async function liveVersionOf(worker: string, deps: MonitorDeps): Promise<string | undefined> {
+async function liveVersionOf(worker: string, deps: MonitorDeps): Promise<{ version?: string; split?: { versionId: string; percentage: number }[] } | undefined> {
   const listed = await deps.runWrangler(['deployments', 'list', '--name', worker, '--json'], { cwd: deps.cwd });
-  return listed.code === 0 ? currentVersionFromDeployments(listed.stdout) : undefined;
+  return listed.code === 0 ? { version: currentVersionFromDeployments(listed.stdout), split: deploymentSplits(listed.stdout)[0] } : undefined;
 }
 
 /** A change of a Worker's health between two rounds (the first round reports nothing). */

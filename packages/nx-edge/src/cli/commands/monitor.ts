@@ -71,8 +71,8 @@ export function formatMonitorTable(rows: Observation[]): string {
       o.healthy ? o.health : `✘ ${o.health}`,
       o.ready,
       o.latencyMs === undefined ? '-' : `${o.latencyMs} ms`,
-      o.liveVersion?.slice(0, 8) ?? '?',
-      o.recordedVersion === undefined ? '?' : o.recordedVersion === o.liveVersion ? 'same' : o.recordedVersion.slice(0, 8),
+      o.liveSplit ? o.liveSplit.map((v) => `${v.versionId.slice(0, 8)} ${v.percentage} %`).join(', ') : (o.liveVersion?.slice(0, 8) ?? '?'),
+      o.recordedVersion === undefined ? '?' : o.recordedVersion === o.liveVersion || o.liveSplit?.some((v) => v.versionId === o.recordedVersion) ? 'same' : o.recordedVersion.slice(0, 8),
     ]),
   );
 }
