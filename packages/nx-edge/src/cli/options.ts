@@ -32,3 +32,11 @@ export function parseProjectEnvArgs(args: string[], usage: string): { project: s
   if (!project) throw new UserError(`name the project. Usage: ${usage}`);
   return { project, env };
 }
+
+/** `-c/--configuration/--env <env>` and `--projects a,b`, as monitor and tail take them: true when `flag` was one of them. */
+export function selectionOption(flag: string, value: () => string, out: { env: string; projects?: string[] }): boolean {
+  if (flag === '-c' || flag === '--configuration' || flag === '--env') out.env = value();
+  else if (flag === '--projects') out.projects = value().split(',').map((p) => p.trim()).filter(Boolean);
+  else return false;
+  return true;
+}

@@ -100,6 +100,19 @@ export function bundleFiles(dir: string): { file: string; bytes: number; gzipByt
   return out;
 }
 
+/** The health check with the deploy options' attempts, interval and timeout (and their defaults). */
+function checkConfiguredHealth(baseUrl: string, path: string, options: DeployServiceOptions, deps: DeployServiceDeps) {
+  return checkHealth({
+    baseUrl,
+    path,
+    attempts: options.healthCheckAttempts ?? 5,
+    intervalMs: options.healthCheckIntervalMs ?? 2000,
+    timeoutMs: options.healthCheckTimeoutMs ?? 10_000,
+    fetch: deps.fetch,
+    sleep: deps.sleep,
+  });
+}
+
 /** The URL an earlier deploy of this Worker printed (a failed subdomain or route step prints none). */
 function lastKnownUrl(historyFile: string, worker: string): string | undefined {
   return readDeploymentRecords(historyFile)
@@ -284,15 +297,7 @@ export async function deployService(input: DeployServiceInput, deps: DeployServi
     deps.log(`health check skipped for ${worker}: it has no URL (dispatch namespace script, or workers_dev off without routes).`);
   }
   if (healthPath && baseUrl) {
-    const health = await checkHealth({
-      baseUrl,
-      path: healthPath,
-      attempts: options.healthCheckAttempts ?? 5,
-      intervalMs: options.healthCheckIntervalMs ?? 2000,
-      timeoutMs: options.healthCheckTimeoutMs ?? 10_000,
-      fetch: deps.fetch,
-      sleep: deps.sleep,
-    });
+    const health = await checkConfiguredHealth(baseUrl, healthPath, options, deps);
     if (!health.healthy) {
       const problem = `${worker} failed its health check: GET ${health.url} → ${health.detail} (${health.attempts} attempt${health.attempts > 1 ? 's' : ''})`;
       if (!previousVersion) {
@@ -400,15 +405,7 @@ async function rollOut(c: RollOutContext): Promise<DeployServiceOutcome> {
     if (!baseUrl) {
       fail(`version ${versionId} of ${worker} cannot be checked before traffic moves: it has no preview URL (preview_urls is off for ${worker}). Turn preview_urls on, set healthCheckBaseUrl, or pass --healthCheckPath=false to split without a check. No traffic moved; ${c.previousVersion} serves 100 %.`, { versionId, previewUrl, ...c.unchanged() });
     }
-    const health = await checkHealth({
-      baseUrl: baseUrl!,
-      path: c.healthPath,
-      attempts: options.healthCheckAttempts ?? 5,
-      intervalMs: options.healthCheckIntervalMs ?? 2000,
-      timeoutMs: options.healthCheckTimeoutMs ?? 10_000,
-      fetch: deps.fetch,
-      sleep: deps.sleep,
-    });
+    const health = await checkConfiguredHealth(baseUrl!, c.healthPath, options, deps);
     if (!health.healthy) {
       fail(`version ${versionId} of ${worker} failed its health check on its preview URL: GET ${health.url} → ${health.detail} (${health.attempts} attempt${health.attempts > 1 ? 's' : ''}). No traffic moved: ${c.previousVersion} still serves 100 %.`, { versionId, previewUrl, ...c.unchanged() });
     }

@@ -2,7 +2,7 @@ import { DEPLOY_HISTORY_RELATIVE_PATH, readDeploymentRecords } from '../../deplo
 import { createWranglerRunner } from '../../deploy/wrangler-cli';
 import { monitorTargets, observe, transitions, type MonitorDeps, type Observation, type Transition } from '../../monitor/service-monitor';
 import { UserError } from '../../utils/user-error';
-import { eachOption } from '../options';
+import { eachOption, selectionOption } from '../options';
 import { findWorkspaceRoot } from '../../utils/workspace-root';
 import { formatTable } from '../status-table';
 import { join } from 'node:path';
@@ -28,15 +28,8 @@ export function parseMonitorArgs(args: string[]): MonitorArgs {
       if (!Number.isFinite(n) || n <= 0) throw new UserError(`${what} must be a positive number (got "${v}"). Usage: ${usage}`);
       return n;
     };
+    if (selectionOption(flag, value, out)) return;
     switch (flag) {
-      case '-c':
-      case '--configuration':
-      case '--env':
-        out.env = value();
-        break;
-      case '--projects':
-        out.projects = value().split(',').map((p) => p.trim()).filter(Boolean);
-        break;
       case '--watch':
         out.watch = true;
         break;

@@ -10,7 +10,7 @@ import { monitorTargets } from '../../monitor/service-monitor';
 import { startTailSessions, type TailEnd, type TailFilters, type TailTarget } from '../../tail/tail-session';
 import { UserError } from '../../utils/user-error';
 import { findWorkspaceRoot } from '../../utils/workspace-root';
-import { eachOption } from '../options';
+import { eachOption, selectionOption } from '../options';
 
 export const description = 'Stream the live logs of every deployed Worker of an env, merged, tagged by service, filterable by trace';
 export const usage =
@@ -31,15 +31,8 @@ export function parseTailArgs(args: string[]): TailArgs {
   let base: string | undefined;
   let head: string | undefined;
   eachOption(args, usage, (flag, value, typed) => {
+    if (selectionOption(flag, value, out)) return;
     switch (flag) {
-      case '-c':
-      case '--configuration':
-      case '--env':
-        out.env = value();
-        break;
-      case '--projects':
-        out.projects = value().split(',').map((p) => p.trim()).filter(Boolean);
-        break;
       case '--affected':
         out.affected = {};
         break;
