@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { PassThrough } from 'node:stream';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,6 +75,38 @@ describe('wranglerTailArgs', () => {
     expect(wranglerTailArgs('a-staging', { status: ['error'], method: ['POST'], search: 'order', sample: 0.1, trace: TRACE_A })).toEqual([
       'tail', 'a-staging', '--format', 'json', '--status', 'error', '--method', 'POST', '--search', 'order', '--sampling-rate', '0.1',
     ]);
+  });
+});
+
+describe('stopping', () => {
+  /** A wrangler that a terminal's Ctrl-C already reached: it ends by itself after `endsAfterMs`. */
+  function endingChild(endsAfterMs: number, kills: string[]) {
+    const child = Object.assign(new EventEmitter(), {
+      stdout: new PassThrough(),
+      stderr: new PassThrough(),
+      kill: (signal?: NodeJS.Signals) => (kills.push(signal ?? 'SIGTERM'), true),
+    });
+    setTimeout(() => {
+      child.stdout.end();
+      child.stderr.end();
+      child.emit('close', 0, null);
+    }, endsAfterMs);
+    return child;
+  }
+
+  it('with a grace period, wranglers that end by themselves get no second SIGINT (a late one kills wrangler 4.106+ mid-exit)', async () => {
+    const kills: string[] = [];
+    const sessions = startTailSessions([{ project: 'a', worker: 'a-staging' }], { filters: {}, spawnTail: () => endingChild(50, kills), onRecord: () => undefined });
+    const ends = await sessions.stop(1000);
+    expect(kills).toEqual([]);
+    expect(ends.map((e) => [e.code, e.early])).toEqual([[0, false]]);
+  });
+
+  it('without one (or after it), each wrangler still running is asked with SIGINT', async () => {
+    const kills: string[] = [];
+    const sessions = startTailSessions([{ project: 'a', worker: 'a-staging' }], { filters: {}, spawnTail: () => endingChild(200, kills), onRecord: () => undefined });
+    await sessions.stop(50);
+    expect(kills).toEqual(['SIGINT']);
   });
 });
 

@@ -49,8 +49,13 @@ export interface TailSessionsOptions {
 }
 
 export interface TailSessions {
-  /** Asks every wrangler to close its session (SIGINT) and resolves with how each ended. */
-  stop(): Promise<TailEnd[]>;
+  /**
+   * Asks every wrangler to close its session (SIGINT) and resolves with how each ended. With
+   * `graceMs`, first waits that long for them to end by themselves: a terminal's Ctrl-C reaches every
+   * wrangler directly, and a second SIGINT that lands after wrangler (4.106+) has removed its own
+   * handler kills it before it can exit cleanly.
+   */
+  stop(graceMs?: number): Promise<TailEnd[]>;
   /** Resolves when every session has ended, on its own or by stop(). */
   ended: Promise<TailEnd[]>;
 }
@@ -101,8 +106,13 @@ export function startTailSessions(targets: TailTarget[], options: TailSessionsOp
   const ended = Promise.all(ends);
   return {
     ended,
-    async stop() {
+    async stop(graceMs = 0) {
       stopping = true;
+      if (graceMs > 0 && running.size > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([ended, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+        clearTimeout(timer);
+      }
       for (const child of running.values()) child.kill('SIGINT');
       const timer = setTimeout(() => {
         for (const child of running.values()) child.kill('SIGKILL');

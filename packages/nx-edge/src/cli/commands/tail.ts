@@ -25,6 +25,7 @@ export interface TailArgs {
 }
 
 const STATUSES = ['ok', 'error', 'canceled'];
+const STOP_GRACE_MS = 1500;
 
 export function parseTailArgs(args: string[]): TailArgs {
   const out: TailArgs = { env: '', filters: {}, json: false };
@@ -158,7 +159,8 @@ export async function run(args: string[], ctx: { cwd: string }): Promise<number>
     const stop = () => {
       if (interrupted) return;
       interrupted = true;
-      void sessions.stop().then(resolve);
+      // The terminal's Ctrl-C has reached each wrangler too: give them a moment to close on their own.
+      void sessions.stop(STOP_GRACE_MS).then(resolve);
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
