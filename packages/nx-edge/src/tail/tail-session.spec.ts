@@ -180,6 +180,19 @@ describe('startTailSessions with the real wrangler against the fake API', () => 
     expect(api.openTails()).toEqual([]);
   });
 
+  it('--level keeps the lines at that level or above, from every Worker', async () => {
+    const { sessions, records } = start({ level: 'warn' });
+    await connected(3);
+    api.emitTail(hop('a-staging', TRACE_A, { entry: true }));
+    api.emitTail(hop('c-staging', TRACE_A, { outcome: 'exception', status: 500 }));
+    api.emitTail(hop('b-staging', TRACE_A, { status: 404 }));
+    await settle(records, 3);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(records.map((r) => `${r.service} ${r.level} ${r.message}`).sort()).toEqual(['b warn GET /orders?id=7 → 404', 'c error GET /orders?id=7 → 500', 'c error TypeError: x is undefined']);
+    await sessions.stop();
+    expect(api.openTails()).toEqual([]);
+  });
+
   it('--status=error is applied by the API: only failed invocations arrive', async () => {
     const { sessions, records } = start({ status: ['error'] });
     await connected(3);

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { createLineSplitter } from '../logs/log-line';
-import type { LogRecord } from '../logs/log-record';
+import { levelRank } from '../logs/log-line';
+import type { LogLevel, LogRecord } from '../logs/log-record';
 import { createTailEventReader, recordsFromTailEvent } from './tail-event';
 
 /** A deployed Worker to tail, and the service name its lines are tagged with. */
@@ -19,6 +20,8 @@ export interface TailFilters {
   sample?: number;
   /** A trace id: only lines of that request, in every Worker (applied here: the API has no such filter). */
   trace?: string;
+  /** Only lines at this level or above (applied here). */
+  level?: LogLevel;
 }
 
 /** The part of a child process a tail session uses (a real ChildProcess in the CLI, a fake in specs). */
@@ -74,6 +77,7 @@ export function wranglerTailArgs(worker: string, filters: TailFilters): string[]
 export function startTailSessions(targets: TailTarget[], options: TailSessionsOptions): TailSessions {
   let stopping = false;
   const trace = options.filters.trace?.toLowerCase();
+  const minimum = options.filters.level ? levelRank(options.filters.level) : undefined;
   const running = new Map<TailTarget, TailProcess>();
   const ends = targets.map(
     (target) =>
@@ -84,7 +88,9 @@ export function startTailSessions(targets: TailTarget[], options: TailSessionsOp
         const read = createTailEventReader(
           (event) => {
             for (const record of recordsFromTailEvent(event, target.project)) {
-              if (!trace || record.trace_id === trace) options.onRecord(record, target);
+              if (trace && record.trace_id !== trace) continue;
+              if (minimum !== undefined && levelRank(record.level) < minimum) continue;
+              options.onRecord(record, target);
             }
           },
           (line) => output.push(line),

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DEPLOY_HISTORY_RELATIVE_PATH, readDeploymentRecords } from '../../deploy/deploy-history';
 import { resolveWranglerBin, stripAnsi } from '../../deploy/wrangler-cli';
-import { formatLogLine, shouldColour } from '../../logs/log-line';
+import { formatLogLine, isLogLevel, shouldColour } from '../../logs/log-line';
 import type { LogRecord } from '../../logs/log-record';
 import { monitorTargets } from '../../monitor/service-monitor';
 import { startTailSessions, type TailEnd, type TailFilters, type TailTarget } from '../../tail/tail-session';
@@ -14,7 +14,7 @@ import { eachOption, selectionOption } from '../options';
 
 export const description = 'Stream the live logs of every deployed Worker of an env, merged, tagged by service, filterable by trace';
 export const usage =
-  'nx-edge tail -c <env> [--projects a,b | --affected [--base <ref>] [--head <ref>]] [--status ok|error|canceled] [--method GET] [--search <text>] [--trace <trace id>] [--sample <0..1>] [--json]';
+  'nx-edge tail -c <env> [--projects a,b | --affected [--base <ref>] [--head <ref>]] [--status ok|error|canceled] [--method GET] [--search <text>] [--trace <trace id>] [--level debug|info|warn|error] [--sample <0..1>] [--json]';
 
 export interface TailArgs {
   env: string;
@@ -59,6 +59,12 @@ export function parseTailArgs(args: string[]): TailArgs {
         const trace = value().trim().toLowerCase();
         if (!/^[0-9a-f]{32}$/.test(trace)) throw new UserError(`--trace takes a trace id: 32 hex digits, as in trace=… of a log line or a traceparent header (got "${trace}").`);
         out.filters.trace = trace;
+        break;
+      }
+      case '--level': {
+        const level = value().toLowerCase();
+        if (!isLogLevel(level)) throw new UserError(`--level must be one of debug, info, warn, error (got "${level}"): the lowest level shown.`);
+        out.filters.level = level;
         break;
       }
       case '--sample': {
@@ -150,6 +156,7 @@ export async function run(args: string[], ctx: { cwd: string }): Promise<number>
     options.filters.method && `method ${options.filters.method.join('/')}`,
     options.filters.search && `search "${options.filters.search}"`,
     options.filters.trace && `trace ${options.filters.trace}`,
+    options.filters.level && `level ${options.filters.level} and above`,
     options.filters.sample && `sampling ${options.filters.sample * 100} %`,
   ].filter(Boolean);
   process.stderr.write(`tailing ${targets.map((t) => `${t.project} (${t.worker})`).join(', ')} in ${envName}${filters.length ? `; only ${filters.join(', ')}` : ''} (Ctrl-C stops)\n`);
