@@ -933,13 +933,12 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
       }
       return sent;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const set of tailSockets.values()) for (const socket of set) socket.terminate();
-        void d1Data.dispose();
-        sockets.close();
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: async () => {
+      for (const set of tailSockets.values()) for (const socket of set) socket.terminate();
+      sockets.close();
+      server.closeAllConnections();
+      // The D1 databases' workerd processes too: nothing may outlive the fake.
+      await Promise.all([d1Data.dispose(), new Promise<void>((resolve) => server.close(() => resolve()))]);
+    },
   };
 }
