@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { jsonFromOutput, migrationsInDump } from './backup';
+import { jsonFromOutput } from '../deploy/wrangler-output';
+import { migrationsInDump } from './backup';
 
 describe('jsonFromOutput', () => {
   it('reads the JSON between wrangler banners and its "Success!" line', () => {

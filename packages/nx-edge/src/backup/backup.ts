@@ -2,8 +2,9 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { dirname, join, relative } from 'node:path';
 import { formatBytes } from '../build/size-report';
 import { environmentNames, readWranglerConfig, resolveEnvironment } from '../config/wrangler-config';
-import { envArgs } from '../deploy/wrangler-args';
-import { wranglerErrorSummary, type RunWrangler } from '../deploy/wrangler-cli';
+import { configArgs } from '../deploy/wrangler-args';
+import { wranglerOk, type RunWrangler } from '../deploy/wrangler-cli';
+import { jsonFromOutput } from '../deploy/wrangler-output';
 import { UserError } from '../utils/user-error';
 import { BACKUP_KEY_VARIABLE, backupStamp, encrypt, listBackups, MANIFEST_FILE, sha256, type BackupManifest, type BackupResource } from './backup-files';
 
@@ -34,6 +35,12 @@ export interface BackupDeps {
 
 const CLOUDFLARE_API = 'https://api.cloudflare.com/client/v4';
 
+/** Every key of a KV namespace (`wrangler kv key list`). */
+export async function listKvKeys(runWrangler: RunWrangler, namespaceId: string, where: string[], cwd: string): Promise<string[]> {
+  const listed = await wranglerOk(runWrangler, ['kv', 'key', 'list', '--namespace-id', namespaceId, '--remote', ...where], cwd, `wrangler kv key list of namespace ${namespaceId}`);
+  return jsonFromOutput<{ name: string }[]>(listed, `the keys of ${namespaceId}`).map((k) => k.name);
+}
+
 /** Every object key of a bucket, from the API's List Objects endpoint (cursor pages). The token only travels in a header. */
 export async function listR2Objects(apiBase: string, accountId: string, token: string, bucket: string, doFetch: typeof fetch): Promise<string[]> {
   const keys: string[] = [];
@@ -47,21 +54,6 @@ export async function listR2Objects(apiBase: string, accountId: string, token: s
     cursor = body.result_info?.is_truncated ? body.result_info.cursor : undefined;
   } while (cursor);
   return keys;
-}
-
-/** The JSON wrangler printed, between any banner or warning lines before it and a "Success!" after it. */
-export function jsonFromOutput<T>(stdout: string, what: string): T {
-  const lines = stdout.split('\n');
-  const start = lines.findIndex((l) => /^[[{]/.test(l));
-  for (let end = start; start >= 0 && end < lines.length; end++) {
-    if (!/^[\]}]|[\]}]\s*$/.test(lines[end])) continue;
-    try {
-      return JSON.parse(lines.slice(start, end + 1).join('\n')) as T;
-    } catch {
-      // not the end of it yet
-    }
-  }
-  throw new UserError(`could not read ${what} from wrangler's output:\n${stdout.trim().slice(0, 500)}`);
 }
 
 /** Applied migration names in a `wrangler d1 export` dump (its d1_migrations rows), oldest first. */
@@ -88,7 +80,7 @@ export async function runBackup(input: BackupInput, deps: BackupDeps): Promise<B
   const worker = resolved.name ?? input.project;
   const projectDir = join(input.workspaceRoot, input.projectRoot);
   const configRelative = relative(input.workspaceRoot, input.configFile);
-  const where = ['--config', input.configFile, ...envArgs(env, environmentNames(config).length > 0)];
+  const where = configArgs(input.configFile, environmentNames(config).length > 0, env);
   const passphrase = (deps.environment ?? process.env)[BACKUP_KEY_VARIABLE] || undefined;
 
   const skipped: BackupManifest['skipped'] = [];
@@ -129,24 +121,21 @@ export async function runBackup(input: BackupInput, deps: BackupDeps): Promise<B
   try {
     for (const db of d1) {
       const out = join(partial, `d1-${db.binding}.sql`);
-      const result = await deps.runWrangler(['d1', 'export', db.database_name!, '--remote', '--output', out, ...where], { cwd: projectDir });
-      if (result.code !== 0 || !existsSync(out)) throw new UserError(`wrangler d1 export of ${db.database_name} (binding ${db.binding}) failed: ${wranglerErrorSummary(result)}`);
+      await wranglerOk(deps.runWrangler, ['d1', 'export', db.database_name!, '--remote', '--output', out, ...where], projectDir, `wrangler d1 export of ${db.database_name} (binding ${db.binding})`);
+      if (!existsSync(out)) throw new UserError(`wrangler d1 export of ${db.database_name} (binding ${db.binding}) wrote no file.`);
       const dump = readFileSync(out);
       rmSync(out);
       const text = dump.toString('utf8');
       store(`d1-${db.binding}.sql`, dump, { kind: 'd1', binding: db.binding, name: db.database_name!, id: db.database_id, count: (text.match(/^INSERT INTO /gm) ?? []).length, migrations: migrationsInDump(text) });
     }
     for (const ns of kv) {
-      const listed = await deps.runWrangler(['kv', 'key', 'list', '--namespace-id', ns.id!, '--remote', ...where], { cwd: projectDir });
-      if (listed.code !== 0) throw new UserError(`wrangler kv key list of namespace ${ns.id} (binding ${ns.binding}) failed: ${wranglerErrorSummary(listed)}`);
-      const keys = jsonFromOutput<{ name: string }[]>(listed.stdout, `the keys of ${ns.id}`).map((k) => k.name);
+      const keys = await listKvKeys(deps.runWrangler, ns.id!, where, projectDir);
       const entries: { key: string; value: string }[] = [];
       for (let i = 0; i < keys.length; i += 100) {
         const keysFile = join(dirname(partial), `.keys-${ns.binding}.json`);
         writeFileSync(keysFile, JSON.stringify(keys.slice(i, i + 100)));
-        const got = await deps.runWrangler(['kv', 'bulk', 'get', keysFile, '--namespace-id', ns.id!, '--remote', ...where], { cwd: projectDir }).finally(() => rmSync(keysFile, { force: true }));
-        if (got.code !== 0) throw new UserError(`wrangler kv bulk get of namespace ${ns.id} (binding ${ns.binding}) failed: ${wranglerErrorSummary(got)}`);
-        const values = jsonFromOutput<Record<string, string | null>>(got.stdout, `the values of ${ns.id}`);
+        const got = await wranglerOk(deps.runWrangler, ['kv', 'bulk', 'get', keysFile, '--namespace-id', ns.id!, '--remote', ...where], projectDir, `wrangler kv bulk get of namespace ${ns.id} (binding ${ns.binding})`).finally(() => rmSync(keysFile, { force: true }));
+        const values = jsonFromOutput<Record<string, string | null>>(got, `the values of ${ns.id}`);
         for (const key of keys.slice(i, i + 100)) if (values[key] !== null && values[key] !== undefined) entries.push({ key, value: String(values[key]) });
       }
       store(`kv-${ns.binding}.json`, Buffer.from(`${JSON.stringify(entries, null, 1)}\n`), { kind: 'kv', binding: ns.binding, name: ns.id!, id: ns.id, count: entries.length });
@@ -158,8 +147,7 @@ export async function runBackup(input: BackupInput, deps: BackupDeps): Promise<B
       const objects: NonNullable<BackupResource['objects']> = [];
       for (const [i, key] of keys.entries()) {
         const file = `${folder}/${String(i + 1).padStart(6, '0')}`;
-        const got = await deps.runWrangler(['r2', 'object', 'get', `${bucket.bucket_name}/${key}`, '--remote', '--file', join(partial, file), ...where], { cwd: projectDir });
-        if (got.code !== 0) throw new UserError(`wrangler r2 object get of ${bucket.bucket_name}/${key} (binding ${bucket.binding}) failed: ${wranglerErrorSummary(got)}`);
+        await wranglerOk(deps.runWrangler, ['r2', 'object', 'get', `${bucket.bucket_name}/${key}`, '--remote', '--file', join(partial, file), ...where], projectDir, `wrangler r2 object get of ${bucket.bucket_name}/${key} (binding ${bucket.binding})`);
         const plain = readFileSync(join(partial, file));
         const stored = passphrase ? encrypt(plain, passphrase) : plain;
         writeFileSync(join(partial, file), stored);

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { formatBytes } from '../build/size-report';
 import { environmentNames, findWranglerConfig, readWranglerConfig, resolveEnvironment } from '../config/wrangler-config';
-import { envArgs } from '../deploy/wrangler-args';
-import { wranglerErrorSummary, type RunWrangler } from '../deploy/wrangler-cli';
+import { configArgs } from '../deploy/wrangler-args';
+import { wranglerOk, type RunWrangler } from '../deploy/wrangler-cli';
+import { jsonFromOutput } from '../deploy/wrangler-output';
 import { UserError } from '../utils/user-error';
-import { jsonFromOutput, listR2Objects } from './backup';
+import { listKvKeys, listR2Objects } from './backup';
 import { BACKUP_KEY_VARIABLE, decrypt, readManifest, verifyBackup, type BackupManifest, type BackupResource } from './backup-files';
 
 export interface RestoreDeps {
@@ -34,7 +35,8 @@ export interface RestorePlan {
   dir: string;
   manifest: BackupManifest;
   env?: string;
-  configFile: string;
+  /** `--config … --env …` for every wrangler call on the targets. */
+  where: string[];
   steps: RestoreStep[];
   bytes: number;
   /** A rough duration: a few seconds per resource plus ~1 MB/s. */
@@ -74,7 +76,7 @@ export async function planRestore(dir: string, env: string | undefined, workspac
   if (!configFile) throw new UserError(`${manifest.projectRoot} (project ${manifest.project} of this backup) has no wrangler config in this workspace.`);
   const { config } = readWranglerConfig(configFile);
   const resolved = resolveEnvironment(config, env);
-  const where = ['--config', configFile, ...envArgs(env, environmentNames(config).length > 0)];
+  const where = configArgs(configFile, environmentNames(config).length > 0, env);
   const steps: RestoreStep[] = [];
   for (const [i, resource] of manifest.resources.entries()) {
     if (resource.kind === 'd1') {
@@ -97,9 +99,7 @@ export async function planRestore(dir: string, env: string | undefined, workspac
     } else {
       const target = (resolved.kv_namespaces ?? []).find((k) => k.binding === resource.binding)?.id;
       if (!target) throw new UserError(`${relative(workspaceRoot, configFile)} binds no KV namespace as ${resource.binding}${env ? ` in env ${env}` : ''} (or it has no id): nowhere to restore ${resource.file} to.`);
-      const listed = await deps.runWrangler(['kv', 'key', 'list', '--namespace-id', target, '--remote', ...where], { cwd: projectDir });
-      if (listed.code !== 0) throw new UserError(`could not list the keys of KV namespace ${target}: ${wranglerErrorSummary(listed)}`);
-      steps.push({ resource, target, current: jsonFromOutput<{ name: string }[]>(listed.stdout, `the keys of ${target}`).map((k) => k.name), newerMigrations: [], content: contents[i] });
+      steps.push({ resource, target, current: await listKvKeys(deps.runWrangler, target, where, projectDir), newerMigrations: [], content: contents[i] });
     }
   }
   steps.sort((a, b) => ORDER[a.resource.kind] - ORDER[b.resource.kind]);
@@ -111,7 +111,7 @@ export async function planRestore(dir: string, env: string | undefined, workspac
   if ((env ?? '') !== manifest.env) risks.push(`this is a backup of ${manifest.env || 'the top level'}, restored into ${env || 'the top level'}.`);
   for (const s of manifest.skipped) risks.push(`${s.kind.toUpperCase()} ${s.name} (binding ${s.binding}) is not in the backup (${s.reason}) and is left as it is.`);
   risks.push(`the Worker keeps serving while its data is replaced: requests in between may see a partly restored state.`);
-  return { dir, manifest, env, configFile, steps, bytes, estimateSeconds: Math.ceil(steps.length * 3 + bytes / 1_000_000), risks };
+  return { dir, manifest, env, where, steps, bytes, estimateSeconds: Math.ceil(steps.length * 3 + bytes / 1_000_000), risks };
 }
 
 export function formatRestorePlan(plan: RestorePlan, workspaceRoot: string): string[] {
@@ -138,14 +138,13 @@ export function formatRestorePlan(plan: RestorePlan, workspaceRoot: string): str
 
 /** Overwrites each target with the backup, in the plan's order. */
 export async function applyRestore(plan: RestorePlan, workspaceRoot: string, deps: RestoreDeps): Promise<void> {
-  const { config } = readWranglerConfig(plan.configFile);
-  const where = ['--config', plan.configFile, ...envArgs(plan.env, environmentNames(config).length > 0)];
+  const where = plan.where;
   const cwd = join(workspaceRoot, plan.manifest.projectRoot);
   const scratch = mkdtempSync(join(tmpdir(), 'nx-edge-restore-'));
-  const run = async (args: string[], what: string) => {
-    const result = await deps.runWrangler(args, { cwd });
-    if (result.code !== 0) throw new UserError(`${what} failed: ${wranglerErrorSummary(result)}\nThe restore stopped there; the steps before it are done. Run the same restore again once the cause is fixed.`);
-  };
+  const run = (args: string[], what: string) =>
+    wranglerOk(deps.runWrangler, args, cwd, what).catch((error: Error) => {
+      throw new UserError(`${error.message}\nThe restore stopped there; the steps before it are done. Run the same restore again once the cause is fixed.`);
+    });
   try {
     for (const s of plan.steps) {
       if (s.resource.kind === 'd1') {

@@ -50,6 +50,9 @@ export function servesTraffic(record: DeploymentRecord): boolean {
   return record.result === 'deployed' || record.result === 'rolled-back' || record.result === 'rolling-out' || record.result === 'promoted';
 }
 
+/** A version id as people read it: its first 8 characters. */
+export const shortVersion = (v?: string) => v?.slice(0, 8) ?? '?';
+
 export function historyFile(workspaceRoot: string, override?: string): string {
   return override ? join(workspaceRoot, override) : join(workspaceRoot, DEPLOY_HISTORY_RELATIVE_PATH);
 }
@@ -75,15 +78,13 @@ export function readDeploymentRecords(file: string): DeploymentRecord[] {
 
 /** What a failed attempt left live, in words: the part of the report a user acts on. */
 export function liveNote(record: DeploymentRecord): string {
-  const short = (v?: string) => (v ? v.slice(0, 8) : '?');
-  if (record.live === 'previous') return ` — nothing changed: ${short(record.liveVersion)} is still live`;
+  if (record.live === 'previous') return ` — nothing changed: ${shortVersion(record.liveVersion)} is still live`;
   if (record.live === 'none') return ' — nothing changed: it has no live version';
-  if (record.live === 'new') return ` — live: ${short(record.liveVersion)} (the new version)`;
+  if (record.live === 'new') return ` — live: ${shortVersion(record.liveVersion)} (the new version)`;
   return '';
 }
 
 const SYMBOL: Record<DeploymentResult, string> = { deployed: '✔', failed: '✘', 'rolled-back': '↩', 'not-deployed': '–', 'rolling-out': '◐', promoted: '✔' };
-const short = (v?: string) => v?.slice(0, 8) ?? '?';
 
 /** The one-line summary printed after each service, and by `nx-edge history`. */
 export function summaryLine(record: DeploymentRecord): string {
@@ -95,12 +96,12 @@ export function summaryLine(record: DeploymentRecord): string {
     case 'deployed':
       return `${head}:${version} ${record.worker}${where}`;
     case 'rolling-out':
-      return `${head}:${version} serves ${record.percentage} % of ${record.worker}, ${short(record.stableVersion)} the other ${100 - (record.percentage ?? 0)} %`;
+      return `${head}:${version} serves ${record.percentage} % of ${record.worker}, ${shortVersion(record.stableVersion)} the other ${100 - (record.percentage ?? 0)} %`;
     case 'promoted':
       return `${head}:${version} serves 100 % of ${record.worker}${where}`;
     case 'rolled-back':
-      if (record.reason === ROLLBACK_COMMAND_REASON) return `${head}:${version} taken out of service by nx-edge rollback; traffic back on ${short(record.rolledBackTo)}`;
-      return `${head}:${version} failed its health check; traffic back on ${record.rolledBackTo?.slice(0, 8) ?? '?'}${record.reason ? ` — ${record.reason}` : ''}`;
+      if (record.reason === ROLLBACK_COMMAND_REASON) return `${head}:${version} taken out of service by nx-edge rollback; traffic back on ${shortVersion(record.rolledBackTo)}`;
+      return `${head}:${version} failed its health check; traffic back on ${shortVersion(record.rolledBackTo)}${record.reason ? ` — ${record.reason}` : ''}`;
     default:
       return `${head}${record.reason ? `: ${record.reason}` : ''}${liveNote(record)}`;
   }
@@ -142,7 +143,7 @@ export function filterRecords(records: DeploymentRecord[], filter: HistoryFilter
 /** The version serving after the attempt: this run's (`new`), the one before (`previous`), or none. */
 function liveCell(r: DeploymentRecord): string {
   if (r.result === 'deployed' || r.result === 'promoted') return `new ${r.versionId?.slice(0, 8) ?? ''}`.trim();
-  if (r.result === 'rolling-out') return `${r.percentage} % new, ${short(r.stableVersion)}`;
+  if (r.result === 'rolling-out') return `${r.percentage} % new, ${shortVersion(r.stableVersion)}`;
   if (r.result === 'rolled-back') return `previous ${r.rolledBackTo?.slice(0, 8) ?? ''}`.trim();
   if (!r.live) return r.result === 'not-deployed' ? 'unchanged' : '?';
   return r.live === 'none' ? 'none' : `${r.live} ${r.liveVersion?.slice(0, 8) ?? ''}`.trim();

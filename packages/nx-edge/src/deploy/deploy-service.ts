@@ -12,7 +12,7 @@ import { checkHealth, healthBaseUrl } from './health-check';
 import { buildDeployArgs, buildDeploymentsListArgs, buildRollbackArgs, buildSecretListArgs, buildVersionsDeployArgs, buildVersionsUploadArgs } from './wrangler-args';
 import type { RunWrangler } from './wrangler-cli';
 import { stripAnsi, wranglerErrorSummary } from './wrangler-cli';
-import { currentVersionFromDeployments, deploymentSplits, readWranglerOutputFile } from './wrangler-output';
+import { deploymentSplits, readWranglerOutputFile, versionServingAll } from './wrangler-output';
 
 export interface DeployServiceOptions {
   /** wrangler env (`[env.<name>]`), from the Nx configuration; undefined = top level. */
@@ -209,7 +209,10 @@ export async function deployService(input: DeployServiceInput, deps: DeployServi
   const liveVersion = async (): Promise<{ known: boolean; version?: string; split?: { versionId: string; percentage: number }[] }> => {
     if (options.dispatchNamespace) return { known: false }; // wrangler cannot list a dispatch namespace script's deployments
     const listed = await deps.runWrangler(buildDeploymentsListArgs(env, argsBase), { cwd: bundleDir });
-    if (listed.code === 0) return { known: true, version: currentVersionFromDeployments(listed.stdout), split: deploymentSplits(listed.stdout)[0] };
+    if (listed.code === 0) {
+      const split = deploymentSplits(listed.stdout)[0];
+      return { known: true, version: versionServingAll(split), split };
+    }
     // A Worker that does not exist yet has no deployments.
     return isNotFound(stripAnsi(listed.stderr + listed.stdout)) ? { known: true } : { known: false };
   };
@@ -396,7 +399,7 @@ async function rollOut(c: RollOutContext): Promise<DeployServiceOutcome> {
   }
   const versionId = uploaded!.versionId!;
   const previewUrl = uploaded!.previewUrl;
-  const url = readDeploymentRecords(input.historyFile).filter((r) => r.worker === worker && r.url).at(-1)?.url;
+  const url = lastKnownUrl(input.historyFile, worker);
 
   // The new version answers on its own URL before any traffic moves to it.
   if (c.healthPath) {

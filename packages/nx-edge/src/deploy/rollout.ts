@@ -1,8 +1,8 @@
 import { UserError } from '../utils/user-error';
-import { appendDeploymentRecord, readDeploymentRecords, ROLLBACK_COMMAND_REASON, servesTraffic, summaryLine, type DeploymentRecord } from './deploy-history';
+import { appendDeploymentRecord, readDeploymentRecords, ROLLBACK_COMMAND_REASON, servesTraffic, shortVersion, summaryLine, type DeploymentRecord } from './deploy-history';
 import { buildDeploymentsListByNameArgs, buildVersionsDeployArgs } from './wrangler-args';
 import { wranglerErrorSummary, type RunWrangler } from './wrangler-cli';
-import { deploymentSplits } from './wrangler-output';
+import { deploymentSplits, versionServingAll } from './wrangler-output';
 
 export interface RolloutCommandInput {
   project: string;
@@ -20,8 +20,7 @@ export interface RolloutCommandDeps {
 }
 
 type Split = { versionId: string; percentage: number }[];
-const short = (v?: string) => v?.slice(0, 8) ?? '?';
-const describeSplit = (split: Split | undefined) => (split?.length ? split.map((s) => `${short(s.versionId)} at ${s.percentage} %`).join(', ') : 'no deployment');
+const describeSplit = (split: Split | undefined) => (split?.length ? split.map((s) => `${shortVersion(s.versionId)} at ${s.percentage} %`).join(', ') : 'no deployment');
 const sameSplit = (a: Split | undefined, b: Split) => !!a && a.length === b.length && b.every((x) => a.some((y) => y.versionId === x.versionId && y.percentage === x.percentage));
 
 /** What nx-edge last did for this project and env that left something serving. */
@@ -46,7 +45,7 @@ async function moveTraffic(worker: string, split: Split, message: string, input:
   const result = await deps.runWrangler(buildVersionsDeployArgs(split, { name: worker }, message), { cwd: input.cwd });
   const after = await liveSplits(worker, input, deps).catch(() => undefined);
   if (result.code !== 0 || !sameSplit(after?.[0], split)) {
-    const live = after?.[0]?.find((s) => s.percentage === 100)?.versionId;
+    const live = versionServingAll(after?.[0]);
     const reason = `${message} failed for ${worker}: ${result.code !== 0 ? wranglerErrorSummary(result) : `the API serves ${describeSplit(after?.[0])}`}`;
     const record: DeploymentRecord = { ...failed, time: now().toISOString(), result: 'failed', reason: reason.split('\n')[0], ...(live ? { liveVersion: live } : {}) };
     appendDeploymentRecord(input.historyFile, record);
@@ -70,7 +69,7 @@ export async function promote(input: RolloutCommandInput, deps: RolloutCommandDe
     throw new UserError(`${last.worker} does not serve the split nx-edge set (${describeSplit(expected)}) but ${describeSplit(current)}: it was changed outside nx-edge. Nothing changed; see npx wrangler deployments list --name ${last.worker}.`);
   }
   const base = { runId: undefined, project: last.project, worker: last.worker, env: last.env, versionId: last.versionId, url: last.url, gitSha: last.gitSha };
-  await moveTraffic(last.worker, [{ versionId: last.versionId!, percentage: 100 }], `nx-edge: promote ${short(last.versionId)} to 100 %`, input, deps, base);
+  await moveTraffic(last.worker, [{ versionId: last.versionId!, percentage: 100 }], `nx-edge: promote ${shortVersion(last.versionId)} to 100 %`, input, deps, base);
   const record: DeploymentRecord = { ...base, time: (deps.now ?? (() => new Date()))().toISOString(), result: 'promoted', live: 'new', liveVersion: last.versionId };
   appendDeploymentRecord(input.historyFile, record);
   deps.log(summaryLine(record));
@@ -98,13 +97,13 @@ export async function rollback(input: RolloutCommandInput, deps: RolloutCommandD
     takenOut = last.versionId;
     target = last.stableVersion;
   } else {
-    takenOut = current?.find((s) => s.percentage === 100)?.versionId;
+    takenOut = versionServingAll(current);
     if (!takenOut) throw new UserError(`${last.worker} serves ${describeSplit(current)}, not one version at 100 %: nothing for nx-edge rollback to undo. Nothing changed.`);
-    target = splits.slice(1).map((split) => split.find((s) => s.percentage === 100)?.versionId).find((v) => v && v !== takenOut);
+    target = splits.slice(1).map(versionServingAll).find((v) => v && v !== takenOut);
     if (!target) throw new UserError(`${last.worker} has no earlier version that served 100 % of traffic: nothing to roll back to. Nothing changed.`);
   }
   const base = { runId: undefined, project: last.project, worker: last.worker, env: last.env, versionId: takenOut, url: last.url, gitSha: last.gitSha };
-  await moveTraffic(last.worker, [{ versionId: target!, percentage: 100 }], `nx-edge: rollback to ${short(target)}`, input, deps, base);
+  await moveTraffic(last.worker, [{ versionId: target!, percentage: 100 }], `nx-edge: rollback to ${shortVersion(target)}`, input, deps, base);
   const record: DeploymentRecord = {
     ...base,
     time: (deps.now ?? (() => new Date()))().toISOString(),

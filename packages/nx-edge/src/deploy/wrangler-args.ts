@@ -12,6 +12,11 @@ export function envArgs(env: string | undefined, hasEnvironments: boolean): stri
   return hasEnvironments ? ['--env', ''] : [];
 }
 
+/** `--config <file>` and the env flags for commands that act on a config's resources in one env. */
+export function configArgs(configFile: string, hasEnvironments: boolean, env: string | undefined): string[] {
+  return ['--config', configFile, ...envArgs(env, hasEnvironments)];
+}
+
 export interface DeployArgsOptions {
   /** The config wrangler deploys: the build's dist/<root>/wrangler.json, or the source config. */
   configFile: string;

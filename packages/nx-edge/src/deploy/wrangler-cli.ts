@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { UserError } from '../utils/user-error';
 import { requireWranglerPackage } from '../utils/wrangler-package';
 
 export interface WranglerRunOptions {
@@ -69,4 +70,11 @@ export function wranglerErrorSummary(result: WranglerResult): string {
     .filter((l) => l.trim() && !l.includes('Logs were written to') && !l.includes('If you think this is a bug'));
   const detail = lines.slice(-6).join('\n');
   return errorLine ? `${errorLine.replace(/^.*\[ERROR\]\s*/, '')}\n${detail}` : detail;
+}
+
+/** Runs wrangler and returns its stdout; a failure is a UserError saying `what` failed and wrangler's reason. */
+export async function wranglerOk(runWrangler: RunWrangler, args: string[], cwd: string, what: string): Promise<string> {
+  const result = await runWrangler(args, { cwd });
+  if (result.code !== 0) throw new UserError(`${what} failed: ${wranglerErrorSummary(result)}`);
+  return result.stdout;
 }

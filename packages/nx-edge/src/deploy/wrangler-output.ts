@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { UserError } from '../utils/user-error';
 
 /** One `{"type":"deploy",...}` line of wrangler's WRANGLER_OUTPUT_FILE_PATH file. */
 export interface WranglerDeployOutput {
@@ -40,20 +41,15 @@ export function readWranglerOutputFile(file: string): WranglerDeployOutput[] {
 
 /** Version id live at 100% in the newest deployment, from `wrangler deployments list --json`. */
 export function currentVersionFromDeployments(json: string): string | undefined {
-  let list: unknown;
-  try {
-    list = JSON.parse(json);
-  } catch {
-    return undefined;
-  }
-  if (!Array.isArray(list)) return undefined;
-  const deployments = (list as { created_on?: string; versions?: { version_id: string; percentage: number }[] }[])
-    .filter((d) => d && Array.isArray(d.versions))
-    .sort((a, b) => String(b.created_on ?? '').localeCompare(String(a.created_on ?? '')));
-  return deployments[0]?.versions?.find((v) => v.percentage === 100)?.version_id;
+  return versionServingAll(deploymentSplits(json)[0]);
 }
 
-/** The traffic split of the newest deployment (`wrangler deployments list --json`), newest first. */
+/** The version a deployment sends all traffic to (none while a gradual rollout splits it). */
+export function versionServingAll(split: { versionId: string; percentage: number }[] | undefined): string | undefined {
+  return split?.find((v) => v.percentage === 100)?.versionId;
+}
+
+/** The traffic split of each deployment (`wrangler deployments list --json`), newest first. */
 export function deploymentSplits(json: string): { versionId: string; percentage: number }[][] {
   let list: unknown;
   try {
@@ -66,4 +62,19 @@ export function deploymentSplits(json: string): { versionId: string; percentage:
     .filter((d) => d && Array.isArray(d.versions))
     .sort((a, b) => String(b.created_on ?? '').localeCompare(String(a.created_on ?? '')))
     .map((d) => d.versions!.map((v) => ({ versionId: v.version_id, percentage: v.percentage })));
+}
+
+/** The JSON wrangler printed, between any banner or warning lines before it and a "Success!" after it. */
+export function jsonFromOutput<T>(stdout: string, what: string): T {
+  const lines = stdout.split('\n');
+  const start = lines.findIndex((l) => /^[[{]/.test(l));
+  for (let end = start; start >= 0 && end < lines.length; end++) {
+    if (!/^[\]}]|[\]}]\s*$/.test(lines[end])) continue;
+    try {
+      return JSON.parse(lines.slice(start, end + 1).join('\n')) as T;
+    } catch {
+      // not the end of it yet
+    }
+  }
+  throw new UserError(`could not read ${what} from wrangler's output:\n${stdout.trim().slice(0, 500)}`);
 }

@@ -1,7 +1,8 @@
 import { servesTraffic, type DeploymentRecord } from '../deploy/deploy-history';
 import { getStatus, healthBaseUrl, healthUrl } from '../deploy/health-check';
 import type { RunWrangler } from '../deploy/wrangler-cli';
-import { currentVersionFromDeployments, deploymentSplits } from '../deploy/wrangler-output';
+import { buildDeploymentsListByNameArgs } from '../deploy/wrangler-args';
+import { deploymentSplits, versionServingAll } from '../deploy/wrangler-output';
 
 /** One deployed Worker of an env, as the deployment history knows it. */
 export interface MonitorTarget {
@@ -82,8 +83,10 @@ export async function observe(target: MonitorTarget, deps: MonitorDeps): Promise
 }
 
 async function liveVersionOf(worker: string, deps: MonitorDeps): Promise<{ version?: string; split?: { versionId: string; percentage: number }[] } | undefined> {
-  const listed = await deps.runWrangler(['deployments', 'list', '--name', worker, '--json'], { cwd: deps.cwd });
-  return listed.code === 0 ? { version: currentVersionFromDeployments(listed.stdout), split: deploymentSplits(listed.stdout)[0] } : undefined;
+  const listed = await deps.runWrangler(buildDeploymentsListByNameArgs(worker), { cwd: deps.cwd });
+  if (listed.code !== 0) return undefined;
+  const split = deploymentSplits(listed.stdout)[0];
+  return { version: versionServingAll(split), split };
 }
 
 /** A change of a Worker's health between two rounds (the first round reports nothing). */

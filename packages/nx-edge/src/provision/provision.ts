@@ -4,8 +4,9 @@ import { removeConfigValue, setConfigValue } from '../config/edit-config';
 import { assertEnvIsolated } from '../config/env-isolation';
 import { configFormatOf, environmentNames, parseWranglerConfig, resolveEnvironment, type WorkerConfig, type WranglerConfig } from '../config/wrangler-config';
 import { servesTraffic, type DeploymentRecord } from '../deploy/deploy-history';
-import { envArgs } from '../deploy/wrangler-args';
-import { stripAnsi, wranglerErrorSummary, type RunWrangler } from '../deploy/wrangler-cli';
+import { configArgs } from '../deploy/wrangler-args';
+import { stripAnsi, wranglerErrorSummary, wranglerOk, type RunWrangler } from '../deploy/wrangler-cli';
+import { jsonFromOutput } from '../deploy/wrangler-output';
 import { BINDING_KINDS, type BindingKind, type PlannedResource, type ProvisionContext } from '../config/bindings';
 import { UserError } from '../utils/user-error';
 
@@ -29,37 +30,22 @@ export interface ProvisionDeps {
 
 const showPath = (path: (string | number)[]) => path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${p}`)).join('');
 
-function parseJsonOutput<T>(text: string, what: string): T {
-  const start = text.search(/[[{]/);
-  try {
-    return JSON.parse(start >= 0 ? text.slice(start) : text) as T;
-  } catch {
-    throw new UserError(`could not read ${what} from wrangler's output.`);
-  }
-}
-
-async function wranglerOk(deps: ProvisionDeps, args: string[], cwd: string, what: string): Promise<string> {
-  const result = await deps.runWrangler(args, { cwd });
-  if (result.code !== 0) throw new UserError(`${what} failed: ${wranglerErrorSummary(result)}`);
-  return result.stdout;
-}
-
 /** How a binding kind reads the account for one env of one config, through wrangler. */
 function provisionContext(configFile: string, config: WranglerConfig, env: string | undefined, deps: ProvisionDeps): ProvisionContext {
   const cwd = dirname(configFile);
-  const common = ['--config', configFile, ...envArgs(env, environmentNames(config).length > 0)];
+  const common = configArgs(configFile, environmentNames(config).length > 0, env);
   return {
     worker: resolveEnvironment(config, env).name ?? 'worker',
     path: (key, index, field) => (env ? ['env', env, key, index, field] : [key, index, field]),
     at: (...path) => (env ? ['env', env, ...path] : path),
-    wrangler: (args, what) => wranglerOk(deps, [...args, ...common], cwd, what),
+    wrangler: (args, what) => wranglerOk(deps.runWrangler, [...args, ...common], cwd, what),
     async found(args, notFound, what) {
       const result = await deps.runWrangler([...args, ...common], { cwd });
       if (result.code === 0) return true;
       if (notFound.test(stripAnsi(result.stderr + result.stdout))) return false;
       throw new UserError(`${what} failed: ${wranglerErrorSummary(result)}`);
     },
-    json: parseJsonOutput,
+    json: jsonFromOutput,
   };
 }
 
@@ -106,12 +92,12 @@ export async function applyProvision(plan: ProvisionPlan, deps: ProvisionDeps, w
   const text = readFileSync(plan.configFile, 'utf8');
   const config = parseWranglerConfig(text, plan.configFile);
   // The config only supplies the account: with --env, `kv namespace create` would prefix the title with the env name.
-  const common = ['--config', plan.configFile, ...envArgs(undefined, environmentNames(config).length > 0)];
+  const common = configArgs(plan.configFile, environmentNames(config).length > 0, undefined);
   const cwd = dirname(plan.configFile);
   let created = 0;
   for (const r of plan.resources.filter((x) => x.action === 'create')) {
     const create = kindOf(r.kind).createArgs(r.name);
-    await wranglerOk(deps, [...create, ...common], cwd, `wrangler ${create.slice(0, -1).join(' ')} ${r.name}`);
+    await wranglerOk(deps.runWrangler, [...create, ...common], cwd, `wrangler ${create.slice(0, -1).join(' ')} ${r.name}`);
     created++;
     deps.log(`  created ${kindOf(r.kind).resource} ${r.name}`);
   }
@@ -216,7 +202,7 @@ export function formatDestroy(plan: ProvisionPlan, resources: PlannedResource[],
 export async function applyDestroy(plan: ProvisionPlan, resources: PlannedResource[], deps: ProvisionDeps, workspaceRoot: string): Promise<{ deleted: number; removed: number }> {
   const text = readFileSync(plan.configFile, 'utf8');
   const config = parseWranglerConfig(text, plan.configFile);
-  const common = ['--config', plan.configFile, ...envArgs(undefined, environmentNames(config).length > 0)];
+  const common = configArgs(plan.configFile, environmentNames(config).length > 0, undefined);
   const cwd = dirname(plan.configFile);
   const file = relative(workspaceRoot, plan.configFile);
   let deleted = 0;
@@ -225,7 +211,7 @@ export async function applyDestroy(plan: ProvisionPlan, resources: PlannedResour
   try {
     for (const r of resources) {
       const args = kindOf(r.kind).deleteArgs(r);
-      await wranglerOk(deps, [...args, ...common], cwd, `wrangler ${args.filter((a) => !a.startsWith('-')).slice(0, 3).join(' ')} ${r.name}`);
+      await wranglerOk(deps.runWrangler, [...args, ...common], cwd, `wrangler ${args.filter((a) => !a.startsWith('-')).slice(0, 3).join(' ')} ${r.name}`);
       deleted++;
       deps.log(`  destroyed ${kindOf(r.kind).resource} ${r.name}`);
       // Its id now names nothing: the next provision creates it again.

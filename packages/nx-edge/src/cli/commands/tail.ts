@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DEPLOY_HISTORY_RELATIVE_PATH, readDeploymentRecords } from '../../deploy/deploy-history';
-import { resolveWranglerBin, stripAnsi } from '../../deploy/wrangler-cli';
+import { resolveWranglerBin, stripAnsi, wranglerErrorSummary } from '../../deploy/wrangler-cli';
 import { formatLogLine, isLogLevel, shouldColour } from '../../logs/log-line';
 import type { LogRecord } from '../../logs/log-record';
 import { monitorTargets } from '../../monitor/service-monitor';
@@ -119,10 +119,9 @@ export function tailJson(record: LogRecord, target: TailTarget): string {
   });
 }
 
+/** wrangler's reason, in one line, from what it printed besides events. */
 function endSummary(end: TailEnd): string {
-  const said = end.output.map(stripAnsi).map((l) => l.trim()).filter((l) => l && !l.includes('Logs were written to'));
-  const error = said.find((l) => l.includes('[ERROR]'))?.replace(/^.*\[ERROR\]\s*/, '');
-  return error ?? said.slice(-3).join(' ') ?? '';
+  return end.output.length ? wranglerErrorSummary({ code: end.code ?? 1, stdout: '', stderr: end.output.join('\n') }).split('\n')[0] : '';
 }
 
 export async function run(args: string[], ctx: { cwd: string }): Promise<number> {
