@@ -1,6 +1,6 @@
 // Backups and restores of a Worker's D1 database and KV namespace in a fresh workspace, with the real
 // wrangler CLI against the fake Cloudflare API (its D1 databases are real SQLite in workerd).
-import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,6 +90,9 @@ describe('backup and restore', () => {
       ['r2', 'r2-FILES.json', 2, undefined],
     ]);
     for (const r of manifest.resources) expect(sha(join(first, r.file))).toBe(r.sha256);
+    // The env's data: only its owner can enter the folder, and git ignores every backup.
+    expect(statSync(first).mode & 0o077).toBe(0);
+    expect(readFileSync(join(ws.root, 'backups', '.gitignore'), 'utf8')).toMatch(/^\*$/m);
     const r2 = manifest.resources[2];
     for (const o of r2.objects) expect(sha(join(first, o.file))).toBe(o.sha256);
     expect(JSON.parse(readFileSync(join(first, 'r2-FILES.json'), 'utf8'))).toEqual([{ key: 'docs/readme.txt', file: 'r2-FILES/000001' }, { key: 'images/pixel.bin', file: 'r2-FILES/000002' }]);
@@ -182,5 +185,26 @@ describe('backup and restore', () => {
     expect(right.code, right.stdout + right.stderr).toBe(0);
     expect(right.stdout).toContain('every checksum verified, decrypted');
     expect(printed.join('\n')).not.toContain(KEY);
+  });
+
+  it('an API failure at step N: a backup leaves no folder and keeps the old ones; a restore stops there and says what is done', async () => {
+    await new Promise((r) => setTimeout(r, 1100));
+    const before = backups();
+    const undo = api.inject({ method: 'POST', path: '/bulk/get', status: 500 });
+    const failed = await nx(['run', 'store:backup', '-c', 'staging', '--keep=1']).finally(undo);
+    expect(failed.code).not.toBe(0);
+    expect(failed.stdout + failed.stderr).toContain(`wrangler kv bulk get of namespace ${kvId} (binding CACHE) failed`);
+    expect(backups()).toEqual(before); // no .partial left, retention not applied
+    expect(readdirSync(join(ws.root, 'backups', 'staging', 'store')).some((n) => n.endsWith('.partial'))).toBe(false);
+
+    const plainBackup = join(ws.root, 'backups', 'staging', 'store', before.find((n) => !readdirSync(join(ws.root, 'backups', 'staging', 'store', n)).some((f) => f.endsWith('.enc')))!);
+    await api.d1Query(dbId, `INSERT INTO notes (body) VALUES ('undone by the restore');`);
+    const undoPut = api.inject({ method: 'PUT', path: /\/storage\/kv\/namespaces\/[^/]+\/bulk$/, status: 500 });
+    const restore = await cli(['restore', plainBackup, '-c', 'staging', '--yes']).finally(undoPut);
+    expect(restore.code).toBe(1);
+    expect(restore.stdout).toContain('✔ D1 store-staging-db (DB): 3 rows restored');
+    expect(restore.stderr).toContain(`writing the keys of ${kvId} failed`);
+    expect(restore.stderr).toContain('The restore stopped there; the steps before it are done. Run the same restore again once the cause is fixed.');
+    expect((await rows("SELECT body FROM notes WHERE body = 'undone by the restore'")).length).toBe(0);
   });
 });

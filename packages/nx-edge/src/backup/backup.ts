@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { formatBytes } from '../build/size-report';
 import { environmentNames, readWranglerConfig, resolveEnvironment } from '../config/wrangler-config';
 import { configArgs } from '../deploy/wrangler-args';
@@ -63,6 +63,16 @@ export function migrationsInDump(sql: string): string[] {
   return names;
 }
 
+/**
+ * The backups folder keeps its content out of git (a `.gitignore` of `*`, written once): a backup is
+ * the env's data, and `git add -A` must not publish it.
+ */
+function protectBackupRoot(root: string): void {
+  mkdirSync(root, { recursive: true });
+  const ignore = join(root, '.gitignore');
+  if (!existsSync(ignore)) writeFileSync(ignore, '# nx-edge backups hold your data (D1, KV, R2): never commit them.\n*\n');
+}
+
 /** The folder of a project's backups in one env: <dir>/<env or "top-level">/<project>. */
 export function projectBackupDir(workspaceRoot: string, dir: string | undefined, env: string | undefined, project: string): string {
   return join(workspaceRoot, dir ?? DEFAULT_BACKUP_DIR, env || 'top-level', project);
@@ -110,7 +120,9 @@ export async function runBackup(input: BackupInput, deps: BackupDeps): Promise<B
   if (existsSync(finalDir)) throw new UserError(`${relative(input.workspaceRoot, finalDir)} exists already: one backup per second per project and env.`);
   const partial = `${finalDir}.partial`;
   rmSync(partial, { recursive: true, force: true });
-  mkdirSync(partial, { recursive: true });
+  protectBackupRoot(join(input.workspaceRoot, input.dir ?? DEFAULT_BACKUP_DIR));
+  // Only the owner may enter a backup: it holds the env's data (files inside are then out of reach too).
+  mkdirSync(partial, { recursive: true, mode: 0o700 });
   const resources: BackupResource[] = [];
   const store = (file: string, plain: Buffer, resource: Omit<BackupResource, 'file' | 'bytes' | 'sha256'>) => {
     const stored = passphrase ? encrypt(plain, passphrase) : plain;
@@ -132,7 +144,7 @@ export async function runBackup(input: BackupInput, deps: BackupDeps): Promise<B
       const keys = await listKvKeys(deps.runWrangler, ns.id!, where, projectDir);
       const entries: { key: string; value: string }[] = [];
       for (let i = 0; i < keys.length; i += 100) {
-        const keysFile = join(dirname(partial), `.keys-${ns.binding}.json`);
+        const keysFile = join(partial, `.keys-${ns.binding}.json`);
         writeFileSync(keysFile, JSON.stringify(keys.slice(i, i + 100)));
         const got = await wranglerOk(deps.runWrangler, ['kv', 'bulk', 'get', keysFile, '--namespace-id', ns.id!, '--remote', ...where], projectDir, `wrangler kv bulk get of namespace ${ns.id} (binding ${ns.binding})`).finally(() => rmSync(keysFile, { force: true }));
         const values = jsonFromOutput<Record<string, string | null>>(got, `the values of ${ns.id}`);
@@ -143,7 +155,7 @@ export async function runBackup(input: BackupInput, deps: BackupDeps): Promise<B
     for (const bucket of r2) {
       const keys = await listR2Objects(environment.CLOUDFLARE_API_BASE_URL ?? CLOUDFLARE_API, accountId!, token!, bucket.bucket_name!, deps.fetch ?? fetch);
       const folder = `r2-${bucket.binding}`;
-      mkdirSync(join(partial, folder));
+      mkdirSync(join(partial, folder), { mode: 0o700 });
       const objects: NonNullable<BackupResource['objects']> = [];
       for (const [i, key] of keys.entries()) {
         const file = `${folder}/${String(i + 1).padStart(6, '0')}`;
