@@ -2,6 +2,7 @@
 // (trace context, response headers, metrics, console capture). autocannon against Miniflare's own
 // port on 127.0.0.1, bounded duration, alternating rounds to spread machine noise.
 // Medians across rounds. Run: npm run build:packages && node bench/runtime.mjs [seconds=5] [rounds=5]
+// First, scrubbing cost per kB at 1 kB / 100 kB / 2 MB (flat = linear time).
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
 import autocannon from 'autocannon';
@@ -31,6 +32,31 @@ function load(url) {
   return new Promise((resolve, reject) => {
     autocannon({ url, connections: 10, duration: seconds }, (error, result) => (error ? reject(error) : resolve(result)));
   });
+}
+
+// Scrubbing: µs per kB of adversarial text (the shapes that made the old regex scrubber quadratic) must stay
+// flat from 1 kB to 2 MB. Best of 5 runs per size, after a warm-up.
+const { scrubText } = await import(join(REPO_ROOT, 'packages/edge-runtime/dist/index.js'));
+const scrubShapes = ['a', 'a@', '4 ', 'ab.c@d.ef x '];
+console.log('scrubText, adversarial text (runs of letters, many @, digit runs, dense emails), best of 5 (small sizes repeated to 2 MB):');
+for (const size of [1_000, 100_000, 2_000_000]) {
+  const cells = [];
+  for (const unit of scrubShapes) {
+    const text = unit.repeat(Math.ceil(size / unit.length)).slice(0, size);
+    for (let i = 0; i < 50; i++) scrubText(text.slice(0, 1000)); // warm the JIT first
+    // Small texts are repeated until 2 MB went through, so every size is timed over the same volume.
+    const repeats = Math.max(1, Math.round(2_000_000 / size));
+    let best = Infinity;
+    for (let round = 0; round < 5; round++) {
+      const start = performance.now();
+      for (let i = 0; i < repeats; i++) scrubText(text, { secretValues: ['sk_live_very_secret_value'] });
+      best = Math.min(best, (performance.now() - start) / repeats);
+    }
+    cells.push({ unit, ms: best });
+  }
+  const worst = cells.reduce((a, b) => (b.ms > a.ms ? b : a));
+  console.log(`  ${String(size / 1000).padStart(5)} kB: worst ${worst.ms.toFixed(2)} ms (${JSON.stringify(worst.unit)}), ${((worst.ms * 1000) / (size / 1000)).toFixed(1)} µs/kB; ` +
+    cells.map((c) => `${JSON.stringify(c.unit)} ${((c.ms * 1000) / (size / 1000)).toFixed(1)}`).join(', ') + ' µs/kB');
 }
 
 const runs = { plain: [], wrapped: [] };

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { buildRecord, captureConsole, log, setLogSink } from './logger';
+import { buildRecord, captureConsole, log, MAX_LOG_FIELDS_CHARS, MAX_LOG_MESSAGE_CHARS, setLogSink } from './logger';
 import { scrubText } from './scrub';
 import { runWithContext, type EdgeContext } from '../trace/context';
 
@@ -65,5 +65,28 @@ describe('log', () => {
     expect(lines).toHaveLength(1);
     const record = JSON.parse(lines[0]);
     expect(record).toMatchObject({ level: 'info', message: 'hello', trace_id: context.traceId, user: '[redacted]' });
+  });
+});
+
+describe('log record size', () => {
+  it('cuts a 2 MB message to the cap with a note of how much was cut, still scrubbing across the cut', () => {
+    const lines: string[] = [];
+    const restore = setLogSink((_level, line) => void lines.push(line));
+    // The secret straddles the cut: neither half may be printed.
+    const message = `${'x'.repeat(MAX_LOG_MESSAGE_CHARS - 5)}sk_live_very_secret_value${'y'.repeat(2_000_000)}`;
+    runWithContext(context, () => log.info(message, { body: 'z'.repeat(100_000) }));
+    restore();
+    const record = JSON.parse(lines[0]);
+    expect(record.message.startsWith('x'.repeat(MAX_LOG_MESSAGE_CHARS - 5) + '[red')).toBe(true);
+    expect(record.message).toMatch(/… \[truncated: 2000020 more characters\]$/);
+    expect(lines[0]).not.toContain('sk_live');
+    expect(record.fields).toMatch(/^\{"body":"z+… \[truncated: \d+ more characters\]$/);
+    expect(lines[0].length).toBeLessThan(MAX_LOG_MESSAGE_CHARS + MAX_LOG_FIELDS_CHARS + 1000);
+  });
+
+  it('keeps a record under the caps exactly as logged', () => {
+    const record = runWithContext(context, () => buildRecord('info', 'short', { n: 1 }));
+    expect(record.message).toBe('short');
+    expect(record.n).toBe(1);
   });
 });

@@ -1,5 +1,5 @@
 import { currentContext } from '../trace/context.js';
-import { scrubText, scrubValue } from './scrub.js';
+import { scrubText, scrubValue, type ScrubOptions } from './scrub.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -33,6 +33,24 @@ export function setLogSink(next: LogSink): () => void {
   };
 }
 
+/**
+ * The most characters of message, and of its fields as JSON, one record carries: a Worker may log what an
+ * attacker sent (a 2 MB body), and every character costs CPU to scrub and to ship. Cloudflare keeps far less
+ * of one invocation's logs anyway.
+ */
+export const MAX_LOG_MESSAGE_CHARS = 16 * 1024;
+export const MAX_LOG_FIELDS_CHARS = 16 * 1024;
+/** How far past the cut text is still scrubbed, so a secret or address straddling the cut is redacted, never half-shown. */
+const SCRUB_MARGIN_CHARS = 4096;
+
+/** `text` scrubbed and cut to `max` characters, with a note of how many were cut; work bounded by `max`, not by the text. */
+export function scrubAndLimit(text: string, max: number, scrub: ScrubOptions): string {
+  if (text.length <= max) return scrubText(text, scrub);
+  const longestSecret = Math.max(0, ...(scrub.secretValues ?? []).map((v) => v.length));
+  const window = scrubText(text.slice(0, max + SCRUB_MARGIN_CHARS + longestSecret), scrub);
+  return `${window.slice(0, max)}… [truncated: ${text.length - max} more characters]`;
+}
+
 export function buildRecord(level: LogLevel, message: string, fields: Record<string, unknown> = {}, now = new Date()): LogRecord {
   const context = currentContext();
   const scrub = { secretValues: context?.secretValues, secretNames: context?.secretNames };
@@ -43,9 +61,14 @@ export function buildRecord(level: LogLevel, message: string, fields: Record<str
     trace_id: context?.traceId,
     span_id: context?.spanId,
     parent_span_id: context?.parentSpanId,
-    message: scrubText(message, scrub),
+    message: scrubAndLimit(message, MAX_LOG_MESSAGE_CHARS, scrub),
   };
-  const scrubbed = scrubValue(fields, scrub) as Record<string, unknown>;
+  let scrubbed = scrubValue(fields, scrub) as Record<string, unknown>;
+  const fieldsJson = JSON.stringify(scrubbed) ?? '{}';
+  if (fieldsJson.length > MAX_LOG_FIELDS_CHARS) {
+    // Too big to keep as structure: the start of it as text (already scrubbed), and how much was cut.
+    scrubbed = { fields: `${fieldsJson.slice(0, MAX_LOG_FIELDS_CHARS)}… [truncated: ${fieldsJson.length - MAX_LOG_FIELDS_CHARS} more characters]` };
+  }
   for (const [key, value] of Object.entries(scrubbed)) record[RESERVED.has(key) ? `field_${key}` : key] = value;
   for (const key of Object.keys(record)) if (record[key] === undefined) delete record[key];
   return record;
