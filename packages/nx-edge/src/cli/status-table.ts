@@ -1,4 +1,5 @@
 import type { ServiceStatus } from '../dev/protocol';
+import { inertText } from '../logs/inert-text';
 
 export function formatUptime(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
@@ -25,6 +26,8 @@ export function formatStatusTable(rows: ServiceStatus[], now: number): string {
 
 /** A plain-text table: a header, a rule, one line per row, columns padded and separated by ` | `. */
 export function formatTable(header: string[], body: string[][]): string {
+  // A cell may carry a Worker's text (a health reason): shown inert, measured as shown.
+  body = body.map((row) => row.map(inertText));
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ').trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...body.map(line)].join('\n');

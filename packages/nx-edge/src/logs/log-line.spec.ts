@@ -74,3 +74,14 @@ describe('createLineSplitter', () => {
     expect(lines).toEqual(['héllo ✓']);
   });
 });
+
+describe('createLineSplitter on hostile input', () => {
+  it('splits a 4 MB line arriving in 64 KiB chunks in linear time, whole', () => {
+    const lines: string[] = [];
+    const splitter = createLineSplitter((line) => void lines.push(line));
+    const chunk = Buffer.alloc(65_536, 'x');
+    for (let i = 0; i < 64; i++) splitter.write(chunk);
+    splitter.write('\nnext\n');
+    expect(lines.map((l) => l.length)).toEqual([64 * 65_536, 4]);
+  });
+});

@@ -1,5 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { LogLevel, LogRecord } from './log-record';
+import { inertText } from './inert-text';
 
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 const TRACE_IN_TEXT = /\btrace(?:_id)?[=:]\s*"?([0-9a-f]{32})\b/i;
@@ -99,15 +100,19 @@ function formatField(value: unknown): string {
   return JSON.stringify(value) ?? String(value);
 }
 
-/** `HH:MM:SS.mmm [service] level message key=value … trace=<id>` */
+/**
+ * `HH:MM:SS.mmm [service] level message key=value … trace=<id>` — the one format dev, `nx-edge logs` and
+ * `nx-edge tail` print. Every part that came from a Worker is made inert (inertText) before our colours
+ * are added; the JSONL file keeps the exact text.
+ */
 export function formatLogLine(r: LogRecord, opts: { color: boolean }): string {
   const paint = (code: number, text: string) => (opts.color ? `\u001b[${code}m${text}\u001b[0m` : text);
   const levelCode = r.level === 'error' ? 31 : r.level === 'warn' ? 33 : r.level === 'debug' ? 90 : 0;
-  const parts = [paint(90, formatClock(r.time)), paint(serviceColour(r.service), `[${r.service}]`)];
-  parts.push(levelCode ? paint(levelCode, r.level) : r.level);
-  parts.push(r.message);
-  for (const [key, value] of Object.entries(r.fields ?? {})) parts.push(`${key}=${formatField(value)}`);
-  if (r.trace_id) parts.push(paint(90, `trace=${r.trace_id}`));
+  const parts = [paint(90, formatClock(r.time)), paint(serviceColour(r.service), `[${inertText(r.service)}]`)];
+  parts.push(levelCode ? paint(levelCode, r.level) : inertText(r.level));
+  parts.push(inertText(r.message));
+  for (const [key, value] of Object.entries(r.fields ?? {})) parts.push(inertText(`${key}=${formatField(value)}`));
+  if (r.trace_id) parts.push(paint(90, `trace=${inertText(r.trace_id)}`));
   return parts.join(' ');
 }
 
@@ -120,10 +125,12 @@ export function createLineSplitter(onLine: (line: string) => void): { write(chun
   const decoder = new StringDecoder('utf8');
   return {
     write(chunk) {
+      // Only the new text is searched for a newline: a long line arriving in many chunks stays linear.
+      const searchFrom = pending.length;
       pending += typeof chunk === 'string' ? chunk : decoder.write(chunk);
       let start = 0;
       let newline: number;
-      while ((newline = pending.indexOf('\n', start)) !== -1) {
+      while ((newline = pending.indexOf('\n', start === 0 ? searchFrom : start)) !== -1) {
         const end = newline > start && pending.charCodeAt(newline - 1) === 13 ? newline - 1 : newline;
         onLine(pending.slice(start, end));
         start = newline + 1;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { formatLogLine, shouldColour } from '../../logs/log-line';
+import { inertText } from '../../logs/inert-text';
 import { UserError } from '../../utils/user-error';
 import { attachToHub, cleanStaleSession, connectToHub } from './hub-client';
 import { isAlive } from '../hub-registry';
@@ -38,7 +39,7 @@ export async function* runAttached(opts: RunAttachedOptions): AsyncGenerator<{ s
   let onFatal!: (message: string) => void;
   const ready = new Promise<string>((resolve, reject) => {
     onReady = resolve;
-    onFatal = (message) => reject(new UserError(message));
+    onFatal = (message) => reject(new UserError(inertText(message)));
   });
   ready.catch(() => undefined);
   const attachment = attachToHub(hub, opts.spec, opts.plan ?? [], (event) => {

@@ -55,7 +55,7 @@ export class ServiceEvents {
 
   log(service: string, stream: 'stdout' | 'stderr' | 'system', line: string, level?: LogRecord['level']): void {
     if (stream !== 'system') {
-      line = scrubSecrets(line, this.hub.entries.get(service)?.worker?.secretValues);
+      line = scrubAndLimitLine(line, this.hub.entries.get(service)?.worker?.secretValues);
       // A span the runtime printed: a trace, not a log line.
       const span = parseSpanLine(line, service);
       if (span) {
@@ -78,6 +78,22 @@ export class ServiceEvents {
     const entry = this.hub.entries.get(record.service);
     if (entry) this.send(entry, { type: 'log', record });
   }
+}
+
+/**
+ * The longest line of a service's output the hub keeps (stores, shows, sends): a Worker may print what an
+ * attacker sent, and one 2 MB line must not slow the session's log for every other service.
+ */
+export const MAX_HUB_LINE_CHARS = 64 * 1024;
+/** Kept past the cut while scrubbing, so a secret straddling the cut is still recognised and never half-shown. */
+const SCRUB_MARGIN_CHARS = 4096;
+
+/** A line scrubbed and cut to MAX_HUB_LINE_CHARS with a note of how much was cut; work bounded by the limit. */
+export function scrubAndLimitLine(line: string, values: string[] | undefined): string {
+  if (line.length <= MAX_HUB_LINE_CHARS) return scrubSecrets(line, values);
+  const longest = Math.max(0, ...(values ?? []).map((v) => v.length));
+  const scrubbed = scrubSecrets(line.slice(0, MAX_HUB_LINE_CHARS + SCRUB_MARGIN_CHARS + longest), values);
+  return `${scrubbed.slice(0, MAX_HUB_LINE_CHARS)}… [truncated: ${line.length - MAX_HUB_LINE_CHARS} more characters]`;
 }
 
 /** `.dev.vars` values this short are too likely to be ordinary words ("true", "dev") to scrub. */

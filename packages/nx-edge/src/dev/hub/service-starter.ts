@@ -1,4 +1,5 @@
 import { UserError } from '../../utils/user-error';
+import { inertText } from '../../logs/inert-text';
 import type { ServiceSpec } from '../protocol';
 import { oneLine, type Entry } from './entry';
 import { probeOnce, waitUntilHealthy } from './health-probe';
@@ -183,7 +184,7 @@ export class ServiceStarter {
         await this.hub.host.apply().catch(() => undefined);
         // workerd's own reason (e.g. "Uncaught Error: …" at load) beats Miniflare's generic one.
         const reason = this.hub.lastLoadError.get(entry.spec.service) ?? (error as Error).message;
-        throw new UserError(`workerd could not start ${entry.spec.service}: ${reason}`);
+        throw new UserError(`workerd could not start ${entry.spec.service}: ${inertText(reason)}`);
       }
     });
     this.refreshWorkerAddresses(urls);

@@ -28,3 +28,16 @@ describe('worker log attribution', () => {
     expect(attributeWorkerLine('workerd/server/server.c++:123: error: x', byWorker, 'orders').service).toBeUndefined();
   });
 });
+
+describe('a hostile line in the hub', () => {
+  it('is cut to MAX_HUB_LINE_CHARS with a note, and a secret straddling the cut is never half-shown', async () => {
+    const { scrubAndLimitLine, MAX_HUB_LINE_CHARS } = await import('./service-events');
+    const secret = 'sk_test_abcdefghijklmnop';
+    const line = 'x'.repeat(MAX_HUB_LINE_CHARS - 6) + secret + 'y'.repeat(2_000_000);
+    const out = scrubAndLimitLine(line, [secret]);
+    expect(out).not.toContain('sk_test');
+    expect(out.startsWith('x'.repeat(MAX_HUB_LINE_CHARS - 6) + '[redac')).toBe(true);
+    expect(out.endsWith(`… [truncated: ${line.length - MAX_HUB_LINE_CHARS} more characters]`)).toBe(true);
+    expect(scrubAndLimitLine(`short ${secret}`, [secret])).toBe('short [redacted]');
+  });
+});
