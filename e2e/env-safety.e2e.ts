@@ -314,6 +314,12 @@ it('sees .dev.vars', async () => {
       ['secrets', 'api', 'set', 'API_KEY', TYPED_SECRET],
       ['run', 'api:secrets:staging', 'set', 'API_KEY', `--value=${TYPED_SECRET}`],
       ['run-many', '-t', 'secrets', '-c', 'staging', 'set', 'API_KEY', TYPED_SECRET],
+      ['run', 'api:secrets', '-c', 'staging', 'set', `API_KEY ${TYPED_SECRET}`],
+      ['run', 'api:secrets', '-c', 'staging', 'set', '--key=API_KEY', TYPED_SECRET],
+      ['run', 'api:secrets', '-c', 'staging', 'set', `--key=API_KEY=${TYPED_SECRET}`],
+      ['run', 'api:secrets', '-c', 'staging', `--args=set API_KEY ${TYPED_SECRET}`],
+      ['run', 'api:secrets', '-c', 'staging', '--', 'set', 'API_KEY', TYPED_SECRET],
+      ['run', 'api:backup', '-c', 'staging', `--key=${TYPED_SECRET}`],
     ];
     for (const args of forms) {
       const result = await nx(args);

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { environmentNames, readWranglerConfig, resolveEnvironment } from '../config/wrangler-config';
 import { buildSecretBulkArgs, buildSecretDeleteArgs, buildSecretListArgs, buildSecretPutArgs } from '../deploy/wrangler-args';
 import { stripAnsi, wranglerErrorSummary, type RunWrangler } from '../deploy/wrangler-cli';
@@ -39,7 +39,8 @@ function requireKey(key: string | undefined, usage: string): string {
     // KEY=value on the command line: name the key, never echo what follows "=".
     throw new UserError(`"${key.slice(0, key.indexOf('='))}=…" puts a value on the command line, which nx-edge refuses (it was not used and is not printed). ${usage}`);
   }
-  if (!KEY_PATTERN.test(key)) throw new UserError(`"${key}" is not a valid secret name: use letters, digits and _ (e.g. API_KEY).`);
+  // Never quoted back: a name that is not a name may be `KEY value` typed as one word.
+  if (!KEY_PATTERN.test(key)) throw new UserError(`The secret's name is not valid (it is not printed, in case it holds a value): use letters, digits and _ (e.g. API_KEY).`);
   return key;
 }
 
@@ -109,7 +110,8 @@ export async function runSecrets(input: SecretsInput, deps: SecretsDeps): Promis
   if (!env && !input.file) {
     throw new UserError(`push needs an environment (${`nx run ${input.project}:secrets --configuration=<env> push`} reads .dev.vars.<env>) or --file=<dotenv file>.`);
   }
-  const file = join(cwd, input.file ?? `.dev.vars.${env}`);
+  // An absolute --file is the user's own path, honoured; a relative one is the project's.
+  const file = resolve(cwd, input.file ?? `.dev.vars.${env}`);
   const shown = relative(input.workspaceRoot, file);
   if (!existsSync(file)) {
     throw new UserError(`${shown} does not exist. Create it with KEY=value lines (and keep it out of git: .dev.vars* is ignored), then run push again.`);
