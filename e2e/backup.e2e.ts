@@ -1,6 +1,6 @@
 // Backups and restores of a Worker's D1 database and KV namespace in a fresh workspace, with the real
 // wrangler CLI against the fake Cloudflare API (its D1 databases are real SQLite in workerd).
-import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -159,6 +159,50 @@ describe('backup and restore', () => {
     expect((await rows("SELECT body FROM notes WHERE body = 'must survive'")).length).toBe(1);
   });
 
+  it('a hostile backup folder (a file outside it, a symlink, a malformed manifest, counts that lie) is refused before any API call', async () => {
+    const evil = "INSERT INTO notes (body) VALUES ('evil');\n";
+    ws.write('outside/evil.sql', evil);
+    const evilSha = createHash('sha256').update(evil).digest('hex');
+    const copy = (name: string, change: (manifest: any, dir: string) => void) => {
+      const dir = join(ws.root, 'backups', name);
+      cpSync(first, dir, { recursive: true });
+      const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+      change(manifest, dir);
+      writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+      return dir;
+    };
+    const d1 = (m: any): number => m.resources.findIndex((r: { kind: string }) => r.kind === 'd1');
+    const d1Index = d1(JSON.parse(readFileSync(join(first, 'manifest.json'), 'utf8')));
+    const cases: [string, string][] = [
+      [copy('outside', (m) => Object.assign(m.resources[d1(m)], { file: '../../outside/evil.sql', sha256: evilSha })), `resources[${d1Index}].file is not a plain file name inside the backup folder`],
+      [
+        copy('symlink', (m, dir) => {
+          rmSync(join(dir, 'd1-DB.sql'));
+          symlinkSync(join(ws.root, 'outside', 'evil.sql'), join(dir, 'd1-DB.sql'));
+          m.resources[d1(m)].sha256 = evilSha;
+        }),
+        'd1-DB.sql is a symbolic link: a backup holds its own files only; nothing was restored.',
+      ],
+      [copy('no-sha', (m) => delete m.resources[0].sha256), 'resources[0].sha256 is missing or not a sha256 (64 hex digits)'],
+      [copy('null-resource', (m) => (m.resources[0] = null)), 'resources[0] is not an object'],
+    ];
+    const before = api.requests.length;
+    for (const [dir, message] of cases) {
+      const result = await cli(['restore', dir, '-c', 'staging', '--yes']);
+      expect(result.code, result.stdout + result.stderr).toBe(1);
+      expect(result.stderr).toContain(message);
+      expect(result.stderr).not.toMatch(/TypeError|\n\s+at /); // one line, no stack trace
+    }
+    expect(api.requests.slice(before)).toEqual([]);
+    expect(await rows("SELECT body FROM notes WHERE body = 'evil'")).toEqual([]);
+    // Counts come from the data: a manifest claiming 999 rows shows what the dump holds.
+    const lying = copy('lying-count', (m) => (m.resources[d1(m)].count = 999));
+    const plan = await cli(['restore', lying, '-c', 'staging', '--dry-run']);
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+    expect(plan.stdout).not.toContain('999');
+    expect(plan.stdout).toMatch(/then load 3 rows/);
+  });
+
   it('--keep=2 keeps the two newest backups, only after a backup succeeded', async () => {
     await new Promise((r) => setTimeout(r, 1100));
     const result = await nx(['run', 'store:backup', '-c', 'staging', '--keep=2', '--output-style=static']);
@@ -180,7 +224,16 @@ describe('backup and restore', () => {
     const without = await cli(['restore', dir, '-c', 'staging', '--dry-run']);
     expect(without.stderr).toContain('is encrypted: set NX_EDGE_BACKUP_KEY to the key it was made with. Nothing was written.');
     const wrong = await cli(['restore', dir, '-c', 'staging', '--dry-run'], { NX_EDGE_BACKUP_KEY: 'not-the-key' });
-    expect(wrong.stderr).toContain('d1-DB.sql.enc could not be decrypted: NX_EDGE_BACKUP_KEY is not the key this backup was made with.');
+    expect(wrong.stderr).toContain('manifest.json does not match its authentication: it was changed after the backup, or NX_EDGE_BACKUP_KEY is not the key it was made with. Nothing was restored.');
+    // The manifest of an encrypted backup is authenticated: pointing it at another file is refused.
+    const edited = join(ws.root, 'backups', 'edited');
+    cpSync(dir, edited, { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(edited, 'manifest.json'), 'utf8'));
+    manifest.resources[0].count = 999;
+    writeFileSync(join(edited, 'manifest.json'), JSON.stringify(manifest));
+    const tampered = await cli(['restore', edited, '-c', 'staging', '--dry-run'], { NX_EDGE_BACKUP_KEY: KEY });
+    expect(tampered.code).toBe(1);
+    expect(tampered.stderr).toContain('backups/edited/manifest.json does not match its authentication');
     const right = await cli(['restore', dir, '-c', 'staging', '--dry-run'], { NX_EDGE_BACKUP_KEY: KEY });
     expect(right.code, right.stdout + right.stderr).toBe(0);
     expect(right.stdout).toContain('every checksum verified, decrypted');

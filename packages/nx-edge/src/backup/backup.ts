@@ -6,7 +6,7 @@ import { configArgs } from '../deploy/wrangler-args';
 import { wranglerOk, type RunWrangler } from '../deploy/wrangler-cli';
 import { jsonFromOutput } from '../deploy/wrangler-output';
 import { UserError } from '../utils/user-error';
-import { BACKUP_KEY_VARIABLE, backupStamp, encrypt, listBackups, MANIFEST_FILE, sha256, type BackupManifest, type BackupResource } from './backup-files';
+import { authenticateManifest, BACKUP_KEY_VARIABLE, backupStamp, encrypt, listBackups, MANIFEST_FILE, sha256, type BackupManifest, type BackupResource } from './backup-files';
 
 export const DEFAULT_BACKUP_DIR = 'backups';
 
@@ -181,7 +181,7 @@ export async function runBackup(input: BackupInput, deps: BackupDeps): Promise<B
       resources,
       skipped,
     };
-    writeFileSync(join(partial, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    writeFileSync(join(partial, MANIFEST_FILE), `${JSON.stringify(passphrase ? authenticateManifest(manifest, passphrase) : manifest, null, 2)}\n`);
     renameSync(partial, finalDir);
     const parts = resources.map((r) => (r.kind === 'd1' ? `D1 ${r.name} (${r.binding}) ${r.count} rows` : r.kind === 'kv' ? `KV ${r.name.slice(0, 8)}… (${r.binding}) ${r.count} keys` : `R2 ${r.name} (${r.binding}) ${r.count} objects`));
     const total = resources.reduce((n, r) => n + r.bytes + (r.objects ?? []).reduce((m, o) => m + o.bytes, 0), 0);

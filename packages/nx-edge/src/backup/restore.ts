@@ -7,8 +7,9 @@ import { configArgs } from '../deploy/wrangler-args';
 import { wranglerOk, type RunWrangler } from '../deploy/wrangler-cli';
 import { jsonFromOutput } from '../deploy/wrangler-output';
 import { UserError } from '../utils/user-error';
+import { inertText } from '../logs/inert-text';
 import { listKvKeys, listR2Objects } from './backup';
-import { BACKUP_KEY_VARIABLE, decrypt, readManifest, verifyBackup, type BackupManifest, type BackupResource } from './backup-files';
+import { BACKUP_KEY_VARIABLE, backupFilePath, decrypt, MANIFEST_FILE, readManifest, verifyBackup, verifyManifestAuthentication, type BackupManifest, type BackupResource } from './backup-files';
 
 export interface RestoreDeps {
   runWrangler: RunWrangler;
@@ -61,15 +62,25 @@ async function d1Rows(deps: RestoreDeps, name: string, sql: string, where: strin
  */
 export async function planRestore(dir: string, env: string | undefined, workspaceRoot: string, deps: RestoreDeps): Promise<RestorePlan> {
   const manifest = readManifest(dir);
-  const damaged = verifyBackup(dir, manifest);
-  if (damaged.length) throw new UserError(`refusing to restore ${relative(workspaceRoot, dir) || dir}: the backup is damaged, nothing was written:\n${damaged.map((d) => `  - ${d}`).join('\n')}`);
   const passphrase = (deps.environment ?? process.env)[BACKUP_KEY_VARIABLE] || undefined;
-  if (manifest.encrypted && !passphrase) throw new UserError(`${relative(workspaceRoot, dir)} is encrypted: set ${BACKUP_KEY_VARIABLE} to the key it was made with. Nothing was written.`);
+  const shown = relative(workspaceRoot, dir) || dir;
+  if (manifest.encrypted && !passphrase) throw new UserError(`${shown} is encrypted: set ${BACKUP_KEY_VARIABLE} to the key it was made with. Nothing was written.`);
+  if (!manifest.encrypted && passphrase) {
+    // With the key at hand a user expects an encrypted, authenticated backup: one that says it is not may have been swapped.
+    throw new UserError(`${shown} is not encrypted, so its manifest cannot be authenticated with ${BACKUP_KEY_VARIABLE}. If you expected an encrypted backup, it may have been replaced; to restore this unencrypted one, run again without ${BACKUP_KEY_VARIABLE}. Nothing was written.`);
+  }
+  if (manifest.encrypted) verifyManifestAuthentication(manifest, passphrase!, join(shown, MANIFEST_FILE));
+  const damaged = verifyBackup(dir, manifest);
+  if (damaged.length) throw new UserError(`refusing to restore ${shown}: the backup is damaged, nothing was written:\n${damaged.map((d) => `  - ${d}`).join('\n')}`);
   const read = (file: string) => {
-    const stored = readFileSync(join(dir, file));
+    const path = backupFilePath(dir, file);
+    if (!path) throw new UserError(`${file} is missing from ${shown}; nothing was written.`);
+    const stored = readFileSync(path);
     return manifest.encrypted ? decrypt(stored, passphrase!, file) : stored;
   };
   const contents = manifest.resources.map((r) => read(r.file));
+  // Counts come from the data, never from the manifest's say-so.
+  const resources = manifest.resources.map((r, i) => ({ ...r, count: countInData(r, contents[i]) }));
 
   const projectDir = join(workspaceRoot, manifest.projectRoot);
   const configFile = findWranglerConfig(projectDir);
@@ -78,7 +89,7 @@ export async function planRestore(dir: string, env: string | undefined, workspac
   const resolved = resolveEnvironment(config, env);
   const where = configArgs(configFile, environmentNames(config).length > 0, env);
   const steps: RestoreStep[] = [];
-  for (const [i, resource] of manifest.resources.entries()) {
+  for (const [i, resource] of resources.entries()) {
     if (resource.kind === 'd1') {
       const target = (resolved.d1_databases ?? []).find((d) => d.binding === resource.binding)?.database_name;
       if (!target) throw new UserError(`${relative(workspaceRoot, configFile)} binds no D1 database as ${resource.binding}${env ? ` in env ${env}` : ''}: nowhere to restore ${resource.file} to.`);
@@ -94,7 +105,10 @@ export async function planRestore(dir: string, env: string | undefined, workspac
       const accountId = environment.CLOUDFLARE_ACCOUNT_ID ?? config.account_id;
       if (!environment.CLOUDFLARE_API_TOKEN || !accountId) throw new UserError(`restoring R2 bucket ${target} needs CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID to list what it holds now (wrangler has no command that lists objects). Nothing was written.`);
       const current = await listR2Objects(environment.CLOUDFLARE_API_BASE_URL ?? 'https://api.cloudflare.com/client/v4', accountId, environment.CLOUDFLARE_API_TOKEN, target, deps.fetch ?? fetch);
-      const index = JSON.parse(contents[i].toString('utf8')) as { key: string; file: string }[];
+      const verified = new Set((resource.objects ?? []).map((o) => o.file));
+      const index = r2Index(contents[i], resource.file);
+      const unverified = index.find((o) => !verified.has(o.file));
+      if (unverified) throw new UserError(`${resource.file} names an object file the manifest has no checksum for; nothing was written.`);
       steps.push({ resource, target, current, newerMigrations: [], content: contents[i], objects: index.map((o) => ({ key: o.key, content: read(o.file) })) });
     } else {
       const target = (resolved.kv_namespaces ?? []).find((k) => k.binding === resource.binding)?.id;
@@ -114,6 +128,34 @@ export async function planRestore(dir: string, env: string | undefined, workspac
   return { dir, manifest, env, where, steps, bytes, estimateSeconds: Math.ceil(steps.length * 3 + bytes / 1_000_000), risks };
 }
 
+/** Rows (INSERT statements) of a D1 dump, entries of a KV file, objects of an R2 index: read from the data itself. */
+function countInData(resource: BackupResource, content: Buffer): number {
+  if (resource.kind === 'd1') return (content.toString('utf8').match(/^INSERT INTO /gm) ?? []).length;
+  if (resource.kind === 'kv') return kvEntries(content, resource.file).length;
+  return r2Index(content, resource.file).length;
+}
+
+function parseList(content: Buffer, file: string, shape: string, valid: (item: Record<string, unknown>) => boolean): Record<string, unknown>[] {
+  let list: unknown;
+  try {
+    list = JSON.parse(content.toString('utf8'));
+  } catch {
+    throw new UserError(`${file} is not JSON (a list of ${shape}); nothing was written.`);
+  }
+  if (!Array.isArray(list)) throw new UserError(`${file} is not a list of ${shape}; nothing was written.`);
+  const bad = list.findIndex((item) => typeof item !== 'object' || item === null || !valid(item as Record<string, unknown>));
+  if (bad !== -1) throw new UserError(`${file}: entry ${bad} is not ${shape}; nothing was written.`);
+  return list as Record<string, unknown>[];
+}
+
+export function kvEntries(content: Buffer, file: string): { key: string; value: string }[] {
+  return parseList(content, file, '{ key, value } strings', (e) => typeof e.key === 'string' && typeof e.value === 'string') as { key: string; value: string }[];
+}
+
+function r2Index(content: Buffer, file: string): { key: string; file: string }[] {
+  return parseList(content, file, '{ key, file } strings', (e) => typeof e.key === 'string' && typeof e.file === 'string') as { key: string; file: string }[];
+}
+
 export function formatRestorePlan(plan: RestorePlan, workspaceRoot: string): string[] {
   const m = plan.manifest;
   const lines = [`restore ${m.project} (${plan.env || 'top level'}) from ${relative(workspaceRoot, plan.dir)} (backup of ${m.env || 'the top level'}, ${m.createdAt}; every checksum verified${m.encrypted ? ', decrypted' : ''}):`];
@@ -126,14 +168,15 @@ export function formatRestorePlan(plan: RestorePlan, workspaceRoot: string): str
       lines.push(`  ${i + 1}. R2 bucket ${s.target} (binding ${r.binding}): write ${r.count} object${r.count === 1 ? '' : 's'} (${formatBytes(size)}), delete ${extra} object${extra === 1 ? '' : 's'} the backup does not have`);
     } else if (r.kind === 'd1') lines.push(`  ${i + 1}. D1 database ${s.target} (binding ${r.binding}): drop its ${s.current.length} table${s.current.length === 1 ? '' : 's'}${s.current.length ? ` (${s.current.join(', ')})` : ''}, then load ${r.count} rows (${formatBytes(s.content.length)})`);
     else {
-      const backupKeys = new Set((JSON.parse(s.content.toString('utf8')) as { key: string }[]).map((e) => e.key));
+      const backupKeys = new Set(kvEntries(s.content, r.file).map((e) => e.key));
       const extra = s.current.filter((k) => !backupKeys.has(k)).length;
       lines.push(`  ${i + 1}. KV namespace ${s.target} (binding ${r.binding}): write ${r.count} keys (${formatBytes(s.content.length)}), delete ${extra} key${extra === 1 ? '' : 's'} the backup does not have`);
     }
   });
   lines.push(`  total ${formatBytes(plan.bytes)}, about ${plan.estimateSeconds} s`);
   for (const risk of plan.risks) lines.push(`  ! ${risk}`);
-  return lines;
+  // Table names and keys come from the API: printed inert.
+  return lines.map(inertText);
 }
 
 /** Overwrites each target with the backup, in the plan's order. */
@@ -165,7 +208,7 @@ export async function applyRestore(plan: RestorePlan, workspaceRoot: string, dep
         for (const key of extra) await run(['r2', 'object', 'delete', `${s.target}/${key}`, '--remote', ...where], `deleting ${s.target}/${key}`);
         deps.log(`✔ R2 ${s.target} (${s.resource.binding}): ${s.objects?.length ?? 0} objects restored${extra.length ? `, ${extra.length} removed` : ''}`);
       } else {
-        const entries = JSON.parse(s.content.toString('utf8')) as { key: string; value: string }[];
+        const entries = kvEntries(s.content, s.resource.file);
         const file = join(scratch, `${s.resource.binding}.json`);
         writeFileSync(file, JSON.stringify(entries));
         await run(['kv', 'bulk', 'put', file, '--namespace-id', s.target, '--remote', ...where], `writing the keys of ${s.target}`);

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import type { CreateNodesContextV2 } from '@nx/devkit';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EMPTY_WORKER_TYPES } from '../types/worker-types';
-import { buildTargets, createNodesV2, devTaskCommand } from './create-nodes';
+import { buildTargets, createNodesV2, devTaskCommand, templatePlaceholder } from './create-nodes';
 import { normalizePluginOptions } from './options';
 import { isDevTarget } from '../dev/client/dev-target';
 
@@ -131,6 +131,22 @@ describe('createNodesV2', () => {
     const results = await run(['templates/worker/wrangler.jsonc', 'bad/wrangler.toml']);
     expect(results.flatMap(([, r]) => Object.values(r.projects ?? {}).map((p) => p.name))).toEqual(['bad']);
     expect(warn.mock.calls.flat()).toEqual(['[nx-edge] 1 wrangler config failed to parse (their targets fail until fixed), 1 template folder skipped — details: npx nx-edge validate']);
+  });
+
+  it('a placeholder-like value elsewhere than name/main ("hello __world__" in vars) leaves the Worker in the graph', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    write('apps/hello/wrangler.jsonc', '{ "name": "hello", "main": "src/index.ts", "vars": { "GREETING": "hello __world__", "T": "{{not a placeholder here}}" } }');
+    write('templates/t/wrangler.toml', 'name = "__NAME__"\nmain = "src/index.ts"\n');
+    const results = await run(['apps/hello/wrangler.jsonc', 'templates/t/wrangler.toml']);
+    const hello = Object.values(results[0][1].projects!)[0];
+    expect(hello.name).toBe('hello');
+    expect(Object.keys(hello.targets!)).toEqual(expect.arrayContaining(['types', 'build', 'deploy']));
+    expect(results[1][1].projects ?? {}).toEqual({});
+    expect(templatePlaceholder('name = "__NAME__"\n', 'w.toml')).toBe('its name "__NAME__" is a template placeholder');
+    expect(templatePlaceholder('{ "name": "x", "main": "<%= main %>" }', 'w.jsonc')).toBe('its main "<%= main %>" is a template placeholder');
+    // Not parseable because of its placeholders: still a template when its name line holds one.
+    expect(templatePlaceholder('name = {{NAME}}\n', 'w.toml')).toMatch(/^its name or main holds a template placeholder/);
+    expect(warn.mock.calls.flat().join('\n')).toContain('1 template folder skipped');
   });
 
   it('Workers that call each other (a cycle) get dev and deploy ordered by the condensation: no task-graph cycle', async () => {

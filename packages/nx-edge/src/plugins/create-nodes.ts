@@ -64,9 +64,42 @@ export function inferProjectName(
   return { name: config.name ?? packageName ?? basename(absoluteRoot), fixed: false };
 }
 
-/** A config still holding template placeholders (`{{SERVICE_NAME}}`, `<%= name %>`) is a template, not a Worker. */
-export function isTemplateConfig(text: string): boolean {
-  return /\{\{\s*[A-Za-z_][\w.-]*\s*\}\}|<%[=-]?[\s\S]*?%>|__[a-z][A-Za-z]*__/.test(text);
+const PLACEHOLDER = /\{\{\s*[A-Za-z_][\w.-]*\s*\}\}|<%[=-]?[\s\S]*?%>|__[A-Za-z][A-Za-z0-9_]*__/;
+// `name = "…"` / `"name": "…"` (and main) at any depth of the raw text: for a template that does not parse.
+const NAME_OR_MAIN_LINE = /^\s*"?(?:name|main)"?\s*[:=]\s*(.*)$/gm;
+
+/**
+ * A config is a template (`{{SERVICE_NAME}}`, `<%= name %>`, `__NAME__`), not a Worker, only when its Worker's
+ * `name` or `main` holds a placeholder: `"GREETING": "hello __world__"` in vars is an ordinary value. A config
+ * that does not parse counts as a template when a name/main line of it holds one. Returns why, or undefined.
+ */
+export function templatePlaceholder(text: string, configFile: string): string | undefined {
+  if (!PLACEHOLDER.test(text)) return undefined;
+  try {
+    const config = parseWranglerConfig(text, configFile);
+    for (const field of ['name', 'main'] as const) {
+      const value = config[field];
+      if (typeof value === 'string' && PLACEHOLDER.test(value)) return `its ${field} "${value}" is a template placeholder`;
+    }
+    return undefined;
+  } catch {
+    for (const line of text.matchAll(NAME_OR_MAIN_LINE)) {
+      if (PLACEHOLDER.test(line[1])) return `its name or main holds a template placeholder (${line[1].trim().slice(0, 60)})`;
+    }
+    return undefined;
+  }
+}
+
+/** The wrangler configs of the workspace that are templates, each with why (for nx-edge validate). */
+export async function findTemplateConfigs(workspaceRoot: string): Promise<{ configFile: string; reason: string }[]> {
+  const { globAsync } = await import('@nx/devkit');
+  const found: { configFile: string; reason: string }[] = [];
+  for (const configFile of await globAsync(workspaceRoot, [WRANGLER_CONFIG_GLOB])) {
+    if (isIgnoredConfigPath(configFile)) continue;
+    const reason = templatePlaceholder(readFileSync(join(workspaceRoot, configFile), 'utf8'), configFile);
+    if (reason) found.push({ configFile, reason });
+  }
+  return found.sort((a, b) => a.configFile.localeCompare(b.configFile));
 }
 
 function envConfigurations(envs: string[]): Record<string, { env: string }> {
@@ -250,7 +283,7 @@ function readEntries(configFiles: readonly string[], context: CreateNodesContext
     const preferred = findWranglerConfig(absoluteRoot);
     if (preferred && basename(preferred) !== basename(configFile)) continue;
     const text = readFileSync(join(context.workspaceRoot, configFile), 'utf8');
-    if (isTemplateConfig(text)) {
+    if (templatePlaceholder(text, configFile)) {
       notes.templates++;
       continue;
     }

@@ -9,6 +9,7 @@ import { SERVICE_EXECUTOR, upstreamOf, type GraphView } from '../../dev/client/s
 import { isDevTarget } from '../../dev/client/dev-target';
 import { cycleNotes, validateDevConfig, type DevProjectView } from '../validate';
 import { findWorkspaceRoot } from '../../utils/workspace-root';
+import { findTemplateConfigs } from '../../plugins/create-nodes';
 
 export const description =
   'Check every Worker and the dev setup without running anything: configs that do not parse, main, duplicate Worker names, env bindings and isolation, service options, graph cycles, port conflicts';
@@ -81,17 +82,22 @@ export async function run(args: string[], ctx: { cwd: string }): Promise<number>
   const devProblems = validateDevConfig({ projects, proxyPort, portsInUse });
   const problems = [...workerProblems, ...devProblems.map((p) => ({ kind: 'dev', project: p.project, message: p.message }))];
   const notes = cycleNotes(projects);
+  // Configs that are no project because they are templates: listed, never silently dropped.
+  const templates = await findTemplateConfigs(root);
+  const skipped = templates.map((t) => ({ configFile: t.configFile, reason: `skipped as a template: ${t.reason}; it is no Worker project (no targets, not deployed)` }));
   if (args.includes('--json')) {
-    console.log(JSON.stringify({ ok: problems.length === 0, workers: workerFiles.length, devServices: projects.length, problems, notes }, null, 2));
+    console.log(JSON.stringify({ ok: problems.length === 0, workers: workerFiles.length, devServices: projects.length, problems, notes, skipped }, null, 2));
     return problems.length ? 1 : 0;
   }
   for (const p of problems) console.log(`✗ ${p.project ? `${p.project}: ` : ''}${p.message}`);
   for (const note of notes) console.log(`ℹ ${note}`);
+  for (const s of skipped) console.log(`ℹ ${s.configFile}: ${s.reason}`);
+  const skippedNote = skipped.length ? `, ${skipped.length} template config${skipped.length === 1 ? '' : 's'} skipped` : '';
   if (hub) console.log(`(a dev session is running, hub pid ${hub.pid}: port checks skipped)`);
   if (problems.length) {
-    console.log(`\n${problems.length} problem${problems.length === 1 ? '' : 's'} in ${workerFiles.length} Workers and ${projects.length} dev services.`);
+    console.log(`\n${problems.length} problem${problems.length === 1 ? '' : 's'} in ${workerFiles.length} Workers and ${projects.length} dev services${skippedNote}.`);
     return 1;
   }
-  console.log(`✓ ${workerFiles.length} Workers and ${projects.length} dev services, no problems.`);
+  console.log(`✓ ${workerFiles.length} Workers and ${projects.length} dev services, no problems${skippedNote}.`);
   return 0;
 }

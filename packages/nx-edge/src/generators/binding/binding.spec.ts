@@ -18,6 +18,12 @@ describe('binding generator', () => {
   const apiConfig = () => parseJsonc(tree.read('apps/api/wrangler.jsonc', 'utf-8')!);
   const usersConfig = () => parseToml(tree.read('apps/users/wrangler.toml', 'utf-8')!) as Record<string, any>;
 
+  it.each(['__proto__', 'constructor', 'prototype'])('refuses --binding=%s, which would reshape env instead of adding a binding', async (binding) => {
+    const before = tree.read('apps/api/wrangler.jsonc', 'utf-8');
+    await expect(bindingGenerator(tree, { project: 'api', type: 'kv', binding })).rejects.toThrow(`--binding=${binding} is reserved`);
+    expect(tree.read('apps/api/wrangler.jsonc', 'utf-8')).toBe(before);
+  });
+
   it('adds a service binding to jsonc, keeping the comments', async () => {
     await bindingGenerator(tree, { project: 'api', type: 'service', binding: 'USERS', service: 'users' });
     expect(apiConfig().services).toEqual([{ binding: 'USERS', service: 'users' }]);

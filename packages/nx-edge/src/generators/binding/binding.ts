@@ -218,15 +218,26 @@ export async function completeOptions(tree: Tree, schema: Partial<BindingGenerat
     if (!ask) throw new UserError(`--binding is required: the name the Worker sees on env, e.g. --binding=${defaultName}.`);
     options.binding = await questions.askText('Binding name (as seen on env)?', {
       initial: defaultName,
-      validate: (value) => (BINDING_NAME.test(value) ? undefined : 'Letters, digits and _, not starting with a digit (e.g. USERS)'),
+      validate: (value) => (isValidBindingName(value) ? undefined : 'Letters, digits and _, not starting with a digit, not __proto__/constructor/prototype (e.g. USERS)'),
     });
   }
-  if (!BINDING_NAME.test(options.binding)) {
-    throw new UserError(`--binding=${options.binding} is not a valid binding name: use letters, digits and _, not starting with a digit (e.g. ${defaultName}).`);
+  if (!isValidBindingName(options.binding)) {
+    throw new UserError(
+      RESERVED_BINDING_NAMES.has(options.binding)
+        ? `--binding=${options.binding} is reserved: as a key of env it would change the object itself, not add a binding. Pick another name (e.g. ${defaultName}).`
+        : `--binding=${options.binding} is not a valid binding name: use letters, digits and _, not starting with a digit (e.g. ${defaultName}).`,
+    );
   }
   return options as BindingGeneratorSchema;
 }
 
 const BINDING_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Names that, as a key of env or of a parsed config object, change the object itself instead of adding a binding. */
+const RESERVED_BINDING_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** A binding name is a JavaScript identifier (env.NAME) that is not one of the object-shaping names. */
+export function isValidBindingName(name: string): boolean {
+  return BINDING_NAME.test(name) && !RESERVED_BINDING_NAMES.has(name);
+}
 
 export default bindingGenerator;

@@ -6,6 +6,7 @@ import { parse as parseToml } from 'smol-toml';
 import { parse as parseJsonc } from 'jsonc-parser';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { compatibilityDateFor, functionGenerator } from './function';
+import { libGenerator } from '../lib/lib';
 
 describe('function generator', () => {
   let tree: Tree;
@@ -57,6 +58,18 @@ describe('function generator', () => {
     await expect(functionGenerator(tree, { name: 'api', skipFormat: true })).rejects.toThrow(
       'Project "api" already exists at apps/api. Choose another name, or pass --directory',
     );
+  });
+
+  it.each(['../../outside', 'apps/../../outside', '/tmp/elsewhere', '.'])('refuses --directory=%s outside the workspace, writing nothing', async (directory) => {
+    const before = tree.listChanges().length;
+    await expect(functionGenerator(tree, { name: 'ok5', directory, skipFormat: true })).rejects.toThrow(/is (outside the workspace|the workspace root itself) \(.*\): generators write only inside the workspace/);
+    await expect(libGenerator(tree, { name: 'ok6', directory })).rejects.toThrow(/generators write only inside the workspace/);
+    expect(tree.listChanges().length).toBe(before);
+  });
+
+  it('accepts an absolute --directory inside the workspace, made relative', async () => {
+    await functionGenerator(tree, { name: 'abs', directory: `${tree.root}/services/abs/`, skipFormat: true });
+    expect(tree.exists('services/abs/wrangler.jsonc')).toBe(true);
   });
 
   it('refuses a non-empty directory and writes nothing', async () => {

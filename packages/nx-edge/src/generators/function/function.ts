@@ -16,6 +16,7 @@ import { deployedWorkerName } from '../../config/env-names';
 import { EMPTY_WORKER_TYPES, WORKER_TYPES_FILE } from '../../types/worker-types';
 import { updateEnvTypes } from '../env-types';
 import { UserError } from '../../utils/user-error';
+import { workspaceDirectory } from '../../utils/workspace-directory';
 import { expressVersion, FALLBACK_COMPATIBILITY_DATE, honoVersion, nestVersion, reflectMetadataVersion, rxjsVersion } from '../../utils/versions';
 import { addDependenciesToPackageJson } from '@nx/devkit';
 import { initGenerator } from '../init/init';
@@ -49,7 +50,7 @@ export function normalizeFunctionOptions(tree: Tree, options: FunctionGeneratorS
       `"${name}" is not a valid Worker name: it must be a DNS label — 1 to 63 lowercase letters, digits and dashes, not starting or ending with a dash.${suggestion && suggestion !== name ? ` Try "${suggestion}".` : ''}`,
     );
   }
-  const projectRoot = (options.directory ?? `apps/${name}`).replace(/\/+$/, '');
+  const projectRoot = options.directory !== undefined ? workspaceDirectory(tree.root, options.directory) : `apps/${name}`;
   const existing = getProjects(tree).get(name);
   if (existing) {
     throw new UserError(`Project "${name}" already exists at ${existing.root}. Choose another name, or pass --directory to place a new Worker elsewhere.`);

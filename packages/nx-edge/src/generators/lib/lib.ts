@@ -1,6 +1,7 @@
 import { addProjectConfiguration, formatFiles, generateFiles, getProjects, names, offsetFromRoot, runTasksInSerial, updateJson, type Tree } from '@nx/devkit';
 import { join } from 'node:path';
 import { UserError } from '../../utils/user-error';
+import { workspaceDirectory } from '../../utils/workspace-directory';
 import { initGenerator } from '../init/init';
 import type { LibGeneratorSchema } from './schema';
 
@@ -44,7 +45,7 @@ export function addPathAlias(tree: Tree, importPath: string, entry: string): voi
 
 export async function libGenerator(tree: Tree, schema: LibGeneratorSchema) {
   const name = names(schema.name).fileName;
-  const projectRoot = (schema.directory ?? `libs/${name}`).replace(/\/+$/, '');
+  const projectRoot = schema.directory !== undefined ? workspaceDirectory(tree.root, schema.directory) : `libs/${name}`;
   const importPath = importPathFor(name);
   const entry = `${projectRoot}/src/index.ts`;
   const existing = getProjects(tree).get(name);
