@@ -1,4 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
+import { rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alive, freePort, get, type DevLogRecord as JsonlRecord, type DevStatus as Status } from './support/http';
@@ -277,7 +279,12 @@ export default withEdge(
     }
   }, 120_000);
 
-  it('`nx-edge status` prints the table; `nx-edge validate` finds no problem', async () => {
+  it('`nx-edge status` prints the table (even after .nx-edge/ was deleted: the hub recreates it, private, and says so); `nx-edge validate` finds no problem', async () => {
+    rmSync(join(ws.root, '.nx-edge'), { recursive: true, force: true });
+    await expect.poll(() => ws.exists('.nx-edge/dev/hub.json') && records().some((r) => r.message.startsWith('recreated .nx-edge/dev/hub.json')), { timeout: 10_000 }).toBe(true);
+    expect(statSync(join(ws.root, '.nx-edge')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(ws.root, '.nx-edge', 'logs', 'dev.jsonl')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(ws.root, '.nx-edge', 'dev', 'hub.json')).mode & 0o777).toBe(0o600);
     const table = await ws.run('npx', ['nx-edge', 'status']);
     expect(table.code, table.stderr).toBe(0);
     expect(table.stdout).toMatch(/service\s+\|?\s*state/);

@@ -1,5 +1,6 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { appendPrivate } from '../utils/private-state';
 
 /** Workspace-relative: local state, like the dev logs (.nx-edge/ is gitignored by init). */
 export const DEPLOY_HISTORY_RELATIVE_PATH = '.nx-edge/deployments.jsonl';
@@ -58,8 +59,7 @@ export function historyFile(workspaceRoot: string, override?: string): string {
 }
 
 export function appendDeploymentRecord(file: string, record: DeploymentRecord): void {
-  mkdirSync(dirname(file), { recursive: true });
-  appendFileSync(file, `${JSON.stringify(record)}\n`);
+  appendPrivate(file, `${JSON.stringify(record)}\n`);
 }
 
 export function readDeploymentRecords(file: string): DeploymentRecord[] {

@@ -1,6 +1,7 @@
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RecordedGroup } from './client/session-leftovers';
+import { ensurePrivateDir, stateDir } from '../utils/private-state';
 
 /**
  * `.nx-edge/dev/hub.json` (mode 0600 in a 0700 directory): how this user's nx-edge processes find the
@@ -18,14 +19,11 @@ export interface HubInfo {
   serviceGroups?: RecordedGroup[];
 }
 
-const devDir = (workspaceRoot: string) => join(workspaceRoot, '.nx-edge', 'dev');
+const devDir = (workspaceRoot: string) => stateDir(workspaceRoot, 'dev');
 
 /** `.nx-edge/dev/`, private to this user (0700), created if needed. */
 export function ensurePrivateDevDir(workspaceRoot: string): string {
-  const dir = devDir(workspaceRoot);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700); // an older or hand-made directory
-  return dir;
+  return ensurePrivateDir(devDir(workspaceRoot));
 }
 export const hubFile = (workspaceRoot: string) => join(devDir(workspaceRoot), 'hub.json');
 const lockFile = (workspaceRoot: string) => join(devDir(workspaceRoot), 'hub.lock');

@@ -1,5 +1,5 @@
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, existsSync, renameSync, statSync, writeSync } from 'node:fs';
+import { openPrivateAppend } from '../utils/private-state';
 import { levelRank } from './log-line';
 import type { LogFilter, LogRecord } from './log-record';
 
@@ -14,6 +14,8 @@ export interface LogStore {
   flush(): void;
   /** flushes and closes the JSONL file */
   close(): void;
+  /** The JSONL file was deleted (e.g. `.nx-edge/` removed during dev): opens a new one. True when it did. */
+  reopenIfMissing(): boolean;
   services(): string[];
 }
 
@@ -82,8 +84,7 @@ export function createLogStore(opts: { jsonlPath?: string; maxPerService?: numbe
   let flushScheduled = false;
 
   if (opts.jsonlPath) {
-    mkdirSync(dirname(opts.jsonlPath), { recursive: true });
-    fd = openSync(opts.jsonlPath, 'a');
+    fd = openPrivateAppend(opts.jsonlPath);
     written = existsSync(opts.jsonlPath) ? statSync(opts.jsonlPath).size : 0;
   }
 
@@ -91,7 +92,7 @@ export function createLogStore(opts: { jsonlPath?: string; maxPerService?: numbe
     if (!opts.jsonlPath || fd === undefined || written < maxBytes) return;
     closeSync(fd);
     renameSync(opts.jsonlPath, opts.jsonlPath.replace(/\.jsonl$/, '') + '.1.jsonl');
-    fd = openSync(opts.jsonlPath, 'a');
+    fd = openPrivateAppend(opts.jsonlPath);
     written = 0;
   }
 
@@ -147,6 +148,13 @@ export function createLogStore(opts: { jsonlPath?: string; maxPerService?: numbe
       return () => subscribers.delete(entry);
     },
     flush,
+    reopenIfMissing() {
+      if (!opts.jsonlPath || fd === undefined || existsSync(opts.jsonlPath)) return false;
+      closeSync(fd);
+      fd = openPrivateAppend(opts.jsonlPath);
+      written = 0;
+      return true;
+    },
     close() {
       flush();
       if (fd !== undefined) closeSync(fd);

@@ -90,17 +90,6 @@ export function templatePlaceholder(text: string, configFile: string): string | 
   }
 }
 
-/** The wrangler configs of the workspace that are templates, each with why (for nx-edge validate). */
-export async function findTemplateConfigs(workspaceRoot: string): Promise<{ configFile: string; reason: string }[]> {
-  const { globAsync } = await import('@nx/devkit');
-  const found: { configFile: string; reason: string }[] = [];
-  for (const configFile of await globAsync(workspaceRoot, [WRANGLER_CONFIG_GLOB])) {
-    if (isIgnoredConfigPath(configFile)) continue;
-    const reason = templatePlaceholder(readFileSync(join(workspaceRoot, configFile), 'utf8'), configFile);
-    if (reason) found.push({ configFile, reason });
-  }
-  return found.sort((a, b) => a.configFile.localeCompare(b.configFile));
-}
 
 function envConfigurations(envs: string[]): Record<string, { env: string }> {
   return Object.fromEntries(envs.map((env) => [env, { env }]));

@@ -9,7 +9,21 @@ import { SERVICE_EXECUTOR, upstreamOf, type GraphView } from '../../dev/client/s
 import { isDevTarget } from '../../dev/client/dev-target';
 import { cycleNotes, validateDevConfig, type DevProjectView } from '../validate';
 import { findWorkspaceRoot } from '../../utils/workspace-root';
-import { findTemplateConfigs } from '../../plugins/create-nodes';
+import { templatePlaceholder } from '../../plugins/create-nodes';
+import { findWorkerDirs } from '../../onboarding/onboarding';
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+
+/** The wrangler configs of the workspace that are templates (no project), each with why. */
+function findTemplateConfigs(root: string): { configFile: string; reason: string }[] {
+  const found: { configFile: string; reason: string }[] = [];
+  for (const dir of findWorkerDirs(root)) {
+    const configFile = findWranglerConfig(join(root, dir))!;
+    const reason = templatePlaceholder(readFileSync(configFile, 'utf8'), configFile);
+    if (reason) found.push({ configFile: relative(root, configFile), reason });
+  }
+  return found;
+}
 
 export const description =
   'Check every Worker and the dev setup without running anything: configs that do not parse, main, duplicate Worker names, env bindings and isolation, service options, graph cycles, port conflicts';
@@ -83,7 +97,7 @@ export async function run(args: string[], ctx: { cwd: string }): Promise<number>
   const problems = [...workerProblems, ...devProblems.map((p) => ({ kind: 'dev', project: p.project, message: p.message }))];
   const notes = cycleNotes(projects);
   // Configs that are no project because they are templates: listed, never silently dropped.
-  const templates = await findTemplateConfigs(root);
+  const templates = findTemplateConfigs(root);
   const skipped = templates.map((t) => ({ configFile: t.configFile, reason: `skipped as a template: ${t.reason}; it is no Worker project (no targets, not deployed)` }));
   if (args.includes('--json')) {
     console.log(JSON.stringify({ ok: problems.length === 0, workers: workerFiles.length, devServices: projects.length, problems, notes, skipped }, null, 2));

@@ -4,13 +4,14 @@
 // and the hub stops them itself in order. Kept to Node's builtins and the registry (one small module):
 // it is on the path of every session's start, and the hub's own modules load in the hub.
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync } from 'node:fs';
+import { openPrivateAppend } from '../../utils/private-state';
 import { basename, join } from 'node:path';
 import { ensurePrivateDevDir } from '../hub-registry';
 
 function launch(args: string[]): void {
   const [workspaceRoot] = args;
-  const log = openSync(join(ensurePrivateDevDir(workspaceRoot), 'hub.log'), 'a', 0o600);
+  const log = openPrivateAppend(join(ensurePrivateDevDir(workspaceRoot), 'hub.log'));
   // hub-main.js beside hub-launch.js (or .ts beside .ts when run from sources through swc).
   const hubMain = join(__dirname, basename(__filename).replace('hub-launch', 'hub-main'));
   // A smaller young generation: a burst of log lines then costs the hub far less peak memory (measured

@@ -5,13 +5,13 @@
 // the last client has gone.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { writeFileSync, rmSync } from 'node:fs';
+import { existsSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogStore, DEFAULT_MAX_TOTAL } from '../../logs/log-store';
 import { createTraceStore, DEFAULT_MAX_TRACES } from '../../traces/trace-store';
 import { DEV_LOG_RELATIVE_PATH } from '../../logs/log-reader';
 import { UserError } from '../../utils/user-error';
-import { ensurePrivateDevDir, removeHub, writeHub, type HubInfo } from '../hub-registry';
+import { ensurePrivateDevDir, hubFile, removeHub, writeHub, type HubInfo } from '../hub-registry';
 import type { AttachRequest, HubClient, HubEvent } from '../protocol';
 import { DevHub, HUB_LOG_NAME } from './dev-hub';
 import { hubErrorFile } from '../hub-error';
@@ -213,6 +213,22 @@ async function main(): Promise<void> {
     workspaceRoot,
   };
   writeHub(workspaceRoot, info);
+  // `.nx-edge/` deleted while the session runs (by hand, by `git clean`): recreate what this session needs, so
+  // `nx-edge status`/`logs` and new dev tasks still find it, and say so.
+  setInterval(() => {
+    if (exiting || !info) return;
+    const recreated: string[] = [];
+    if (!existsSync(hubFile(workspaceRoot))) {
+      writeHub(workspaceRoot, info);
+      recreated.push('.nx-edge/dev/hub.json');
+    }
+    if (logs.reopenIfMissing()) recreated.push(DEV_LOG_RELATIVE_PATH);
+    if (recreated.length) {
+      const message = `recreated ${recreated.join(' and ')}: .nx-edge/ was deleted while this dev session ran`;
+      console.error(`nx-edge dev hub: ${message}`);
+      logs.append({ time: Date.now(), service: 'nx-edge', stream: 'system', level: 'warn', message });
+    }
+  }, 1000).unref();
   // Nobody attached (the spawning client died early): don't linger.
   setTimeout(() => {
     if (hub.statuses().length === 0) void exit(0);

@@ -1,3 +1,4 @@
+import { ensurePrivateDir, stateDir } from '../../utils/private-state';
 import { existsSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
@@ -139,7 +140,7 @@ export class WorkerHost {
     const { config: raw } = readWranglerConfig(spec.worker.configPath);
     const config = resolveEnvironment(raw, spec.worker.environment);
     const workerName = config.name ?? spec.service;
-    const outDir = join(this.opts.outRoot ?? join(this.opts.workspaceRoot, '.nx-edge', 'dev', 'workers'), spec.service);
+    const outDir = this.opts.outRoot ? join(this.opts.outRoot, spec.service) : ensurePrivateDir(stateDir(this.opts.workspaceRoot, 'dev', 'workers', spec.service));
     const bundle = await bundleWorker({
       workspaceRoot: this.opts.workspaceRoot,
       projectRoot: spec.root,
