@@ -202,7 +202,15 @@ createServer((req, res) => {
 
       // The real dashboard, same origin: its restart button works.
       const dashboard = await browser.newPage();
-      await dashboard.goto(`http://localhost:${proxyPort}/#services`);
+      // With the link the terminal printed (its token), as a developer opens it.
+      const link = /nx-edge dev: dashboard (http:\/\/localhost:\d+\/\?token=[0-9a-f]+)/.exec(output)?.[1];
+      expect(link, output).toBeDefined();
+      // Any local process may GET the page: it holds no token.
+      const dashboardToken = ws.readJson<{ dashboardToken: string }>('.nx-edge/dev/hub.json').dashboardToken;
+      expect(link).toContain(dashboardToken);
+      expect((await get(proxyPort, `localhost:${proxyPort}`, '/', { accept: 'text/html' })).body).not.toContain(dashboardToken);
+      await dashboard.goto(`${link}#services`);
+      expect(dashboard.url()).not.toContain('token='); // taken out of the address bar, kept in sessionStorage
       await dashboard.locator('#services tbody tr[data-service="other"] button.restart').click();
       await expect.poll(() => records().some((r) => r.service === 'other' && r.message === 'restart requested from the dashboard'), { timeout: 15_000 }).toBe(true);
       await expect.poll(() => records().some((r) => r.service === 'other' && r.message.startsWith('reloaded after the dashboard asked')), { timeout: 15_000 }).toBe(true);

@@ -2,13 +2,14 @@
  * The dev dashboard: one static page (no framework, no external requests, works offline) served by
  * the proxy at `/`. It follows one event stream (/__nx-edge/events: status, graph, logs, trace
  * summaries, metrics) and fetches a trace or a service's details when opened. Its actions send the
- * session's dashboard token, embedded here, in a header no cross-site form can set.
+ * session's dashboard token in a header no cross-site form can set. The page holds no token: it arrives
+ * in the link the dev terminal prints (`/?token=…`, Jupyter-style), is kept in sessionStorage and removed
+ * from the address bar, so `GET /` hands no token to any local process.
  */
-export const dashboardPage = (token: string): string => dashboardHtml.replace('__NX_EDGE_TOKEN__', token.replace(/[^A-Za-z0-9_-]/g, ''));
+export const dashboardPage = (): string => dashboardHtml;
 
 const dashboardHtml = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="nx-edge-token" content="__NX_EDGE_TOKEN__">
 <title>nx-edge dev</title>
 <style>
 :root{--bg:#0f1115;--panel:#171a21;--line:#262b36;--text:#d8dee9;--muted:#8a93a5;--ok:#3fb950;--warn:#d29922;--bad:#f85149;--accent:#58a6ff}
@@ -52,7 +53,7 @@ button{cursor:pointer}button:disabled{opacity:.5;cursor:default}
 <body>
 <header><h1>nx-edge dev</h1>
 <nav><button type="button" data-tab="graph" id="tab-graph">Graph</button><button type="button" data-tab="services" id="tab-services">Services</button><button type="button" data-tab="traces" id="tab-traces">Traces</button><button type="button" data-tab="logs" id="tab-logs">Logs</button></nav>
-<span id="summary">connecting…</span></header>
+<span id="summary">connecting…</span><span id="token-note" class="muted" hidden>read-only: actions need the link with <code>?token=…</code> that <code>nx run-many -t dev</code> (or <code>nx-edge status</code>) prints</span></header>
 <main>
 <div id="views">
 <div class="view" id="view-graph"><section><h2>Service graph</h2><div id="graph-wrap"><svg id="graph" xmlns="http://www.w3.org/2000/svg"></svg></div></section></div>
@@ -89,7 +90,10 @@ button{cursor:pointer}button:disabled{opacity:.5;cursor:default}
 <script>
 (function(){
   'use strict';
-  var token=document.querySelector('meta[name="nx-edge-token"]').content;
+  var token=(function(){var key='nx-edge-token',params=new URLSearchParams(location.search),given=params.get('token');
+    if(given){try{sessionStorage.setItem(key,given)}catch(e){}params.delete('token');var rest=params.toString();history.replaceState(null,'',location.pathname+(rest?'?'+rest:'')+location.hash);return given}
+    try{return sessionStorage.getItem(key)||''}catch(e){return ''}})();
+  if(!token)document.getElementById('token-note').hidden=false;
   var $=function(id){return document.getElementById(id)};
   var S={status:[],graph:{nodes:[],edges:[]},metrics:{},logs:[],traces:{},order:[],traceCount:0,tab:'graph',drawer:null,trace:null};
   var LEVELS=['debug','info','warn','error'],MAXLOGS=5000,MAXTRACES=10000,SVG='http://www.w3.org/2000/svg';
@@ -158,8 +162,8 @@ button{cursor:pointer}button:disabled{opacity:.5;cursor:default}
   $('services').addEventListener('click',function(e){var b=e.target.closest('button[data-action]');if(b){e.stopPropagation();act(b.dataset.service,b.dataset.action,b);return}
     if(e.target.closest('a'))return;var tr=e.target.closest('tr[data-service]');if(tr)openDrawer(tr.dataset.service)});
   function act(service,action,button){if(button)button.disabled=true;
-    return fetch('/__nx-edge/services/'+encodeURIComponent(service)+'/'+action,{method:'POST',headers:{'x-nx-edge-token':token}}).then(function(r){return r.json()}).then(function(body){
-      if(S.drawer===service)$('d-message').textContent=body.message||body.error||''}).finally(function(){if(button)button.disabled=false})}
+    return fetch('/__nx-edge/services/'+encodeURIComponent(service)+'/'+action,{method:'POST',headers:{'x-nx-edge-token':token}}).then(function(r){if(r.status===403)$('token-note').hidden=false;return r.json()}).then(function(body){
+      if(S.drawer===service)$('d-message').textContent=body.message||body.detail||body.error||''}).finally(function(){if(button)button.disabled=false})}
   // ---- traces
   function addTrace(t,counted){if(!S.traces[t.traceId]){if(!counted)S.traceCount++;S.order.push(t.traceId);if(S.order.length>MAXTRACES)delete S.traces[S.order.shift()]}S.traces[t.traceId]=t}
   function matchingTraces(service,errors,search,limit){var out=[];for(var i=S.order.length-1;i>=0&&out.length<limit;i--){var t=S.traces[S.order[i]];

@@ -12,6 +12,8 @@ export interface HubInfo {
   controlPort: number;
   /** Required in the `x-nx-edge-token` header of every control request. */
   token: string;
+  /** Required on the dashboard's actions; shown only in the dev terminal and by `nx-edge status` (the link `/?token=…`). */
+  dashboardToken?: string;
   proxyPort: number;
   startedAt: number;
   workspaceRoot: string;

@@ -202,15 +202,17 @@ describe('dev proxy', () => {
     expect((await get(port, `localhost:${port}`, '/__nx-edge/status')).status).toBe(200); // tools send no Origin
   });
 
-  it('embeds the dashboard token in the page; restart needs it in a header, from the page\'s own origin', async () => {
+  it('hands the dashboard token to no one (GET / holds none); restart needs it in a header, from the page\'s own origin', async () => {
     const restarted: string[] = [];
     const { port } = await proxyWith({ users: { service: 'users', state: 'healthy', url: 'http://127.0.0.1:1' } }, 0, {
       dashboardToken: 'tok123',
       restart: (service) => (restarted.push(service), service === 'users'),
     });
     const page = await get(port, `localhost:${port}`);
-    expect(page.body).toContain('<meta name="nx-edge-token" content="tok123">');
+    expect(page.body).not.toContain('tok123');
+    expect((await get(port, `localhost:${port}`, '/?token=guess')).body).not.toContain('tok123');
     expect(page.headers['x-frame-options']).toBe('DENY');
+    expect(page.headers['referrer-policy']).toBe('no-referrer');
     expect((await post(port, 'localhost', '/__nx-edge/services/users/restart')).status).toBe(403);
     expect((await post(port, 'localhost', '/__nx-edge/services/users/restart', { 'x-nx-edge-token': 'wrong!' })).status).toBe(403);
     expect((await post(port, 'localhost', '/__nx-edge/services/users/restart', { 'x-nx-edge-token': 'tok123', origin: 'https://evil.example' })).status).toBe(403);

@@ -32,8 +32,8 @@ export interface DevProxyOptions {
   status(): ServiceStatus[];
   logs: LogStore;
   /**
-   * The dashboard's token: embedded in the page served at `/`, required (header `x-nx-edge-token`)
-   * on every request that changes something. A cross-site page can neither read it nor send the header.
+   * The dashboard's token, required (header `x-nx-edge-token`) on every request that changes something.
+   * Never served: only the dev terminal and `nx-edge status` show it (from the owner-only hub.json).
    */
   dashboardToken?: string;
   /** The dashboard's restart action (when no `dashboard` source is given). */
@@ -296,11 +296,12 @@ export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; cl
       res.writeHead(200, {
         'content-type': 'text/html; charset=utf-8',
         'cache-control': 'no-store',
-        // The token in the page must not leak into another site's frame.
+        // Never framed by another site; the ?token= in the address never sent anywhere as a Referer.
         'x-frame-options': 'DENY',
+        'referrer-policy': 'no-referrer',
         'content-security-policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; frame-ancestors 'none'",
       });
-      return void res.end(dashboardPage(opts.dashboardToken ?? ''));
+      return void res.end(dashboardPage());
     }
     if (url.pathname === '/__nx-edge/status') {
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });

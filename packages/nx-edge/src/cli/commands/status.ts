@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import { readHub } from '../../dev/hub-registry';
+import { dashboardLink } from '../../dev/client/hub-client';
 import { formatStatusTable } from '../status-table';
 import type { ServiceStatus } from '../../dev/protocol';
 import { findWorkspaceRoot } from '../../utils/workspace-root';
@@ -37,7 +38,7 @@ export async function run(args: string[], ctx: { cwd: string }): Promise<number>
   else {
     console.log(formatStatusTable(rows, Date.now()));
     for (const r of rows) if (r.remoteOnly?.length) console.log(`${r.service}: remote-only, not bound locally: ${r.remoteOnly.join(', ')}`);
-    console.log(`\ndashboard http://localhost:${hub.proxyPort}/ · hub pid ${hub.pid}`);
+    console.log(`\ndashboard ${dashboardLink(hub)} · hub pid ${hub.pid}`);
   }
   return 0;
 }

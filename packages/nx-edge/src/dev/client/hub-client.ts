@@ -50,6 +50,11 @@ export async function cleanStaleSession(workspaceRoot: string): Promise<string |
   return `nx-edge dev: the previous dev hub (pid ${stale.pid}) had exited without cleaning up; ${stopped.length ? `stopped the ${stopped.length} process${stopped.length === 1 ? '' : 'es'} it left behind (pids ${stopped.join(', ')})` : 'nothing of it was left running'} and removed its stale hub.json.`;
 }
 
+/** The dashboard with its token, as `nx-edge status` and the starting dev task print it. */
+export function dashboardLink(info: HubInfo): string {
+  return `http://localhost:${info.proxyPort}/${info.dashboardToken ? `?token=${info.dashboardToken}` : ''}`;
+}
+
 /**
  * The workspace's running dev hub, started (detached, in its own session and process group, output to
  * `.nx-edge/dev/hub.log`) when there is none. Several clients racing here start exactly one.
@@ -83,7 +88,11 @@ export async function connectToHub(workspaceRoot: string, opts: ConnectOptions):
       }
       while (Date.now() < deadline) {
         const info = readHub(workspaceRoot);
-        if (info) return info;
+        if (info) {
+          // The client that started the session shows the dashboard's link once (its token is nowhere else on screen).
+          if (info.dashboardToken) opts.onNote?.(`nx-edge dev: dashboard ${dashboardLink(info)} (the link carries the token its actions need: keep it to yourself)`);
+          return info;
+        }
         if (!isAlive(hubPid)) {
           const file = hubErrorFile(workspaceRoot);
           const reason = existsSync(file) ? readFileSync(file, 'utf8') : `it exited; see ${join(devDir, 'hub.log')}`;

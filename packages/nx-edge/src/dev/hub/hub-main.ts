@@ -152,6 +152,7 @@ async function main(): Promise<void> {
   // The hub leads its own process group (detached): workerd, which Miniflare starts, is in it.
   const startedAt = Math.floor(Date.now() - process.uptime() * 1000);
   const token = randomBytes(32).toString('hex');
+  const dashboardToken = randomBytes(24).toString('hex');
   // Kept in memory for the dashboard (the JSONL file keeps every line): .NET Aspire's defaults.
   const logs = createLogStore({ jsonlPath: join(workspaceRoot, DEV_LOG_RELATIVE_PATH), maxTotal: positiveInt(process.env.NX_EDGE_DEV_LOG_LINES, DEFAULT_MAX_TOTAL) });
   const traces = createTraceStore({ maxTraces: positiveInt(process.env.NX_EDGE_DEV_TRACES, DEFAULT_MAX_TRACES) });
@@ -173,7 +174,7 @@ async function main(): Promise<void> {
     proxyPort: Number(proxyPortArg),
     logs,
     traces,
-    dashboardToken: randomBytes(24).toString('hex'),
+    dashboardToken,
     onIdle: () => void exit(0),
     onProcessesChanged: (groups) => {
       if (!info || exiting) return;
@@ -208,6 +209,7 @@ async function main(): Promise<void> {
     pid: process.pid,
     controlPort: typeof address === 'object' && address ? address.port : 0,
     token,
+    dashboardToken,
     proxyPort: hub.proxyPort ?? Number(proxyPortArg),
     startedAt,
     workspaceRoot,
