@@ -176,17 +176,21 @@ describe('dev dashboard on a real session: graph, traces, details, actions', () 
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-trace.png'), fullPage: true });
   });
 
-  it("a service's details: config, bindings with their local backing, vars with the secret masked, Local Explorer", async () => {
+  it("a service's details: config, bindings with their local backing, vars with the secret masked; no Local Explorer anywhere", async () => {
     await page.click('#tab-graph');
     await page.click('svg#graph g.node[data-service="users"]');
     await expect.poll(() => page.locator('#d-bindings tr[data-binding="CACHE"]').textContent(), { timeout: 10_000 }).toMatch(/KV namespace.*local KV users-cache in \.wrangler\/state\/v3\/kv/);
     expect(await page.locator('#d-vars tr[data-name="API_TOKEN"]').textContent()).toBe('API_TOKEN•••••• (secret, .dev.vars)');
     expect(await page.locator('#d-vars tr[data-name="GREETING"]').textContent()).toBe('GREETINGhello');
     expect(await page.locator('#d-details').textContent()).toContain('apps/users/wrangler.jsonc');
-    const explorer = await page.locator('#d-details a', { hasText: 'Local Explorer' }).getAttribute('href');
-    expect(explorer).toBe(`http://users.localhost:${proxyPort}/cdn-cgi/explorer`);
-    // The explorer answers through the proxy (Host: users.localhost).
-    expect((await get(proxyPort, `users.localhost:${proxyPort}`, '/cdn-cgi/explorer', { accept: 'text/html' })).status).toBe(200);
+    // No link to a Local Explorer, and none served on workerd's own port: there it answered any local origin
+    // with reflected CORS and let a page of another origin write KV and D1.
+    expect(await page.locator('#d-details a', { hasText: 'Local Explorer' }).count()).toBe(0);
+    const direct = (await status()).find((s) => s.service === 'users')!.url!;
+    const probe = await fetch(`${direct}/cdn-cgi/explorer/api/storage/kv/namespaces`, { headers: { origin: 'http://localhost:1' } });
+    expect(probe.headers.get('access-control-allow-origin')).toBeNull();
+    const put = await fetch(`${direct}/cdn-cgi/explorer/api/storage/kv/namespaces`, { method: 'OPTIONS', headers: { origin: 'http://localhost:1', 'access-control-request-method': 'PUT' } });
+    expect(put.headers.get('access-control-allow-origin')).toBeNull();
     await expect.poll(() => page.locator('#d-metrics').textContent(), { timeout: 10_000 }).toMatch(/\d+ msp50/);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-details.png') });
   });

@@ -34,8 +34,6 @@ export interface ServiceDetails {
   workerName?: string;
   bindings: BindingDetail[];
   vars: { name: string; value: string; secret: boolean }[];
-  /** Cloudflare's Local Explorer for the Worker's KV, D1, R2 and Durable Object data. */
-  explorerUrl?: string;
   command?: string;
   upstream: string[];
   libs: string[];
@@ -114,7 +112,6 @@ export function serviceDetails(entry: Entry, status: ServiceStatus, context: { w
   }
   details.configPath = rel(spec.worker.configPath);
   details.environment = spec.worker.environment;
-  details.explorerUrl = `${context.proxyUrl}/cdn-cgi/explorer`;
   const worker = entry.worker;
   if (!worker) return details;
   details.workerName = worker.workerName;

@@ -297,8 +297,9 @@ export class WorkerHost {
       cf: false,
       host: '127.0.0.1',
       port: 0,
-      // Cloudflare's Local Explorer (KV, D1, R2, DO data) at /cdn-cgi/explorer on each Worker.
-      unsafeLocalExplorer: true,
+      // No Local Explorer: it answers only on workerd's own port (not through our proxy), and there it granted
+      // reflected CORS to any page of another local origin, including writes to KV and D1 (docs/dev.md#security).
+      unsafeLocalExplorer: false,
       kvPersist: join(persist, 'kv'),
       d1Persist: join(persist, 'd1'),
       r2Persist: join(persist, 'r2'),
