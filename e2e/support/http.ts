@@ -40,6 +40,8 @@ export interface DevStatus {
   state: string;
   pid?: number;
   port?: number;
+  /** The service's own address (a Worker: workerd's entry for it), behind the proxy. */
+  url?: string;
   restarts: number;
   health?: string;
   remoteOnly?: string[];
