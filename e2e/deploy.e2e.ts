@@ -1,6 +1,7 @@
 // Environments, secrets, provisioning and deploy in a fresh workspace, with the real wrangler CLI
 // talking to the fake Cloudflare API (test-support/fake-cloudflare) on 127.0.0.1.
 // Three Workers a → b → c (service bindings), each with [env.staging] and [env.production].
+import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -270,6 +271,43 @@ describe('deploy: environments, secrets, provisioning, rollback', () => {
     expect(none.stderr).toContain('no project is affected (nx show projects --affected): nothing to tail.');
     expect(api.allTails().length).toBe(3);
   });
+
+  it('tail sessions are closed whatever wrangler does: a killed wrangler\'s session is deleted through the API; 10 Ctrl-Cs with both cores busy leave none open', async () => {
+    const startTail = async () => {
+      let err = '';
+      const tail = ws.spawn(join(ws.root, 'node_modules', '.bin', 'nx-edge'), ['tail', '-c', 'staging'], { env: { ...ws.env, ...env } });
+      tail.stderr!.on('data', (d) => (err += d));
+      tail.stdout!.resume();
+      const exited = new Promise<number | null>((resolve) => tail.once('exit', (code) => resolve(code)));
+      await expect.poll(() => api.openTails().filter((t) => t.connected).length, { timeout: 60_000, interval: 100 }).toBe(3);
+      return { tail, exited, err: () => err };
+    };
+    // A wrangler killed outright (SIGKILL: it cannot delete its session) while the others keep tailing.
+    const first = await startTail();
+    const wranglerOfC = execFileSync('pgrep', ['-f', 'wrangler-dist/cli.js tail c-staging'], { encoding: 'utf8' }).trim().split('\n').map(Number);
+    for (const pid of wranglerOfC) process.kill(pid, 'SIGKILL');
+    await expect.poll(() => first.err(), { timeout: 15_000 }).toContain('c (c-staging): its tail ended');
+    process.kill(-first.tail.pid!, 'SIGINT');
+    expect(await first.exited, first.err()).toBe(0);
+    expect(first.err()).toContain('✔ c (c-staging): wrangler ended without closing its tail session (exit');
+    expect(first.err()).toContain('nx-edge deleted it through the API');
+    expect(first.err()).toContain('closed 3 tail sessions');
+    expect(api.openTails()).toEqual([]);
+
+    // Ctrl-C ten times in a row with both cores busy (where the late-signal race showed).
+    const hogs = [0, 1].map(() => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+    try {
+      for (let run = 1; run <= 10; run++) {
+        const { tail, exited, err } = await startTail();
+        process.kill(-tail.pid!, 'SIGINT');
+        expect(await exited, `run ${run}: ${err()}`).toBe(0);
+        expect(err(), `run ${run}`).toContain('closed 3 tail sessions');
+        expect(api.openTails(), `run ${run}: ${err()}`).toEqual([]);
+      }
+    } finally {
+      for (const hog of hogs) hog.kill('SIGKILL');
+    }
+  }, 600_000);
 
   it('gradual rollout: --percentage=10 checks the new version on its preview URL, then splits; promote moves it to 100 %, rollback returns another to its stable version; history has every step', async () => {
     const byVersion = { ...env, NX_EDGE_HEALTH_BASE_URL: env.NX_EDGE_HEALTH_BASE_URL + '/{version}' };

@@ -572,7 +572,9 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
     tails.set(id, tail);
     return { id, url: `ws://127.0.0.1:${port}/tail/${id}`, expires_at: new Date(Date.now() + 6 * 3600_000).toISOString() };
   });
-  on('GET', '/accounts/:account/workers/scripts/:name/tails', ({ params }) => [...tails.values()].filter((t) => !t.deleted && t.script === params.name).map(({ id, created_on }) => ({ id, created_on })));
+  on('GET', '/accounts/:account/workers/scripts/:name/tails', ({ params }) =>
+    [...tails.values()].filter((t) => !t.deleted && t.script === params.name).map(({ id, created_on }) => ({ id, url: `ws://127.0.0.1:${port}/tail/${id}`, created_on })),
+  );
   on('DELETE', '/accounts/:account/workers/scripts/:name/tails/:id', ({ params }) => {
     const tail = tails.get(params.id);
     if (!tail || tail.deleted || tail.script !== params.name) throw new ApiError(404, 10057, `tail ${params.id} not found`);

@@ -35,7 +35,28 @@ function leaksTailOnSignal(cli) {
 }
 
 const cli = process.argv[1] ?? '';
-if (basename(cli) === 'cli.js' && basename(dirname(cli)) === 'wrangler-dist' && leaksTailOnSignal(cli)) closeTailOnSignal();
+const isCli = basename(cli) === 'cli.js' && basename(dirname(cli)) === 'wrangler-dist';
+if (isCli) announceTailUrl();
+if (isCli && leaksTailOnSignal(cli)) closeTailOnSignal();
+
+/**
+ * Every wrangler version: the address of the tail session's WebSocket, printed once on stderr as
+ * `nx-edge-tail-url <url>`, so that nx-edge can find and delete the session through the API when this
+ * wrangler did not (killed, or a signal landing at the wrong moment on a loaded machine).
+ */
+function announceTailUrl() {
+  for (const [mod, scheme] of [[http, 'ws:'], [https, 'wss:']]) {
+    const request = mod.request;
+    mod.request = function (...args) {
+      const req = request.apply(this, args);
+      req.once('upgrade', () => {
+        const host = req.host ?? req.getHeader?.('host') ?? '';
+        process.stderr.write(`nx-edge-tail-url ${scheme}//${host}${req.path}\n`);
+      });
+      return req;
+    };
+  }
+}
 
 function closeTailOnSignal() {
   const SIGNALS = new Set(['SIGINT', 'SIGTERM', 'SIGHUP']);

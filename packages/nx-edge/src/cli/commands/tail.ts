@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { DEPLOY_HISTORY_RELATIVE_PATH, readDeploymentRecords } from '../../deploy/deploy-history';
 import { resolveWranglerBin, stripAnsi, wranglerErrorSummary } from '../../deploy/wrangler-cli';
 import { formatLogLine, isLogLevel, shouldColour } from '../../logs/log-line';
+import { announcedTailUrl, deleteTailSession, withoutAnnouncements, type TailApi } from '../../tail/tail-cleanup';
 import type { LogRecord } from '../../logs/log-record';
 import { monitorTargets } from '../../monitor/service-monitor';
 import { startTailSessions, type TailEnd, type TailFilters, type TailTarget } from '../../tail/tail-session';
@@ -121,7 +122,25 @@ export function tailJson(record: LogRecord, target: TailTarget): string {
 
 /** wrangler's reason, in one line, from what it printed besides events. */
 function endSummary(end: TailEnd): string {
-  return end.output.length ? wranglerErrorSummary({ code: end.code ?? 1, stdout: '', stderr: end.output.join('\n') }).split('\n')[0] : '';
+  const output = withoutAnnouncements(end.output);
+  return output.length ? wranglerErrorSummary({ code: end.code ?? 1, stdout: '', stderr: output.join('\n') }).split('\n')[0] : '';
+}
+
+/**
+ * A wrangler that ended without a clean exit may have left its session open at the API (killed, or a second
+ * signal landing while it closed, as on a loaded machine): nx-edge deletes that session itself. Returns
+ * the line to print, and whether the session is now closed.
+ */
+async function closeLeftSession(end: TailEnd, api: TailApi): Promise<{ closed: boolean; line: string }> {
+  const who = `${end.target.project} (${end.target.worker})`;
+  const url = announcedTailUrl(end.output);
+  if (!url) return { closed: false, line: `✘ ${who}: wrangler did not close its tail session cleanly (exit ${end.code ?? 'killed'})${endSummary(end) ? `: ${endSummary(end)}` : ''}; an open session expires by itself within hours` };
+  try {
+    await deleteTailSession(api, end.target.worker, url);
+    return { closed: true, line: `✔ ${who}: wrangler ended without closing its tail session (exit ${end.code ?? 'killed'}); nx-edge deleted it through the API` };
+  } catch (error) {
+    return { closed: false, line: `✘ ${who}: wrangler did not close its tail session (exit ${end.code ?? 'killed'}) and nx-edge could not delete it: ${(error as Error).message}; it expires by itself within hours` };
+  }
 }
 
 export async function run(args: string[], ctx: { cwd: string }): Promise<number> {
@@ -173,15 +192,21 @@ export async function run(args: string[], ctx: { cwd: string }): Promise<number>
     void sessions.ended.then(resolve);
   });
   const ends = await stopped;
+  const api: TailApi = { apiBase: process.env.CLOUDFLARE_API_BASE_URL ?? 'https://api.cloudflare.com/client/v4', accountId: process.env.CLOUDFLARE_ACCOUNT_ID, token: process.env.CLOUDFLARE_API_TOKEN, fetch };
+  let closed = ends.filter((e) => !e.early && e.code === 0).length;
+  let open = 0;
+  // Every wrangler that did not exit cleanly, stopped by us or ended on its own (killed, crashed).
+  for (const e of ends.filter((end) => end.code !== 0)) {
+    if (e.early && !announcedTailUrl(e.output)) continue; // never opened a session; reported when it ended
+    const result = await closeLeftSession(e, api);
+    process.stderr.write(`${result.line}\n`);
+    if (result.closed) closed++;
+    else open++;
+  }
   if (!interrupted) {
     process.stderr.write(`every tail session ended on its own (see above)\n`);
     return 1;
   }
-  const unclean = ends.filter((e) => !e.early && e.code !== 0);
-  for (const e of unclean) {
-    process.stderr.write(`✘ ${e.target.project} (${e.target.worker}): wrangler did not close its tail session cleanly (exit ${e.code ?? 'killed'})${endSummary(e) ? `: ${endSummary(e)}` : ''}; an open session expires by itself within hours\n`);
-  }
-  const closed = ends.filter((e) => !e.early && e.code === 0).length;
-  process.stderr.write(`closed ${closed} tail session${closed === 1 ? '' : 's'}\n`);
-  return unclean.length ? 1 : 0;
+  process.stderr.write(`closed ${closed} tail session${closed === 1 ? '' : 's'}${open ? `; ${open} left open` : ''}\n`);
+  return open ? 1 : 0;
 }
