@@ -380,15 +380,44 @@ describe('deploy: environments, secrets, provisioning, rollback', () => {
     ]);
   });
 
-  it('a project without the requested env is refused instead of deploying its top level', async () => {
+  it('a project without the requested env, or a --percentage that is no whole number, is refused before anything runs, with no history record', async () => {
     const before = api.requests.length;
+    const historyBefore = ws.read('.nx-edge/deployments.jsonl');
     const result = await nx(['run-many', '-t', 'deploy', '--configuration=staging', '--projects=d']);
     expect(result.code).not.toBe(0);
     expect(result.stdout + result.stderr).toContain(
       'd has no "staging" configuration for deploy: apps/d/wrangler.jsonc has no [env.staging], so Nx started it without a configuration and wrangler would deploy its top level in place of staging. Nothing was uploaded.',
     );
+    const half = await nx(['run', 'c:deploy', '--configuration=staging', '--percentage=50.5', '--exclude-task-dependencies']);
+    expect(half.code).not.toBe(0);
+    expect(half.stdout + half.stderr).toContain('--percentage must be a whole number from 1 to 99 (got 50.5)');
     expect(api.requests.length).toBe(before);
+    expect(ws.read('.nx-edge/deployments.jsonl')).toBe(historyBefore);
   });
+
+  it('Ctrl-C in the middle of a deploy: it says and records what is live, as after any failure', async () => {
+    const historyLines = () => ws.read('.nx-edge/deployments.jsonl').trim().split('\n');
+    const before = historyLines().length;
+    const undo = api.inject({ method: 'POST', path: '/workers/scripts/c-staging/versions', delayMs: 15_000, times: 1 });
+    let output = '';
+    const deploy = ws.spawn('npx', ['nx', 'run', 'c:deploy', '--configuration=staging', '--exclude-task-dependencies', '--output-style=stream', '--skip-nx-cache'], { env: { ...ws.env, ...env } });
+    deploy.stdout!.on('data', (d) => (output += d));
+    deploy.stderr!.on('data', (d) => (output += d));
+    const exited = new Promise<number | null>((resolve) => deploy.once('exit', (code) => resolve(code)));
+    try {
+      await expect.poll(() => api.calls('/workers/scripts/c-staging/versions', 'POST').length, { timeout: 120_000, interval: 100 }).toBeGreaterThan(0);
+      process.kill(-deploy.pid!, 'SIGINT'); // a terminal's Ctrl-C: the whole group
+      await exited;
+    } finally {
+      undo();
+    }
+    await expect.poll(() => historyLines().length, { timeout: 30_000 }).toBe(before + 1);
+    const record = JSON.parse(historyLines().at(-1)!);
+    expect(record).toMatchObject({ project: 'c', env: 'staging', result: 'failed', live: 'previous' });
+    // Nx silences its tasks' output after a Ctrl-C: the line goes to the terminal itself (none here), and to the history.
+    expect(record.reason).toMatch(/wrangler deploy failed for c-staging/);
+    expect(output).not.toContain('undefined');
+  }, 300_000);
 
   it('nx affected after a change to b alone: b and its dependent a, in that order (c only with task dependencies)', async () => {
     ws.write('apps/b/src/index.ts', `export default { fetch: () => new Response('b, changed') };\n`);

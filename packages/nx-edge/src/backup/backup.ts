@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { formatBytes } from '../build/size-report';
 import { environmentNames, readWranglerConfig, resolveEnvironment } from '../config/wrangler-config';
 import { configArgs } from '../deploy/wrangler-args';
@@ -75,7 +75,8 @@ function protectBackupRoot(root: string): void {
 
 /** The folder of a project's backups in one env: <dir>/<env or "top-level">/<project>. */
 export function projectBackupDir(workspaceRoot: string, dir: string | undefined, env: string | undefined, project: string): string {
-  return join(workspaceRoot, dir ?? DEFAULT_BACKUP_DIR, env || 'top-level', project);
+  // An absolute --dir is the user's own folder, honoured; a relative one is the workspace's.
+  return join(resolve(workspaceRoot, dir ?? DEFAULT_BACKUP_DIR), env || 'top-level', project);
 }
 
 /**
@@ -120,7 +121,7 @@ export async function runBackup(input: BackupInput, deps: BackupDeps): Promise<B
   if (existsSync(finalDir)) throw new UserError(`${relative(input.workspaceRoot, finalDir)} exists already: one backup per second per project and env.`);
   const partial = `${finalDir}.partial`;
   rmSync(partial, { recursive: true, force: true });
-  protectBackupRoot(join(input.workspaceRoot, input.dir ?? DEFAULT_BACKUP_DIR));
+  protectBackupRoot(resolve(input.workspaceRoot, input.dir ?? DEFAULT_BACKUP_DIR));
   // Only the owner may enter a backup: it holds the env's data (files inside are then out of reach too).
   mkdirSync(partial, { recursive: true, mode: 0o700 });
   const resources: BackupResource[] = [];

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { readWorkspaceWorkers } from '../../config/env-isolation';
 import type { ExecutorContext } from '@nx/devkit';
@@ -32,10 +33,34 @@ export default async function deployExecutor(options: DeployExecutorOptions, con
   const file = historyFile(context.root, options.historyFile);
   const dependents = graph ? dependentDeploys(graph, targetName, project) : [];
   const env = options.env || undefined;
+  // Ctrl-C (or Nx stopping the run) mid-deploy: wrangler, in our process group, gets the signal too and
+  // stops; this process stays to ask the API what is live and record it, as after any failure. A second
+  // signal exits at once.
+  let interrupted: NodeJS.Signals | undefined;
+  let interruptedAt = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    // One Ctrl-C arrives several times (the terminal's SIGINT to the group, then Nx's SIGTERM to its tasks).
+    if (interrupted && Date.now() - interruptedAt < 3000) return;
+    if (interrupted) {
+      console.error(`${project}: ${signal} again — exiting without checking what is live; see npx wrangler deployments status, and npx nx-edge history.`);
+      process.exit(130);
+    }
+    interrupted = signal;
+    interruptedAt = Date.now();
+    console.error(`${project}: ${signal} received — stopping the deploy and asking the API what is live (${signal} again exits at once).`);
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const signal of signals) process.on(signal, onSignal);
   try {
+    // An option the run cannot honour is refused before anything runs, and leaves no history record.
+    if (options.percentage !== undefined && (!Number.isInteger(options.percentage) || options.percentage < 1 || options.percentage > 99)) {
+      throw new OptionRefusedError(
+        `--percentage must be a whole number from 1 to 99 (got ${options.percentage}): the share of traffic the new version gets while the live one keeps the rest. A full deploy needs no --percentage. Nothing ran.`,
+      );
+    }
     // A configuration this project lacks would silently deploy its top level (production) instead.
     if (context.configurationName && !env) {
-      throw new UserError(
+      throw new OptionRefusedError(
         `${project} has no "${context.configurationName}" configuration for ${targetName}: its wrangler config has no [env.${context.configurationName}] section, so nx-edge will not deploy its top level in its place. Add [env.${context.configurationName}] to ${projectRoot}'s wrangler config, or exclude ${project} from this run.`,
       );
     }
@@ -44,7 +69,7 @@ export default async function deployExecutor(options: DeployExecutorOptions, con
     // Nx runs a project that lacks the requested configuration without one: that would be its top level.
     const asked = missingConfiguration({ own: context.configurationName, graph, targetName, argv: parentArgv() });
     if (asked && !env) {
-      throw new UserError(
+      throw new OptionRefusedError(
         `${project} has no "${asked}" configuration for ${targetName}: ${relative(context.root, configFile)} has no [env.${asked}], so Nx started it without a configuration and wrangler would deploy its top level in place of ${asked}. Nothing was uploaded. Add [env.${asked}] to ${relative(context.root, configFile)}, or leave ${project} out of this run (--exclude=${project}).`,
       );
     }
@@ -73,11 +98,13 @@ export default async function deployExecutor(options: DeployExecutorOptions, con
         gitSha: () => gitSha(context.root),
       },
     );
+    if (interrupted) console.error(`${project}: deployed and checked before ${interrupted} stopped it.`);
     return { success: true };
   } catch (error) {
     const record: DeploymentRecord | undefined = error instanceof RecordedDeployError ? error.record : undefined;
     const message = describeError(error);
-    console.error(message);
+    console.error(interrupted ? `${project}: interrupted by ${interrupted}. ${message}` : message);
+    if (error instanceof OptionRefusedError) return { success: false };
     if (!options.dryRun) {
       const failed: DeploymentRecord = record ?? {
         time: new Date().toISOString(),
@@ -90,6 +117,8 @@ export default async function deployExecutor(options: DeployExecutorOptions, con
       };
       if (!record) appendDeploymentRecord(file, failed);
       console.error(summaryLine(failed));
+      // After a Ctrl-C Nx no longer shows its tasks' output: what is live goes to the terminal itself.
+      if (interrupted) tellTerminal(`${project}: interrupted by ${interrupted} — ${summaryLine(failed)}`);
       // Nx will not start these; say so now, and keep it in the history.
       for (const dependent of dependents) {
         const skipped: DeploymentRecord = {
@@ -107,8 +136,24 @@ export default async function deployExecutor(options: DeployExecutorOptions, con
       if (dependents.length) console.error(`Run \`npx nx-edge history --last-run\` for this run's summary.`);
     }
     return { success: false };
+  } finally {
+    for (const signal of signals) process.off(signal, onSignal);
   }
 }
+
+/** A line straight to the user's terminal (when there is one), past Nx's silenced output. */
+function tellTerminal(line: string): void {
+  try {
+    const tty = openSync('/dev/tty', 'w');
+    writeSync(tty, `${line}\n`);
+    closeSync(tty);
+  } catch {
+    // no terminal (CI): the line is on stderr and in the history
+  }
+}
+
+/** A deploy option or configuration the run cannot honour: refused before anything ran, so nothing is recorded. */
+class OptionRefusedError extends UserError {}
 
 /** What a first deploy of Workers that bind each other needs, said by the first of them. */
 export function cycleNote(cycle: string[], env: string | undefined): string {
