@@ -290,7 +290,7 @@ describe('deploy: environments, secrets, provisioning, rollback', () => {
     process.kill(-first.tail.pid!, 'SIGINT');
     expect(await first.exited, first.err()).toBe(0);
     expect(first.err()).toContain('✔ c (c-staging): wrangler ended without closing its tail session (exit');
-    expect(first.err()).toContain('nx-edge deleted it through the API');
+    expect(first.err()).toContain('nx-edge closed it through the API');
     expect(first.err()).toContain('closed 3 tail sessions');
     expect(api.openTails()).toEqual([]);
 

@@ -30,7 +30,7 @@ describe('closing a tail session wrangler left open', () => {
       { id: 'ours', url: 'wss://tail.developers.workers.dev/ours' },
     ];
     const { api, calls } = apiWith(tails);
-    await deleteTailSession(api, 'users-staging', 'wss://tail.developers.workers.dev:443/ours');
+    expect(await deleteTailSession(api, 'users-staging', 'wss://tail.developers.workers.dev:443/ours')).toBe('deleted');
     expect(calls).toEqual(['GET users-staging/tails', 'DELETE users-staging/tails/ours']);
     expect(tails.map((t) => t.id)).toEqual(['theirs']);
   });
@@ -39,7 +39,7 @@ describe('closing a tail session wrangler left open', () => {
     const { api } = apiWith([{ id: 'x1', url: 'ws://127.0.0.1:9/tail/x1' }], true);
     await deleteTailSession(api, 'w', 'ws://127.0.0.1:9/tail/x1');
     const gone = apiWith([]);
-    await deleteTailSession(gone.api, 'w', 'ws://127.0.0.1:9/tail/x1');
+    expect(await deleteTailSession(gone.api, 'w', 'ws://127.0.0.1:9/tail/x1')).toBe('already-closed');
     expect(gone.calls).toEqual(['GET w/tails']);
   });
 

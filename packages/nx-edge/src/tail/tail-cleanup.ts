@@ -45,7 +45,7 @@ function sessionKey(url: string): string | undefined {
  * …/tails/:id), when the wrangler that opened it did not. Only that session: another person's tail of the
  * same Worker is never touched. Throws a UserError saying why it could not.
  */
-export async function deleteTailSession(api: TailApi, script: string, url: string): Promise<void> {
+export async function deleteTailSession(api: TailApi, script: string, url: string): Promise<'deleted' | 'already-closed'> {
   if (!api.token || !api.accountId) throw new UserError('deleting it needs CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID (wrangler has no command for it)');
   const base = `${api.apiBase}/accounts/${api.accountId}/workers/scripts/${encodeURIComponent(script)}/tails`;
   const headers = { authorization: `Bearer ${api.token}` };
@@ -57,7 +57,8 @@ export async function deleteTailSession(api: TailApi, script: string, url: strin
   const key = sessionKey(url);
   const lastSegment = new URL(url).pathname.split('/').filter(Boolean).at(-1);
   const ours = tails.find((t) => (t.url && sessionKey(t.url) === key) || t.id === lastSegment);
-  if (!ours) return; // already gone: nothing is open
+  if (!ours) return 'already-closed';
   const deleted = await api.fetch(`${base}/${encodeURIComponent(ours.id)}`, { method: 'DELETE', headers });
   if (!deleted.ok && deleted.status !== 404) throw new UserError(`the API refused to delete tail session ${ours.id} (HTTP ${deleted.status})`);
+  return deleted.ok ? 'deleted' : 'already-closed';
 }

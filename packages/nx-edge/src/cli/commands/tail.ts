@@ -136,8 +136,9 @@ async function closeLeftSession(end: TailEnd, api: TailApi): Promise<{ closed: b
   const url = announcedTailUrl(end.output);
   if (!url) return { closed: false, line: `✘ ${who}: wrangler did not close its tail session cleanly (exit ${end.code ?? 'killed'})${endSummary(end) ? `: ${endSummary(end)}` : ''}; an open session expires by itself within hours` };
   try {
-    await deleteTailSession(api, end.target.worker, url);
-    return { closed: true, line: `✔ ${who}: wrangler ended without closing its tail session (exit ${end.code ?? 'killed'}); nx-edge deleted it through the API` };
+    const outcome = await deleteTailSession(api, end.target.worker, url);
+    if (outcome === 'already-closed') return { closed: true, line: `✔ ${who}: wrangler ended (exit ${end.code ?? 'killed'}); the API has no open tail session of it` };
+    return { closed: true, line: `✔ ${who}: wrangler ended without closing its tail session (exit ${end.code ?? 'killed'}); nx-edge closed it through the API` };
   } catch (error) {
     return { closed: false, line: `✘ ${who}: wrangler did not close its tail session (exit ${end.code ?? 'killed'}) and nx-edge could not delete it: ${(error as Error).message}; it expires by itself within hours` };
   }
@@ -195,8 +196,9 @@ export async function run(args: string[], ctx: { cwd: string }): Promise<number>
   const api: TailApi = { apiBase: process.env.CLOUDFLARE_API_BASE_URL ?? 'https://api.cloudflare.com/client/v4', accountId: process.env.CLOUDFLARE_ACCOUNT_ID, token: process.env.CLOUDFLARE_API_TOKEN, fetch };
   let closed = ends.filter((e) => !e.early && e.code === 0).length;
   let open = 0;
-  // Every wrangler that did not exit cleanly, stopped by us or ended on its own (killed, crashed).
-  for (const e of ends.filter((end) => end.code !== 0)) {
+  // Every wrangler that did not exit cleanly when stopped, and every one that ended on its own (killed,
+  // crashed: its launcher may even exit 0) after opening a session.
+  for (const e of ends.filter((end) => end.early || end.code !== 0)) {
     if (e.early && !announcedTailUrl(e.output)) continue; // never opened a session; reported when it ended
     const result = await closeLeftSession(e, api);
     process.stderr.write(`${result.line}\n`);
