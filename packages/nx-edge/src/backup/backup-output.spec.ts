@@ -19,3 +19,12 @@ describe('migrationsInDump', () => {
     expect(migrationsInDump(dump)).toEqual(['0001_init.sql', "0002_it's.sql"]);
   });
 });
+
+describe('backup --dir', () => {
+  it('honours an absolute folder and keeps a relative one inside the workspace', async () => {
+    const { projectBackupDir } = await import('./backup');
+    expect(projectBackupDir('/ws', '/var/backups', 'staging', 'store')).toBe('/var/backups/staging/store');
+    expect(projectBackupDir('/ws', 'backups', '', 'store')).toBe('/ws/backups/top-level/store');
+    expect(projectBackupDir('/ws', undefined, 'production', 'api')).toBe('/ws/backups/production/api');
+  });
+});

@@ -95,11 +95,24 @@ describe('secrets (real wrangler, fake Cloudflare API)', { timeout: 120_000 }, (
     const errors: string[] = [];
     await secrets('set', { key: 'API_KEY', extraArgument: VALUE, value: 'from-stdin' }).catch((e: Error) => errors.push(e.message));
     await secrets('set', { key: `API_KEY=${VALUE}`, value: 'from-stdin' }).catch((e: Error) => errors.push(e.message));
-    expect(errors).toHaveLength(2);
+    await secrets('set', { key: `API_KEY ${VALUE}`, value: 'from-stdin' }).catch((e: Error) => errors.push(e.message));
+    expect(errors).toHaveLength(3);
     expect(errors[0]).toContain('the extra word was not used and is not printed');
     expect(errors[1]).toContain('"API_KEY=…" puts a value on the command line');
+    expect(errors[2]).toBe("The secret's name is not valid (it is not printed, in case it holds a value): use letters, digits and _ (e.g. API_KEY).");
     expect(errors.join('\n')).not.toContain('DO-NOT-PRINT');
     expect(argvSeen).toEqual([]);
+  });
+
+  it('push --file honours an absolute path (not re-rooted under the project)', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'nx-edge-abs-'));
+    try {
+      writeFileSync(join(outside, 'staging.env'), `API_KEY=${VALUE}\n`);
+      await secrets('push', { file: join(outside, 'staging.env') });
+      expect([...api.script('api-staging')!.secrets.keys()]).toEqual(['API_KEY']);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 });
 
