@@ -111,7 +111,9 @@ describe('dev dashboard on a real session: graph, traces, details, actions', () 
 
   it('draws the service graph: four Workers, edges labelled by binding, the queue edge to its consumer', async () => {
     for (let i = 0; i < 5; i++) expect((await get(proxyPort, `gateway.localhost:${proxyPort}`)).status).toBe(200);
-    await page.goto(`http://localhost:${proxyPort}/#graph`);
+    // Opened as a developer does: the link with the token, from the terminal (here: hub.json, where it comes from).
+    const { dashboardToken } = ws.readJson<{ dashboardToken: string }>('.nx-edge/dev/hub.json');
+    await page.goto(`http://localhost:${proxyPort}/?token=${dashboardToken}#graph`);
     const nodes = page.locator('svg#graph g.node');
     await expect.poll(() => nodes.evaluateAll((els) => els.map((e) => `${(e as SVGElement).dataset.service}:${(e as SVGElement).dataset.state}`).sort()), { timeout: 15_000 }).toEqual([
       'gateway:healthy',

@@ -400,7 +400,7 @@ describe('deploy: environments, secrets, provisioning, rollback', () => {
     const before = historyLines().length;
     const undo = api.inject({ method: 'POST', path: '/workers/scripts/c-staging/versions', delayMs: 15_000, times: 1 });
     let output = '';
-    const deploy = ws.spawn('npx', ['nx', 'run', 'c:deploy', '--configuration=staging', '--exclude-task-dependencies', '--output-style=stream', '--skip-nx-cache'], { env: { ...ws.env, ...env } });
+    const deploy = ws.spawn('nx', ['run', 'c:deploy', '--configuration=staging', '--exclude-task-dependencies', '--output-style=stream', '--skip-nx-cache'], { env: { ...ws.env, ...env } });
     deploy.stdout!.on('data', (d) => (output += d));
     deploy.stderr!.on('data', (d) => (output += d));
     const exited = new Promise<number | null>((resolve) => deploy.once('exit', (code) => resolve(code)));
@@ -411,7 +411,7 @@ describe('deploy: environments, secrets, provisioning, rollback', () => {
     } finally {
       undo();
     }
-    await expect.poll(() => historyLines().length, { timeout: 30_000 }).toBe(before + 1);
+    await expect.poll(() => historyLines().length, { timeout: 30_000, message: output }).toBe(before + 1);
     const record = JSON.parse(historyLines().at(-1)!);
     expect(record).toMatchObject({ project: 'c', env: 'staging', result: 'failed', live: 'previous' });
     // Nx silences its tasks' output after a Ctrl-C: the line goes to the terminal itself (none here), and to the history.

@@ -47,6 +47,8 @@ export default async function deployExecutor(options: DeployExecutorOptions, con
     }
     interrupted = signal;
     interruptedAt = Date.now();
+    // Whoever read our output may be gone (Nx exiting, a closed pipe): writing must not crash the check.
+    for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
     console.error(`${project}: ${signal} received — stopping the deploy and asking the API what is live (${signal} again exits at once).`);
   };
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
