@@ -207,6 +207,10 @@ describe('brownfield: an existing pnpm monorepo of Workers', () => {
     expect(unparsable.map((p: { project: string }) => p.project).sort()).toEqual(fixture.brokenProjects);
     for (const b of fixture.broken) expect(unparsable.find((p: { project: string }) => p.project === b.project).message).toContain(`${b.file}:${b.line}: invalid`);
     expect(report.problems.filter((p: { kind: string }) => p.kind === 'script-shadows-target')).toEqual([]);
+    // The template the summary line counted is listed, with why (never silently dropped).
+    expect(report.skipped).toEqual([
+      { configFile: 'templates/worker/wrangler.jsonc', reason: 'skipped as a template: its name "{{SERVICE_NAME}}" is a template placeholder; it is no Worker project (no targets, not deployed)' },
+    ]);
   }, 300_000);
 
   it('in the pnpm workspace, test, provision, secrets and deploy run too (real wrangler against the fake Cloudflare API)', async () => {

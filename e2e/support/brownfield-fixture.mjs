@@ -74,7 +74,8 @@ export function writeBrownfieldFixture(root, options = {}) {
     if (next) edge(name, next);
     if (i < 5) edge(name, 'logger');
   }
-  add('workers/logger', 'logger', {});
+  // A value that looks like a placeholder outside name/main: an ordinary Worker, not a template.
+  add('workers/logger', 'logger', { vars: { GREETING: 'hello __world__' } });
   // Queues: producer → consumer pairs.
   for (const q of ['a', 'b']) {
     add(`workers/producer-${q}`, `producer-${q}`, { queues: { producers: [{ binding: 'JOBS', queue: `jobs-${q}` }] } });
