@@ -209,7 +209,7 @@ export default withEdge<Env>(
     const usual = await pingTimes(20);
     ws.write(
       'apps/users/src/index.ts',
-      `import { withEdge } from '@aero/edge-runtime';
+      `import { log, withEdge } from '@aero/edge-runtime';
 
 export default withEdge(
   {
@@ -220,6 +220,7 @@ export default withEdge(
         console.log('hostile \u001b]0;pwned\u0007 \u001b[2J\u001b[1A\u001b[2K end');
         return new Response('flooded');
       }
+      log.info('users answers');
       return Response.json({ service: 'users', version: 21 });
     },
   },
