@@ -413,10 +413,12 @@ describe('deploy: environments, secrets, provisioning, rollback', () => {
     }
     await expect.poll(() => historyLines().length, { timeout: 30_000, message: output }).toBe(before + 1);
     const record = JSON.parse(historyLines().at(-1)!);
-    expect(record).toMatchObject({ project: 'c', env: 'staging', result: 'failed', live: 'previous' });
+    expect(record).toMatchObject({ project: 'c', env: 'staging', result: 'failed', live: 'previous', liveVersion: api.script('c-staging')!.deployments.at(-1)!.versions[0].version_id });
+    expect(record.reason).toMatch(/^interrupted by SIG(INT|TERM) during the upload$/);
     // Nx silences its tasks' output after a Ctrl-C: the line goes to the terminal itself (none here), and to the history.
-    expect(record.reason).toMatch(/wrangler deploy failed for c-staging/);
-    expect(output).not.toContain('undefined');
+    const history = await ws.run('npx', ['nx-edge', 'history', '--last-run'], { env });
+    expect(history.stdout).toMatch(/✘ c \(staging\) failed: interrupted by SIG(INT|TERM) during the upload — nothing changed: [0-9a-f]{8} is still live/);
+    expect(ws.exists('.nx-edge/tmp') ? readdirSync(join(ws.root, '.nx-edge/tmp')) : []).toEqual([]); // the hand-over file is gone
   }, 300_000);
 
   it('nx affected after a change to b alone: b and its dependent a, in that order (c only with task dependencies)', async () => {

@@ -13,6 +13,7 @@ import { buildDeployArgs, buildDeploymentsListArgs, buildRollbackArgs, buildSecr
 import type { RunWrangler } from './wrangler-cli';
 import { stripAnsi, wranglerErrorSummary } from './wrangler-cli';
 import { deploymentSplits, readWranglerOutputFile, versionServingAll } from './wrangler-output';
+import type { DeployProgress } from './interrupted-deploy';
 
 export interface DeployServiceOptions {
   /** wrangler env (`[env.<name>]`), from the Nx configuration; undefined = top level. */
@@ -64,6 +65,8 @@ export interface DeployServiceDeps {
   gitSha?: () => string | undefined;
   /** NX_EDGE_HEALTH_BASE_URL and other process settings. */
   environment?: Record<string, string | undefined>;
+  /** Kept up to date as the deploy goes: where it stands, for whoever must finish an interrupted one. */
+  progress?: Partial<DeployProgress>;
 }
 
 export interface DeployServiceOutcome {
@@ -172,6 +175,7 @@ export async function deployService(input: DeployServiceInput, deps: DeployServi
     );
   }
   const argsBase = { configFile: deployConfig, hasEnvironments };
+  if (deps.progress) Object.assign(deps.progress, { stage: 'checking', worker, env, bundleConfig: deployConfig, bundleDir, hasEnvironments } satisfies DeployProgress);
   const required = requiredSecretNames(join(workspaceRoot, input.projectRoot), options.requiredSecrets);
 
   if (options.percentage !== undefined) {
@@ -218,6 +222,7 @@ export async function deployService(input: DeployServiceInput, deps: DeployServi
   };
   const before = await liveVersion();
   const previousVersion = before.version;
+  if (deps.progress) deps.progress.before = { known: before.known, version: before.version };
   if (before.split && before.split.length > 1) {
     // Two versions serve: neither a new deploy nor its rollback would know what "previous" means.
     const c = env ? ` -c ${env}` : '';
@@ -264,6 +269,7 @@ export async function deployService(input: DeployServiceInput, deps: DeployServi
   let deployFailure: string | undefined;
   try {
     deps.log(`deploying ${project} as ${worker}${env ? ` (env ${env})` : ''}${options.dispatchNamespace ? ` to dispatch namespace ${options.dispatchNamespace}` : ''}`);
+    if (deps.progress) deps.progress.stage = 'uploading';
     const result = await deps.runWrangler(buildDeployArgs(env, { ...argsBase, dispatchNamespace: options.dispatchNamespace, message: options.message }), {
       cwd: bundleDir,
       env: { WRANGLER_OUTPUT_FILE_PATH: outputFile },
@@ -295,6 +301,7 @@ export async function deployService(input: DeployServiceInput, deps: DeployServi
   if (url && !deployFailure) deps.log(`${worker}${env ? ` [${env}]` : ''}: ${deployed!.targets.join(' ')}`);
 
   // 6. Health check, rollback on failure.
+  if (deps.progress) Object.assign(deps.progress, { stage: 'health-check', newVersion: versionId });
   const baseUrl = healthPath ? healthBaseUrl(url, options.healthCheckBaseUrl ?? environment.NX_EDGE_HEALTH_BASE_URL, worker, env) : undefined;
   if (healthPath && !baseUrl) {
     deps.log(`health check skipped for ${worker}: it has no URL (dispatch namespace script, or workers_dev off without routes).`);
@@ -312,6 +319,7 @@ export async function deployService(input: DeployServiceInput, deps: DeployServi
         });
       }
       deps.log(`${problem}; rolling back to version ${previousVersion}`);
+      if (deps.progress) deps.progress.stage = 'rolling-back';
       const rollback = await deps.runWrangler(
         buildRollbackArgs(env, { ...argsBase, versionId: previousVersion, message: `nx-edge: health check failed for ${versionId ?? 'new version'}` }),
         { cwd: bundleDir },

@@ -1,5 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import type { DeployProgress, InterruptedDeploy } from '../../deploy/interrupted-deploy';
+import { ensurePrivateDir, stateDir } from '../../utils/private-state';
 import { join, relative } from 'node:path';
 import { readWorkspaceWorkers } from '../../config/env-isolation';
 import type { ExecutorContext } from '@nx/devkit';
@@ -34,22 +36,23 @@ export default async function deployExecutor(options: DeployExecutorOptions, con
   const dependents = graph ? dependentDeploys(graph, targetName, project) : [];
   const env = options.env || undefined;
   // Ctrl-C (or Nx stopping the run) mid-deploy: wrangler, in our process group, gets the signal too and
-  // stops; this process stays to ask the API what is live and record it, as after any failure. A second
-  // signal exits at once.
-  let interrupted: NodeJS.Signals | undefined;
-  let interruptedAt = 0;
+  // stops. Nx kills its stopped tasks a few seconds later, too soon to ask the API what is live, so a
+  // detached process of ours (interrupted-deploy-main) asks, records it in the history and tells the
+  // terminal; this task ends at once.
+  const progress: Partial<DeployProgress> = {};
+  let interrupted = false;
   const onSignal = (signal: NodeJS.Signals) => {
-    // One Ctrl-C arrives several times (the terminal's SIGINT to the group, then Nx's SIGTERM to its tasks).
-    if (interrupted && Date.now() - interruptedAt < 3000) return;
-    if (interrupted) {
-      console.error(`${project}: ${signal} again — exiting without checking what is live; see npx wrangler deployments status, and npx nx-edge history.`);
+    if (interrupted) return; // one Ctrl-C arrives several times (the terminal's SIGINT, then Nx's SIGTERM)
+    interrupted = true;
+    for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+    if (options.dryRun || !progress.stage) {
+      console.error(`${project}: ${signal} — stopped before anything was uploaded.`);
       process.exit(130);
     }
-    interrupted = signal;
-    interruptedAt = Date.now();
-    // Whoever read our output may be gone (Nx exiting, a closed pipe): writing must not crash the check.
-    for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
-    console.error(`${project}: ${signal} received — stopping the deploy and asking the API what is live (${signal} again exits at once).`);
+    handOverInterruptedDeploy({ ...(progress as DeployProgress), workspaceRoot: context.root, project, historyFile: file, runId, gitSha: gitSha(context.root), signal });
+    console.error(`${project}: ${signal} — stopped; nx-edge asks the API what is live, records it (npx nx-edge history --last-run) and prints it here.`);
+    // At once: the rest of this deploy must not record a second, half-known result.
+    process.exit(130);
   };
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const signal of signals) process.on(signal, onSignal);
@@ -98,14 +101,14 @@ export default async function deployExecutor(options: DeployExecutorOptions, con
         log: (line) => console.log(line),
         stream: (chunk) => process.stdout.write(chunk),
         gitSha: () => gitSha(context.root),
+        progress,
       },
     );
-    if (interrupted) console.error(`${project}: deployed and checked before ${interrupted} stopped it.`);
     return { success: true };
   } catch (error) {
     const record: DeploymentRecord | undefined = error instanceof RecordedDeployError ? error.record : undefined;
     const message = describeError(error);
-    console.error(interrupted ? `${project}: interrupted by ${interrupted}. ${message}` : message);
+    console.error(message);
     if (error instanceof OptionRefusedError) return { success: false };
     if (!options.dryRun) {
       const failed: DeploymentRecord = record ?? {
@@ -119,8 +122,6 @@ export default async function deployExecutor(options: DeployExecutorOptions, con
       };
       if (!record) appendDeploymentRecord(file, failed);
       console.error(summaryLine(failed));
-      // After a Ctrl-C Nx no longer shows its tasks' output: what is live goes to the terminal itself.
-      if (interrupted) tellTerminal(`${project}: interrupted by ${interrupted} — ${summaryLine(failed)}`);
       // Nx will not start these; say so now, and keep it in the history.
       for (const dependent of dependents) {
         const skipped: DeploymentRecord = {
@@ -143,15 +144,14 @@ export default async function deployExecutor(options: DeployExecutorOptions, con
   }
 }
 
-/** A line straight to the user's terminal (when there is one), past Nx's silenced output. */
-function tellTerminal(line: string): void {
-  try {
-    const tty = openSync('/dev/tty', 'w');
-    writeSync(tty, `${line}\n`);
-    closeSync(tty);
-  } catch {
-    // no terminal (CI): the line is on stderr and in the history
-  }
+/** Starts the detached process that finishes an interrupted deploy (see interrupted-deploy-main). */
+function handOverInterruptedDeploy(ctx: InterruptedDeploy & { workspaceRoot: string }): void {
+  const dir = ensurePrivateDir(stateDir(ctx.workspaceRoot, 'tmp'));
+  const file = join(dir, `interrupted-deploy-${process.pid}.json`);
+  writeFileSync(file, JSON.stringify(ctx), { mode: 0o600 });
+  const built = join(__dirname, '..', '..', 'deploy', 'interrupted-deploy-main.js');
+  const command = existsSync(built) ? [built] : ['--require', require.resolve('@swc-node/register'), join(__dirname, '..', '..', 'deploy', 'interrupted-deploy-main.ts')];
+  spawn(process.execPath, [...command, file], { cwd: ctx.workspaceRoot, detached: true, stdio: 'ignore' }).unref();
 }
 
 /** A deploy option or configuration the run cannot honour: refused before anything ran, so nothing is recorded. */

@@ -1,0 +1,32 @@
+// Run detached by the deploy executor when a deploy is interrupted: Nx kills a stopped run's task processes
+// after a few seconds, too soon to ask the API what is live; this process is not theirs. It reads the
+// deploy's progress from the file named on its command line (deleted at once: no secret is in it), asks,
+// records the answer in the history and tells the terminal, if there is one.
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { createWranglerRunner } from './wrangler-cli';
+import { recordInterruptedDeploy, summaryLine, type InterruptedDeploy } from './interrupted-deploy';
+
+function tellTerminal(line: string): void {
+  try {
+    const tty = openSync('/dev/tty', 'w');
+    writeSync(tty, `${line}\n`);
+    closeSync(tty);
+  } catch {
+    // no terminal (CI): the line is in the history (npx nx-edge history --last-run)
+  }
+}
+
+async function main(): Promise<void> {
+  const file = process.argv[2];
+  const ctx = JSON.parse(readFileSync(file, 'utf8')) as InterruptedDeploy & { workspaceRoot: string };
+  rmSync(file, { force: true });
+  // wrangler got the same signal: give it a moment to be gone before asking.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const record = await recordInterruptedDeploy(ctx, { runWrangler: createWranglerRunner(ctx.workspaceRoot) });
+  tellTerminal(`${ctx.project}: ${summaryLine(record)}`);
+}
+
+main().catch((error) => {
+  tellTerminal(`nx-edge: could not record the interrupted deploy: ${(error as Error).message}`);
+  process.exit(1);
+});
