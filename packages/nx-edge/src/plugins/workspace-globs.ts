@@ -6,16 +6,21 @@ import { join } from 'node:path';
  * Nx's own package.json plugin makes projects only of folders inside them, named by package.json.
  */
 export function workspaceGlobs(workspaceRoot: string): string[] {
+  return workspaceGlobsFrom((file) => (existsSync(join(workspaceRoot, file)) ? readFileSync(join(workspaceRoot, file), 'utf8') : undefined));
+}
+
+/** The same, from any reader of workspace files (a generator's Tree). */
+export function workspaceGlobsFrom(read: (file: string) => string | undefined): string[] {
   const globs: string[] = [];
   try {
-    const pkg = JSON.parse(readFileSync(join(workspaceRoot, 'package.json'), 'utf8')) as { workspaces?: string[] | { packages?: string[] } };
+    const pkg = JSON.parse(read('package.json') ?? '{}') as { workspaces?: string[] | { packages?: string[] } };
     const ws = Array.isArray(pkg.workspaces) ? pkg.workspaces : (pkg.workspaces?.packages ?? []);
     globs.push(...ws.filter((g): g is string => typeof g === 'string'));
   } catch {
     // no or unreadable package.json: no npm/yarn workspaces
   }
-  const pnpm = join(workspaceRoot, 'pnpm-workspace.yaml');
-  if (existsSync(pnpm)) globs.push(...pnpmPackages(readFileSync(pnpm, 'utf8')));
+  const pnpm = read('pnpm-workspace.yaml');
+  if (pnpm !== undefined) globs.push(...pnpmPackages(pnpm));
   return globs;
 }
 

@@ -65,27 +65,68 @@ describe('init generator', () => {
     expect(readNxJson(tree)!.namedInputs!.production).toEqual(expect.arrayContaining(['default', '!{projectRoot}/.dev.vars*']));
   });
 
-  it('hands wrangler/vitest scripts of Worker folders over to the inferred targets, keeps the rest, and says so', async () => {
+  it('hands a script over only when the inferred target does exactly what it did, carrying its flags; keeps the rest, saying why', async () => {
     const info = vi.spyOn(logger, 'info').mockImplementation(() => undefined);
-    const warn = vi.spyOn(logger, 'warn').mockImplementation(() => undefined);
+    tree.write('package.json', JSON.stringify({ name: 'ws', workspaces: ['workers/*'] }));
     tree.write('workers/gateway/wrangler.toml', 'name = "gateway"\nmain = "src/index.ts"\n');
     tree.write(
       'workers/gateway/package.json',
-      JSON.stringify({ name: '@acme/gateway', scripts: { dev: 'wrangler dev', deploy: 'wrangler deploy --minify', test: 'vitest run', build: 'tsc -b && node build.mjs', lint: 'eslint .' } }),
+      JSON.stringify({
+        name: '@acme/gateway',
+        scripts: { dev: 'wrangler dev --port 3000', deploy: 'npx wrangler deploy --minify -c wrangler.toml', test: 'vitest run --coverage', build: 'tsc -b && node build.mjs', lint: 'eslint .' },
+      }),
+    );
+    tree.write('workers/api/wrangler.jsonc', '{ "name": "api", "main": "src/index.ts" }');
+    tree.write(
+      'workers/api/package.json',
+      JSON.stringify({ name: 'api', scripts: { dev: 'wrangler dev --remote', deploy: 'bun run build && wrangler deploy', test: 'vitest --test-scheduled', types: 'wrangler types --env-interface CloudflareBindings' } }),
     );
     await initGenerator(tree, { skipFormat: true });
-    const pkg = readJson(tree, 'workers/gateway/package.json');
-    expect(pkg.scripts).toEqual({ dev: 'nx run gateway:dev', deploy: 'nx run gateway:deploy', test: 'nx run gateway:test', build: 'tsc -b && node build.mjs', lint: 'eslint .' });
-    expect(pkg.nx.includedScripts).toEqual(['build', 'lint']);
-    expect(info.mock.calls.flat()).toContain('nx-edge: workers/gateway/package.json: "dev": "wrangler dev" → "nx run gateway:dev" (the inferred dev target applies; kept out of nx.includedScripts)');
-    expect(warn.mock.calls.flat().join('\n')).toContain('"build": "tsc -b && node build.mjs" still replaces the inferred build target');
-    // Idempotent, and --keepScripts leaves everything.
+    const gateway = readJson(tree, 'workers/gateway/package.json');
+    expect(gateway.scripts).toEqual({ dev: 'nx run @acme/gateway:dev', deploy: 'nx run @acme/gateway:deploy', test: 'nx run @acme/gateway:test', build: 'tsc -b && node build.mjs', lint: 'eslint .' });
+    expect(gateway.nx.includedScripts).toEqual(['build', 'lint']);
+    // The flags are in the targets' options: nothing the script did is lost.
+    expect(gateway.nx.targets).toEqual({ dev: { options: { port: 3000 } }, build: { options: { minify: true } }, test: { options: { coverage: true } } });
+    // Every script of api does more than the target: all kept, untouched, each with its reason.
+    expect(readJson(tree, 'workers/api/package.json').scripts).toEqual({ dev: 'wrangler dev --remote', deploy: 'bun run build && wrangler deploy', test: 'vitest --test-scheduled', types: 'wrangler types --env-interface CloudflareBindings' });
+    const said = info.mock.calls.flat().join('\n');
+    expect(said).toContain('nx-edge: workers/gateway/package.json: "dev": "wrangler dev --port 3000" → "nx run @acme/gateway:dev" (the inferred dev target does the same; --port 3000 → dev option port 3000; kept out of nx.includedScripts)');
+    expect(said).toContain('nx-edge: workers/api/package.json: "deploy": "bun run build && wrangler deploy" kept as the deploy target: it is a compound command: its other steps would not run in the inferred target.');
+    expect(said).toContain('"dev": "wrangler dev --remote" kept as the dev target: --remote has no equivalent in the inferred dev target');
+    expect(said).toContain('"types": "wrangler types --env-interface CloudflareBindings" kept as the types target: --env-interface CloudflareBindings has no equivalent in the inferred types target');
+    // Idempotent: a second run changes nothing.
+    const before = tree.listChanges().map((c) => [c.path, c.content?.toString()]);
     await initGenerator(tree, { skipFormat: true });
-    expect(readJson(tree, 'workers/gateway/package.json')).toEqual(pkg);
-    tree.write('workers/other/wrangler.toml', 'name = "other"\nmain = "src/index.ts"\n');
-    tree.write('workers/other/package.json', JSON.stringify({ name: 'other', scripts: { dev: 'wrangler dev' } }));
-    await initGenerator(tree, { skipFormat: true, keepScripts: true });
-    expect(readJson(tree, 'workers/other/package.json').scripts.dev).toBe('wrangler dev');
+    expect(tree.listChanges().map((c) => [c.path, c.content?.toString()])).toEqual(before);
+  });
+
+  it('never touches a template folder, nor a folder outside the workspace globs (its scripts replace nothing there)', async () => {
+    tree.write('package.json', JSON.stringify({ name: 'ws', workspaces: ['workers/*'] }));
+    tree.write('workers/{{SERVICE_NAME}}/wrangler.jsonc', '{ "name": "{{SERVICE_NAME}}", "main": "src/index.ts" }');
+    tree.write('workers/{{SERVICE_NAME}}/package.json', JSON.stringify({ name: '{{SERVICE_NAME}}', scripts: { dev: 'wrangler dev' } }));
+    tree.write('legacy/old/wrangler.toml', 'name = "old"\nmain = "src/index.ts"\n');
+    tree.write('legacy/old/package.json', JSON.stringify({ name: 'old', scripts: { build: 'tsc && wrangler deploy --dry-run' } }));
+    const info = vi.spyOn(logger, 'info').mockImplementation(() => undefined);
+    await initGenerator(tree, { skipFormat: true });
+    expect(readJson(tree, 'workers/{{SERVICE_NAME}}/package.json').scripts.dev).toBe('wrangler dev');
+    expect(readJson(tree, 'legacy/old/package.json')).toEqual({ name: 'old', scripts: { build: 'tsc && wrangler deploy --dry-run' } });
+    expect(info.mock.calls.flat().join('\n')).not.toMatch(/legacy\/old|SERVICE_NAME/);
+  });
+
+  it('creates nx.json when the repo has none (all or nothing: the plugin is registered with the scripts it hands over)', async () => {
+    tree.delete('nx.json');
+    const info = vi.spyOn(logger, 'info').mockImplementation(() => undefined);
+    tree.write('package.json', JSON.stringify({ name: 'ws', workspaces: ['apps/*'] }));
+    tree.write('apps/a/wrangler.toml', 'name = "a"\nmain = "src/index.ts"\n');
+    tree.write('apps/a/package.json', JSON.stringify({ name: 'a', scripts: { dev: 'wrangler dev' } }));
+    await initGenerator(tree, { skipFormat: true, skipPackageJson: true });
+    const nxJson = readJson(tree, 'nx.json');
+    expect(nxJson.plugins).toEqual(['@aero/nx-edge']);
+    expect(nxJson.namedInputs.production).toContain('!{projectRoot}/**/*.{spec,test}.{ts,tsx,mts,cts,js,jsx,mjs,cjs}');
+    expect(readJson(tree, 'apps/a/package.json').scripts.dev).toBe('nx run a:dev');
+    expect(info.mock.calls.flat()).toContain(
+      'nx-edge: nx.json created (the repo had none): registers the @aero/nx-edge plugin; pluginsConfig["@nx/js"].analyzeSourceFiles: true (lib imports become graph edges); namedInputs.default; namedInputs.sharedGlobals; namedInputs.production',
+    );
   });
 
   it('adds dev dependencies only: no empty "dependencies" appears', async () => {

@@ -1,6 +1,7 @@
 import {
   addDependenciesToPackageJson,
   formatFiles,
+  logger,
   readJson,
   readNxJson,
   updateJson,
@@ -15,41 +16,72 @@ import type { InitGeneratorSchema } from './schema';
 export const PLUGIN_NAME = '@aero/nx-edge';
 export const GITIGNORE_ENTRIES = ['.dev.vars*', '!.dev.vars.example', '.wrangler/', '.nx-edge/', '.nx/'];
 
-function registerPlugin(tree: Tree): void {
-  const nxJson = readNxJson(tree) ?? {};
+/**
+ * The `production` input the inferred build and deploy hash: every file vitest would run as a spec (its
+ * default include, `**\/*.{test,spec}.?(c|m)[jt]s?(x)`), local secrets and local state are left out, so
+ * editing a test never busts a build or deploy cache.
+ */
+export const PRODUCTION_INPUT = [
+  'default',
+  '!{projectRoot}/**/*.{spec,test}.{ts,tsx,mts,cts,js,jsx,mjs,cjs}',
+  '!{projectRoot}/.dev.vars*',
+  '!{projectRoot}/.wrangler/**/*',
+];
+
+/** Registers the plugin in nx.json — creating nx.json when the repo has none (Nx's updateNxJson would silently do nothing). */
+function registerPlugin(tree: Tree, say: (line: string) => void): void {
+  const exists = tree.exists('nx.json');
+  const nxJson = (exists ? readNxJson(tree) : undefined) ?? {};
   const plugins = nxJson.plugins ?? [];
   const registered = plugins.some((p) => (typeof p === 'string' ? p : p.plugin) === PLUGIN_NAME);
-  if (!registered) nxJson.plugins = [...plugins, PLUGIN_NAME];
+  const changes: string[] = [];
+  if (!registered) {
+    nxJson.plugins = [...plugins, PLUGIN_NAME];
+    changes.push(`registers the ${PLUGIN_NAME} plugin`);
+  }
   // Nx analyses TS imports (function → lib edges) only when @nx/js is around, unless told to.
   const jsConfig = (nxJson.pluginsConfig?.['@nx/js'] ?? {}) as Record<string, unknown>;
   if (jsConfig.analyzeSourceFiles === undefined) {
     nxJson.pluginsConfig = { ...nxJson.pluginsConfig, '@nx/js': { ...jsConfig, analyzeSourceFiles: true } };
+    changes.push('pluginsConfig["@nx/js"].analyzeSourceFiles: true (lib imports become graph edges)');
   }
   // The inferred targets hash `production` inputs: tests and local secrets never bust a build.
   nxJson.namedInputs ??= {};
-  nxJson.namedInputs.default ??= ['{projectRoot}/**/*', 'sharedGlobals'];
-  nxJson.namedInputs.sharedGlobals ??= [];
-  nxJson.namedInputs.production ??= ['default', '!{projectRoot}/**/*.spec.ts', '!{projectRoot}/.dev.vars*', '!{projectRoot}/.wrangler/**/*'];
-  updateNxJson(tree, nxJson);
+  for (const [name, value] of [['default', ['{projectRoot}/**/*', 'sharedGlobals']], ['sharedGlobals', []], ['production', PRODUCTION_INPUT]] as const) {
+    if (nxJson.namedInputs[name] !== undefined) continue;
+    nxJson.namedInputs[name] = [...value];
+    changes.push(`namedInputs.${name}`);
+  }
+  if (changes.length === 0) return;
+  if (exists) updateNxJson(tree, nxJson);
+  else tree.write('nx.json', `${JSON.stringify({ $schema: './node_modules/nx/schemas/nx-schema.json', ...nxJson }, null, 2)}\n`);
+  say(`nx-edge: nx.json ${exists ? 'updated' : 'created (the repo had none)'}: ${changes.join('; ')}`);
 }
 
-export function addGitignoreEntries(tree: Tree): void {
+export function addGitignoreEntries(tree: Tree, say: (line: string) => void = () => undefined): void {
   const existing = tree.exists('.gitignore') ? tree.read('.gitignore', 'utf-8') ?? '' : '';
   const lines = new Set(existing.split(/\r?\n/).map((l) => l.trim()));
   const missing = GITIGNORE_ENTRIES.filter((entry) => !lines.has(entry));
   if (missing.length === 0) return;
+  say(`nx-edge: .gitignore: adds ${missing.join(' ')}`);
   const prefix = existing.length === 0 || existing.endsWith('\n') ? existing : `${existing}\n`;
   tree.write('.gitignore', `${prefix}${existing.length ? '\n' : ''}# nx-edge: local secrets and local state\n${missing.join('\n')}\n`);
 }
 
+/**
+ * Sets up nx-edge in a workspace, all or nothing: every change it makes is printed (so `--dry-run` lists
+ * them all), a second run changes nothing, and wrangler configs are never edited.
+ */
 export async function initGenerator(tree: Tree, options: InitGeneratorSchema = {}): Promise<GeneratorCallback> {
-  registerPlugin(tree);
-  addGitignoreEntries(tree);
+  const say = (line: string) => logger.info(line);
+  registerPlugin(tree, say);
+  addGitignoreEntries(tree, say);
   if (!options.keepScripts) rewriteWorkerScripts(tree);
   let installTask: GeneratorCallback = () => undefined;
   if (!options.skipPackageJson && tree.exists('package.json')) {
     const toolchain = toolchainFor();
-    const hadDependencies = 'dependencies' in (readJson(tree, 'package.json') as object);
+    const before = readJson(tree, 'package.json') as { dependencies?: object; devDependencies?: Record<string, string> };
+    const hadDependencies = 'dependencies' in before;
     installTask = addDependenciesToPackageJson(
       tree,
       {},
@@ -70,6 +102,9 @@ export async function initGenerator(tree: Tree, options: InitGeneratorSchema = {
       if (!hadDependencies && json.dependencies && Object.keys(json.dependencies).length === 0) delete json.dependencies;
       return json;
     });
+    const after = (readJson(tree, 'package.json') as { devDependencies?: Record<string, string> }).devDependencies ?? {};
+    const added = Object.entries(after).filter(([name, version]) => before.devDependencies?.[name] !== version);
+    if (added.length) say(`nx-edge: package.json: devDependencies ${added.map(([name, version]) => `${name}@${version}`).join(', ')}`);
   }
   if (!options.skipFormat) await formatFiles(tree);
   return installTask;

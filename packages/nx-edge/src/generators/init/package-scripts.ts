@@ -1,35 +1,41 @@
 import { glob, logger, readJson, updateJson, type Tree } from '@nx/devkit';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { parseWranglerConfig, WRANGLER_CONFIG_GLOB } from '../../config/wrangler-config';
-import { inferProjectName, isIgnoredConfigPath } from '../../plugins/create-nodes';
+import { inferProjectName, isIgnoredConfigPath, templatePlaceholder } from '../../plugins/create-nodes';
 import { normalizePluginOptions } from '../../plugins/options';
-import { runsWranglerOrVitest, shadowingScripts } from '../../plugins/package-scripts';
-import { inWorkspaceGlobs, workspaceGlobs } from '../../plugins/workspace-globs';
+import { scriptHandOver, shadowingScripts } from '../../plugins/package-scripts';
+import { inWorkspaceGlobs, workspaceGlobsFrom } from '../../plugins/workspace-globs';
 
 export interface ScriptChange {
   file: string;
   script: string;
   from: string;
   to?: string;
+  /** Handed over: the flags carried into target options. Kept: why. */
+  detail: string;
 }
 
 /**
  * A Worker folder's package.json scripts named like the inferred targets (`dev`, `deploy`, `test`, …)
- * become Nx targets that replace ours (`nx run gateway:dev` would run plain `wrangler dev`, ignoring
- * `--configuration`). Those that only run wrangler or vitest are rewritten to `nx run <project>:<target>`
- * and left out of `nx.includedScripts`, so `npm run dev` and `nx run gateway:dev` both mean the
- * inferred target; others are reported and kept.
+ * become Nx targets that replace ours. A script is handed over — rewritten to `nx run <project>:<target>`,
+ * left out of `nx.includedScripts`, its flags carried into the target's options — only when the inferred
+ * target does exactly what it did (see scriptHandOver). Every other script stays the target, as the
+ * team's pipeline, and is reported with the reason. Template folders and folders Nx does not see as
+ * packages (outside the workspace globs, where scripts replace nothing) are never touched.
  */
 export function rewriteWorkerScripts(tree: Tree): { rewritten: ScriptChange[]; kept: ScriptChange[] } {
   const targetNames = Object.values(normalizePluginOptions(undefined));
-  const globs = workspaceGlobs(tree.root);
+  const globs = workspaceGlobsFrom((file) => (tree.exists(file) ? (tree.read(file, 'utf-8') ?? undefined) : undefined));
   const rewritten: ScriptChange[] = [];
   const kept: ScriptChange[] = [];
   for (const configFile of glob(tree, [WRANGLER_CONFIG_GLOB])) {
     if (isIgnoredConfigPath(configFile)) continue;
     const root = dirname(configFile);
     const pkgFile = join(root, 'package.json');
-    if (!tree.exists(pkgFile)) continue;
+    // Nx makes targets of a package.json's scripts only inside the workspace globs or next to a project.json.
+    if (!tree.exists(pkgFile) || !(inWorkspaceGlobs(root, globs) || tree.exists(join(root, 'project.json')))) continue;
+    const configText = tree.read(configFile, 'utf-8') ?? '';
+    if (templatePlaceholder(configText, configFile)) continue;
     let pkg: { scripts?: Record<string, string>; nx?: { includedScripts?: string[] } };
     try {
       pkg = readJson(tree, pkgFile);
@@ -40,25 +46,57 @@ export function rewriteWorkerScripts(tree: Tree): { rewritten: ScriptChange[]; k
     if (shadowing.length === 0) continue;
     let project = root.split('/').pop()!;
     try {
-      project = inferProjectName(join(tree.root, root), parseWranglerConfig(tree.read(configFile, 'utf-8') ?? '', configFile), inWorkspaceGlobs(root, globs)).name;
+      const projectJsonFile = join(root, 'project.json');
+      const jsons = { projectJson: tree.exists(projectJsonFile) ? readJson(tree, projectJsonFile) : undefined, packageJson: pkg as Record<string, unknown> };
+      project = inferProjectName(join(tree.root, root), parseWranglerConfig(configText, configFile), inWorkspaceGlobs(root, globs), jsons).name;
     } catch {
       // a config that does not parse: the folder name, as Nx would show it
     }
-    const handOver = shadowing.filter((s) => runsWranglerOrVitest(s.command));
-    for (const s of shadowing) if (!handOver.includes(s)) kept.push({ file: pkgFile, script: s.script, from: s.command });
+    const plans = shadowing.map((s) => ({ ...s, plan: scriptHandOver(s.script, s.command, basename(configFile)) }));
+    for (const s of plans) {
+      if (!s.plan.handOver) kept.push({ file: pkgFile, script: s.script, from: s.command, detail: s.plan.reason });
+    }
+    const handOver = plans.filter((s) => s.plan.handOver);
     if (handOver.length === 0) continue;
+    const projectJson = join(root, 'project.json');
+    // Target options live where the project's own configuration is: project.json, or package.json's "nx".
+    const setOptions = (json: { targets?: Record<string, { options?: Record<string, unknown> }> }, target: string, options: Record<string, unknown>) => {
+      if (Object.keys(options).length === 0) return;
+      json.targets ??= {};
+      json.targets[target] = { ...json.targets[target], options: { ...json.targets[target]?.options, ...options } };
+    };
     updateJson(tree, pkgFile, (json) => {
       const names = handOver.map((s) => s.script);
       for (const s of handOver) {
+        if (!s.plan.handOver) continue;
         json.scripts[s.script] = `nx run ${project}:${s.script}`;
-        rewritten.push({ file: pkgFile, script: s.script, from: s.command, to: json.scripts[s.script] });
+        rewritten.push({ file: pkgFile, script: s.script, from: s.command, to: json.scripts[s.script], detail: s.plan.mapped.join(', ') });
       }
       const included: string[] = json.nx?.includedScripts ?? Object.keys(json.scripts);
       json.nx = { ...json.nx, includedScripts: included.filter((s) => !names.includes(s)) };
+      if (!tree.exists(projectJson)) {
+        for (const s of handOver) {
+          if (!s.plan.handOver) continue;
+          setOptions(json.nx, s.plan.target, s.plan.options);
+          setOptions(json.nx, 'build', s.plan.buildOptions);
+        }
+      }
       return json;
     });
+    if (tree.exists(projectJson)) {
+      updateJson(tree, projectJson, (json) => {
+        for (const s of handOver) {
+          if (!s.plan.handOver) continue;
+          setOptions(json, s.plan.target, s.plan.options);
+          setOptions(json, 'build', s.plan.buildOptions);
+        }
+        return json;
+      });
+    }
   }
-  for (const c of rewritten) logger.info(`nx-edge: ${c.file}: "${c.script}": "${c.from}" → "${c.to}" (the inferred ${c.script} target applies; kept out of nx.includedScripts)`);
-  for (const c of kept) logger.warn(`nx-edge: ${c.file}: "${c.script}": "${c.from}" still replaces the inferred ${c.script} target (it runs more than wrangler/vitest); rename it, or list the others in nx.includedScripts.`);
+  for (const c of rewritten) {
+    logger.info(`nx-edge: ${c.file}: "${c.script}": "${c.from}" → "${c.to}" (the inferred ${c.script} target does the same${c.detail ? `; ${c.detail}` : ''}; kept out of nx.includedScripts)`);
+  }
+  for (const c of kept) logger.info(`nx-edge: ${c.file}: "${c.script}": "${c.from}" kept as the ${c.script} target: ${c.detail}. nx run <project>:${c.script} runs your script, not nx-edge's inferred ${c.script}.`);
   return { rewritten, kept };
 }
