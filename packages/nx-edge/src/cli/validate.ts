@@ -63,8 +63,9 @@ export function validateDevConfig(input: ValidateInput): Problem[] {
  */
 export function cycleNotes(projects: DevProjectView[]): string[] {
   const names = projects.map((p) => p.project);
-  const { cycles } = orderServices(names, (s) => projects.find((p) => p.project === s)?.upstream ?? []);
+  const upstreamOf = (s: string) => projects.find((p) => p.project === s)?.upstream ?? [];
+  const { cycles } = orderServices(names, upstreamOf);
   return cycles.map(
-    (cycle) => `service graph cycle: ${formatCycle(cycle)} — allowed: its members start together (none waits for another's health) and deploy one after another; a first deploy needs one member deployed without its bindings to the others.`,
+    (cycle) => `service graph cycle: ${formatCycle(cycle, upstreamOf)} — allowed: its members start together (none waits for another's health) and deploy one after another; a first deploy needs one member deployed without its bindings to the others.`,
   );
 }

@@ -12,7 +12,16 @@ import { findWorkspaceRoot } from '../../utils/workspace-root';
 import { templatePlaceholder } from '../../plugins/create-nodes';
 import { findWorkerDirs } from '../../onboarding/onboarding';
 import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { basename, relative } from 'node:path';
+import { scriptHandOver } from '../../plugins/package-scripts';
+
+function readJsonFile<T>(file: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
 
 /** The wrangler configs of the workspace that are templates (no project), each with why. */
 function findTemplateConfigs(root: string): { configFile: string; reason: string }[] {
@@ -53,19 +62,29 @@ export async function run(args: string[], ctx: { cwd: string }): Promise<number>
     if (configFile) workerFiles.push({ project: name, configFile });
   }
   const workerProblems = validateWorkers(root, workerFiles);
-  // package.json scripts that replaced an inferred target (Nx made it an nx:run-script target).
+  // package.json scripts that replaced an inferred target (Nx made it an nx:run-script target): the same
+  // rule as init's — a problem when init would hand it over (the target does exactly the same), otherwise a
+  // note saying which runs and why it stays (init keeps it too).
   const inferredTargets = Object.values(normalizePluginOptions(pluginOptionsOf(root)));
-  for (const { project } of workerFiles) {
+  const scriptNotes: string[] = [];
+  for (const { project, configFile } of workerFiles) {
     const node = graph.nodes[project];
+    const pkg = readJsonFile<{ scripts?: Record<string, string> }>(join(root, node.data.root, 'package.json'));
     for (const [target, config] of Object.entries(node.data.targets ?? {})) {
       if (config.executor !== 'nx:run-script' || !inferredTargets.includes(target)) continue;
-      const command = (config.options as { script?: string } | undefined)?.script ?? target;
-      workerProblems.push({
-        kind: 'script-shadows-target',
-        project,
-        file: `${node.data.root}/package.json`,
-        message: `${node.data.root}/package.json: script "${command}" replaces the inferred ${target} target, so nx run ${project}:${target} runs the script (and ignores --configuration). Run nx g @aero/nx-edge:init to hand wrangler/vitest scripts over, or leave it out of nx.includedScripts.`,
-      });
+      const script = (config.options as { script?: string } | undefined)?.script ?? target;
+      const command = pkg?.scripts?.[script] ?? script;
+      const plan = scriptHandOver(script, command, basename(configFile));
+      if (plan.handOver) {
+        workerProblems.push({
+          kind: 'script-shadows-target',
+          project,
+          file: `${node.data.root}/package.json`,
+          message: `${node.data.root}/package.json: script "${script}" ("${command}") replaces the inferred ${target} target, which does exactly the same${plan.mapped.length ? ` (${plan.mapped.join(', ')})` : ''}: nx g @aero/nx-edge:init hands it over, so --configuration=<env> applies.`,
+        });
+      } else {
+        scriptNotes.push(`${node.data.root}/package.json: script "${script}" ("${command}") is ${project}'s ${target} target: ${plan.reason}, so nx run ${project}:${target} runs your script, not nx-edge's inferred ${target} (init keeps it).`);
+      }
     }
   }
 
@@ -95,7 +114,7 @@ export async function run(args: string[], ctx: { cwd: string }): Promise<number>
   }
   const devProblems = validateDevConfig({ projects, proxyPort, portsInUse });
   const problems = [...workerProblems, ...devProblems.map((p) => ({ kind: 'dev', project: p.project, message: p.message }))];
-  const notes = cycleNotes(projects);
+  const notes = [...cycleNotes(projects), ...scriptNotes];
   // Configs that are no project because they are templates: listed, never silently dropped.
   const templates = findTemplateConfigs(root);
   const skipped = templates.map((t) => ({ configFile: t.configFile, reason: `skipped as a template: ${t.reason}; it is no Worker project (no targets, not deployed)` }));

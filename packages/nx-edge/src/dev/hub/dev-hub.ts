@@ -148,9 +148,10 @@ export class DevHub {
     };
     this.entries.set(spec.service, entry);
     this.events.recordState(entry, undefined, 'pending');
-    const { cycles } = orderServices([...this.entries.keys()], (s) => this.entries.get(s)?.spec.upstream ?? []);
+    const upstreamOf = (s: string) => this.entries.get(s)?.spec.upstream ?? [];
+    const { cycles } = orderServices([...this.entries.keys()], upstreamOf);
     for (const cycle of cycles) {
-      if (cycle.includes(spec.service)) this.events.log(spec.service, 'system', `WARN service graph cycle: ${formatCycle(cycle)} — its members start together without waiting for each other`, 'warn');
+      if (cycle.includes(spec.service)) this.events.log(spec.service, 'system', `WARN service graph cycle: ${formatCycle(cycle, upstreamOf)} — its members start together without waiting for each other`, 'warn');
     }
     const timeout = this.opts.gateTimeoutMs ?? 60_000;
     entry.gateTimer = this.clock.setTimeout(() => this.gate.gateTimedOut(entry), timeout);

@@ -20,6 +20,14 @@ describe('graph order', () => {
     const { levels, cycles } = orderServices(Object.keys(edges), (s) => edges[s]);
     expect(cycles).toEqual([['a', 'b', 'c']]);
     expect(levels).toEqual([['db'], ['a', 'b', 'c'], ['web']]);
-    expect(formatCycle(['a', 'b', 'c'])).toBe('a → b → c → a');
+    expect(formatCycle(['a', 'b', 'c'], (s) => edges[s])).toBe('a → b → c → a');
+  });
+
+  it('draws only edges that exist: three Workers tied through a hub are two cycles, not a ring', () => {
+    // a and c each call b, and b calls both back: c never calls a.
+    const edges: Record<string, string[]> = { a: ['b'], b: ['a', 'c'], c: ['b'] };
+    const { cycles } = orderServices(Object.keys(edges), (s) => edges[s]);
+    expect(cycles).toEqual([['a', 'b', 'c']]);
+    expect(formatCycle(cycles[0], (s) => edges[s])).toBe('a → b → a, c → b → c');
   });
 });

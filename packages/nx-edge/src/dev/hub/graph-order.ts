@@ -32,8 +32,45 @@ export function stopOrder(levels: string[][]): string[] {
   return [...levels].reverse().flatMap((level) => [...level].reverse());
 }
 
-export function formatCycle(cycle: string[]): string {
-  return [...cycle, cycle[0]].join(' → ');
+/**
+ * A group of services that reach each other, drawn with edges that exist (`a → b` means a calls b): the
+ * shortest cycle through its first member, then through each member no drawn cycle passed yet. Three
+ * Workers tied only through a hub print as `a → b → a, b → c → b`, never as a ring `a → b → c → a`
+ * that would claim c calls a.
+ */
+export function formatCycle(cycle: string[], upstreamOf: (s: string) => string[]): string {
+  const members = new Set(cycle);
+  const next = (s: string) => [...new Set(upstreamOf(s))].filter((u) => members.has(u) && u !== s).sort();
+  const shortestCycleThrough = (start: string): string[] | undefined => {
+    const parent = new Map<string, string>();
+    const queue = [start];
+    const seen = new Set([start]);
+    while (queue.length) {
+      const current = queue.shift()!;
+      for (const u of next(current)) {
+        if (u === start) {
+          const path = [current];
+          while (path[0] !== start) path.unshift(parent.get(path[0])!);
+          return [...path, start];
+        }
+        if (seen.has(u)) continue;
+        seen.add(u);
+        parent.set(u, current);
+        queue.push(u);
+      }
+    }
+    return undefined;
+  };
+  const drawn: string[][] = [];
+  const covered = new Set<string>();
+  for (const member of cycle) {
+    if (covered.has(member)) continue;
+    const path = shortestCycleThrough(member);
+    if (!path) continue;
+    drawn.push(path);
+    for (const s of path) covered.add(s);
+  }
+  return drawn.map((path) => path.join(' → ')).join(', ');
 }
 
 /** Tarjan's algorithm: groups of nodes that reach each other. */
