@@ -411,7 +411,9 @@ describe('deploy: environments, secrets, provisioning, rollback', () => {
     } finally {
       undo();
     }
-    await expect.poll(() => historyLines().length, { timeout: 30_000, message: output }).toBe(before + 1);
+    await expect.poll(() => historyLines().length, { timeout: 30_000 }).toBe(before + 1).catch((error) => {
+      throw new Error(`${(error as Error).message}\n${output}\n.nx-edge/tmp: ${ws.exists('.nx-edge/tmp') ? readdirSync(join(ws.root, '.nx-edge/tmp')).join(', ') : '(none)'}`);
+    });
     const record = JSON.parse(historyLines().at(-1)!);
     expect(record).toMatchObject({ project: 'c', env: 'staging', result: 'failed', live: 'previous', liveVersion: api.script('c-staging')!.deployments.at(-1)!.versions[0].version_id });
     expect(record.reason).toMatch(/^interrupted by SIG(INT|TERM) during the upload$/);

@@ -5,6 +5,7 @@
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { createWranglerRunner } from './wrangler-cli';
 import { recordInterruptedDeploy, summaryLine, type InterruptedDeploy } from './interrupted-deploy';
+import { appendDeploymentRecord, type DeploymentRecord } from './deploy-history';
 
 function tellTerminal(line: string): void {
   try {
@@ -22,11 +23,23 @@ async function main(): Promise<void> {
   rmSync(file, { force: true });
   // wrangler got the same signal: give it a moment to be gone before asking.
   await new Promise((resolve) => setTimeout(resolve, 500));
-  const record = await recordInterruptedDeploy(ctx, { runWrangler: createWranglerRunner(ctx.workspaceRoot) });
+  let record: DeploymentRecord;
+  try {
+    record = await recordInterruptedDeploy(ctx, { runWrangler: createWranglerRunner(ctx.workspaceRoot) });
+  } catch (error) {
+    // Whatever failed, the history says the deploy was interrupted and that what is live is unknown.
+    record = {
+      time: new Date().toISOString(),
+      runId: ctx.runId,
+      project: ctx.project,
+      worker: ctx.worker,
+      env: ctx.env ?? '',
+      result: 'failed',
+      reason: `interrupted by ${ctx.signal}; which version is live could not be read back (${(error as Error).message.split('\n')[0]}): check with npx wrangler deployments status`,
+    };
+    appendDeploymentRecord(ctx.historyFile, record);
+  }
   tellTerminal(`${ctx.project}: ${summaryLine(record)}`);
 }
 
-main().catch((error) => {
-  tellTerminal(`nx-edge: could not record the interrupted deploy: ${(error as Error).message}`);
-  process.exit(1);
-});
+void main();

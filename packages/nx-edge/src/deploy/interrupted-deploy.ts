@@ -63,7 +63,7 @@ export async function recordInterruptedDeploy(ctx: InterruptedDeploy, deps: { ru
     const live = versionServingAll(deploymentSplits(listed.stdout)[0]);
     if (!live) record = { ...base, live: 'none' };
     else if (ctx.before?.known && live === ctx.before.version) record = { ...base, live: 'previous', liveVersion: live };
-    else if (ctx.before?.known) record = { ...base, live: 'new', liveVersion: live, versionId: live, reason: `${base.reason}: the new version is live, not health-checked` };
+    else if (ctx.before?.known && ctx.stage !== 'checking') record = { ...base, live: 'new', liveVersion: live, versionId: live, reason: `${base.reason}: the new version is live, not health-checked` };
     else record = { ...base, liveVersion: live, reason: `${base.reason}; version ${live.slice(0, 8)} is live` };
   }
   appendDeploymentRecord(ctx.historyFile, record);
