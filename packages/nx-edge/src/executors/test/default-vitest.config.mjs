@@ -7,7 +7,8 @@ export default {
     // Files of one vitest worker share its module state, so startWorker() can hand the next file the
     // Worker the previous one used (storage emptied) instead of starting workerd again: ~1 s per file.
     isolate: false,
-    include: ['src/**/*.{spec,test}.{ts,tsx,js,mjs}', 'test/**/*.{spec,test}.{ts,tsx,js,mjs}'],
-    exclude: ['**/node_modules/**', '**/dist/**'],
+    // vitest's own default: specs in tests/, __tests__/, next to the code — wherever `vitest run` finds them.
+    include: ['**/*.{test,spec}.?(c|m)[jt]s?(x)'],
+    exclude: ['**/node_modules/**', '**/dist/**', '**/.wrangler/**', '**/.nx-edge/**'],
   },
 };

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { describeError, UserError } from '../../utils/user-error';
 import { findWranglerConfig } from '../../config/wrangler-config';
@@ -36,6 +37,39 @@ export function buildVitestArgs(options: TestExecutorOptions, projectRoot: strin
   return args;
 }
 
+const SPEC_FILE = /\.(test|spec)\.(c|m)?[jt]sx?$/;
+const NOT_SOURCES = new Set(['node_modules', 'dist', '.wrangler', '.nx-edge', 'coverage']);
+
+/** The spec files vitest's default include would find in a project (workspace-relative, sorted). */
+export function findSpecFiles(workspaceRoot: string, projectRoot: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      if (entry.isDirectory()) {
+        if (!NOT_SOURCES.has(entry.name) && !entry.name.startsWith('.')) walk(join(dir, entry.name));
+      } else if (SPEC_FILE.test(entry.name)) found.push(relative(workspaceRoot, join(dir, entry.name)));
+    }
+  };
+  walk(join(workspaceRoot, projectRoot));
+  return found.sort();
+}
+
+/**
+ * "No test files found" is a pass only for a project without specs. A project with spec files of which
+ * vitest ran none (an include that misses `tests/`, a config that points elsewhere) fails, naming them.
+ */
+export function noSpecsRanProblem(project: string, specFiles: string[], filesRun: number): string | undefined {
+  if (filesRun > 0 || specFiles.length === 0) return undefined;
+  const shown = specFiles.slice(0, 5).join(', ') + (specFiles.length > 5 ? `, and ${specFiles.length - 5} more` : '');
+  return `${project}: vitest ran no spec file, but the project has ${specFiles.length} (${shown}). Its vitest config's include does not match them: fix the include (vitest's default is **/*.{test,spec}.?(c|m)[jt]s?(x)), or move the specs.`;
+}
+
 function resolveVitest(workspaceRoot: string): string {
   try {
     const pkg = require.resolve('vitest/package.json', { paths: [workspaceRoot] });
@@ -56,12 +90,32 @@ export default async function testExecutor(options: TestExecutorOptions, context
     // A Worker's specs run in the Miniflare of the workspace's wrangler (a peer dependency): check it first.
     if (findWranglerConfig(join(context.root, projectRoot))) resolveMiniflare(context.root);
     const args = buildVitestArgs(options, projectRoot, context.root);
-    const code = await new Promise<number>((resolve) => {
-      const child = spawn(process.execPath, [vitest, ...args], { cwd: join(context.root, projectRoot), stdio: 'inherit', env: process.env });
-      child.on('error', () => resolve(1));
-      child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
-    });
-    return { success: code === 0 };
+    // What ran, read from vitest's own JSON report (its terminal output stays as it is).
+    const reportDir = options.watch ? undefined : mkdtempSync(join(tmpdir(), 'nx-edge-test-'));
+    const reportFile = reportDir ? join(reportDir, 'report.json') : undefined;
+    if (reportFile) args.push('--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`);
+    try {
+      const code = await new Promise<number>((resolve) => {
+        const child = spawn(process.execPath, [vitest, ...args], { cwd: join(context.root, projectRoot), stdio: 'inherit', env: process.env });
+        child.on('error', () => resolve(1));
+        child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
+      });
+      if (code !== 0 || !reportFile) return { success: code === 0 };
+      let filesRun = 0;
+      try {
+        filesRun = (JSON.parse(readFileSync(reportFile, 'utf8')) as { testResults?: unknown[] }).testResults?.length ?? 0;
+      } catch {
+        filesRun = 0; // no report: vitest found nothing to run
+      }
+      const problem = noSpecsRanProblem(projectName, findSpecFiles(context.root, projectRoot), filesRun);
+      if (problem) {
+        console.error(problem);
+        return { success: false };
+      }
+      return { success: true };
+    } finally {
+      if (reportDir) rmSync(reportDir, { recursive: true, force: true });
+    }
   } catch (error) {
     console.error(describeError(error));
     return { success: false };
