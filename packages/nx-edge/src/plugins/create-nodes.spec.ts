@@ -93,7 +93,7 @@ describe('createNodesV2', () => {
     write('w/wrangler.json', '{"name":"w"}');
     const [[, result]] = await run(['w/wrangler.json'], { buildTargetName: 'bundle', devTargetName: 'serve' });
     expect(Object.keys(result.projects!.w.targets!)).toEqual(['types', 'bundle', 'serve', 'test', 'deploy', 'provision', 'backup', 'secrets']);
-    expect(result.projects!.w.targets!.serve.dependsOn).toEqual([{ dependencies: true, target: 'serve' }]);
+    expect(result.projects!.w.targets!.serve.dependsOn).toEqual([]); // no upstream service
   });
 
   it('names the project as Nx would: project.json, package.json inside the workspace globs, else the wrangler name, then package.json, then folder', async () => {
@@ -149,6 +149,17 @@ describe('createNodesV2', () => {
     expect(warn.mock.calls.flat().join('\n')).toContain('1 template folder skipped');
   });
 
+  it('dev depends on upstream services only (bindings, declared implicit dependencies), never on an imported lib\'s own dev watcher', async () => {
+    write('libs/ui/package.json', JSON.stringify({ name: '@acme/ui', scripts: { dev: 'tsup --watch' } }));
+    write('apps/gateway/wrangler.json', JSON.stringify({ name: 'gateway', services: [{ binding: 'USERS', service: 'users' }] }));
+    write('apps/gateway/project.json', JSON.stringify({ name: 'gateway', implicitDependencies: ['mailer', '!other'] }));
+    write('apps/users/wrangler.json', JSON.stringify({ name: 'users' }));
+    const results = Object.fromEntries((await run(['apps/gateway/wrangler.json', 'apps/users/wrangler.json'])).map(([f, r]) => [f.split('/')[1], Object.values(r.projects!)[0].targets!]));
+    // gateway imports @acme/ui (a createDependencies edge), which is not in its dev closure.
+    expect(results.gateway.dev.dependsOn).toEqual([{ projects: ['users', 'mailer'], target: 'dev' }]);
+    expect(results.users.dev.dependsOn).toEqual([]);
+  });
+
   it('Workers that call each other (a cycle) get dev and deploy ordered by the condensation: no task-graph cycle', async () => {
     write('a/wrangler.json', JSON.stringify({ name: 'a', services: [{ binding: 'B', service: 'b' }] }));
     write('b/wrangler.json', JSON.stringify({ name: 'b', services: [{ binding: 'A', service: 'a' }, { binding: 'C', service: 'c' }] }));
@@ -161,7 +172,7 @@ describe('createNodesV2', () => {
     expect(results.b.deploy.dependsOn).toEqual([{ projects: ['c', 'a'], target: 'deploy', params: 'forward' }, 'build']);
     expect(results.b.deploy.metadata).toMatchObject({ serviceCycle: ['a', 'b'] });
     // Outside the cycle nothing changes.
-    expect(results.d.dev.dependsOn).toEqual([{ dependencies: true, target: 'dev' }]);
+    expect(results.d.dev.dependsOn).toEqual([{ projects: ['a'], target: 'dev' }]);
     expect(results.c.deploy.dependsOn).toEqual([{ dependencies: true, target: 'deploy', params: 'forward' }, 'build']);
   });
 

@@ -240,6 +240,7 @@ interface ConfigEntry {
   projectRoot: string;
   config: WranglerConfig;
   projectJson?: Record<string, unknown>;
+  packageJson?: Record<string, unknown>;
   parseError?: string;
   name: string;
   fixed: boolean;
@@ -291,7 +292,7 @@ function readEntries(configFiles: readonly string[], context: CreateNodesContext
     const jsons = readFolderJsons(absoluteRoot);
     // Nx makes script targets of a package.json inside the workspace globs or next to a project.json.
     if (inGlobs || jsons.projectJson) notes.shadowing += shadowingScripts(jsons.packageJson, targetNames).length;
-    entries.push({ configFile, projectRoot, config, parseError, projectJson: jsons.projectJson, ...inferProjectName(absoluteRoot, config, inGlobs, jsons) });
+    entries.push({ configFile, projectRoot, config, parseError, projectJson: jsons.projectJson, packageJson: jsons.packageJson, ...inferProjectName(absoluteRoot, config, inGlobs, jsons) });
   }
   // A name two folders would share stops every Nx command: name the derived ones by their path.
   const byName = new Map<string, ConfigEntry[]>();
@@ -348,6 +349,7 @@ export const createNodesV2: CreateNodesV2<NxEdgePluginOptions> = [
     const byProject = new Map(workers.map((w) => [w.project, w]));
     const names = workerNameIndex(workers);
     const order = componentOrder(workers);
+    const upstream = upstreamProjects(workers);
     const devCommand = devTaskCommand(context.workspaceRoot);
     const results = new Map<string, CreateNodesResult>();
     for (const e of entries) {
@@ -356,11 +358,14 @@ export const createNodesV2: CreateNodesV2<NxEdgePluginOptions> = [
       const typesFirst = ownsWorkerTypes(join(context.workspaceRoot, e.projectRoot));
       const targets = buildTargets(e.configFile, e.config, normalized, context.nxJsonConfiguration?.namedInputs, bound, typesFirst, devCommand);
       const inCycle = order.get(e.name);
+      // dev starts upstream *services* only: the Workers this one calls (bindings, tail consumers, queues) and
+      // what its project declares it needs (implicitDependencies) — never a lib's own `dev` (a watcher that
+      // never ends) that a `dependencies: true` would pull in through an import.
+      const implicit = e.projectJson?.implicitDependencies ?? (e.packageJson?.nx as { implicitDependencies?: unknown } | undefined)?.implicitDependencies;
+      const extra = Array.isArray(implicit) ? implicit.filter((d): d is string => typeof d === 'string' && !d.startsWith('!')) : [];
+      const devUpstream = [...new Set([...(inCycle ? inCycle.upstream : (upstream.get(e.name) ?? [])), ...extra])];
+      targets[normalized.devTargetName].dependsOn = devUpstream.length ? [{ projects: devUpstream, target: normalized.devTargetName }] : [];
       if (inCycle) {
-        const implicit = e.projectJson?.implicitDependencies;
-        const extra = Array.isArray(implicit) ? implicit.filter((d): d is string => typeof d === 'string' && !d.startsWith('!')) : [];
-        const devUpstream = [...new Set([...inCycle.upstream, ...extra])];
-        targets[normalized.devTargetName].dependsOn = devUpstream.length ? [{ projects: devUpstream, target: normalized.devTargetName }] : [];
         const deployUpstream = [...new Set([...devUpstream, ...(inCycle.previousInCycle ? [inCycle.previousInCycle] : [])])];
         targets[normalized.deployTargetName].dependsOn = [
           ...(deployUpstream.length ? [{ projects: deployUpstream, target: normalized.deployTargetName, params: 'forward' as const }] : []),
