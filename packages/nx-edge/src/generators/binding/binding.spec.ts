@@ -77,9 +77,20 @@ describe('binding generator', () => {
       expect(info.mock.calls.flat().join('\n')).toContain("nx-edge: USERS → users-staging (users's deployed name in staging)");
     });
 
+    it('without --env, adds the binding to the top level and to every env under that env\'s names, saying so', async () => {
+      const info = vi.spyOn(logger, 'info').mockImplementation(() => undefined);
+      await bindingGenerator(tree, { project: 'api', type: 'service', binding: 'USERS', service: 'users' });
+      await bindingGenerator(tree, { project: 'api', type: 'd1', binding: 'DB', databaseName: 'main-db' });
+      expect(apiConfig().services).toEqual([{ binding: 'USERS', service: 'users' }]);
+      expect(apiConfig().env.staging.services).toEqual([{ binding: 'USERS', service: 'users-staging' }]);
+      // A name given by hand is the top level's; the env gets its own default name.
+      expect(apiConfig().d1_databases[0].database_name).toBe('main-db');
+      expect(apiConfig().env.staging.d1_databases[0].database_name).toBe('api-db-staging');
+      expect(info.mock.calls.flat()).toContain("nx-edge: USERS added to the top level, [env.staging] of apps/api/wrangler.jsonc (wrangler does not inherit bindings into envs), each under that env's names");
+    });
+
     it('gives D1, R2 and queues env-suffixed names, never the top level\'s', async () => {
       await bindingGenerator(tree, { project: 'api', type: 'd1', binding: 'DB' });
-      await bindingGenerator(tree, { project: 'api', type: 'd1', binding: 'DB', env: 'staging' });
       await bindingGenerator(tree, { project: 'api', type: 'r2', binding: 'FILES', env: 'staging' });
       await bindingGenerator(tree, { project: 'api', type: 'queue', binding: 'JOBS', env: 'staging' });
       expect(apiConfig().d1_databases[0].database_name).toBe('api-db');
@@ -94,9 +105,14 @@ describe('binding generator', () => {
       await expect(bindingGenerator(tree, { project: 'api', type: 'service', binding: 'USERS', service: 'users', env: 'staging' })).rejects.toThrow(
         'users has no [env.staging] in its wrangler config, so it has no staging Worker to bind to (binding to "users" would make staging call production). Add [env.staging] to users\'s config first, or bind at the top level (drop --env).',
       );
-      await bindingGenerator(tree, { project: 'api', type: 'd1', binding: 'DB' });
-      await expect(bindingGenerator(tree, { project: 'api', type: 'd1', binding: 'DB', env: 'staging', databaseName: 'api-db' })).rejects.toThrow(/uses D1 database "api-db", the same as the top level .* Use "api-db-staging"/);
-      expect(apiConfig().env.staging.d1_databases).toBeUndefined();
+      await bindingGenerator(tree, { project: 'api', type: 'd1', binding: 'DB', env: 'staging' });
+      await bindingGenerator(tree, { project: 'api', type: 'd1', binding: 'MAIN' });
+      await expect(bindingGenerator(tree, { project: 'api', type: 'd1', binding: 'OTHER', env: 'staging', databaseName: 'api-main' })).rejects.toThrow(/uses D1 database "api-main", the same as the top level/);
+      expect(apiConfig().env.staging.d1_databases.map((d: { binding: string }) => d.binding)).toEqual(['DB', 'MAIN']);
+      // Without --env, a service whose target lacks one of this Worker's envs is refused whole: nothing written.
+      const written = tree.read('apps/api/wrangler.jsonc', 'utf-8');
+      await expect(bindingGenerator(tree, { project: 'api', type: 'service', binding: 'USERS', service: 'users' })).rejects.toThrow('users has no [env.staging]');
+      expect(tree.read('apps/api/wrangler.jsonc', 'utf-8')).toBe(written);
       expect(before).toBeTruthy();
     });
   });

@@ -4,7 +4,7 @@ import { appendConfigArrayItem } from '../../config/edit-config';
 import { findIsolationProblems } from '../../config/env-isolation';
 import { allBindingNames, GENERATED_KINDS } from '../../config/bindings';
 import { deployedWorkerName } from '../../config/env-names';
-import { configFormatOf, parseWranglerConfig, WRANGLER_CONFIG_FILES, type WorkerConfig, type WranglerConfig } from '../../config/wrangler-config';
+import { configFormatOf, environmentNames, parseWranglerConfig, WRANGLER_CONFIG_FILES, type WorkerConfig, type WranglerConfig } from '../../config/wrangler-config';
 import { updateEnvTypes } from '../env-types';
 import { UserError } from '../../utils/user-error';
 import { askText, canPrompt, chooseOne, type Choice } from '../../utils/prompts';
@@ -94,30 +94,43 @@ export async function bindingGenerator(tree: Tree, schema: Partial<BindingGenera
   const file = configFileOf(tree, project)!;
   const text = tree.read(file, 'utf-8') ?? '';
   const config: WranglerConfig = parseWranglerConfig(text, file);
-  let section: WorkerConfig = config;
-  if (options.env) {
-    const env = config.env?.[options.env];
-    if (!env) {
-      const known = Object.keys(config.env ?? {});
-      throw new UserError(`${file} has no [env.${options.env}] section (known: ${known.join(', ') || 'none'}). Add the section first, or drop --env.`);
+  // wrangler does not inherit bindings into [env.*]: without --env, a Worker with envs gets the binding at the
+  // top level and in every env, each under that env's names (a name given by hand is the top level's only).
+  const envs = options.env ? [options.env] : [undefined, ...environmentNames(config)];
+  let next = text;
+  const notes: string[] = [];
+  const placed: string[] = [];
+  for (const env of envs) {
+    let section: WorkerConfig = config;
+    if (env) {
+      const found = config.env?.[env];
+      if (!found) {
+        const known = Object.keys(config.env ?? {});
+        throw new UserError(`${file} has no [env.${env}] section (known: ${known.join(', ') || 'none'}). Add the section first (nx g @aero/nx-edge:env ${env} --projects=${options.project}), or drop --env.`);
+      }
+      section = found;
     }
-    section = env;
+    if (allBindingNames(section).includes(options.binding)) {
+      throw new UserError(`${file}${env ? ` [env.${env}]` : ''} already has a binding named ${options.binding}. Pick another --binding name.`);
+    }
+    const handGiven = env && !options.env ? { id: undefined, databaseName: undefined, bucketName: undefined, queue: undefined } : {};
+    const { path, item, note } = bindingEntry({ ...options, ...handGiven, env }, config.name ?? options.project, tree);
+    next = appendConfigArrayItem(next, configFormatOf(file), env ? ['env', env, ...path] : path, item, file);
+    if (note) notes.push(note);
+    placed.push(env ? `[env.${env}]` : 'the top level');
   }
-  if (allBindingNames(section).includes(options.binding)) {
-    throw new UserError(`${file}${options.env ? ` [env.${options.env}]` : ''} already has a binding named ${options.binding}. Pick another --binding name.`);
-  }
-  const { path, item, note } = bindingEntry(options, config.name ?? options.project, tree);
-  const fullPath = options.env ? ['env', options.env, ...path] : path;
-  let next = appendConfigArrayItem(text, configFormatOf(file), fullPath, item, file);
-  if (options.env) {
+  const isolatedEnvs = envs.filter((e): e is string => e !== undefined);
+  if (isolatedEnvs.length) {
     // A name given by hand that is the top level's (or another env's) would leak across envs.
     const workers = [...getProjects(tree)].flatMap(([name, p]) => {
       const c = configOf(tree, p);
       return c ? [{ project: name, config: c }] : [];
     });
-    const leak = findIsolationProblems(parseWranglerConfig(next, file), file, next, workers).find((p) => p.env === options.env && p.binding === options.binding);
+    const leak = findIsolationProblems(parseWranglerConfig(next, file), file, next, workers).find((p) => p.env !== undefined && isolatedEnvs.includes(p.env) && p.binding === options.binding);
     if (leak) throw new UserError(leak.message);
   }
+  if (!options.env && envs.length > 1) logger.info(`nx-edge: ${options.binding} added to ${placed.join(', ')} of ${file} (wrangler does not inherit bindings into envs), each under that env's names`);
+  const note = notes.join('; ');
   if (note) logger.info(`nx-edge: ${note}`);
   // A class defined in this Worker needs a migration that creates it before the first deploy.
   if (options.type === 'do' && !options.scriptName) {
