@@ -1,0 +1,4 @@
+export interface EnvGeneratorSchema {
+  name: string;
+  projects?: string;
+}
