@@ -398,14 +398,16 @@ describe('deploy: environments, secrets, provisioning, rollback', () => {
   it('Ctrl-C in the middle of a deploy: it says and records what is live, as after any failure', async () => {
     const historyLines = () => ws.read('.nx-edge/deployments.jsonl').trim().split('\n');
     const before = historyLines().length;
-    const undo = api.inject({ method: 'POST', path: '/workers/scripts/c-staging/versions', delayMs: 15_000, times: 1 });
+    let uploading = false;
+    const undo = api.inject({ method: 'POST', path: '/workers/scripts/c-staging/versions', delayMs: 15_000, times: 1, onMatch: () => (uploading = true) });
     let output = '';
     const deploy = ws.spawn('nx', ['run', 'c:deploy', '--configuration=staging', '--exclude-task-dependencies', '--output-style=stream', '--skip-nx-cache'], { env: { ...ws.env, ...env } });
     deploy.stdout!.on('data', (d) => (output += d));
     deploy.stderr!.on('data', (d) => (output += d));
     const exited = new Promise<number | null>((resolve) => deploy.once('exit', (code) => resolve(code)));
     try {
-      await expect.poll(() => api.calls('/workers/scripts/c-staging/versions', 'POST').length, { timeout: 120_000, interval: 100 }).toBeGreaterThan(0);
+      // This run's upload has reached the API (and hangs there): Ctrl-C now.
+      await expect.poll(() => uploading, { timeout: 120_000, interval: 100 }).toBe(true);
       process.kill(-deploy.pid!, 'SIGINT'); // a terminal's Ctrl-C: the whole group
       await exited;
     } finally {

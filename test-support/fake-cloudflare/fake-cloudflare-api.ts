@@ -106,6 +106,8 @@ export interface FailureRule {
   delayMs?: number;
   /** How many matching requests fail; default: every one. */
   times?: number;
+  /** Called when a matching request arrives (before any delay): the moment to act on a request in flight. */
+  onMatch?: () => void;
 }
 
 export interface FakeCloudflareApi {
@@ -822,6 +824,7 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
       );
       if (failure) {
         failure.remaining--;
+        failure.onMatch?.();
         if (failure.delayMs) await new Promise((resolve) => setTimeout(resolve, failure.delayMs));
         if (failure.status) {
           status = failure.status;
