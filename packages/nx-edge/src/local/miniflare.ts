@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UserError } from '../utils/user-error';
+import { installCommandFor } from '../utils/package-manager';
 import { displayPath, requireWranglerPackage, wranglerInstallSpec } from '../utils/wrangler-package';
 
 type MiniflareModule = typeof import('miniflare');
@@ -27,13 +28,13 @@ export function resolveMiniflare(fromDir: string): { dir: string; version: strin
   try {
     manifest = require.resolve('miniflare/package.json', { paths: [wrangler.dir] });
   } catch {
-    throw new UserError(`wrangler ${wrangler.version} (${displayPath(fromDir, wrangler.dir)}) has no miniflare beside it; reinstall it: npm install -D ${wranglerInstallSpec()}`);
+    throw new UserError(`wrangler ${wrangler.version} (${displayPath(fromDir, wrangler.dir)}) has no miniflare beside it; reinstall it: ${installCommandFor(fromDir, wranglerInstallSpec())}`);
   }
   const version = (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
   const major = Number.parseInt(version, 10);
   if (!SUPPORTED_MINIFLARE_MAJORS.includes(major)) {
     throw new UserError(
-      `miniflare ${version} is installed (${displayPath(fromDir, dirname(manifest))}, with wrangler ${wrangler.version}), but @aero/nx-edge runs Workers with Miniflare ${SUPPORTED_MINIFLARE_MAJORS.join(' or ')}. Install a supported wrangler: npm install -D ${wranglerInstallSpec()}`,
+      `miniflare ${version} is installed (${displayPath(fromDir, dirname(manifest))}, with wrangler ${wrangler.version}), but @aero/nx-edge runs Workers with Miniflare ${SUPPORTED_MINIFLARE_MAJORS.join(' or ')}. Install a supported wrangler: ${installCommandFor(fromDir, wranglerInstallSpec())}`,
     );
   }
   return { dir: dirname(manifest), version, major };

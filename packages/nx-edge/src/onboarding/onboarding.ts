@@ -4,6 +4,7 @@ import { environmentNames, findWranglerConfig, readWranglerConfig } from '../con
 import { devVarsKeys } from '../local/dev-vars';
 import { envArgs } from '../deploy/wrangler-args';
 import { wranglerErrorSummary, type RunWrangler } from '../deploy/wrangler-cli';
+import { devInstallCommand, type PackageManager } from '../utils/package-manager';
 import { compareVersions, findWranglerPackage, isSupportedWrangler, WRANGLER_PEER_RANGE, wranglerInstallSpec } from '../utils/wrangler-package';
 
 const SKIPPED_DIRS = new Set(['node_modules', 'dist', '.wrangler', '.nx-edge', '.nx', '.git', 'tmp', 'coverage']);
@@ -45,10 +46,11 @@ export function checkNode(nodeVersion: string, minimum = '20.3.0'): SetupStep {
     : { status: 'fail', message: `Node.js ${nodeVersion} is too old: wrangler needs >= ${minimum}. Install a newer Node.js (e.g. with nvm), then run setup again.` };
 }
 
-export function checkWrangler(installed: string | undefined): SetupStep {
-  if (!installed) return { status: 'fail', message: `wrangler is not installed in this workspace. Run: npm install -D ${wranglerInstallSpec()}` };
+export function checkWrangler(installed: string | undefined, manager: PackageManager = 'npm'): SetupStep {
+  const install = devInstallCommand(manager, wranglerInstallSpec());
+  if (!installed) return { status: 'fail', message: `wrangler is not installed in this workspace. Run: ${install}` };
   if (isSupportedWrangler(installed)) return { status: 'ok', message: `wrangler ${installed}` };
-  return { status: 'fail', message: `wrangler ${installed} is outside the range nx-edge supports (${WRANGLER_PEER_RANGE}). Run: npm install -D ${wranglerInstallSpec()}` };
+  return { status: 'fail', message: `wrangler ${installed} is outside the range nx-edge supports (${WRANGLER_PEER_RANGE}). Run: ${install}` };
 }
 
 export function installedWranglerVersion(workspaceRoot: string): string | undefined {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { UserError } from './user-error';
 import { toolchainFor } from './versions';
+import { installCommandFor } from './package-manager';
 
 /**
  * The wrangler versions nx-edge is tested with (a peer dependency: the workspace's own copy runs).
@@ -69,12 +70,12 @@ export function requireWranglerPackage(workspaceRoot: string, fallbackFrom?: str
   const found = findWranglerPackage(workspaceRoot, fallbackFrom);
   if (!found) {
     throw new UserError(
-      `wrangler is not installed in this workspace; @aero/nx-edge runs the workspace's own wrangler (peer dependency ${WRANGLER_PEER_RANGE}). Install it: npm install -D ${wranglerInstallSpec()}`,
+      `wrangler is not installed in this workspace; @aero/nx-edge runs the workspace's own wrangler (peer dependency ${WRANGLER_PEER_RANGE}). Install it: ${installCommandFor(workspaceRoot, wranglerInstallSpec())}`,
     );
   }
   if (!isSupportedWrangler(found.version)) {
     throw new UserError(
-      `wrangler ${found.version} is installed (${displayPath(workspaceRoot, found.dir)}), but @aero/nx-edge supports wrangler ${WRANGLER_PEER_RANGE}. Install a supported one: npm install -D ${wranglerInstallSpec()}`,
+      `wrangler ${found.version} is installed (${displayPath(workspaceRoot, found.dir)}), but @aero/nx-edge supports wrangler ${WRANGLER_PEER_RANGE}. Install a supported one: ${installCommandFor(workspaceRoot, wranglerInstallSpec())}`,
     );
   }
   return found;

@@ -1,4 +1,5 @@
 import { createWranglerRunner } from '../../deploy/wrangler-cli';
+import { detectPackageManager } from '../../utils/package-manager';
 import { applyLocalMigrations, checkNode, checkWrangler, createDevVars, findWorkerDirs, installedWranglerVersion, type SetupStep } from '../../onboarding/onboarding';
 
 export const description = 'Prepare a fresh clone: check Node/wrangler, create .dev.vars from .dev.vars.example, apply local D1 migrations';
@@ -20,7 +21,7 @@ export async function run(args: string[], ctx: { cwd: string }): Promise<number>
   };
   record(checkNode(process.versions.node));
   const wrangler = installedWranglerVersion(ctx.cwd);
-  record(checkWrangler(wrangler));
+  record(checkWrangler(wrangler, detectPackageManager(ctx.cwd)));
   const workers = findWorkerDirs(ctx.cwd);
   record({ status: 'ok', message: `${workers.length} Worker${workers.length === 1 ? '' : 's'} found${workers.length ? `: ${workers.join(', ')}` : ''}` });
   createDevVars(ctx.cwd, workers).forEach(record);

@@ -7,6 +7,8 @@ import { describeError, UserError } from '../../utils/user-error';
 import { findWranglerConfig } from '../../config/wrangler-config';
 import { resolveMiniflare } from '../../local/miniflare';
 import type { TestExecutorOptions } from './schema';
+import { installCommandFor } from '../../utils/package-manager';
+import { vitestVersion } from '../../utils/versions';
 
 const KNOWN = new Set(['watch', 'coverage', 'testNamePattern', 'config', 'passWithNoTests', '_', '__unparsed__']);
 
@@ -78,7 +80,7 @@ function resolveVitest(workspaceRoot: string): string {
   } catch {
     // fall through to the hint
   }
-  throw new UserError('vitest is not installed in this workspace. Run: npm install -D vitest@4.1.12');
+  throw new UserError(`vitest is not installed in this workspace. Run: ${installCommandFor(workspaceRoot, `vitest@${vitestVersion}`)}`);
 }
 
 export default async function testExecutor(options: TestExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {

@@ -136,3 +136,17 @@ describe('init generator', () => {
     expect(readJson(tree, 'package.json').devDependencies.wrangler).toBeDefined();
   });
 });
+
+describe('init and a wrangler outside the supported range', () => {
+  it('says which command fixes it, in the lockfile\'s package manager, and changes no version; --upgrade replaces it', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    tree.write('package.json', JSON.stringify({ name: 'ws', devDependencies: { wrangler: '^3.114.0' } }));
+    tree.write('pnpm-lock.yaml', 'lockfileVersion: 9\n');
+    const warn = vi.spyOn(logger, 'warn').mockImplementation(() => undefined);
+    await initGenerator(tree, { skipFormat: true });
+    expect(readJson(tree, 'package.json').devDependencies.wrangler).toBe('^3.114.0');
+    expect(warn.mock.calls.flat().join('\n')).toMatch(/package\.json pins wrangler \^3\.114\.0, outside what @aero\/nx-edge supports \(>=4\.86\.0 <5\): its targets will refuse to run until you run pnpm add -D -w wrangler@\S+ @cloudflare\/workers-types@\S+ \(or nx g @aero\/nx-edge:init --upgrade\)\./);
+    await initGenerator(tree, { skipFormat: true, upgrade: true });
+    expect(readJson(tree, 'package.json').devDependencies.wrangler).toBe(toolchainFor().wrangler);
+  });
+});

@@ -9,7 +9,11 @@ import {
   type GeneratorCallback,
   type Tree,
 } from '@nx/devkit';
+import { existsSync } from 'node:fs';
+import { relative } from 'node:path';
 import { nxEdgeVersion, toolchainFor, typescriptVersion, vitestVersion } from '../../utils/versions';
+import { detectPackageManager, devInstallCommand } from '../../utils/package-manager';
+import { isSupportedWrangler, WRANGLER_PEER_RANGE, wranglerInstallSpec } from '../../utils/wrangler-package';
 import { rewriteWorkerScripts } from './package-scripts';
 import type { InitGeneratorSchema } from './schema';
 
@@ -80,8 +84,32 @@ export async function initGenerator(tree: Tree, options: InitGeneratorSchema = {
   let installTask: GeneratorCallback = () => undefined;
   if (!options.skipPackageJson && tree.exists('package.json')) {
     const toolchain = toolchainFor();
-    const before = readJson(tree, 'package.json') as { dependencies?: object; devDependencies?: Record<string, string> };
+    const before = readJson(tree, 'package.json') as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
     const hadDependencies = 'dependencies' in before;
+    // A wrangler the workspace pins outside the supported range would fail every target later: say so now,
+    // with the one command that fixes it (the lockfile's package manager), or fix it with --upgrade.
+    const pinned = before.devDependencies?.wrangler ?? before.dependencies?.wrangler;
+    const pinnedVersion = pinned && /\d+\.\d+\.\d+/.exec(pinned)?.[0];
+    if (pinnedVersion && !isSupportedWrangler(pinnedVersion)) {
+      const inTree = (f: string) => relative(tree.root, f);
+      const manager = detectPackageManager(
+        tree.root,
+        (f) => (inTree(f).startsWith('..') ? existsSync(f) : tree.exists(inTree(f))),
+        (f) => (inTree(f).startsWith('..') ? '' : (tree.read(inTree(f), 'utf-8') ?? '')),
+      );
+      const command = devInstallCommand(manager, wranglerInstallSpec());
+      if (options.upgrade) {
+        updateJson(tree, 'package.json', (json) => {
+          const section = json.devDependencies?.wrangler !== undefined ? 'devDependencies' : 'dependencies';
+          json[section].wrangler = toolchainFor().wrangler;
+          json.devDependencies = { ...json.devDependencies, '@cloudflare/workers-types': toolchainFor().workersTypes };
+          return json;
+        });
+        say(`nx-edge: package.json: wrangler ${pinned} → ${toolchainFor().wrangler} (--upgrade; @aero/nx-edge supports ${WRANGLER_PEER_RANGE}); install follows`);
+      } else {
+        logger.warn(`nx-edge: package.json pins wrangler ${pinned}, outside what @aero/nx-edge supports (${WRANGLER_PEER_RANGE}): its targets will refuse to run until you run ${command} (or nx g @aero/nx-edge:init --upgrade).`);
+      }
+    }
     installTask = addDependenciesToPackageJson(
       tree,
       {},
