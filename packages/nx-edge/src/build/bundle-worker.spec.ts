@@ -1,9 +1,9 @@
 import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Miniflare } from 'miniflare';
-import { bundleWorker, deployableConfig, disposeBundleContexts, type BundleContexts } from './bundle-worker';
+import { bundleWorker, deployableConfig, disposeBundleContexts, rebaseFileFields, type BundleContexts } from './bundle-worker';
 import type { WranglerConfig } from '../config/wrangler-config';
 
 describe('bundleWorker', () => {
@@ -138,5 +138,41 @@ describe('deployableConfig', () => {
     // A top level with vars is not copied into an env (that would change what the env gets).
     const withVars = deployableConfig({ name: 'api', main: 'src/index.ts', vars: { LOG: 'debug' }, env: { staging: {} } }, '/ws/apps/api', '/ws/dist/apps/api', false);
     expect(withVars.env!.staging.vars).toBeUndefined();
+  });
+});
+
+describe('deployableConfig rebases every path-valued field of wrangler\'s config schema', () => {
+  const source = '/ws/apps/api';
+  const out = '/ws/dist/apps/api';
+  const files = new Set(['Dockerfile', 'containers/worker.Dockerfile']);
+  const rebased = (config: Record<string, unknown>) => {
+    const section = { ...config };
+    rebaseFileFields(section, (p) => relative(out, resolve(source, p)), (p) => files.has(p.replace(/^\.\//, '')));
+    return section;
+  };
+  it.each([
+    ['site.bucket', { site: { bucket: './public' } }, { site: { bucket: '../../../apps/api/public' } }],
+    ['containers[].image (a Dockerfile)', { containers: [{ class_name: 'C', image: './Dockerfile' }] }, { containers: [{ class_name: 'C', image: '../../../apps/api/Dockerfile' }] }],
+    ['containers[].image (a registry image, kept)', { containers: [{ class_name: 'C', image: 'registry.cloudflare.com/acme/app:1' }] }, { containers: [{ class_name: 'C', image: 'registry.cloudflare.com/acme/app:1' }] }],
+    ['containers[].image_build_context', { containers: [{ class_name: 'C', image: 'containers/worker.Dockerfile', image_build_context: '.' }] }, { containers: [{ class_name: 'C', image: '../../../apps/api/containers/worker.Dockerfile', image_build_context: '../../../apps/api' }] }],
+    ['build.cwd and build.watch_dir', { build: { command: 'make', cwd: 'tools', watch_dir: ['src', 'lib'] } }, { build: { command: 'make', cwd: '../../../apps/api/tools', watch_dir: ['../../../apps/api/src', '../../../apps/api/lib'] } }],
+    ['wasm_modules, text_blobs, data_blobs', { wasm_modules: { M: 'a.wasm' }, text_blobs: { T: 't.txt' }, data_blobs: { D: 'd.bin' } }, { wasm_modules: { M: '../../../apps/api/a.wasm' }, text_blobs: { T: '../../../apps/api/t.txt' }, data_blobs: { D: '../../../apps/api/d.bin' } }],
+    ['pages_build_output_dir', { pages_build_output_dir: './out' }, { pages_build_output_dir: '../../../apps/api/out' }],
+  ])('%s', (_field, config, expected) => {
+    expect(rebased(config)).toEqual(expected);
+  });
+
+  it('in the deployable config too, top level and envs (a Dockerfile that exists next to the config)', () => {
+    const root = mkdtempSync(join(tmpdir(), 'nx-edge-rebase-'));
+    try {
+      mkdirSync(join(root, 'apps/api'), { recursive: true });
+      writeFileSync(join(root, 'apps/api/Dockerfile'), 'FROM scratch\n');
+      const container = { class_name: 'C', image: './Dockerfile' };
+      const config = deployableConfig({ name: 'api', main: 'src/index.ts', containers: [container], env: { staging: { containers: [container] } } } as never, join(root, 'apps/api'), join(root, 'dist/apps/api'), false) as Record<string, any>;
+      expect(config.containers[0].image).toBe('../../../apps/api/Dockerfile');
+      expect(config.env.staging.containers[0].image).toBe('../../../apps/api/Dockerfile');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

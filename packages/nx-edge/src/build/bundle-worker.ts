@@ -225,6 +225,40 @@ export async function bundleWorker(options: BundleWorkerOptions): Promise<Bundle
 /** Paths in a wrangler config that are relative to the config's folder. */
 const RELATIVE_PATH_KEYS = ['migrations_dir'] as const;
 
+/**
+ * Every other path-valued field of wrangler's config schema (besides main, assets.directory — copied next to
+ * the bundle — and d1 migrations_dir), rebased in place so the config in dist/ points at the same files:
+ * site.bucket, containers[].image (when it is a Dockerfile path, not a registry image) and
+ * containers[].image_build_context, build.cwd and build.watch_dir, wasm_modules / text_blobs / data_blobs
+ * (service-worker format), pages_build_output_dir. tsconfig and base_dir are for bundling: dropped.
+ */
+export function rebaseFileFields(section: Record<string, unknown>, rebase: (path: string) => string, isFile: (path: string) => boolean): void {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (isObject(section.site) && typeof section.site.bucket === 'string') section.site = { ...section.site, bucket: rebase(section.site.bucket) };
+  if (Array.isArray(section.containers)) {
+    section.containers = section.containers.map((c) => {
+      if (!isObject(c)) return c;
+      const copy = { ...c };
+      // An image is a Dockerfile path or a registry reference (registry.cloudflare.com/…, docker.io/…:tag).
+      if (typeof copy.image === 'string' && isFile(copy.image)) copy.image = rebase(copy.image);
+      if (typeof copy.image_build_context === 'string') copy.image_build_context = rebase(copy.image_build_context);
+      return copy;
+    });
+  }
+  if (isObject(section.build)) {
+    const build = { ...section.build };
+    if (typeof build.cwd === 'string') build.cwd = rebase(build.cwd);
+    if (typeof build.watch_dir === 'string') build.watch_dir = rebase(build.watch_dir);
+    else if (Array.isArray(build.watch_dir)) build.watch_dir = build.watch_dir.map((d) => (typeof d === 'string' ? rebase(d) : d));
+    section.build = build;
+  }
+  for (const key of ['wasm_modules', 'text_blobs', 'data_blobs']) {
+    const map = section[key];
+    if (isObject(map)) section[key] = Object.fromEntries(Object.entries(map).map(([name, path]) => [name, typeof path === 'string' ? rebase(path) : path]));
+  }
+  if (typeof section.pages_build_output_dir === 'string') section.pages_build_output_dir = rebase(section.pages_build_output_dir);
+}
+
 function rebasePath(path: string, fromDir: string, toDir: string): string {
   return isAbsolute(path) ? path : relative(toDir, resolve(fromDir, path)) || '.';
 }
@@ -248,6 +282,7 @@ export function deployableConfig(config: WranglerConfig, sourceDir: string, outD
         return copy;
       });
     }
+    rebaseFileFields(out, (path) => rebasePath(path, sourceDir, outDir), (path) => existsSync(resolve(sourceDir, path)));
     for (const key of ['tsconfig', 'base_dir'] as const) delete out[key];
     return out;
   };
