@@ -10,8 +10,8 @@ import type { TypesExecutorOptions } from './schema';
 async function typesOf(project: string | undefined, context: ExecutorContext, log: (line: string) => void): Promise<void> {
   if (!project) throw new UserError('The types executor needs a project: run it as `nx run <project>:types`.');
   const projects = context.projectsConfigurations.projects;
-  const { file, boundWorkers } = await generateWorkerTypes(context.root, project, projects[project].root, readWorkspaceWorkers(context.root, projects), createWranglerRunner(context.root));
-  log(`${project}: Env written to ${file}${boundWorkers.length ? ` (typed bindings to ${boundWorkers.join(', ')})` : ''}`);
+  const { file, boundWorkers, kept } = await generateWorkerTypes(context.root, project, projects[project].root, readWorkspaceWorkers(context.root, projects), createWranglerRunner(context.root));
+  log(`${project}: Env written to ${file}${boundWorkers.length ? ` (typed bindings to ${boundWorkers.join(', ')})` : ''}${kept ? ` — your wrangler types output, ${kept}` : ''}`);
 }
 
 export default async function typesExecutor(_options: TypesExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
