@@ -160,6 +160,16 @@ describe('createNodesV2', () => {
     expect(results.users.dev.dependsOn).toEqual([]);
   });
 
+  it('a Worker\'s build depends on the build of each workspace package it imports whose entry is built output (a fresh clone builds)', async () => {
+    write('package.json', JSON.stringify({ name: 'root', workspaces: ['packages/*', 'workers/*'] }));
+    write('packages/db/package.json', JSON.stringify({ name: '@repo/db', exports: { '.': { import: './dist/index.js', types: './dist/index.d.ts' } }, scripts: { build: 'tsc' } }));
+    write('packages/util/package.json', JSON.stringify({ name: '@repo/util', exports: './src/index.ts' })); // used from source: nothing to build
+    write('workers/api/wrangler.json', JSON.stringify({ name: 'api' }));
+    write('workers/api/package.json', JSON.stringify({ name: '@repo/api', dependencies: { '@repo/db': 'workspace:*', '@repo/util': 'workspace:*', hono: '^4' } }));
+    const [[, result]] = await run(['workers/api/wrangler.json']);
+    expect(result.projects!['workers/api'].targets!.build.dependsOn).toEqual([{ projects: ['@repo/db'], target: 'build' }]);
+  });
+
   it('Workers that call each other (a cycle) get dev and deploy ordered by the condensation: no task-graph cycle', async () => {
     write('a/wrangler.json', JSON.stringify({ name: 'a', services: [{ binding: 'B', service: 'b' }] }));
     write('b/wrangler.json', JSON.stringify({ name: 'b', services: [{ binding: 'A', service: 'a' }, { binding: 'C', service: 'c' }] }));

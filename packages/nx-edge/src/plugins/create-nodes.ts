@@ -10,7 +10,7 @@ import { normalizePluginOptions, type NormalizedPluginOptions, type NxEdgePlugin
 import { shadowingScripts } from './package-scripts';
 import { ownsWorkerTypes, WORKER_TYPES_FILE } from '../types/worker-types';
 import { typedBindingTargets, upstreamProjects, workerNameIndex, type WorkerProject } from './service-graph';
-import { inWorkspaceGlobs, workspaceGlobs } from './workspace-globs';
+import { inWorkspaceGlobs, workspaceGlobs, workspacePackages } from './workspace-globs';
 
 /** Folders that hold build output, caches or dependencies: never projects. */
 const IGNORED_SEGMENTS = new Set(['node_modules', 'dist', '.wrangler', '.nx-edge', '.nx', 'tmp', 'coverage']);
@@ -350,6 +350,9 @@ export const createNodesV2: CreateNodesV2<NxEdgePluginOptions> = [
     const names = workerNameIndex(workers);
     const order = componentOrder(workers);
     const upstream = upstreamProjects(workers);
+    // Workspace packages a Worker imports whose entry is built output (exports → dist/): built first, or a
+    // fresh clone's bundle cannot resolve them.
+    const builtPackages = new Map(workspacePackages(context.workspaceRoot).filter((p) => p.needsBuild).map((p) => [p.name, p]));
     const devCommand = devTaskCommand(context.workspaceRoot);
     const results = new Map<string, CreateNodesResult>();
     for (const e of entries) {
@@ -365,6 +368,11 @@ export const createNodesV2: CreateNodesV2<NxEdgePluginOptions> = [
       const extra = Array.isArray(implicit) ? implicit.filter((d): d is string => typeof d === 'string' && !d.startsWith('!')) : [];
       const devUpstream = [...new Set([...(inCycle ? inCycle.upstream : (upstream.get(e.name) ?? [])), ...extra])];
       targets[normalized.devTargetName].dependsOn = devUpstream.length ? [{ projects: devUpstream, target: normalized.devTargetName }] : [];
+      const imported = Object.keys({ ...(e.packageJson?.dependencies as object), ...(e.packageJson?.devDependencies as object) }).filter((name) => builtPackages.has(name) && builtPackages.get(name)!.root !== e.projectRoot);
+      if (imported.length) {
+        const build = targets[normalized.buildTargetName];
+        build.dependsOn = [...(build.dependsOn ?? []), { projects: imported.sort(), target: 'build' }];
+      }
       if (inCycle) {
         const deployUpstream = [...new Set([...devUpstream, ...(inCycle.previousInCycle ? [inCycle.previousInCycle] : [])])];
         targets[normalized.deployTargetName].dependsOn = [

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -68,4 +68,50 @@ export function inWorkspaceGlobs(root: string, globs: string[]): boolean {
     } else if (globToRegExp(glob).test(root)) included = true;
   }
   return included;
+}
+
+/** A workspace package as the Worker build needs to know it: its name, folder, and whether its entry is built output. */
+export interface WorkspacePackage {
+  name: string;
+  root: string;
+  /** Its entry points (main, module, exports) lead into built output (dist/, build/, lib/ or .js beside a build script): it must be built before a bundle can import it. */
+  needsBuild: boolean;
+}
+
+const BUILT_ENTRY = /(^|\/)(dist|build|lib|out)\//;
+
+/** Every package.json folder inside the workspace globs (node_modules and dot folders skipped), read once. */
+export function workspacePackages(workspaceRoot: string, globs: string[] = workspaceGlobs(workspaceRoot)): WorkspacePackage[] {
+  const packages: WorkspacePackage[] = [];
+  const walk = (relativeDir: string, depth: number) => {
+    if (depth > 6) return;
+    const dir = join(workspaceRoot, relativeDir);
+    const pkgFile = join(dir, 'package.json');
+    if (relativeDir && inWorkspaceGlobs(relativeDir, globs) && existsSync(pkgFile)) {
+      try {
+        const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { name?: string; main?: string; module?: string; exports?: unknown; scripts?: Record<string, string> };
+        if (pkg.name) {
+          const entries = [pkg.main, pkg.module, ...collectStrings(pkg.exports)].filter((e): e is string => typeof e === 'string').map((e) => e.replace(/^\.\//, ''));
+          packages.push({ name: pkg.name, root: relativeDir, needsBuild: !!pkg.scripts?.build && entries.some((e) => BUILT_ENTRY.test(e)) });
+        }
+      } catch {
+        // an unreadable package.json is Nx's to report
+      }
+    }
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== 'node_modules' && !d.name.startsWith('.')).map((d) => d.name);
+    } catch {
+      return;
+    }
+    for (const name of names) walk(relativeDir ? `${relativeDir}/${name}` : name, depth + 1);
+  };
+  if (globs.length) walk('', 0);
+  return packages;
+}
+
+function collectStrings(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (value && typeof value === 'object') return Object.values(value).flatMap(collectStrings);
+  return [];
 }
