@@ -22,6 +22,7 @@ interface Fixture {
   edges: string[];
   configFiles: string[];
   cycles: string[][];
+  packages: string[];
 }
 
 
@@ -67,7 +68,7 @@ describe('brownfield: an existing pnpm monorepo of Workers', () => {
         '@aero/edge-runtime': `file:${edgeRuntime}`,
       },
     }) as Fixture;
-    execFileSync('sh', ['-c', `printf '{\\n  "analytics": false\\n}\\n' > nx.json`], { cwd: root });
+    // No nx.json: the repo grew without Nx (init must create it, or change nothing).
     for (const file of fixture.configFiles) hashes.set(file, sha(file));
     // pnpm from the npm registry, on PATH (Nx runs the workspace's package manager by name).
     if (!existsSync(join(tools, 'node_modules', '.bin', 'pnpm'))) {
@@ -95,23 +96,44 @@ describe('brownfield: an existing pnpm monorepo of Workers', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  it('init registers the plugin, hands wrangler/vitest scripts over to the inferred targets, and leaves every wrangler config byte for byte', async () => {
+  it('init --dry-run prints every change init makes; init creates nx.json, hands over only scripts the targets equal, leaves every wrangler config byte for byte; a second init changes nothing', async () => {
+    expect(existsSync(join(root, 'nx.json'))).toBe(false);
+    const dry = await nx(['g', '@aero/nx-edge:init', '--no-interactive', '--dry-run']);
+    expect(dry.code, dry.out).toBe(0);
+    const announced = [...dry.out.matchAll(/^(?:CREATE|UPDATE) (\S+)/gm)].map((m) => m[1]).sort();
+    expect(execFileSync('git', ['status', '--porcelain'], { cwd: root, encoding: 'utf8' })).toBe(''); // a dry run writes nothing
     const init = await nx(['g', '@aero/nx-edge:init', '--no-interactive']);
     expect(init.code, init.out).toBe(0);
+    // What changed is exactly what the dry run printed, and each script decision was printed the same.
+    const changed = execFileSync('git', ['status', '--porcelain'], { cwd: root, encoding: 'utf8' }).split('\n').filter(Boolean).map((l) => l.slice(3)).sort();
+    expect(changed).toEqual(announced);
+    for (const line of init.out.split('\n').filter((l) => l.startsWith('nx-edge: '))) expect(dry.out).toContain(line);
+    expect(init.out).toContain('nx-edge: nx.json created (the repo had none): registers the @aero/nx-edge plugin');
+    // shop: its deploy pipeline stays the target; its flagged dev is handed over with the flag as an option.
+    const shop = JSON.parse(readFileSync(join(root, 'workers/shop/package.json'), 'utf8'));
+    expect(shop.scripts).toEqual({ deploy: 'node scripts/build-assets.mjs && wrangler deploy --minify', dev: 'nx run @acme/shop:dev', test: 'nx run @acme/shop:test' });
+    expect(shop.nx.targets).toEqual({ dev: { options: { port: 3000 } } });
+    expect(init.out).toContain('nx-edge: workers/shop/package.json: "deploy": "node scripts/build-assets.mjs && wrangler deploy --minify" kept as the deploy target: it is a compound command');
+    // Never a template folder's scripts.
+    expect(readFileSync(join(root, 'templates/worker/package.json'), 'utf8')).not.toContain('nx run');
     expect(init.out).toContain('nx-edge: workers/w00/package.json: "dev": "wrangler dev" → "nx run @acme/w00:dev"');
     const pkg = JSON.parse(readFileSync(join(root, 'workers/w00/package.json'), 'utf8'));
     expect(pkg.scripts).toEqual({ dev: 'nx run @acme/w00:dev', deploy: 'nx run @acme/w00:deploy', test: 'nx run @acme/w00:test', lint: 'echo lint ok' });
     expect(pkg.nx.includedScripts).toEqual(['lint']);
     for (const [file, hash] of hashes) expect(sha(file), file).toBe(hash);
     expect(JSON.parse(readFileSync(join(root, 'nx.json'), 'utf8')).plugins).toContain('@aero/nx-edge');
-    execFileSync('git', ['-c', 'user.email=e2e@example.com', '-c', 'user.name=e2e', 'commit', '-qam', 'nx-edge init'], { cwd: root });
+    execFileSync('git', ['-c', 'user.email=e2e@example.com', '-c', 'user.name=e2e', 'add', '-A'], { cwd: root });
+    execFileSync('git', ['-c', 'user.email=e2e@example.com', '-c', 'user.name=e2e', 'commit', '-qm', 'nx-edge init'], { cwd: root });
+    const again = await nx(['g', '@aero/nx-edge:init', '--no-interactive']);
+    expect(again.code, again.out).toBe(0);
+    expect(execFileSync('git', ['status', '--porcelain'], { cwd: root, encoding: 'utf8' })).toBe('');
   }, 300_000);
 
   it('nx show projects lists every Worker once (no template, no duplicate name), with one summary line', async () => {
     const shown = await nx(['show', 'projects', '--json']);
     expect(shown.code, shown.out).toBe(0);
     const projects: string[] = JSON.parse(shown.stdout);
-    expect([...projects].sort()).toEqual([...fixture.validProjects, ...fixture.brokenProjects].sort());
+    expect([...projects].sort()).toEqual([...fixture.validProjects, ...fixture.brokenProjects, ...fixture.packages].sort());
     expect(projects.some((p) => p.includes('{{'))).toBe(false);
     const notes = shown.out.split('\n').filter((l) => l.startsWith('[nx-edge]'));
     expect(notes).toEqual(['[nx-edge] 3 wrangler configs failed to parse (their targets fail until fixed), 1 template folder skipped — details: npx nx-edge validate']);
@@ -153,6 +175,33 @@ describe('brownfield: an existing pnpm monorepo of Workers', () => {
     // Static assets travel with the build output.
     expect(readdirSync(join(root, 'dist/workers/site/assets')).sort()).toEqual(['app.css', 'index.html']);
   }, 900_000);
+
+  it('the adoption shapes: the team\'s deploy pipeline runs, dev never starts a lib watcher, a built package is built first, tests/ specs run, 0 specs ran fails, cycles drawn with real edges', async () => {
+    const shop = JSON.parse((await nx(['show', 'project', '@acme/shop', '--json'])).stdout);
+    expect(shop.targets.deploy.executor).toBe('nx:run-script'); // the team's pipeline: its asset step runs before wrangler
+    expect(shop.targets.dev.options.port).toBe(3000);
+    expect(shop.targets.dev.dependsOn).toEqual([]); // @acme/ui's `tsup --watch` is not a service
+    expect(shop.targets.build.dependsOn).toEqual(expect.arrayContaining([{ projects: ['@acme/db'], target: 'build' }]));
+    // A fresh clone: no dist of @acme/db anywhere, and shop still builds (db first).
+    rmSync(join(root, 'packages/db/dist'), { recursive: true, force: true });
+    const build = await nx(['run', '@acme/shop:build', '--skip-nx-cache', '--output-style=static']);
+    expect(build.code, build.out).toBe(0);
+    expect(build.out).toMatch(/nx run @acme\/db:build[\s\S]*nx run @acme\/shop:build/);
+    // tests/*.test.ts run; a project whose config finds none of its specs fails, naming them.
+    const shopTest = await nx(['run', '@acme/shop:test', '--skip-nx-cache', '--output-style=static']);
+    expect(shopTest.code, shopTest.out).toBe(0);
+    expect(shopTest.out).toMatch(/tests\/price\.test\.ts/);
+    const strict = await nx(['run', '@acme/strict:test', '--skip-nx-cache', '--output-style=static']);
+    expect(strict.code).not.toBe(0);
+    expect(strict.out).toContain('@acme/strict: vitest ran no spec file, but the project has 1 (workers/strict/tests/strict.spec.ts)');
+    // validate: the cycle through the hub as edges that exist, and the kept script explained (no advice in a circle).
+    const validate = await run(join(root, 'node_modules', '.bin', 'nx-edge'), ['validate', '--json']);
+    const report = JSON.parse(validate.stdout);
+    expect(report.notes).toContain(
+      "service graph cycle: @acme/hub-x → @acme/hub-y → @acme/hub-x, @acme/hub-z → @acme/hub-y → @acme/hub-z — allowed: its members start together (none waits for another's health) and deploy one after another; a first deploy needs one member deployed without its bindings to the others.",
+    );
+    expect(report.notes.join('\n')).toContain('workers/shop/package.json: script "deploy" ("node scripts/build-assets.mjs && wrangler deploy --minify") is @acme/shop\'s deploy target: it is a compound command');
+  }, 600_000);
 
   it('dev runs a cycle and a dependent of it, each reachable at its wrangler name and its project name; remote-only bindings are listed', async () => {
     const proxyPort = await freePort();

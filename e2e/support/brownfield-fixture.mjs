@@ -103,6 +103,17 @@ export function writeBrownfieldFixture(root, options = {}) {
   ring('ring-b', ['ring-c']);
   ring('ring-c', ['ring-a']);
   ring('ring-client', ['ring-b']);
+  // Three Workers tied only through one hub (x ⇄ y ⇄ z): one cycle group, and z never calls x.
+  add('workers/hub-x', 'hub-x', { services: [{ binding: 'Y', service: 'hub-y' }] });
+  add('workers/hub-y', 'hub-y', { services: [{ binding: 'X', service: 'hub-x' }, { binding: 'Z', service: 'hub-z' }] });
+  add('workers/hub-z', 'hub-z', { services: [{ binding: 'Y', service: 'hub-y' }] });
+  edge('hub-x', 'hub-y');
+  edge('hub-y', 'hub-x');
+  edge('hub-y', 'hub-z');
+  edge('hub-z', 'hub-y');
+  // Adoption shapes: a team's pipeline and habits (issue: adopt without losing work).
+  add('workers/shop', 'shop', {}, { 'src/index.ts': `import { price } from '@acme/db';\nexport default { fetch: () => Response.json({ service: 'shop', price: price(2) }) };\n` });
+  add('workers/strict', 'strict', {});
 
   for (const w of workers) {
     const source = w.extra?.['src/index.ts'] ?? `export default { fetch: (req: Request) => Response.json({ service: '${w.name}', path: new URL(req.url).pathname }) };\n`;
@@ -115,6 +126,25 @@ export function writeBrownfieldFixture(root, options = {}) {
       w.format === 'jsonc' ? `// ${w.name}: grown without Nx\n${JSON.stringify(w.config, null, 2)}\n` : `# ${w.name}: grown without Nx\n${toToml(w.config)}`,
     );
   }
+
+  // shop: a wrapper deploy with its own asset step (kept: the team's pipeline), a flagged dev (handed over
+  // with its port), specs in tests/ as *.test.ts, a built workspace package and a lib with a watch dev.
+  write(root, 'workers/shop/package.json', `${JSON.stringify({
+    name: '@acme/shop',
+    private: true,
+    scripts: { deploy: 'node scripts/build-assets.mjs && wrangler deploy --minify', dev: 'wrangler dev --port 3000', test: 'vitest run' },
+    dependencies: { '@acme/db': 'workspace:*', '@acme/ui': 'workspace:*' },
+  }, null, 2)}\n`);
+  write(root, 'workers/shop/scripts/build-assets.mjs', "console.log('assets built');\n");
+  write(root, 'workers/shop/tests/price.test.ts', "import { expect, it } from 'vitest';\nit('prices', () => expect(2 * 21).toBe(42));\n");
+  // strict: its own vitest config includes src/ only, but its spec is in tests/ — 0 specs ran is a failure.
+  write(root, 'workers/strict/vitest.config.mjs', "export default { test: { include: ['src/**/*.spec.ts'] } };\n");
+  write(root, 'workers/strict/tests/strict.spec.ts', "import { expect, it } from 'vitest';\nit('runs', () => expect(true).toBe(true));\n");
+  // A workspace package whose entry is its build output (exports → dist/), and a lib with a watcher as dev.
+  write(root, 'packages/db/package.json', `${JSON.stringify({ name: '@acme/db', private: true, exports: { '.': './dist/index.js' }, scripts: { build: 'node build.mjs' } }, null, 2)}\n`);
+  write(root, 'packages/db/build.mjs', "import { mkdirSync, writeFileSync } from 'node:fs';\nmkdirSync('dist', { recursive: true });\nwriteFileSync('dist/index.js', 'export const price = (n) => n * 21;\\n');\n");
+  write(root, 'packages/ui/package.json', `${JSON.stringify({ name: '@acme/ui', private: true, main: 'src/index.js', scripts: { dev: 'tsup --watch' } }, null, 2)}\n`);
+  write(root, 'packages/ui/src/index.js', 'export const button = () => "button";\n');
 
   // Three configs that do not parse (projects all the same: their targets must fail, naming file:line).
   const broken = [
@@ -139,7 +169,7 @@ export function writeBrownfieldFixture(root, options = {}) {
   }
 
   write(root, 'package.json', `${JSON.stringify({ name: 'acme-workers', private: true, devDependencies: options.devDependencies ?? {} }, null, 2)}\n`);
-  write(root, 'pnpm-workspace.yaml', "packages:\n  - 'workers/*'\n");
+  write(root, 'pnpm-workspace.yaml', "packages:\n  - 'workers/*'\n  - 'packages/*'\n");
   write(root, '.gitignore', 'node_modules/\ndist/\n.wrangler/\n.nx/\n');
 
   return {
@@ -150,6 +180,8 @@ export function writeBrownfieldFixture(root, options = {}) {
     /** `source -> target` between Worker projects. */
     edges: [...edges].sort(),
     configFiles: workers.map((w) => `${w.dir}/wrangler.${w.format}`),
-    cycles: [['@acme/ping', '@acme/pong'], ['@acme/ring-a', '@acme/ring-b', '@acme/ring-c']],
+    cycles: [['@acme/ping', '@acme/pong'], ['@acme/ring-a', '@acme/ring-b', '@acme/ring-c'], ['@acme/hub-x', '@acme/hub-y', '@acme/hub-z']],
+    /** Workspace packages that are no Workers (projects too, through the workspace globs). */
+    packages: ['@acme/db', '@acme/ui'],
   };
 }
