@@ -112,7 +112,8 @@ describe('brownfield: an existing pnpm monorepo of Workers', () => {
     // shop: its deploy pipeline stays the target; its flagged dev is handed over with the flag as an option.
     const shop = JSON.parse(readFileSync(join(root, 'workers/shop/package.json'), 'utf8'));
     expect(shop.scripts).toEqual({ deploy: 'node scripts/build-assets.mjs && wrangler deploy --minify', dev: 'nx run @acme/shop:dev', test: 'nx run @acme/shop:test' });
-    expect(shop.nx.targets).toEqual({ dev: { options: { port: 3000 } } });
+    // The kept pipeline minifies: so does the inferred build.
+    expect(shop.nx.targets).toEqual({ dev: { options: { port: 3000 } }, build: { options: { minify: true } } });
     expect(init.out).toContain('nx-edge: workers/shop/package.json: "deploy": "node scripts/build-assets.mjs && wrangler deploy --minify" kept as the deploy target: it is a compound command');
     // Never a template folder's scripts.
     expect(readFileSync(join(root, 'templates/worker/package.json'), 'utf8')).not.toContain('nx run');

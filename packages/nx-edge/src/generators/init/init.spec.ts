@@ -93,6 +93,11 @@ describe('init generator', () => {
     expect(said).toContain('nx-edge: workers/gateway/package.json: "dev": "wrangler dev --port 3000" → "nx run @acme/gateway:dev" (the inferred dev target does the same; --port 3000 → dev option port 3000; kept out of nx.includedScripts)');
     expect(said).toContain('nx-edge: workers/api/package.json: "deploy": "bun run build && wrangler deploy" kept as the deploy target: it is a compound command: its other steps would not run in the inferred target.');
     expect(said).toContain('"dev": "wrangler dev --remote" kept as the dev target: --remote has no equivalent in the inferred dev target');
+    // A kept pipeline that minifies makes the inferred build minify too.
+    tree.write('workers/api/package.json', JSON.stringify({ ...readJson(tree, 'workers/api/package.json'), scripts: { deploy: 'bun run build && wrangler deploy --minify' } }));
+    await initGenerator(tree, { skipFormat: true });
+    expect(readJson(tree, 'workers/api/package.json').nx.targets).toEqual({ build: { options: { minify: true } } });
+    expect(info.mock.calls.flat()).toContain('nx-edge: workers/api/package.json: the inferred build minifies, as "deploy" ("bun run build && wrangler deploy --minify") does (build option minify: true)');
     expect(said).toContain('"types": "wrangler types --env-interface CloudflareBindings" kept as the types target: --env-interface CloudflareBindings has no equivalent in the inferred types target');
     // Idempotent: a second run changes nothing.
     const before = tree.listChanges().map((c) => [c.path, c.content?.toString()]);

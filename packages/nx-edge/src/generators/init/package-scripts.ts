@@ -28,6 +28,7 @@ export function rewriteWorkerScripts(tree: Tree): { rewritten: ScriptChange[]; k
   const globs = workspaceGlobsFrom((file) => (tree.exists(file) ? (tree.read(file, 'utf-8') ?? undefined) : undefined));
   const rewritten: ScriptChange[] = [];
   const kept: ScriptChange[] = [];
+  const mirrored: ScriptChange[] = [];
   for (const configFile of glob(tree, [WRANGLER_CONFIG_GLOB])) {
     if (isIgnoredConfigPath(configFile)) continue;
     const root = dirname(configFile);
@@ -57,7 +58,10 @@ export function rewriteWorkerScripts(tree: Tree): { rewritten: ScriptChange[]; k
       if (!s.plan.handOver) kept.push({ file: pkgFile, script: s.script, from: s.command, detail: s.plan.reason });
     }
     const handOver = plans.filter((s) => s.plan.handOver);
-    if (handOver.length === 0) continue;
+    // A kept pipeline that minifies (`… && wrangler deploy --minify`): the inferred build mirrors it, so
+    // what nx-edge builds (for dev, tests, its own deploy) is what the team ships.
+    const minifiedPipeline = plans.find((s) => !s.plan.handOver && /(^|[\s;&|(])wrangler\s+deploy\b[^;&|]*\s--minify\b/.test(s.command));
+    if (handOver.length === 0 && !minifiedPipeline) continue;
     const projectJson = join(root, 'project.json');
     // Target options live where the project's own configuration is: project.json, or package.json's "nx".
     const setOptions = (json: { targets?: Record<string, { options?: Record<string, unknown> }> }, target: string, options: Record<string, unknown>) => {
@@ -65,6 +69,7 @@ export function rewriteWorkerScripts(tree: Tree): { rewritten: ScriptChange[]; k
       json.targets ??= {};
       json.targets[target] = { ...json.targets[target], options: { ...json.targets[target]?.options, ...options } };
     };
+    if (minifiedPipeline) mirrored.push({ file: pkgFile, script: minifiedPipeline.script, from: minifiedPipeline.command, detail: 'build option minify: true' });
     updateJson(tree, pkgFile, (json) => {
       const names = handOver.map((s) => s.script);
       for (const s of handOver) {
@@ -72,9 +77,13 @@ export function rewriteWorkerScripts(tree: Tree): { rewritten: ScriptChange[]; k
         json.scripts[s.script] = `nx run ${project}:${s.script}`;
         rewritten.push({ file: pkgFile, script: s.script, from: s.command, to: json.scripts[s.script], detail: s.plan.mapped.join(', ') });
       }
-      const included: string[] = json.nx?.includedScripts ?? Object.keys(json.scripts);
-      json.nx = { ...json.nx, includedScripts: included.filter((s) => !names.includes(s)) };
+      if (names.length) {
+        const included: string[] = json.nx?.includedScripts ?? Object.keys(json.scripts);
+        json.nx = { ...json.nx, includedScripts: included.filter((s) => !names.includes(s)) };
+      }
+      json.nx ??= {};
       if (!tree.exists(projectJson)) {
+        if (minifiedPipeline) setOptions(json.nx, 'build', { minify: true });
         for (const s of handOver) {
           if (!s.plan.handOver) continue;
           setOptions(json.nx, s.plan.target, s.plan.options);
@@ -85,6 +94,7 @@ export function rewriteWorkerScripts(tree: Tree): { rewritten: ScriptChange[]; k
     });
     if (tree.exists(projectJson)) {
       updateJson(tree, projectJson, (json) => {
+        if (minifiedPipeline) setOptions(json, 'build', { minify: true });
         for (const s of handOver) {
           if (!s.plan.handOver) continue;
           setOptions(json, s.plan.target, s.plan.options);
@@ -97,6 +107,7 @@ export function rewriteWorkerScripts(tree: Tree): { rewritten: ScriptChange[]; k
   for (const c of rewritten) {
     logger.info(`nx-edge: ${c.file}: "${c.script}": "${c.from}" → "${c.to}" (the inferred ${c.script} target does the same${c.detail ? `; ${c.detail}` : ''}; kept out of nx.includedScripts)`);
   }
+  for (const c of mirrored) logger.info(`nx-edge: ${c.file}: the inferred build minifies, as "${c.script}" ("${c.from}") does (${c.detail})`);
   for (const c of kept) logger.info(`nx-edge: ${c.file}: "${c.script}": "${c.from}" kept as the ${c.script} target: ${c.detail}. nx run <project>:${c.script} runs your script, not nx-edge's inferred ${c.script}.`);
   return { rewritten, kept };
 }
