@@ -42,8 +42,11 @@ export const TEMPLATE_DEPENDENCIES = {
   '@nestjs/platform-express': '11.2.10',
   'reflect-metadata': '0.2.2',
   rxjs: '7.8.2',
-  // A real Postgres driver, for the embedded-Postgres (Hyperdrive) tests.
+  // A real Postgres driver, for the embedded-Postgres (Hyperdrive) tests, and PGlite (an optional peer
+  // dependency of @aero/nx-edge) that serves it.
   pg: '8.23.1',
+  '@electric-sql/pglite': '0.5.14',
+  '@electric-sql/pglite-socket': '0.2.17',
 };
 
 export const HERMETIC_ENV = {

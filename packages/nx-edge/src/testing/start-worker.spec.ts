@@ -234,3 +234,13 @@ export default {
     await expect.poll(() => worker!.env.KV.get('job-2'), { timeout: 15_000 }).toBe('done');
   }, 60_000);
 });
+
+describe('embedded Postgres without PGlite installed', () => {
+  it('says how to add the optional peer dependency, in the workspace\'s package manager', async () => {
+    const { loadPglite, PGLITE_VERSION } = await import('./postgres');
+    const missing = () => Promise.reject(Object.assign(new Error("Cannot find module '@electric-sql/pglite'"), { code: 'ERR_MODULE_NOT_FOUND' }));
+    await expect(loadPglite(missing)).rejects.toThrow(
+      new RegExp(`runs Postgres in PGlite, an optional peer dependency of @aero/nx-edge that is not installed here\\. Add it: (npm install -D|pnpm add -D -w|yarn add -D|bun add -d) @electric-sql/pglite@${PGLITE_VERSION.replace(/\./g, '\\.')} @electric-sql/pglite-socket@`),
+    );
+  });
+});
