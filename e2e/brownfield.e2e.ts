@@ -87,6 +87,8 @@ describe('brownfield: an existing pnpm monorepo of Workers', () => {
     mkdirSync(join(root, '.e2e-home', 'tmp'), { recursive: true });
     const install = await run('pnpm', ['install', '--no-frozen-lockfile', '--reporter=append-only']);
     if (install.code !== 0) throw new Error(`pnpm install failed:\n${install.out}`);
+    // The test's own HOME/TMPDIR is no part of the repo.
+    writeFileSync(join(root, '.gitignore'), `${readFileSync(join(root, '.gitignore'), 'utf8')}.e2e-home/\n`);
     execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: root });
     execFileSync('git', ['-c', 'user.email=e2e@example.com', '-c', 'user.name=e2e', 'add', '-A'], { cwd: root });
     execFileSync('git', ['-c', 'user.email=e2e@example.com', '-c', 'user.name=e2e', 'commit', '-q', '-m', 'workers'], { cwd: root });
