@@ -6,6 +6,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer as createHttpServer } from 'node:http';
 import { freePort, get } from './support/http';
@@ -28,7 +29,8 @@ interface Fixture {
 
 
 describe('brownfield: an existing pnpm monorepo of Workers', () => {
-  const root = join(E2E_TMP, `brownfield-${randomBytes(4).toString('hex')}`);
+  // Outside the repo: with no nx.json of its own, Nx would otherwise take the nearest one above (ours) as the workspace.
+  const root = join(tmpdir(), `nx-edge-brownfield-${randomBytes(4).toString('hex')}`);
   const tools = join(E2E_TMP, 'pnpm-tool');
   let fixture: Fixture;
   let env: NodeJS.ProcessEnv;
