@@ -2,7 +2,7 @@
 // `nx-edge <command>`: workspace-level commands that are not per-project targets
 // (status, logs, validate, history, setup, reset, ...). Each command is a module in ./commands
 // exporting `description` and `run(args, { cwd }) => Promise<number>` (the exit code).
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeError } from '../utils/user-error';
 
@@ -27,6 +27,17 @@ function loadCommand(name: string): CliCommand | undefined {
   return require(join(__dirname, 'commands', name)) as CliCommand;
 }
 
+function packageVersion(): string {
+  for (const dir of [join(__dirname, '..', '..', '..'), join(__dirname, '..', '..')]) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === '@aero/nx-edge') return pkg.version ?? 'unknown';
+    }
+  }
+  return 'unknown';
+}
+
 function help(): string {
   const lines = ['Usage: nx-edge <command> [options]', '', 'Commands:'];
   for (const name of commandNames()) {
@@ -42,10 +53,19 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
     console.log(help());
     return 0;
   }
+  if (name === '--version' || name === '-v') {
+    console.log(packageVersion());
+    return 0;
+  }
   const command = loadCommand(name);
   if (!command) {
-    console.error(`nx-edge: unknown command "${name}".\n\n${help()}`);
+    console.error(`nx-edge: unknown command "${name.startsWith('-') ? name.split('=')[0] : name}".\n\n${help()}`);
     return 2;
+  }
+  // Every command: --help prints its usage and runs nothing.
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(`${command.description}\n\nUsage: ${command.usage ?? `nx-edge ${name}`}`);
+    return 0;
   }
   try {
     return await command.run(rest, { cwd });

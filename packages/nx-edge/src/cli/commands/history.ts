@@ -1,3 +1,4 @@
+import { unknownOption } from '../options';
 import { join } from 'node:path';
 import { DEPLOY_HISTORY_RELATIVE_PATH, filterRecords, formatHistoryTable, readDeploymentRecords, summaryLine, type HistoryFilter } from '../../deploy/deploy-history';
 import { UserError } from '../../utils/user-error';
@@ -37,7 +38,7 @@ export function parseHistoryArgs(args: string[]): HistoryFilter & { json: boolea
         out.file = value();
         break;
       default:
-        throw new UserError(`unknown option "${typed}". Usage: ${usage}`);
+        throw new UserError(`${unknownOption(typed)} Usage: ${usage}`);
     }
   });
   return out;

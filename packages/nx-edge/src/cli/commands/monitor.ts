@@ -1,3 +1,4 @@
+import { unknownOption } from '../options';
 import { DEPLOY_HISTORY_RELATIVE_PATH, readDeploymentRecords } from '../../deploy/deploy-history';
 import { createWranglerRunner } from '../../deploy/wrangler-cli';
 import { monitorTargets, observe, transitions, type MonitorDeps, type Observation, type Transition } from '../../monitor/service-monitor';
@@ -49,7 +50,7 @@ export function parseMonitorArgs(args: string[]): MonitorArgs {
         out.json = true;
         break;
       default:
-        throw new UserError(`unknown option "${typed}". Usage: ${usage}`);
+        throw new UserError(`${unknownOption(typed)} Usage: ${usage}`);
     }
   });
   return out;

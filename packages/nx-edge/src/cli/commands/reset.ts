@@ -1,3 +1,4 @@
+import { unknownOption } from '../options';
 import { relative } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { findWorkerDirs, localStatePaths, removePaths } from '../../onboarding/onboarding';
@@ -8,7 +9,7 @@ export const usage = 'nx-edge reset [--yes]';
 export async function run(args: string[], ctx: { cwd: string }): Promise<number> {
   const unknown = args.filter((a) => a !== '--yes' && a !== '-y');
   if (unknown.length) {
-    process.stderr.write(`unknown option "${unknown[0]}". Usage: ${usage}\n`);
+    process.stderr.write(`${unknownOption(unknown[0])} Usage: ${usage}\n`);
     return 2;
   }
   const paths = localStatePaths(ctx.cwd, findWorkerDirs(ctx.cwd));

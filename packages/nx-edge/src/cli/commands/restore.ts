@@ -1,3 +1,4 @@
+import { unknownOption } from '../options';
 import { isAbsolute, join, relative } from 'node:path';
 import { applyRestore, formatRestorePlan, planRestore } from '../../backup/restore';
 import { createWranglerRunner } from '../../deploy/wrangler-cli';
@@ -22,7 +23,7 @@ export async function run(args: string[], ctx: { cwd: string }): Promise<number>
     } else if (flag === '--dry-run') dryRun = true;
     else if (flag === '--yes' || flag === '-y') yes = true;
     else if (!flag.startsWith('-') && !folder) folder = typed;
-    else throw new UserError(`unknown option "${typed}". Usage: ${usage}`);
+    else throw new UserError(`${unknownOption(typed)} Usage: ${usage}`);
   });
   if (!folder) throw new UserError(`name the backup folder (backups/<env>/<project>/<timestamp>). Usage: ${usage}`);
   // Restoring overwrites data: the env is never guessed.

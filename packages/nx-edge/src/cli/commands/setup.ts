@@ -1,3 +1,4 @@
+import { unknownOption } from '../options';
 import { createWranglerRunner } from '../../deploy/wrangler-cli';
 import { detectPackageManager } from '../../utils/package-manager';
 import { applyLocalMigrations, checkNode, checkWrangler, createDevVars, findWorkerDirs, installedWranglerVersion, type SetupStep } from '../../onboarding/onboarding';
@@ -10,7 +11,7 @@ const MARK: Record<SetupStep['status'], string> = { ok: '✔', done: '+', warn: 
 export async function run(args: string[], ctx: { cwd: string }): Promise<number> {
   const unknown = args.filter((a) => a !== '--skip-migrations');
   if (unknown.length) {
-    process.stderr.write(`unknown option "${unknown[0]}". Usage: ${usage}\n`);
+    process.stderr.write(`${unknownOption(unknown[0])} Usage: ${usage}\n`);
     return 2;
   }
   const print = (step: SetupStep) => process.stdout.write(`${MARK[step.status]} ${step.message}\n`);

@@ -1,3 +1,4 @@
+import { unknownOption } from '../options';
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -78,7 +79,7 @@ export function parseTailArgs(args: string[]): TailArgs {
         out.json = true;
         break;
       default:
-        throw new UserError(`unknown option "${typed}". Usage: ${usage}`);
+        throw new UserError(`${unknownOption(typed)} Usage: ${usage}`);
     }
   });
   if (out.projects && out.affected) throw new UserError('--projects and --affected choose the Workers two ways: give one of them.');
