@@ -156,7 +156,7 @@ export function writeBrownfieldFixture(root, options = {}) {
     const name = b.dir.split('/').pop();
     write(root, `${b.dir}/${b.file}`, b.text);
     write(root, `${b.dir}/src/index.ts`, `export default { fetch: () => new Response('${name}') };\n`);
-    write(root, `${b.dir}/package.json`, `${JSON.stringify({ name: `@acme/${name}`, private: true, scripts: { build: 'wrangler deploy --dry-run' } }, null, 2)}\n`);
+    write(root, `${b.dir}/package.json`, `${JSON.stringify({ name: `@acme/${name}`, private: true, scripts: { dev: 'wrangler dev' } }, null, 2)}\n`);
   }
   // A template folder: placeholders, not a Worker.
   write(root, 'templates/worker/wrangler.jsonc', '{\n  "name": "{{SERVICE_NAME}}",\n  "main": "src/index.ts",\n  "compatibility_date": "{{COMPAT_DATE}}"\n}\n');

@@ -7,7 +7,7 @@ import { orderServices } from '../dev/hub/graph-order';
 import { DEV_READY_MARK } from '../dev/client/dev-target';
 import { describeError } from '../utils/user-error';
 import { normalizePluginOptions, type NormalizedPluginOptions, type NxEdgePluginOptions } from './options';
-import { shadowingScripts } from './package-scripts';
+import { scriptHandOver, shadowingScripts } from './package-scripts';
 import { ownsWorkerTypes, WORKER_TYPES_FILE } from '../types/worker-types';
 import { typedBindingTargets, upstreamProjects, workerNameIndex, type WorkerProject } from './service-graph';
 import { inWorkspaceGlobs, workspaceGlobs, workspacePackages } from './workspace-globs';
@@ -253,6 +253,8 @@ interface Notes {
   clashes: string[];
   /** package.json scripts Nx turns into targets that replace inferred ones. */
   shadowing: number;
+  /** Scripts that stay their Worker's target (they do more than the inferred one): init keeps them. */
+  teamTargets: number;
 }
 
 const said = new Set<string>();
@@ -291,7 +293,13 @@ function readEntries(configFiles: readonly string[], context: CreateNodesContext
     // Read once: naming, the scripts count and a cycle member's implicit dependencies all use them.
     const jsons = readFolderJsons(absoluteRoot);
     // Nx makes script targets of a package.json inside the workspace globs or next to a project.json.
-    if (inGlobs || jsons.projectJson) notes.shadowing += shadowingScripts(jsons.packageJson, targetNames).length;
+    if (inGlobs || jsons.projectJson) {
+      // The same rule as init's: counted as "init hands them over" only when it would.
+      for (const s of shadowingScripts(jsons.packageJson, targetNames)) {
+        if (scriptHandOver(s.script, s.command, basename(configFile)).handOver) notes.shadowing++;
+        else notes.teamTargets++;
+      }
+    }
     entries.push({ configFile, projectRoot, config, parseError, projectJson: jsons.projectJson, packageJson: jsons.packageJson, ...inferProjectName(absoluteRoot, config, inGlobs, jsons) });
   }
   // A name two folders would share stops every Nx command: name the derived ones by their path.
@@ -342,7 +350,7 @@ export const createNodesV2: CreateNodesV2<NxEdgePluginOptions> = [
   WRANGLER_CONFIG_GLOB,
   // Never throws (a broken file is a project whose targets fail), so no error aggregation is needed.
   async (configFiles, options, context) => {
-    const notes: Notes = { unparsable: 0, templates: 0, clashes: [], shadowing: 0 };
+    const notes: Notes = { unparsable: 0, templates: 0, clashes: [], shadowing: 0, teamTargets: 0 };
     const normalized = normalizePluginOptions(options);
     const entries = readEntries(configFiles, context, notes, Object.values(normalized));
     const workers = workerProjects(entries);
@@ -407,6 +415,7 @@ export const createNodesV2: CreateNodesV2<NxEdgePluginOptions> = [
       notes.unparsable ? `${notes.unparsable} wrangler config${notes.unparsable === 1 ? '' : 's'} failed to parse (their targets fail until fixed)` : '',
       notes.templates ? `${notes.templates} template folder${notes.templates === 1 ? '' : 's'} skipped` : '',
       notes.shadowing ? `${notes.shadowing} package.json script${notes.shadowing === 1 ? '' : 's'} replace inferred targets (nx g @aero/nx-edge:init hands them over)` : '',
+      notes.teamTargets ? `${notes.teamTargets} package.json script${notes.teamTargets === 1 ? '' : 's'} stay${notes.teamTargets === 1 ? 's' : ''} the team's target${notes.teamTargets === 1 ? '' : 's'} (doing more than the inferred one)` : '',
     ].filter(Boolean);
     if (summary.length) sayOnce(`[nx-edge] ${summary.join(', ')} — details: npx nx-edge validate`);
     return configFiles.map((file) => [file, results.get(file) ?? {}] as const);

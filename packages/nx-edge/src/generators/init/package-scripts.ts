@@ -1,6 +1,6 @@
 import { glob, logger, readJson, updateJson, type Tree } from '@nx/devkit';
 import { basename, dirname, join } from 'node:path';
-import { parseWranglerConfig, WRANGLER_CONFIG_GLOB } from '../../config/wrangler-config';
+import { parseWranglerConfig, WRANGLER_CONFIG_GLOB, type WranglerConfig } from '../../config/wrangler-config';
 import { inferProjectName, isIgnoredConfigPath, templatePlaceholder } from '../../plugins/create-nodes';
 import { normalizePluginOptions } from '../../plugins/options';
 import { scriptHandOver, shadowingScripts } from '../../plugins/package-scripts';
@@ -45,14 +45,15 @@ export function rewriteWorkerScripts(tree: Tree): { rewritten: ScriptChange[]; k
     }
     const shadowing = shadowingScripts(pkg, targetNames);
     if (shadowing.length === 0) continue;
-    let project = root.split('/').pop()!;
+    const projectJsonFile = join(root, 'project.json');
+    const jsons = { projectJson: tree.exists(projectJsonFile) ? readJson(tree, projectJsonFile) : undefined, packageJson: pkg as Record<string, unknown> };
+    let config: WranglerConfig = {};
     try {
-      const projectJsonFile = join(root, 'project.json');
-      const jsons = { projectJson: tree.exists(projectJsonFile) ? readJson(tree, projectJsonFile) : undefined, packageJson: pkg as Record<string, unknown> };
-      project = inferProjectName(join(tree.root, root), parseWranglerConfig(configText, configFile), inWorkspaceGlobs(root, globs), jsons).name;
+      config = parseWranglerConfig(configText, configFile);
     } catch {
-      // a config that does not parse: the folder name, as Nx would show it
+      // a config that does not parse: named as Nx names it anyway (project.json, package.json, folder)
     }
+    const project = inferProjectName(join(tree.root, root), config, inWorkspaceGlobs(root, globs), jsons).name;
     const plans = shadowing.map((s) => ({ ...s, plan: scriptHandOver(s.script, s.command, basename(configFile)) }));
     for (const s of plans) {
       if (!s.plan.handOver) kept.push({ file: pkgFile, script: s.script, from: s.command, detail: s.plan.reason });
