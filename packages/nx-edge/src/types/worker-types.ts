@@ -47,6 +47,11 @@ export function ownsWorkerTypes(projectDir: string): boolean {
   }
 }
 
+/** `wrangler types <file> -c <own config> -c <each bound Worker's config>`: the Worker first, so its Env is the one written. */
+function typesCommand(projectDir: string, configFile: string, boundConfigFiles: string[]): string[] {
+  return ['types', WORKER_TYPES_FILE, '-c', relative(projectDir, configFile), ...boundConfigFiles.flatMap((file) => ['-c', relative(projectDir, file)])];
+}
+
 /**
  * `wrangler types` for one Worker: its own config first, then each bound Worker's (so service bindings
  * become `Service<typeof import("../users/src/index").default>`), Env only (runtime types come from
@@ -57,11 +62,7 @@ export function workerTypesArgs(projectDir: string, configFile: string, boundCon
   const example = join(projectDir, '.dev.vars.example');
   const noEnvFile = process.platform === 'win32' ? 'NUL' : '/dev/null';
   return [
-    'types',
-    WORKER_TYPES_FILE,
-    '-c',
-    relative(projectDir, configFile),
-    ...boundConfigFiles.flatMap((file) => ['-c', relative(projectDir, file)]),
+    ...typesCommand(projectDir, configFile, boundConfigFiles),
     '--include-runtime=false',
     '--env-file',
     existsSync(example) ? '.dev.vars.example' : noEnvFile,
@@ -103,11 +104,7 @@ export function teamTypesFlags(text: string): TeamTypesFlags | undefined {
 export function teamTypesArgs(projectDir: string, configFile: string, boundConfigFiles: string[], flags: TeamTypesFlags): string[] {
   const example = join(projectDir, '.dev.vars.example');
   return [
-    'types',
-    WORKER_TYPES_FILE,
-    '-c',
-    relative(projectDir, configFile),
-    ...boundConfigFiles.flatMap((file) => ['-c', relative(projectDir, file)]),
+    ...typesCommand(projectDir, configFile, boundConfigFiles),
     `--include-runtime=${flags.includeRuntime}`,
     `--include-env=${flags.includeEnv}`,
     `--strict-vars=${flags.strictVars}`,
