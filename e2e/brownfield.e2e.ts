@@ -91,6 +91,9 @@ describe('brownfield: an existing pnpm monorepo of Workers', () => {
     if (install.code !== 0) throw new Error(`pnpm install failed:\n${install.out}`);
     // The test's own HOME/TMPDIR is no part of the repo.
     writeFileSync(join(root, '.gitignore'), `${readFileSync(join(root, '.gitignore'), 'utf8')}.e2e-home/\n`);
+    // The team's own wrangler types output for typed: runtime types included, its interface name.
+    const types = await run(join(root, 'node_modules', '.bin', 'wrangler'), ['types', '--env-interface', 'CloudflareBindings', '-c', fixture.configFiles.find((f) => f.startsWith('workers/typed/'))!, 'workers/typed/worker-configuration.d.ts'], { WRANGLER_SEND_METRICS: 'false' });
+    if (types.code !== 0) throw new Error(`wrangler types failed:\n${types.out}`);
     execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: root });
     execFileSync('git', ['-c', 'user.email=e2e@example.com', '-c', 'user.name=e2e', 'add', '-A'], { cwd: root });
     execFileSync('git', ['-c', 'user.email=e2e@example.com', '-c', 'user.name=e2e', 'commit', '-q', '-m', 'workers'], { cwd: root });
@@ -209,6 +212,23 @@ describe('brownfield: an existing pnpm monorepo of Workers', () => {
       "service graph cycle: @acme/hub-x → @acme/hub-y → @acme/hub-x, @acme/hub-z → @acme/hub-y → @acme/hub-z — allowed: its members start together (none waits for another's health) and deploy one after another; a first deploy needs one member deployed without its bindings to the others.",
     );
     expect(report.notes.join('\n')).toContain('workers/shop/package.json: script "deploy" ("node scripts/build-assets.mjs && wrangler deploy --minify") is @acme/shop\'s deploy target: it is a compound command');
+    // typed: the types target keeps the team's runtime types and interface, and tsc finds no new error.
+    const tsc = () => run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'workers/typed/tsconfig.json', '--noEmit', '--pretty', 'false']);
+    const before = await tsc();
+    const typed = await nx(['run', '@acme/typed:types', '--skip-nx-cache', '--output-style=static']);
+    expect(typed.code, typed.out).toBe(0);
+    expect(typed.out).toContain('your wrangler types output, regenerated with its own flags (runtime types kept, interface CloudflareBindings)');
+    const dts = readFileSync(join(root, 'workers/typed/worker-configuration.d.ts'), 'utf8');
+    expect(dts).toContain('// Runtime types generated with');
+    expect(dts).toContain('interface CloudflareBindings');
+    const after = await tsc();
+    expect(after.code, after.out).toBe(before.code);
+    expect(after.out.split('\n').filter((l) => l.includes('error TS')).length).toBe(before.out.split('\n').filter((l) => l.includes('error TS')).length);
+    // boxed: the built config's container image still points at the Dockerfile.
+    const boxedBuild = await nx(['run', '@acme/boxed:build', '--skip-nx-cache', '--output-style=static']);
+    expect(boxedBuild.code, boxedBuild.out).toBe(0);
+    const built = JSON.parse(readFileSync(join(root, 'dist/workers/boxed/wrangler.json'), 'utf8'));
+    expect(existsSync(join(root, 'dist/workers/boxed', built.containers[0].image))).toBe(true);
   }, 600_000);
 
   it('dev runs a cycle and a dependent of it, each reachable at its wrangler name and its project name; remote-only bindings are listed', async () => {

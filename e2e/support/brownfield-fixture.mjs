@@ -114,6 +114,13 @@ export function writeBrownfieldFixture(root, options = {}) {
   // Adoption shapes: a team's pipeline and habits (issue: adopt without losing work).
   add('workers/shop', 'shop', {}, { 'src/index.ts': `import { price } from '@acme/db';\nexport default { fetch: () => Response.json({ service: 'shop', price: price(2) }) };\n` });
   add('workers/strict', 'strict', {});
+  // typed: the team generated worker-configuration.d.ts with wrangler types (runtime types, its own interface
+  // name) and its tsconfig uses only that file; boxed: a container whose image is a Dockerfile beside the config.
+  add('workers/typed', 'typed', { kv_namespaces: [{ binding: 'CACHE', id: 'typed-cache' }] }, {
+    'src/index.ts': `import { WorkerEntrypoint } from 'cloudflare:workers';\nexport default class extends WorkerEntrypoint<CloudflareBindings> {\n  async fetch() {\n    return Response.json({ service: 'typed', cached: await this.env.CACHE.get('k') });\n  }\n}\n`,
+    'tsconfig.json': `${JSON.stringify({ compilerOptions: { target: 'es2022', lib: ['es2022'], module: 'es2022', moduleResolution: 'bundler', strict: true, noEmit: true, types: ['./worker-configuration.d.ts'] }, include: ['src'] }, null, 2)}\n`,
+  });
+  add('workers/boxed', 'boxed', { containers: [{ class_name: 'Box', image: './Dockerfile', max_instances: 1 }] }, { Dockerfile: 'FROM scratch\n' });
 
   for (const w of workers) {
     const source = w.extra?.['src/index.ts'] ?? `export default { fetch: (req: Request) => Response.json({ service: '${w.name}', path: new URL(req.url).pathname }) };\n`;
