@@ -81,12 +81,16 @@ describe('environments that cannot leak', () => {
     await new Promise<void>((resolve) => (health ? health.close(() => resolve()) : resolve()));
   });
 
-  it('binding --env names the target\'s staging Worker and staging\'s own database; provision keeps top level and staging apart', async () => {
-    await nxOk(['g', '@aero/nx-edge:binding', '--project=api', '--type=service', '--binding=USERS', '--service=users', '--no-interactive']);
-    const staged = await nxOk(['g', '@aero/nx-edge:binding', '--project=api', '--type=service', '--binding=USERS', '--service=users', '--env=staging', '--no-interactive']);
-    expect(staged.stdout).toContain("nx-edge: USERS → users-staging (users's deployed name in staging)");
+  it('a binding on a Worker with envs goes to every env under that env\'s names (the target\'s staging Worker, staging\'s own database); provision keeps top level and staging apart', async () => {
+    // No --env: the top level and [env.staging] both get it (wrangler does not inherit bindings into envs).
+    const both = await nxOk(['g', '@aero/nx-edge:binding', '--project=api', '--type=service', '--binding=USERS', '--service=users', '--no-interactive']);
+    expect(both.stdout).toContain("nx-edge: USERS → users-staging (users's deployed name in staging)");
+    expect(both.stdout).toContain('nx-edge: USERS added to the top level, [env.staging] of apps/api/wrangler.jsonc');
+    // Asked again for staging alone: it is there already.
+    const again = await nx(['g', '@aero/nx-edge:binding', '--project=api', '--type=service', '--binding=USERS', '--service=users', '--env=staging', '--no-interactive']);
+    expect(again.code).not.toBe(0);
+    expect(again.stdout + again.stderr).toContain('apps/api/wrangler.jsonc [env.staging] already has a binding named USERS');
     await nxOk(['g', '@aero/nx-edge:binding', '--project=api', '--type=d1', '--binding=DB', '--no-interactive']);
-    await nxOk(['g', '@aero/nx-edge:binding', '--project=api', '--type=d1', '--binding=DB', '--env=staging', '--no-interactive']);
     const config = ws.read('apps/api/wrangler.jsonc');
     expect(config).toMatch(/"staging":[\s\S]*"service": "users-staging"/);
     expect(config).toMatch(/"staging":[\s\S]*"database_name": "api-db-staging"/);
