@@ -92,8 +92,8 @@ describe('brownfield: an existing pnpm monorepo of Workers', () => {
     // The test's own HOME/TMPDIR is no part of the repo.
     writeFileSync(join(root, '.gitignore'), `${readFileSync(join(root, '.gitignore'), 'utf8')}.e2e-home/\n`);
     // The team's own wrangler types output for typed: runtime types included, its interface name.
-    const types = await run(join(root, 'node_modules', '.bin', 'wrangler'), ['types', '--env-interface', 'CloudflareBindings', '-c', fixture.configFiles.find((f) => f.startsWith('workers/typed/'))!, 'workers/typed/worker-configuration.d.ts'], { WRANGLER_SEND_METRICS: 'false' });
-    if (types.code !== 0) throw new Error(`wrangler types failed:\n${types.out}`);
+    const teamTypes = await run(join(root, 'node_modules', '.bin', 'wrangler'), ['types', '--env-interface', 'CloudflareBindings', '-c', fixture.configFiles.find((f) => f.startsWith('workers/typed/'))!, 'workers/typed/worker-configuration.d.ts'], { WRANGLER_SEND_METRICS: 'false' });
+    if (teamTypes.code !== 0) throw new Error(`wrangler types failed:\n${teamTypes.out}`);
     execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: root });
     execFileSync('git', ['-c', 'user.email=e2e@example.com', '-c', 'user.name=e2e', 'add', '-A'], { cwd: root });
     execFileSync('git', ['-c', 'user.email=e2e@example.com', '-c', 'user.name=e2e', 'commit', '-q', '-m', 'workers'], { cwd: root });

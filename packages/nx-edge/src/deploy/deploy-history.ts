@@ -58,7 +58,17 @@ export function historyFile(workspaceRoot: string, override?: string): string {
   return override ? join(workspaceRoot, override) : join(workspaceRoot, DEPLOY_HISTORY_RELATIVE_PATH);
 }
 
+/**
+ * An interrupted deploy hands its record to another process (interrupted-deploy-main): from then on this
+ * process writes no record of its own, so the history never holds two accounts of one deploy.
+ */
+let heldByAnotherProcess = false;
+export function leaveHistoryToFinisher(): void {
+  heldByAnotherProcess = true;
+}
+
 export function appendDeploymentRecord(file: string, record: DeploymentRecord): void {
+  if (heldByAnotherProcess) return;
   appendPrivate(file, `${JSON.stringify(record)}\n`);
 }
 

@@ -17,6 +17,9 @@ function tellTerminal(line: string): void {
   }
 }
 
+// Nx may still send this process the SIGTERM it sends a stopped run's tasks: finish regardless.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => undefined);
+
 async function main(): Promise<void> {
   const file = process.argv[2];
   const ctx = JSON.parse(readFileSync(file, 'utf8')) as InterruptedDeploy & { workspaceRoot: string };

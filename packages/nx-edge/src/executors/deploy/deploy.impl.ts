@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
 import { readWorkspaceWorkers } from '../../config/env-isolation';
 import type { ExecutorContext } from '@nx/devkit';
 import { findWranglerConfig } from '../../config/wrangler-config';
-import { appendDeploymentRecord, historyFile, reasonLine, summaryLine, type DeploymentRecord } from '../../deploy/deploy-history';
+import { appendDeploymentRecord, historyFile, leaveHistoryToFinisher, reasonLine, summaryLine, type DeploymentRecord } from '../../deploy/deploy-history';
 import { deployOrder, dependentDeploys, runIdOf, type RunTaskGraph } from '../../deploy/deploy-run';
 import { deployService, RecordedDeployError } from '../../deploy/deploy-service';
 import { missingConfiguration, parentArgv } from '../../deploy/requested-configuration';
@@ -40,19 +40,31 @@ export default async function deployExecutor(options: DeployExecutorOptions, con
   // detached process of ours (interrupted-deploy-main) asks, records it in the history and tells the
   // terminal; this task ends at once.
   const progress: Partial<DeployProgress> = {};
-  let interrupted = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (interrupted) return; // one Ctrl-C arrives several times (the terminal's SIGINT, then Nx's SIGTERM)
-    interrupted = true;
-    for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+  let interrupted: NodeJS.Signals | undefined;
+  let handedOver = false;
+  const handOver = () => {
+    if (handedOver) return;
+    handedOver = true;
+    const signal = interrupted ?? 'SIGINT';
     if (options.dryRun || !progress.stage) {
       console.error(`${project}: ${signal} — stopped before anything was uploaded.`);
       process.exit(130);
     }
     handOverInterruptedDeploy({ ...(progress as DeployProgress), workspaceRoot: context.root, project, historyFile: file, runId, gitSha: gitSha(context.root), signal });
     console.error(`${project}: ${signal} — stopped; nx-edge asks the API what is live, records it (npx nx-edge history --last-run) and prints it here.`);
-    // At once: the rest of this deploy must not record a second, half-known result.
+    // At once: the rest of this deploy must not record a second, half-known result, and the finisher must
+    // not be this process's child when Nx looks for what to kill.
     process.exit(130);
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+    interrupted ??= signal;
+    leaveHistoryToFinisher();
+    // A terminal's Ctrl-C reaches this task and Nx at once; Nx then lists the task's processes and sends
+    // SIGTERM to them. The finisher starts after that SIGTERM (or a moment later without Nx), so it is not on
+    // Nx's list.
+    if (signal === 'SIGTERM' || signal === 'SIGHUP') handOver();
+    else setTimeout(handOver, 1000);
   };
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const signal of signals) process.on(signal, onSignal);
