@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import type { DeployProgress, InterruptedDeploy } from '../../deploy/interrupted-deploy';
-import { ensurePrivateDir, stateDir } from '../../utils/private-state';
+import { ensurePrivateDir, openPrivateAppend, stateDir } from '../../utils/private-state';
 import { join, relative } from 'node:path';
 import { readWorkspaceWorkers } from '../../config/env-isolation';
 import type { ExecutorContext } from '@nx/devkit';
@@ -56,6 +56,8 @@ export default async function deployExecutor(options: DeployExecutorOptions, con
     // not be this process's child when Nx looks for what to kill.
     process.exit(130);
   };
+  // Once interrupted, this task never ends by returning: it ends when it has handed over (see handOver).
+  const untilHandedOver = () => new Promise<never>(() => undefined);
   const onSignal = (signal: NodeJS.Signals) => {
     for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
     interrupted ??= signal;
@@ -116,8 +118,11 @@ export default async function deployExecutor(options: DeployExecutorOptions, con
         progress,
       },
     );
+    if (interrupted) return await untilHandedOver();
     return { success: true };
   } catch (error) {
+    // Interrupted: what failed is the interruption; the finisher records what is live.
+    if (interrupted) return await untilHandedOver();
     const record: DeploymentRecord | undefined = error instanceof RecordedDeployError ? error.record : undefined;
     const message = describeError(error);
     console.error(message);
@@ -152,7 +157,7 @@ export default async function deployExecutor(options: DeployExecutorOptions, con
     }
     return { success: false };
   } finally {
-    for (const signal of signals) process.off(signal, onSignal);
+    if (!interrupted) for (const signal of signals) process.off(signal, onSignal);
   }
 }
 
@@ -163,7 +168,9 @@ function handOverInterruptedDeploy(ctx: InterruptedDeploy & { workspaceRoot: str
   writeFileSync(file, JSON.stringify(ctx), { mode: 0o600 });
   const built = join(__dirname, '..', '..', 'deploy', 'interrupted-deploy-main.js');
   const command = existsSync(built) ? [built] : ['--require', require.resolve('@swc-node/register'), join(__dirname, '..', '..', 'deploy', 'interrupted-deploy-main.ts')];
-  spawn(process.execPath, [...command, file], { cwd: ctx.workspaceRoot, detached: true, stdio: 'ignore' }).unref();
+  // Its own words (if anything goes wrong) stay in a private log beside the hand-over file.
+  const log = openPrivateAppend(join(dir, 'interrupted-deploy.log'));
+  spawn(process.execPath, [...command, file], { cwd: ctx.workspaceRoot, detached: true, stdio: ['ignore', log, log] }).unref();
 }
 
 /** A deploy option or configuration the run cannot honour: refused before anything ran, so nothing is recorded. */
