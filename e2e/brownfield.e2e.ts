@@ -229,6 +229,8 @@ describe('brownfield: an existing pnpm monorepo of Workers', () => {
     expect(boxedBuild.code, boxedBuild.out).toBe(0);
     const built = JSON.parse(readFileSync(join(root, 'dist/workers/boxed/wrangler.json'), 'utf8'));
     expect(existsSync(join(root, 'dist/workers/boxed', built.containers[0].image))).toBe(true);
+    // Leave the repo as committed: the tests after this one measure `affected` from git.
+    execFileSync('git', ['checkout', '--', '.'], { cwd: root });
   }, 600_000);
 
   it('dev runs a cycle and a dependent of it, each reachable at its wrangler name and its project name; remote-only bindings are listed', async () => {

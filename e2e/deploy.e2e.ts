@@ -419,10 +419,10 @@ describe('deploy: environments, secrets, provisioning, rollback', () => {
     });
     const record = JSON.parse(historyLines().at(-1)!);
     expect(record).toMatchObject({ project: 'c', env: 'staging', result: 'failed', live: 'previous', liveVersion: api.script('c-staging')!.deployments.at(-1)!.versions[0].version_id });
-    expect(record.reason).toMatch(/^interrupted by SIG(INT|TERM) during the upload$/);
+    expect(record.reason).toMatch(/^interrupted by SIG(INT|TERM) during the deploy$/);
     // Nx silences its tasks' output after a Ctrl-C: the line goes to the terminal itself (none here), and to the history.
     const history = await ws.run('npx', ['nx-edge', 'history', '--last-run'], { env });
-    expect(history.stdout).toMatch(/✘ c \(staging\) failed: interrupted by SIG(INT|TERM) during the upload — nothing changed: [0-9a-f]{8} is still live/);
+    expect(history.stdout).toMatch(/✘ c \(staging\) failed: interrupted by SIG(INT|TERM) during the deploy — nothing changed: [0-9a-f]{8} is still live/);
     // The hand-over file is gone (the finisher's log, empty when all went well, stays).
     expect(readdirSync(join(ws.root, '.nx-edge/tmp')).filter((f) => f.endsWith('.json'))).toEqual([]);
     expect(ws.read('.nx-edge/tmp/interrupted-deploy.log')).toBe('');

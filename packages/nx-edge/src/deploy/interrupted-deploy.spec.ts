@@ -35,14 +35,14 @@ describe('an interrupted deploy is recorded with what the API says is live', () 
     const { run, calls } = wrangler(listing('aaaaaaaa-1111'));
     const record = await recordInterruptedDeploy(ctx(), { runWrangler: run });
     expect(calls[0].slice(0, 2)).toEqual(['deployments', 'list']);
-    expect(record).toMatchObject({ result: 'failed', live: 'previous', liveVersion: 'aaaaaaaa-1111', reason: 'interrupted by SIGINT during the upload' });
+    expect(record).toMatchObject({ result: 'failed', live: 'previous', liveVersion: 'aaaaaaaa-1111', reason: 'interrupted by SIGINT during the deploy' });
     expect(recorded()).toEqual([record]);
   });
 
   it('the new version already serving: said so, and that it was not health-checked', async () => {
     const { run } = wrangler(listing('bbbbbbbb-2222'));
     const record = await recordInterruptedDeploy(ctx({ stage: 'health-check' }), { runWrangler: run });
-    expect(record).toMatchObject({ live: 'new', liveVersion: 'bbbbbbbb-2222', reason: 'interrupted by SIGINT during the health check of the new version: the new version is live, not health-checked' });
+    expect(record).toMatchObject({ live: 'new', liveVersion: 'bbbbbbbb-2222', reason: 'interrupted by SIGINT during the deploy: the new version is live, not health-checked' });
   });
 
   it('a Worker that does not exist (a first deploy cut short): nothing is live', async () => {

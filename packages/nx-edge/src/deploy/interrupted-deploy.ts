@@ -29,10 +29,12 @@ export interface InterruptedDeploy extends DeployProgress {
   signal: string;
 }
 
+// What the deploy itself cannot know once stopped (did wrangler's upload end?) the API says afterwards: the
+// words name only what is certain.
 const STAGE_WORDS: Record<DeployProgress['stage'], string> = {
   checking: 'before anything was uploaded',
-  uploading: 'during the upload',
-  'health-check': 'during the health check of the new version',
+  uploading: 'during the deploy',
+  'health-check': 'during the deploy',
   'rolling-back': 'during a rollback',
 };
 
