@@ -79,6 +79,7 @@ export interface WorkspacePackage {
 }
 
 const BUILT_ENTRY = /(^|\/)(dist|build|lib|out)\//;
+const NOT_PACKAGE_FOLDERS = new Set(['node_modules', 'src', 'dist', 'build', 'out', 'coverage', 'test', 'tests', '__tests__', 'tmp']);
 
 /** Every package.json folder inside the workspace globs (node_modules and dot folders skipped), read once. */
 export function workspacePackages(workspaceRoot: string, globs: string[] = workspaceGlobs(workspaceRoot)): WorkspacePackage[] {
@@ -100,7 +101,8 @@ export function workspacePackages(workspaceRoot: string, globs: string[] = works
     }
     let names: string[] = [];
     try {
-      names = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== 'node_modules' && !d.name.startsWith('.')).map((d) => d.name);
+      // This runs on every Nx command (createNodes): never descend into sources or build output.
+      names = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory() && !NOT_PACKAGE_FOLDERS.has(d.name) && !d.name.startsWith('.')).map((d) => d.name);
     } catch {
       return;
     }
