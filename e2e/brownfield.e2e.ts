@@ -37,9 +37,9 @@ describe('brownfield: an existing pnpm monorepo of Workers', () => {
   const hashes = new Map<string, string>();
   const sha = (file: string) => createHash('sha256').update(readFileSync(join(root, file))).digest('hex');
 
-  const run = (cmd: string, args: string[], extra: Record<string, string> = {}, timeoutMs = 600_000): Promise<{ code: number; out: string; stdout: string }> =>
+  const run = (cmd: string, args: string[], extra: Record<string, string> = {}, timeoutMs = 600_000, cwd = root): Promise<{ code: number; out: string; stdout: string }> =>
     new Promise((resolve) => {
-      const child = spawn(cmd, args, { cwd: root, env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(cmd, args, { cwd, env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       let stdout = '';
       child.stdout.on('data', (d) => {
@@ -66,6 +66,8 @@ describe('brownfield: an existing pnpm monorepo of Workers', () => {
         vitest,
         wrangler,
         '@cloudflare/workers-types': types,
+        // pooled's own test set-up: Cloudflare's Vitest integration (the version that runs with this vitest and wrangler).
+        '@cloudflare/vitest-pool-workers': '0.15.1',
         '@aero/nx-edge': `file:${nxEdge}`,
         '@aero/edge-runtime': `file:${edgeRuntime}`,
       },
@@ -205,6 +207,15 @@ describe('brownfield: an existing pnpm monorepo of Workers', () => {
     const strict = await nx(['run', '@acme/strict:test', '--skip-nx-cache', '--output-style=static']);
     expect(strict.code).not.toBe(0);
     expect(strict.out).toContain('@acme/strict: vitest ran no spec file, but the project has 1 (workers/strict/tests/strict.spec.ts)');
+    // pooled: Cloudflare's Vitest integration (SELF, env from cloudflare:test, inside workerd) runs exactly as
+    // `vitest run` in its folder does: the same files, tests and results.
+    const summary = (out: string) => (out.replace(/\x1b\[[0-9;]*m/g, '').match(/^\s*(Test Files|Tests)\s+.*$/gm) ?? []).map((l) => l.trim());
+    const own = await run(join(root, 'node_modules', '.bin', 'vitest'), ['run'], {}, 300_000, join(root, 'workers/pooled'));
+    expect(own.code, own.out).toBe(0);
+    const pooled = await nx(['run', '@acme/pooled:test', '--skip-nx-cache', '--output-style=static']);
+    expect(pooled.code, pooled.out).toBe(0);
+    expect(summary(pooled.out)).toEqual(summary(own.out));
+    expect(summary(pooled.out)).toEqual(['Test Files  1 passed (1)', 'Tests  2 passed (2)']);
     // validate: the cycle through the hub as edges that exist, and the kept script explained (no advice in a circle).
     const validate = await run(join(root, 'node_modules', '.bin', 'nx-edge'), ['validate', '--json']);
     const report = JSON.parse(validate.stdout);
@@ -328,5 +339,71 @@ it('answers', async () => {
       await api.close();
       health.close();
     }
+  }, 600_000);
+});
+
+describe('brownfield: a pnpm repo that pins wrangler 3', () => {
+  const root = join(tmpdir(), `nx-edge-wrangler3-${randomBytes(4).toString('hex')}`);
+  const tools = join(E2E_TMP, 'pnpm-tool');
+  let env: NodeJS.ProcessEnv;
+  const nx = (args: string[]): Promise<{ code: number; out: string }> =>
+    new Promise((resolve) => {
+      const child = spawn(join(root, 'node_modules', '.bin', 'nx'), args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      child.on('close', (code) => resolve({ code: code ?? 1, out }));
+    });
+  const installedWrangler = () => JSON.parse(readFileSync(join(root, 'node_modules', 'wrangler', 'package.json'), 'utf8')).version as string;
+
+  beforeAll(() => {
+    const { nxEdge, edgeRuntime } = tarballs();
+    const { nx: nxVersion, '@nx/devkit': devkit, typescript } = TEMPLATE_DEPENDENCIES;
+    const write = (path: string, text: string) => {
+      mkdirSync(join(root, path, '..'), { recursive: true });
+      writeFileSync(join(root, path), text);
+    };
+    write('package.json', `${JSON.stringify({ name: 'pinned', private: true, devDependencies: { nx: nxVersion, '@nx/devkit': devkit, typescript, wrangler: '3.114.17', '@aero/nx-edge': `file:${nxEdge}`, '@aero/edge-runtime': `file:${edgeRuntime}` } }, null, 2)}\n`);
+    write('pnpm-workspace.yaml', "packages:\n  - 'workers/*'\n");
+    write('.gitignore', 'node_modules/\ndist/\n.wrangler/\n.nx/\n.e2e-home/\n');
+    write('workers/api/package.json', `${JSON.stringify({ name: '@pinned/api', private: true, scripts: { dev: 'wrangler dev' } }, null, 2)}\n`);
+    write('workers/api/wrangler.toml', 'name = "api"\nmain = "src/index.ts"\ncompatibility_date = "2026-04-20"\n\n[[kv_namespaces]]\nbinding = "CACHE"\nid = "api-cache"\n');
+    write('workers/api/src/index.ts', "export default { fetch: () => new Response('api') };\n");
+    if (!existsSync(join(tools, 'node_modules', '.bin', 'pnpm'))) {
+      mkdirSync(tools, { recursive: true });
+      execFileSync('npm', ['install', '--prefix', tools, '--no-audit', '--no-fund', '--loglevel=error', PNPM], { stdio: 'ignore' });
+    }
+    env = { ...process.env, ...HERMETIC_ENV, PATH: `${join(tools, 'node_modules', '.bin')}:${process.env.PATH}`, npm_config_store_dir: join(E2E_TMP, 'pnpm-store'), XDG_CONFIG_HOME: join(root, '.e2e-home'), WRANGLER_SEND_METRICS: 'false' } as NodeJS.ProcessEnv;
+    for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+    execFileSync('pnpm', ['install', '--no-frozen-lockfile', '--reporter=silent'], { cwd: root, env, stdio: 'pipe' });
+    execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: root });
+    execFileSync('git', ['-c', 'user.email=e2e@example.com', '-c', 'user.name=e2e', 'add', '-A'], { cwd: root });
+    execFileSync('git', ['-c', 'user.email=e2e@example.com', '-c', 'user.name=e2e', 'commit', '-q', '-m', 'pinned'], { cwd: root });
+  }, 600_000);
+
+  afterAll(() => {
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('init names the one pnpm command that fixes the toolchain and changes no version; targets refuse with that command; init --upgrade runs it and the targets work', async () => {
+    expect(installedWrangler()).toBe('3.114.17');
+    const init = await nx(['g', '@aero/nx-edge:init', '--no-interactive']);
+    expect(init.code, init.out).toBe(0);
+    const fix = /pnpm add -D -w wrangler@\S+ @cloudflare\/workers-types@\S+/;
+    expect(init.out).toMatch(/package\.json pins wrangler 3\.114\.17, outside what @aero\/nx-edge supports \(>=4\.86\.0 <5\): its targets will refuse to run until you run pnpm add -D -w wrangler@\S+ @cloudflare\/workers-types@\S+ \(or nx g @aero\/nx-edge:init --upgrade\)\./);
+    expect(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).devDependencies.wrangler).toBe('3.114.17');
+    const refused = await nx(['run', '@pinned/api:types', '--skip-nx-cache', '--output-style=static']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.out).toContain('wrangler 3.114.17 is installed (node_modules/wrangler), but @aero/nx-edge supports wrangler >=4.86.0 <5. Install a supported one: pnpm add -D -w wrangler@');
+    expect(refused.out).toMatch(fix);
+    expect(refused.out).not.toContain('npm install');
+
+    const upgrade = await nx(['g', '@aero/nx-edge:init', '--upgrade', '--no-interactive']);
+    expect(upgrade.code, upgrade.out).toBe(0);
+    expect(upgrade.out).toMatch(/nx-edge: package\.json: wrangler 3\.114\.17 → 4\.\d+\.\d+ \(--upgrade; @aero\/nx-edge supports >=4\.86\.0 <5\); install follows/);
+    expect(installedWrangler()).toMatch(/^4\./);
+    const types = await nx(['run', '@pinned/api:types', '--skip-nx-cache', '--output-style=static']);
+    expect(types.code, types.out).toBe(0);
+    expect(readFileSync(join(root, 'workers/api/worker-configuration.d.ts'), 'utf8')).toContain('CACHE: KVNamespace');
   }, 600_000);
 });

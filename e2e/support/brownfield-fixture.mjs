@@ -57,8 +57,8 @@ export function writeBrownfieldFixture(root, options = {}) {
   /** @type {{ dir: string, name: string, project: string, config: object, format: 'jsonc' | 'toml', extra?: Record<string, string> }[]} */
   const workers = [];
   const edges = new Set();
-  const add = (dir, name, config, extra) => {
-    const format = workers.length % 2 === 0 ? 'jsonc' : 'toml';
+  const add = (dir, name, config, extra, fixedFormat) => {
+    const format = fixedFormat ?? (workers.length % 2 === 0 ? 'jsonc' : 'toml');
     workers.push({ dir, name, project: `@acme/${name}`, config: { name, main: 'src/index.ts', compatibility_date: COMPAT, ...config }, format, extra });
   };
   const edge = (from, to) => edges.add(`@acme/${from} -> @acme/${to}`);
@@ -120,6 +120,12 @@ export function writeBrownfieldFixture(root, options = {}) {
     'src/index.ts': `import { WorkerEntrypoint } from 'cloudflare:workers';\nexport default class extends WorkerEntrypoint<CloudflareBindings> {\n  async fetch() {\n    return Response.json({ service: 'typed', cached: await this.env.CACHE.get('k') });\n  }\n}\n`,
     'tsconfig.json': `${JSON.stringify({ compilerOptions: { target: 'es2022', lib: ['es2022'], module: 'es2022', moduleResolution: 'bundler', strict: true, noEmit: true, types: ['./worker-configuration.d.ts'] }, include: ['src'] }, null, 2)}\n`,
   });
+  // pooled: the team tests inside workerd with Cloudflare's Vitest integration (its own config, cloudflare:test).
+  add('workers/pooled', 'pooled', { kv_namespaces: [{ binding: 'NOTES', id: 'pooled-notes' }] }, {
+    'src/index.ts': `export default {\n  async fetch(req: Request, env: { NOTES: KVNamespace }) {\n    if (req.method === 'PUT') await env.NOTES.put('note', await req.text());\n    return new Response((await env.NOTES.get('note')) ?? 'empty');\n  },\n};\n`,
+    'vitest.config.mts': `import { cloudflareTest } from '@cloudflare/vitest-pool-workers';\nexport default { plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.jsonc' } })] };\n`,
+    'test/notes.spec.ts': `import { SELF, env } from 'cloudflare:test';\nimport { expect, it } from 'vitest';\nit('keeps a note in KV, inside workerd', async () => {\n  await SELF.fetch('http://pooled/', { method: 'PUT', body: 'hello' });\n  expect(await (await SELF.fetch('http://pooled/')).text()).toBe('hello');\n  expect(await (env as { NOTES: KVNamespace }).NOTES.get('note')).toBe('hello');\n});\nit('the next test in the file sees it (storage is per file)', async () => {\n  expect(await (await SELF.fetch('http://pooled/')).text()).toBe('hello');\n});\n`,
+  }, 'jsonc');
   add('workers/boxed', 'boxed', { containers: [{ class_name: 'Box', image: './Dockerfile', max_instances: 1 }] }, { Dockerfile: 'FROM scratch\n' });
 
   for (const w of workers) {

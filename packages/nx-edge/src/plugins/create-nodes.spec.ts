@@ -85,7 +85,7 @@ describe('createNodesV2', () => {
     const targets = result.projects!.w.targets!;
     expect(targets.deploy.configurations).toEqual({ staging: { env: 'staging' }, production: { env: 'production' } });
     expect(targets.secrets.configurations).toEqual({ staging: { env: 'staging' }, production: { env: 'production' } });
-    expect(targets.deploy.dependsOn).toEqual([{ dependencies: true, target: 'deploy', params: 'forward' }, 'build']);
+    expect(targets.deploy.dependsOn).toEqual(['build']); // it calls no other Worker
     expect(targets.provision.configurations).toEqual({ staging: { env: 'staging' }, production: { env: 'production' } });
   });
 
@@ -158,6 +158,8 @@ describe('createNodesV2', () => {
     // gateway imports @acme/ui (a createDependencies edge), which is not in its dev closure.
     expect(results.gateway.dev.dependsOn).toEqual([{ projects: ['users', 'mailer'], target: 'dev' }]);
     expect(results.users.dev.dependsOn).toEqual([]);
+    // deploy the same: @acme/ui's own `deploy` (say, a publish) is never pulled in through the import.
+    expect(results.gateway.deploy.dependsOn).toEqual([{ projects: ['users', 'mailer'], target: 'deploy', params: 'forward' }, 'build']);
   });
 
   it('a Worker\'s build depends on the build of each workspace package it imports whose entry is built output (a fresh clone builds)', async () => {
@@ -181,9 +183,10 @@ describe('createNodesV2', () => {
     expect(results.a.deploy.dependsOn).toEqual(['build']);
     expect(results.b.deploy.dependsOn).toEqual([{ projects: ['c', 'a'], target: 'deploy', params: 'forward' }, 'build']);
     expect(results.b.deploy.metadata).toMatchObject({ serviceCycle: ['a', 'b'] });
-    // Outside the cycle nothing changes.
+    // Outside the cycle: the services it calls go first.
     expect(results.d.dev.dependsOn).toEqual([{ projects: ['a'], target: 'dev' }]);
-    expect(results.c.deploy.dependsOn).toEqual([{ dependencies: true, target: 'deploy', params: 'forward' }, 'build']);
+    expect(results.d.deploy.dependsOn).toEqual([{ projects: ['a'], target: 'deploy', params: 'forward' }, 'build']);
+    expect(results.c.deploy.dependsOn).toEqual(['build']);
   });
 
   it('types: cached from the configs wrangler types reads, its own and those of the Workers it calls', async () => {

@@ -381,12 +381,13 @@ export const createNodesV2: CreateNodesV2<NxEdgePluginOptions> = [
         const build = targets[normalized.buildTargetName];
         build.dependsOn = [...(build.dependsOn ?? []), { projects: imported.sort(), target: 'build' }];
       }
+      // deploy, like dev, waits for upstream services only (a lib's own `deploy` script — a publish — never runs).
+      const deployUpstream = [...new Set([...devUpstream, ...(inCycle?.previousInCycle ? [inCycle.previousInCycle] : [])])];
+      targets[normalized.deployTargetName].dependsOn = [
+        ...(deployUpstream.length ? [{ projects: deployUpstream, target: normalized.deployTargetName, params: 'forward' as const }] : []),
+        normalized.buildTargetName,
+      ];
       if (inCycle) {
-        const deployUpstream = [...new Set([...devUpstream, ...(inCycle.previousInCycle ? [inCycle.previousInCycle] : [])])];
-        targets[normalized.deployTargetName].dependsOn = [
-          ...(deployUpstream.length ? [{ projects: deployUpstream, target: normalized.deployTargetName, params: 'forward' as const }] : []),
-          normalized.buildTargetName,
-        ];
         targets[normalized.deployTargetName].metadata = {
           ...targets[normalized.deployTargetName].metadata,
           serviceCycle: inCycle.cycle,

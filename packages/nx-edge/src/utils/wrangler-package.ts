@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { UserError } from './user-error';
 import { toolchainFor } from './versions';
@@ -65,6 +65,17 @@ export function displayPath(workspaceRoot: string, path: string): string {
   return rel && !rel.startsWith('..') ? rel : path;
 }
 
+/** Where the user sees wrangler: `node_modules/wrangler` when that link is it (pnpm resolves into `.pnpm/…`). */
+function wranglerDisplayPath(workspaceRoot: string, dir: string): string {
+  const link = join(workspaceRoot, 'node_modules', 'wrangler');
+  try {
+    if (realpathSync(link) === realpathSync(dir)) return 'node_modules/wrangler';
+  } catch {
+    // no such link: show where it was found
+  }
+  return displayPath(workspaceRoot, dir);
+}
+
 /** The workspace's wrangler, or a UserError saying what to install when it is missing or out of range. */
 export function requireWranglerPackage(workspaceRoot: string, fallbackFrom?: string[]): WranglerPackage {
   const found = findWranglerPackage(workspaceRoot, fallbackFrom);
@@ -75,7 +86,7 @@ export function requireWranglerPackage(workspaceRoot: string, fallbackFrom?: str
   }
   if (!isSupportedWrangler(found.version)) {
     throw new UserError(
-      `wrangler ${found.version} is installed (${displayPath(workspaceRoot, found.dir)}), but @aero/nx-edge supports wrangler ${WRANGLER_PEER_RANGE}. Install a supported one: ${installCommandFor(workspaceRoot, wranglerInstallSpec())}`,
+      `wrangler ${found.version} is installed (${wranglerDisplayPath(workspaceRoot, found.dir)}), but @aero/nx-edge supports wrangler ${WRANGLER_PEER_RANGE}. Install a supported one: ${installCommandFor(workspaceRoot, wranglerInstallSpec())}`,
     );
   }
   return found;

@@ -1,5 +1,6 @@
 import {
   addDependenciesToPackageJson,
+  installPackagesTask,
   formatFiles,
   logger,
   readJson,
@@ -110,7 +111,8 @@ export async function initGenerator(tree: Tree, options: InitGeneratorSchema = {
         logger.warn(`nx-edge: package.json pins wrangler ${pinned}, outside what @aero/nx-edge supports (${WRANGLER_PEER_RANGE}): its targets will refuse to run until you run ${command} (or nx g @aero/nx-edge:init --upgrade).`);
       }
     }
-    installTask = addDependenciesToPackageJson(
+    const upgraded = Boolean(pinnedVersion && !isSupportedWrangler(pinnedVersion) && options.upgrade);
+    const addTask = addDependenciesToPackageJson(
       tree,
       {},
       {
@@ -125,6 +127,8 @@ export async function initGenerator(tree: Tree, options: InitGeneratorSchema = {
       undefined,
       options.keepExistingVersions ?? true,
     );
+    // addDependenciesToPackageJson installs only what it added itself; an upgraded wrangler must be installed too.
+    installTask = upgraded ? () => installPackagesTask(tree, true) : addTask;
     // Only dev dependencies are added: no empty "dependencies" left behind.
     updateJson(tree, 'package.json', (json) => {
       if (!hadDependencies && json.dependencies && Object.keys(json.dependencies).length === 0) delete json.dependencies;
