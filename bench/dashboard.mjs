@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // bench/dashboard: the dev dashboard at full retention — 10,000 traces (7 spans each, 3 services)
 // and 10,000 log lines — served by the real dev proxy, in headless Chromium:
 //   * page weight (the HTML: all of its CSS and JS) and what the first load transfers in total;
@@ -67,7 +68,7 @@ const graphMs = performance.now() - loadStart;
 await page.screenshot({ path: join(REPO_ROOT, 'tmp', 'bench', 'dashboard-graph-30.png') });
 await page.click('#tab-traces');
 await page.waitForSelector('#traces tbody tr[data-trace]');
-const renderMs = await page.evaluate(() => window.__nxEdgeTraceRenderMs);
+const renderMs = await page.evaluate(() => /** @type {any} */ (window).__nxEdgeTraceRenderMs);
 const rows = await page.locator('#traces tbody tr[data-trace]').count();
 // What the first load transfers: the page, then the event stream's first event (the snapshot).
 const snapshotBytes = await new Promise((resolve, reject) => {

@@ -26,7 +26,7 @@ if (!existsSync(join(REPO_ROOT, 'packages/nx-edge/dist/src/dev/hub/hub-main.js')
 function freePort() {
   return new Promise((resolve) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
+      const { port } = /** @type {import('node:net').AddressInfo} */ (s.address());
       s.close(() => resolve(port));
     });
   });
@@ -85,7 +85,7 @@ function killTree(child) {
   try {
     process.kill(-child.pid, 'SIGINT');
   } catch {}
-  return new Promise((resolve) => {
+  return new Promise((/** @type {(v?: unknown) => void} */ resolve) => {
     const t = setTimeout(() => {
       try {
         process.kill(-child.pid, 'SIGKILL');
@@ -121,7 +121,7 @@ function bareRelay(targetPort) {
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ port: server.address().port, close: () => (agent.destroy(), server.close()) })));
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ port: /** @type {import('node:net').AddressInfo} */ (server.address()).port, close: () => (agent.destroy(), server.close()) })));
 }
 
 /** Direct, through a bare relay and through the proxy, at 1, 10 and 20 connections. */
@@ -305,6 +305,7 @@ async function wranglerSeparate(n) {
     const name = names[i];
     const args = ['dev', '-c', join('apps', name, 'wrangler.jsonc'), '--ip', '127.0.0.1', '--port', String(ports[i].port), '--inspector-port', String(ports[i].inspector), '--show-interactive-dev-session=false'];
     const log = openSync(join(dir, `wrangler-${name}.log`), 'a');
+    /** @type {import('node:child_process').ChildProcess & { attempt?: number }} */
     const child = spawn(bin('wrangler'), args, { cwd: dir, env: { ...NX_ENV, XDG_CONFIG_HOME: join(dir, '.xdg'), CI: '1' }, detached: true, stdio: ['ignore', log, log] });
     child.once('exit', (code) => {
       if (children[i] !== child || stopped) return;

@@ -112,6 +112,7 @@ const fixture = brownfield(bfWith, true);
 brownfield(bfWithout, false);
 await showProjects(bfWith);
 await showProjects(bfWithout);
+/** @type {{ with: number[], without: number[] }} */
 const samples = { with: [], without: [] };
 for (let i = 0; i < runs; i++) {
   samples.without.push(await showProjects(bfWithout));

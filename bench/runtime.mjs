@@ -59,6 +59,7 @@ for (const size of [1_000, 100_000, 2_000_000]) {
     cells.map((c) => `${JSON.stringify(c.unit)} ${((c.ms * 1000) / (size / 1000)).toFixed(1)}`).join(', ') + ' µs/kB');
 }
 
+/** @type {{ plain: { rps: number, p99: number, errors: number }[], wrapped: { rps: number, p99: number, errors: number }[] }} */
 const runs = { plain: [], wrapped: [] };
 for (let r = 0; r < rounds; r++) {
   // Alternate which goes first: on 2 cores autocannon and workerd compete, and order matters.

@@ -71,7 +71,7 @@ describe('brownfield: an existing pnpm monorepo of Workers', () => {
         '@aero/nx-edge': `file:${nxEdge}`,
         '@aero/edge-runtime': `file:${edgeRuntime}`,
       },
-    }) as Fixture;
+    });
     // No nx.json: the repo grew without Nx (init must create it, or change nothing).
     for (const file of fixture.configFiles) hashes.set(file, sha(file));
     // pnpm from the npm registry, on PATH (Nx runs the workspace's package manager by name).
@@ -86,7 +86,7 @@ describe('brownfield: an existing pnpm monorepo of Workers', () => {
       npm_config_store_dir: join(E2E_TMP, 'pnpm-store'),
       XDG_CONFIG_HOME: join(root, '.e2e-home'),
       TMPDIR: join(root, '.e2e-home', 'tmp'),
-    } as NodeJS.ProcessEnv;
+    };
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
     mkdirSync(join(root, '.e2e-home', 'tmp'), { recursive: true });
     const install = await run('pnpm', ['install', '--no-frozen-lockfile', '--reporter=append-only']);
@@ -373,7 +373,7 @@ describe('brownfield: a pnpm repo that pins wrangler 3', () => {
       mkdirSync(tools, { recursive: true });
       execFileSync('npm', ['install', '--prefix', tools, '--no-audit', '--no-fund', '--loglevel=error', PNPM], { stdio: 'ignore' });
     }
-    env = { ...process.env, ...HERMETIC_ENV, PATH: `${join(tools, 'node_modules', '.bin')}:${process.env.PATH}`, npm_config_store_dir: join(E2E_TMP, 'pnpm-store'), XDG_CONFIG_HOME: join(root, '.e2e-home'), WRANGLER_SEND_METRICS: 'false' } as NodeJS.ProcessEnv;
+    env = { ...process.env, ...HERMETIC_ENV, PATH: `${join(tools, 'node_modules', '.bin')}:${process.env.PATH}`, npm_config_store_dir: join(E2E_TMP, 'pnpm-store'), XDG_CONFIG_HOME: join(root, '.e2e-home'), WRANGLER_SEND_METRICS: 'false' };
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
     execFileSync('pnpm', ['install', '--no-frozen-lockfile', '--reporter=silent'], { cwd: root, env, stdio: 'pipe' });
     execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: root });

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogStore } from '../packages/nx-edge/src/logs/log-store';
-import { startDevProxy, type ServiceStatus } from '../packages/nx-edge/src/proxy/dev-proxy';
+import { startDevProxy } from '../packages/nx-edge/src/proxy/dev-proxy';
+import type { ServiceStatus } from '../packages/nx-edge/src/dev/protocol';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fakeApiEnv, startFakeCloudflareApi, type FakeCloudflareApi } from '../test-support/fake-cloudflare/fake-cloudflare-api';
+import { fakeApiEnv, startFakeCloudflareApi, type FakeCloudflareApi, type TailEvent } from '../test-support/fake-cloudflare/fake-cloudflare-api';
 import { createE2eWorkspace, type E2eWorkspace, type RunResult } from './support/workspace';
 
 const API_KEY_VALUE = 'sk_live_E2E-NEVER-PRINTED-77';
@@ -230,7 +230,7 @@ describe('deploy: environments, secrets, provisioning, rollback', () => {
   it('nx-edge tail -c staging --trace: one merged stream of that request in a, b and c only; Ctrl-C leaves no tail session open', async () => {
     const traces = ['4bf92f3577b34da6a3ce929d0e0e4736', '0af7651916cd43dd8448eb211c80319c'];
     // One request through a → b → c as each Worker's tail sees it: b and c get the traceparent a sent.
-    const hop = (name: string, trace: string) => ({
+    const hop = (name: string, trace: string): TailEvent => ({
       scriptName: `${name}-staging`,
       outcome: 'ok' as const,
       eventTimestamp: Date.now(),

@@ -31,7 +31,7 @@ describe('create-nx-workspace --preset=@aero/nx-edge', () => {
     dir = join(E2E_TMP, `preset-${randomBytes(4).toString('hex')}`);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'npmrc'), `@aero:registry=${registry.url}/\n`);
-    env = { ...process.env, ...HERMETIC_ENV, NPM_CONFIG_USERCONFIG: join(dir, 'npmrc'), npm_config_update_notifier: 'false' } as NodeJS.ProcessEnv;
+    env = { ...process.env, ...HERMETIC_ENV, NPM_CONFIG_USERCONFIG: join(dir, 'npmrc'), npm_config_update_notifier: 'false' };
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
   });
   afterAll(async () => {

@@ -13,7 +13,7 @@ describe('nx release --dry-run', () => {
       encoding: 'utf8',
       env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', CI: 'true', FORCE_COLOR: '0' },
     });
-    // eslint-disable-next-line no-control-regex
+     
     const out = (run.stdout + run.stderr).replace(/\u001b\[[0-9;]*m/g, '');
     expect(run.status, out).toBe(0);
     const nxEdge = /@aero\/nx-edge ✍️ {2}New version (\d+\.\d+\.\d+) written to manifest: packages\/nx-edge\/package\.json/.exec(out)?.[1];

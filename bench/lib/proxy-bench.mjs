@@ -20,8 +20,8 @@ async function startToyUpstream() {
     res.setHeader('content-type', 'application/json');
     res.end('{"ok":true}');
   });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) };
+  await new Promise((r) => server.listen(0, '127.0.0.1', () => r(undefined)));
+  return { url: `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (server.address()).port}`, close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) };
 }
 
 // The upstream and the proxy run in a child process so autocannon (in this process) does not share
@@ -48,7 +48,7 @@ async function serve(upstreamUrl, service) {
   const { startDevProxy } = require('../../packages/nx-edge/dist/src/proxy/dev-proxy.js');
   const { createLogStore } = require('../../packages/nx-edge/dist/src/logs/log-store.js');
   const toy = upstreamUrl ? undefined : await startToyUpstream();
-  const url = upstreamUrl || toy.url;
+  const url = upstreamUrl || /** @type {{ url: string }} */ (toy).url;
   const proxy = await startDevProxy({
     port: 0,
     resolve: (name) => (name === service ? { service, state: 'healthy', url } : undefined),

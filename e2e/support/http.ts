@@ -35,18 +35,8 @@ export function alive(pid: number): boolean {
 }
 
 /** A row of GET /__nx-edge/status, as the e2e tests read it. */
-export interface DevStatus {
-  service: string;
-  state: string;
-  pid?: number;
-  port?: number;
-  /** The service's own address (a Worker: workerd's entry for it), behind the proxy. */
-  url?: string;
-  restarts: number;
-  health?: string;
-  remoteOnly?: string[];
-  hosts?: string[];
-}
+/** A row of `/__nx-edge/status`: the hub's own type. */
+export type { ServiceStatus as DevStatus } from '../../packages/nx-edge/src/dev/protocol';
 
 /** A line of .nx-edge/logs/dev.jsonl, as the e2e tests read it. */
 export interface DevLogRecord {

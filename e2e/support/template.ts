@@ -113,7 +113,7 @@ function templateKey(node: E2eNode, dependencies: Record<string, string>): strin
 
 function run(cmd: string, args: string[], cwd: string, node: E2eNode = '20'): void {
   const PATH = [...runtimePath(node), process.env.PATH].join(':');
-  execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...HERMETIC_ENV, PATH } as NodeJS.ProcessEnv });
+  execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...HERMETIC_ENV, PATH } });
 }
 
 /**

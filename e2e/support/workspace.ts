@@ -69,18 +69,18 @@ export async function createE2eWorkspace(name: string): Promise<E2eWorkspace> {
     new Promise<RunResult>((resolve) => {
       const child = spawn(cmd, args, {
         cwd: opts.cwd ?? root,
-        env: { ...env, ...opts.env } as NodeJS.ProcessEnv,
+        env: { ...env, ...opts.env },
         stdio: ['pipe', 'pipe', 'pipe'],
         detached: true,
       });
       children.add(child);
       let stdout = '';
       let stderr = '';
-      child.stdout!.on('data', (d) => (stdout += d));
-      child.stderr!.on('data', (d) => (stderr += d));
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
       // A command that exits before reading stdin (git rev-parse) makes this write fail with EPIPE.
-      child.stdin!.on('error', () => undefined);
-      child.stdin!.end(opts.input ?? '');
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(opts.input ?? '');
       const timer = opts.timeoutMs ? setTimeout(() => killGroup(child, 'SIGKILL'), opts.timeoutMs) : undefined;
       child.on('error', (error) => {
         stderr += String(error);

@@ -187,7 +187,7 @@ async function readBody(req: IncomingMessage): Promise<{ raw: Buffer; parsed: Pa
     parsed.parts = new Map();
     for (const [name, value] of form.entries()) {
       if (typeof value === 'string') parsed.parts.set(name, value);
-      else parsed.parts.set(name, { size: value.size, name: (value as File).name });
+      else parsed.parts.set(name, { size: value.size, name: value.name });
     }
   } else {
     try {
@@ -778,7 +778,7 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
     res.end(text);
   };
 
-  const server: Server = createServer(async (req, res) => {
+  const handleApiRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const path = url.pathname.replace(/^\/client\/v4/, '');
     const method = req.method ?? 'GET';
@@ -869,7 +869,8 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
         at: Date.now() - startedAt,
       });
     }
-  });
+  };
+  const server: Server = createServer((req, res) => void handleApiRequest(req, res));
 
   // Tail WebSockets: ws://127.0.0.1:<port>/tail/<id>, only for a tail that exists, only with trace-v1.
   const tails = new Map<string, FakeTail & { deleted: boolean }>();

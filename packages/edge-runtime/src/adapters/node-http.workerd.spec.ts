@@ -17,7 +17,7 @@ describe('serveNodeApp: an Express 5 app as a Worker', () => {
     const response = await mf.fetch('http://app/users/42');
     expect(response.status).toBe(200);
     expect(response.headers.get('x-handled-by')).toBe('express');
-    const body = (await response.json()) as { id: string; trace: string | null };
+    const body = await response.json<{ id: string; trace: string | null }>();
     expect(body.id).toBe('42');
     expect(response.headers.get('x-trace-id')).toMatch(/^[0-9a-f]{32}$/);
   });

@@ -17,13 +17,14 @@ export type ChaosDecision = { kind: 'none' } | { kind: 'latency'; ms: number } |
 function rate(value: unknown, name: string): number {
   if (value === undefined || value === '') return 0;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || n > 1) throw new Error(`${name} must be a probability between 0 and 1, got "${String(value)}".`);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new Error(`${name} must be a probability between 0 and 1, got "${typeof value === 'string' ? value : JSON.stringify(value)}".`);
   return n;
 }
 
 /** Reads the chaos vars; undefined when chaos is off or refused (production). */
 export function chaosSettings(env: Record<string, unknown>): ChaosSettings | undefined {
-  const environment = String(env.ENVIRONMENT ?? env.NODE_ENV ?? '').toLowerCase();
+  const named = env.ENVIRONMENT ?? env.NODE_ENV;
+  const environment = (typeof named === 'string' ? named : '').toLowerCase();
   const latencyMs = env.CHAOS_LATENCY_MS === undefined ? 0 : Number(env.CHAOS_LATENCY_MS);
   if (!Number.isFinite(latencyMs) || latencyMs < 0) throw new Error(`CHAOS_LATENCY_MS must be a number of milliseconds, got "${String(env.CHAOS_LATENCY_MS)}".`);
   const settings = {

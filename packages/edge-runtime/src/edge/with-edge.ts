@@ -43,22 +43,22 @@ export interface EdgeOptions<E = Env> {
 
 /** Service bindings are workerd `Fetcher`s; KV, D1, R2, DO namespaces are other classes. */
 function isServiceBinding(value: unknown): value is Fetcher {
-  return !!value && typeof value === 'object' && (value as object).constructor?.name === 'Fetcher';
+  return !!value && typeof value === 'object' && value.constructor?.name === 'Fetcher';
 }
 
 function isDurableObjectNamespace(value: unknown): value is DurableObjectNamespace {
-  return !!value && typeof value === 'object' && (value as object).constructor?.name === 'DurableObjectNamespace';
+  return !!value && typeof value === 'object' && value.constructor?.name === 'DurableObjectNamespace';
 }
 
 function isQueueProducer(value: unknown): value is Queue {
-  return !!value && typeof value === 'object' && (value as object).constructor?.name === 'WorkerQueue';
+  return !!value && typeof value === 'object' && value.constructor?.name === 'WorkerQueue';
 }
 
 /** A namespace whose stubs (get, getByName) fetch with the current trace. */
 function tracedNamespace(namespace: DurableObjectNamespace, binding: string): DurableObjectNamespace {
   return new Proxy(namespace, {
     get(target, prop) {
-      const value = Reflect.get(target, prop);
+      const value: unknown = Reflect.get(target, prop);
       if (typeof value !== 'function') return value;
       if (prop === 'get' || prop === 'getByName') {
         return (...args: unknown[]) => tracedFetcher((value as (...a: unknown[]) => Fetcher).apply(target, args), binding, 'durable_object');
@@ -83,19 +83,20 @@ function tracedFetcher(fetcher: Fetcher, binding: string, kind: 'service' | 'dur
       if (prop === 'fetch') {
         return (input: RequestInfo | URL, init?: RequestInit) => {
           const context = currentContext();
-          if (!context) return target.fetch(input as RequestInfo, init);
-          return tracedFetch(context, (request) => target.fetch(request), new Request(input as RequestInfo, init), `${binding} `, { binding, kind });
+          if (!context) return target.fetch(input, init);
+          return tracedFetch(context, (request) => target.fetch(request), new Request(input, init), `${binding} `, { binding, kind });
         };
       }
-      const value = Reflect.get(target, prop);
+      const value: unknown = Reflect.get(target, prop);
       if (typeof value === 'function' && typeof prop === 'string' && !isOwnMethod(target, prop) && spansEnabled()) {
+        const method = value as (...a: unknown[]) => unknown;
         // An RPC method: a client span around the call; the promise goes back untouched (pipelining works).
         return (...args: unknown[]) => {
           const context = currentContext();
-          if (!context) return Reflect.apply(value, target, args);
+          if (!context) return Reflect.apply(method, target, args);
           const span = startSpan(context, 'client', `${binding}.${prop}()`, { binding, kind, rpc: prop });
           try {
-            return endWhenSettled(span, Reflect.apply(value, target, args) as unknown);
+            return endWhenSettled(span, Reflect.apply(method, target, args));
           } catch (error) {
             span.end({ error: true });
             throw error;
@@ -136,9 +137,9 @@ function isOwnMethod(target: object, prop: PropertyKey): boolean {
  * remote call (it would try to send the stub and fail with DataCloneError).
  */
 function passThrough(target: object, prop: PropertyKey): unknown {
-  const value = Reflect.get(target, prop);
+  const value: unknown = Reflect.get(target, prop);
   if (typeof value !== 'function') return value;
-  return isOwnMethod(target, prop) ? Function.prototype.bind.call(value, target) : value;
+  return isOwnMethod(target, prop) ? Function.prototype.bind.call(value as (...a: unknown[]) => unknown, target) : value;
 }
 
 const tracedEnvs = new WeakMap<object, object>();
@@ -182,10 +183,10 @@ function patchGlobalFetch(): void {
   const original = globalThis.fetch.bind(globalThis);
   globalThis.fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
     const context = currentContext();
-    if (!context) return original(input as RequestInfo, init);
-    const request = new Request(input as RequestInfo, init);
+    if (!context) return original(input, init);
+    const request = new Request(input, init);
     return tracedFetch(context, (r) => original(r), request, new URL(request.url).host, { kind: 'fetch' });
-  }) as typeof fetch;
+  });
 }
 
 function secretValuesOf(env: Env, names: string[]): string[] {
@@ -268,7 +269,7 @@ export function withEdge<E extends object = Env>(handlers: EdgeHandlers<E>, opti
             return answer(Response.json({ error: 'chaos: injected failure', trace_id: context.traceId }, { status: 503 }));
           }
         }
-        const response = await handlers.fetch(request as Request, traceEnv(env), ctx);
+        const response = await handlers.fetch(request, traceEnv(env), ctx);
         metrics.record(request.method, route, response.status, (Date.now() - started) / 1000);
         return answer(response);
       } catch (error) {
@@ -302,7 +303,7 @@ export function withEdge<E extends object = Env>(handlers: EdgeHandlers<E>, opti
       return runWithContext(context, async () => {
         const span = startSpan(context, 'consumer', `queue ${batch.queue}`, { queue: batch.queue, messages: batch.messages.length }, { spanId: context.spanId, parentSpanId: undefined });
         try {
-          await queue(batch as MessageBatch<unknown>, traceEnv(env), ctx);
+          await queue(batch, traceEnv(env), ctx);
           span.end();
         } catch (error) {
           span.end({ error: true });

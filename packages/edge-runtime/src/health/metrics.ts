@@ -23,7 +23,7 @@ export class RequestMetrics {
     if (status >= 500) s.errors++;
     s.sum += seconds;
     DURATION_BUCKETS.forEach((le, i) => {
-      if (seconds <= le) s!.buckets[i]++;
+      if (seconds <= le) s.buckets[i]++;
     });
   }
 

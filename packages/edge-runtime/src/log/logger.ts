@@ -93,7 +93,11 @@ function formatArgs(args: unknown[]): { message: string; fields?: Record<string,
     if (typeof arg === 'string') parts.push(arg);
     else if (arg instanceof Error) parts.push(`${arg.name}: ${arg.message}`);
     else if (arg && typeof arg === 'object' && !fields) fields = arg as Record<string, unknown>;
-    else parts.push(typeof arg === 'object' ? JSON.stringify(arg) : String(arg));
+    else if (typeof arg === 'object') parts.push(JSON.stringify(arg));
+    else if (typeof arg === 'string') parts.push(arg);
+    else if (typeof arg === 'number' || typeof arg === 'boolean' || typeof arg === 'bigint' || typeof arg === 'symbol') parts.push(arg.toString());
+    else if (typeof arg === 'function') parts.push(Function.prototype.toString.call(arg));
+    else parts.push('undefined');
   }
   return { message: parts.join(' '), fields };
 }

@@ -87,7 +87,7 @@ export function startSpan(
 /** Ends `span` when `result` settles (as an error when it rejects); returns `result` itself untouched. */
 export function endWhenSettled<T>(span: OpenSpan, result: T, status?: (value: Awaited<T>) => number | undefined): T {
   Promise.resolve(result).then(
-    (value) => span.end({ status: status?.(value as Awaited<T>) }),
+    (value) => span.end({ status: status?.(value) }),
     () => span.end({ error: true }),
   );
   return result;

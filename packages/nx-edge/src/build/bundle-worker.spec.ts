@@ -126,7 +126,7 @@ describe('deployableConfig', () => {
 
   it('gives wrangler nothing to warn about: rules fall through, $schema still resolves from dist/, an empty vars is repeated per env', () => {
     const config = deployableConfig(
-      { $schema: '../../node_modules/wrangler/config-schema.json', name: 'api', main: 'src/index.ts', vars: {}, env: { staging: {}, qa: { vars: { A: '1' } } } } as never,
+      { $schema: '../../node_modules/wrangler/config-schema.json', name: 'api', main: 'src/index.ts', vars: {}, env: { staging: {}, qa: { vars: { A: '1' } } } },
       '/ws/apps/api',
       '/ws/dist/apps/api',
       false,
@@ -168,7 +168,7 @@ describe('deployableConfig rebases every path-valued field of wrangler\'s config
       mkdirSync(join(root, 'apps/api'), { recursive: true });
       writeFileSync(join(root, 'apps/api/Dockerfile'), 'FROM scratch\n');
       const container = { class_name: 'C', image: './Dockerfile' };
-      const config = deployableConfig({ name: 'api', main: 'src/index.ts', containers: [container], env: { staging: { containers: [container] } } } as never, join(root, 'apps/api'), join(root, 'dist/apps/api'), false) as Record<string, any>;
+      const config = deployableConfig({ name: 'api', main: 'src/index.ts', containers: [container], env: { staging: { containers: [container] } } }, join(root, 'apps/api'), join(root, 'dist/apps/api'), false) as { containers: { image: string }[]; env: { staging: { containers: { image: string }[] } } };
       expect(config.containers[0].image).toBe('../../../apps/api/Dockerfile');
       expect(config.env.staging.containers[0].image).toBe('../../../apps/api/Dockerfile');
     } finally {

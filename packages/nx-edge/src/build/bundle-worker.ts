@@ -137,7 +137,7 @@ function optionalRequiresPlugin(): Plugin {
     name: 'nx-edge-optional-requires',
     setup(b) {
       b.onResolve({ filter: /^[^./]/ }, async (args) => {
-        if (args.kind !== 'require-call' || args.pluginData?.nxEdgeOptional || !args.importer.includes('node_modules')) return undefined;
+        if (args.kind !== 'require-call' || (args.pluginData as { nxEdgeOptional?: boolean } | undefined)?.nxEdgeOptional || !args.importer.includes('node_modules')) return undefined;
         const result = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: { nxEdgeOptional: true } });
         if (result.errors.length === 0) return result;
         return { path: args.path, external: true, warnings: [{ text: `optional require("${args.path}") left to run time` }] };
@@ -236,7 +236,7 @@ export function rebaseFileFields(section: Record<string, unknown>, rebase: (path
   const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (isObject(section.site) && typeof section.site.bucket === 'string') section.site = { ...section.site, bucket: rebase(section.site.bucket) };
   if (Array.isArray(section.containers)) {
-    section.containers = section.containers.map((c) => {
+    section.containers = (section.containers as unknown[]).map((c) => {
       if (!isObject(c)) return c;
       const copy = { ...c };
       // An image is a Dockerfile path or a registry reference (registry.cloudflare.com/…, docker.io/…:tag).
@@ -249,7 +249,7 @@ export function rebaseFileFields(section: Record<string, unknown>, rebase: (path
     const build = { ...section.build };
     if (typeof build.cwd === 'string') build.cwd = rebase(build.cwd);
     if (typeof build.watch_dir === 'string') build.watch_dir = rebase(build.watch_dir);
-    else if (Array.isArray(build.watch_dir)) build.watch_dir = build.watch_dir.map((d) => (typeof d === 'string' ? rebase(d) : d));
+    else if (Array.isArray(build.watch_dir)) build.watch_dir = (build.watch_dir as unknown[]).map((d) => (typeof d === 'string' ? rebase(d) : d));
     section.build = build;
   }
   for (const key of ['wasm_modules', 'text_blobs', 'data_blobs']) {
@@ -308,7 +308,7 @@ export function deployableConfig(config: WranglerConfig, sourceDir: string, outD
   if (env) {
     result.env = Object.fromEntries(
       Object.entries(env).map(([name, section]) => {
-        const rebased = rebaseSection(section as Record<string, unknown>);
+        const rebased = rebaseSection(section);
         delete rebased.main;
         // An empty top-level `vars` repeated: the same (nothing), without wrangler's "not inherited" warning.
         if (emptyTopVars && rebased.vars === undefined) rebased.vars = {};
@@ -316,7 +316,7 @@ export function deployableConfig(config: WranglerConfig, sourceDir: string, outD
       }),
     );
   }
-  return result as WranglerConfig;
+  return result;
 }
 
 export function writeDeployableConfig(config: WranglerConfig, sourceDir: string, outDir: string, hasAdditionalModules: boolean): string {

@@ -14,10 +14,10 @@ export interface PathAlias {
 export function readWorkspacePaths(workspaceRoot: string): PathAlias[] {
   const file = [join(workspaceRoot, 'tsconfig.base.json'), join(workspaceRoot, 'tsconfig.json')].find(existsSync);
   if (!file) return [];
-  const json = parseJsonc(readFileSync(file, 'utf8')) ?? {};
+  const json = (parseJsonc(readFileSync(file, 'utf8')) ?? {}) as { compilerOptions?: { baseUrl?: string; paths?: Record<string, string[]> } };
   const options = json.compilerOptions ?? {};
   const base = resolve(dirname(file), options.baseUrl ?? '.');
-  return Object.entries((options.paths ?? {}) as Record<string, string[]>).map(([key, targets]) => ({
+  return Object.entries(options.paths ?? {}).map(([key, targets]) => ({
     pattern: key.endsWith('*') ? key.slice(0, -1) : key,
     wildcard: key.endsWith('*'),
     targets: targets.map((t) => resolve(base, t)),
@@ -35,7 +35,7 @@ export function workspacePathsPlugin(workspaceRoot: string): Plugin {
     setup(b) {
       if (aliases.length === 0) return;
       b.onResolve({ filter: /.*/ }, async (args) => {
-        if (args.pluginData?.nxEdgeAlias) return undefined;
+        if ((args.pluginData as { nxEdgeAlias?: boolean } | undefined)?.nxEdgeAlias) return undefined;
         const alias = aliases.find((a) => (a.wildcard ? args.path.startsWith(a.pattern) : args.path === a.pattern));
         if (!alias) return undefined;
         const rest = alias.wildcard ? args.path.slice(alias.pattern.length) : '';

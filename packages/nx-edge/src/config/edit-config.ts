@@ -26,7 +26,7 @@ export function setJsoncValue(text: string, path: JSONPath, value: unknown): str
 
 /** jsonc: appends to an array at `path`, creating the array (and parents) when missing. */
 export function appendJsoncArrayItem(text: string, path: JSONPath, item: unknown): string {
-  const current = getPath(parseJsonc(text), path as (string | number)[]);
+  const current = getPath(parseJsonc(text), path);
   if (current === undefined) return setJsoncValue(text, path, [item]);
   if (!Array.isArray(current)) throw new UserError(`"${path.join('.')}" is not a list; cannot add to it.`);
   return applyEdits(

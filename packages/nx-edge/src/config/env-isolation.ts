@@ -84,13 +84,13 @@ export function findIsolationProblems(config: WranglerConfig, file: string, text
         message: `${file}: [env.${env}] ${ref.key} ${ref.binding} names "${ref.name}", but ${reaches} — ${env} would reach it. ${fix}, or mark that line // nx-edge: shared if ${env} should share it on purpose.`,
       });
     }
-    const others = [{ env: '', section: top as WorkerConfig }, ...envs.filter((e) => e !== env).map((e) => ({ env: e, section: config.env![e] ?? {} }))];
+    const others = [{ env: '', section: top }, ...envs.filter((e) => e !== env).map((e) => ({ env: e, section: config.env![e] ?? {} }))];
     for (const resource of resourcesOf(section)) {
       if (shared.has(resource.value)) continue;
       const clash = others.find((o) => resourcesOf(o.section).some((r) => r.what === resource.what && r.value === resource.value));
       if (!clash) continue;
       // The env's own name: the top level's name for the same binding (or this one, another env's suffix off), plus -<env>.
-      const topSame = resourcesOf(top as WorkerConfig).find((r) => r.what === resource.what && r.binding === resource.binding)?.value;
+      const topSame = resourcesOf(top).find((r) => r.what === resource.what && r.binding === resource.binding)?.value;
       const base = topSame ?? (clash.env ? resource.value.replace(new RegExp(`-${clash.env}$`), '') : resource.value);
       const expected = resource.isId ? undefined : envResourceName(base, env);
       if (expected === resource.value) continue; // it is this env's own name; the other section is the one to fix

@@ -192,7 +192,7 @@ export function resolveEnvironment(config: WranglerConfig, envName?: string): Wo
     if (!(INHERITABLE_KEYS as readonly string[]).includes(key)) resolved[key] = value;
   }
   resolved.name = section.name ?? (top.name ? `${top.name}-${envName}` : undefined);
-  return resolved as WorkerConfig;
+  return resolved;
 }
 
 export type WorkerReferenceKind = 'service' | 'tail_consumer' | 'durable_object' | 'queue_producer' | 'workflow';

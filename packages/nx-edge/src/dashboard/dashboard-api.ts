@@ -67,8 +67,8 @@ export function createDashboardApi(opts: {
     let lastStatus = JSON.stringify(opts.status());
     let lastGraph = JSON.stringify(source.graph());
     send('snapshot', {
-      status: JSON.parse(lastStatus),
-      graph: JSON.parse(lastGraph),
+      status: JSON.parse(lastStatus) as unknown,
+      graph: JSON.parse(lastGraph) as unknown,
       metrics: source.traces.metrics(),
       traces: source.traces.list({ limit: 200 }),
       traceCount: source.traces.size(),

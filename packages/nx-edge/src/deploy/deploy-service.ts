@@ -298,7 +298,7 @@ export async function deployService(input: DeployServiceInput, deps: DeployServi
     url ??= lastKnownUrl(input.historyFile, worker);
     deps.log(`${deployFailure.split('\n')[0]} — but version ${versionId} is live: checking it`);
   }
-  if (url && !deployFailure) deps.log(`${worker}${env ? ` [${env}]` : ''}: ${deployed!.targets.join(' ')}`);
+  if (url && !deployFailure) deps.log(`${worker}${env ? ` [${env}]` : ''}: ${(deployed?.targets ?? []).join(' ')}`);
 
   // 6. Health check, rollback on failure.
   if (deps.progress) Object.assign(deps.progress, { stage: 'health-check', newVersion: versionId });
@@ -405,8 +405,8 @@ async function rollOut(c: RollOutContext): Promise<DeployServiceOutcome> {
   } finally {
     rmSync(outputDir, { recursive: true, force: true });
   }
-  const versionId = uploaded!.versionId!;
-  const previewUrl = uploaded!.previewUrl;
+  // fail() above threw unless the upload reported its version.
+  const { versionId, previewUrl } = uploaded as { versionId: string; previewUrl?: string };
   const url = lastKnownUrl(input.historyFile, worker);
 
   // The new version answers on its own URL before any traffic moves to it.

@@ -16,7 +16,7 @@ export interface BindingProblem {
 /** The names a section declares under one key: vars and define by key, bindings as their kind says. */
 function bindingNames(section: WorkerConfig, key: string): string[] {
   const value = section[key];
-  if (key === 'vars' || key === 'define') return value && typeof value === 'object' ? Object.keys(value as object) : [];
+  if (key === 'vars' || key === 'define') return value && typeof value === 'object' ? Object.keys(value) : [];
   const kind = bindingKind(key);
   if (kind) return kind.names(section);
   if (Array.isArray(value)) return (value as { binding?: string; name?: string }[]).map((b) => b?.binding ?? b?.name ?? '').filter(Boolean);

@@ -27,7 +27,7 @@ export function resolveWranglerBin(workspaceRoot: string): string {
 
 /** Strips ANSI colours: wrangler colours its errors even when piped. */
 export function stripAnsi(text: string): string {
-  // eslint-disable-next-line no-control-regex
+   
   return text.replace(/\u001b\[[0-9;]*m/g, '');
 }
 
@@ -38,7 +38,7 @@ export function createWranglerRunner(workspaceRoot: string, baseEnv: Record<stri
     new Promise((resolve, reject) => {
       const child = spawn(process.execPath, [bin, ...args], {
         cwd: options.cwd,
-        env: { ...process.env, ...baseEnv, ...options.env } as NodeJS.ProcessEnv,
+        env: { ...process.env, ...baseEnv, ...options.env },
         stdio: ['pipe', 'pipe', 'pipe'],
       });
       let stdout = '';

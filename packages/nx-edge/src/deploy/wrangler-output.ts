@@ -19,13 +19,13 @@ export function parseWranglerOutput(text: string): WranglerDeployOutput[] {
     if (!line.trim()) continue;
     let entry: Record<string, unknown>;
     try {
-      entry = JSON.parse(line);
+      entry = JSON.parse(line) as Record<string, unknown>;
     } catch {
       continue;
     }
     if (entry.type !== 'deploy' && entry.type !== 'version-upload') continue;
     deploys.push({
-      workerName: String(entry.worker_name ?? ''),
+      workerName: typeof entry.worker_name === 'string' ? entry.worker_name : '',
       versionId: typeof entry.version_id === 'string' ? entry.version_id : undefined,
       targets: Array.isArray(entry.targets) ? entry.targets.filter((t): t is string => typeof t === 'string') : [],
       environment: typeof entry.wrangler_environment === 'string' ? entry.wrangler_environment : undefined,

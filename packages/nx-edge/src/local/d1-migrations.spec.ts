@@ -25,7 +25,7 @@ describe('D1 migrations (one applier for dev and tests)', () => {
     mkdirSync(migrations);
     writeFileSync(join(migrations, '0002_seed.sql'), "INSERT INTO notes VALUES ('hello');\n");
     writeFileSync(join(migrations, '0001_init.sql'), 'CREATE TABLE notes (body TEXT);\n');
-    mf = new Miniflare({ modules: true, script: 'export default { fetch: () => new Response() }', d1Databases: ['DB'], cf: false } as never);
+    mf = new Miniflare({ modules: true, script: 'export default { fetch: () => new Response() }', d1Databases: ['DB'], cf: false });
     const db = await mf.getD1Database('DB');
     expect(await applyD1Migrations(db as never, migrations, 'DB')).toEqual(['0001_init.sql', '0002_seed.sql']);
     expect(await applyD1Migrations(db as never, migrations, 'DB')).toEqual([]); // a second start applies nothing

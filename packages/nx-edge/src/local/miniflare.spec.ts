@@ -33,7 +33,7 @@ describe('loadMiniflare: the Miniflare of the workspace wrangler', () => {
     const options = { workers: [{ name: 'api' }], kvPersist: join(persist, 'kv'), d1Persist: join(persist, 'd1'), r2Persist: join(persist, 'r2'), durableObjectsPersist: join(persist, 'do'), cachePersist: join(persist, 'cache') };
     const mf = new Miniflare(options as never);
     await mf.setOptions({ workers: [{ name: 'web' }] } as never);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the fake Miniflare just written, loaded as the code under test loads it
     const seen = require(join(root, 'node_modules', 'miniflare')).seen;
     expect(seen).toEqual([{ converted: { workers: [{ name: 'api' }], resourcePersistencePath: persist } }, { converted: { workers: [{ name: 'web' }] } }]);
   });

@@ -16,7 +16,7 @@ export const SUPPORTED_MINIFLARE_MAJORS = [4, 5];
  */
 export function loadMiniflare(fromDir: string): MiniflareModule {
   const { dir, major } = resolveMiniflare(fromDir);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the workspace's Miniflare, found at run time beside its wrangler
   const module = require(dir) as MiniflareModule;
   return major === 4 ? module : withMiniflare4Options(module);
 }
@@ -71,5 +71,5 @@ function withMiniflare4Options(module: MiniflareModule): MiniflareModule {
       return super.setOptions(convert(options));
     }
   }
-  return { ...module, Miniflare: MiniflareWithV4Options } as MiniflareModule;
+  return { ...module, Miniflare: MiniflareWithV4Options };
 }

@@ -96,7 +96,7 @@ describe('LogStore', () => {
     const perService = 6000; // 30k lines: 1.5 s at 20k lines/s
     const payload = (s: string, i: number) => (i % 2 ? JSON.stringify({ level: 'info', service: s, message: `${s} line ${i}`, seq: i, pad: 'x'.repeat(i % 97) }) : `${s} line ${i} ${'y'.repeat(i % 89)}`);
     const rest = services.map(() => '');
-    let next = services.map(() => 0);
+    const next = services.map(() => 0);
     let seed = 7;
     const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
     // 15 ticks of 2000 lines each (~100 ms of a 20k lines/s stream per tick); chunks cut mid-line.

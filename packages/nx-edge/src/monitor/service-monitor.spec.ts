@@ -47,7 +47,7 @@ describe('monitor', () => {
 
   it('during a gradual rollout shows both versions with their shares, the rolled-out one counting as what nx-edge deployed', async () => {
     const deps: MonitorDeps = {
-      fetch: (async () => new Response('ok')) as unknown as typeof fetch,
+      fetch: async () => new Response('ok'),
       runWrangler: async () => ({ code: 0, stdout: JSON.stringify([{ created_on: '2026-12-01T01:00:00Z', versions: [{ version_id: 'aaaaaaaa-new', percentage: 10 }, { version_id: 'bbbbbbbb-old', percentage: 90 }] }, { created_on: '2026-12-01T00:00:00Z', versions: [{ version_id: 'bbbbbbbb-old', percentage: 100 }] }]), stderr: '' }),
       cwd: '/ws',
       baseUrlOverride: 'http://127.0.0.1:1/{worker}',

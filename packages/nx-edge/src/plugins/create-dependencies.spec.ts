@@ -22,7 +22,7 @@ describe('createDependencies', () => {
     );
     return {
       workspaceRoot: root,
-      projects: projects as CreateDependenciesContext['projects'],
+      projects: projects,
       nxJsonConfiguration: {},
       externalNodes: {},
       fileMap: { projectFileMap: files, nonProjectFiles: [] },

@@ -391,7 +391,7 @@ export const createNodesV2: CreateNodesV2<NxEdgePluginOptions> = [
         targets[normalized.deployTargetName].metadata = {
           ...targets[normalized.deployTargetName].metadata,
           serviceCycle: inCycle.cycle,
-        } as TargetConfiguration['metadata'];
+        };
       }
       results.set(e.configFile, {
         projects: {

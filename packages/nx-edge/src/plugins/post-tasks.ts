@@ -52,6 +52,6 @@ export function runSummary(results: FinishedTask[], workspaceRoot: string, names
 
 export const postTasksExecution: PostTasksExecution<NxEdgePluginOptions> = (options, context) => {
   const names = normalizePluginOptions(options);
-  const lines = runSummary(Object.values(context.taskResults) as FinishedTask[], context.workspaceRoot, { build: names.buildTargetName, deploy: names.deployTargetName }, context.startTime);
+  const lines = runSummary(Object.values(context.taskResults), context.workspaceRoot, { build: names.buildTargetName, deploy: names.deployTargetName }, context.startTime);
   if (lines.length) console.log(`\n${lines.join('\n')}`);
 };

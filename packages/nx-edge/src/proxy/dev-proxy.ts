@@ -148,7 +148,7 @@ const hasBody = (req: IncomingMessage) => (req.headers['content-length'] !== und
 export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; close(): Promise<void> }> {
   const host = opts.host ?? '127.0.0.1';
   const maxFollowerBuffer = opts.maxFollowerBuffer ?? DEFAULT_MAX_FOLLOWER_BUFFER;
-  const note = opts.note ?? (() => undefined);
+  const note = (level: 'warn' | 'info', message: string) => opts.note?.(level, message);
   // keep-alive upstream: without it each proxied request opens a new socket (node-http-proxy#1293)
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const proxy = httpProxy.createProxyServer({ agent, xfwd: true, ws: true });
@@ -174,7 +174,7 @@ export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; cl
     const tagged = req as Tagged;
     const service = tagged.nxEdgeService ?? '?';
     const target = opts.resolve(service);
-    const res = resOrSocket && 'writeHead' in resOrSocket ? (resOrSocket as ServerResponse) : undefined;
+    const res = resOrSocket && 'writeHead' in resOrSocket ? (resOrSocket) : undefined;
     // workerd restarting under a reload refuses connections for a moment: wait for it and try once more.
     if (res && !res.headersSent && !tagged.nxEdgeRetried && !hasBody(req) && (err as NodeJS.ErrnoException).code === 'ECONNREFUSED' && target?.settled) {
       tagged.nxEdgeRetried = true;

@@ -1,6 +1,6 @@
 // Real wrangler against the fake Cloudflare API. Every line printed and every byte the fake
 // recorded is searched for the secret values.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

@@ -132,7 +132,7 @@ export async function runSecrets(input: SecretsInput, deps: SecretsDeps): Promis
 export async function readSecretValue(prompt: string, stdin: NodeJS.ReadStream = process.stdin, stderr: NodeJS.WriteStream = process.stderr): Promise<string> {
   if (!stdin.isTTY) {
     const chunks: Buffer[] = [];
-    for await (const chunk of stdin) chunks.push(Buffer.from(chunk));
+    for await (const chunk of stdin) chunks.push(Buffer.from(chunk as Buffer));
     return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
   }
   stderr.write(prompt);

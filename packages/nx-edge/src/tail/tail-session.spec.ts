@@ -34,7 +34,7 @@ function hop(script: string, trace: string, opts: { entry?: boolean; outcome?: A
 
 describe('recordsFromTailEvent', () => {
   it('turns an event into its request line, its console lines and its exceptions, all with the trace id', () => {
-    const records = recordsFromTailEvent(hop('b-staging', TRACE_A, { outcome: 'exception', status: 500 }) as TailEvent, 'b');
+    const records = recordsFromTailEvent(hop('b-staging', TRACE_A, { outcome: 'exception', status: 500 }), 'b');
     expect(records.map((r) => [r.service, r.level, r.message, r.trace_id])).toEqual([
       ['b', 'error', 'GET /orders?id=7 → 500', TRACE_A],
       ['b', 'info', 'b handled order', TRACE_A],

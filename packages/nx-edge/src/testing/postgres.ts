@@ -82,7 +82,7 @@ export async function startEmbeddedPostgres(options: { maxConnections?: number; 
   // Connections share the one database; the server queues their queries (PGlite is single-session).
   const server = new PGLiteSocketServer({ db, port: 0, host: '127.0.0.1', maxConnections: options.maxConnections ?? 32 });
   await server.start();
-  const port = ((server as unknown as { server: { address(): AddressInfo } }).server.address() as AddressInfo).port;
+  const port = ((server as unknown as { server: { address(): AddressInfo } }).server.address()).port;
   return {
     connectionString: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
     port,

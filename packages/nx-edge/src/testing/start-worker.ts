@@ -31,7 +31,7 @@ export interface StartWorkerOptions {
    * What backs Hyperdrive bindings and a DATABASE_URL declared in `.dev.vars.example`: `'embedded'`
    * (default) starts an empty PGlite Postgres for this Worker; a connection string uses that server.
    */
-  postgres?: 'embedded' | string;
+  postgres?: 'embedded' | (string & {});
 }
 
 /** Thrown by a RunningWorker call during which the Worker used a service binding the test did not provide. */
@@ -240,7 +240,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
     removeOutDirs();
     throw error;
   }
-  const env = (await mf.getBindings()) as Record<string, any>;
+  const env = await mf.getBindings<Record<string, any>>();
   return runningWorker({ mf, env, slot, outDirs: [...outDirs] }, signature);
 
   function runningWorker(instance: PooledWorker & { mf: InstanceType<typeof import('miniflare').Miniflare> }, poolKey: string | undefined): RunningWorker {

@@ -18,7 +18,7 @@ interface NxPromptHelpers {
 
 function nxPromptHelpers(): NxPromptHelpers | undefined {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- Nx internals of the workspace's own nx, found at run time
     const internals = require(require.resolve('nx/src/devkit-internals', { paths: [process.cwd(), __dirname] })) as Partial<NxPromptHelpers>;
     return typeof internals.selectPrompt === 'function' && typeof internals.textPrompt === 'function' ? (internals as NxPromptHelpers) : undefined;
   } catch {

@@ -7,7 +7,7 @@ function ownVersion(): string {
   for (let dir = __dirname; dirname(dir) !== dir; dir = dirname(dir)) {
     const file = join(dir, 'package.json');
     if (existsSync(file)) {
-      const pkg = JSON.parse(readFileSync(file, 'utf8'));
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version: string };
       if (pkg.name === '@aero/nx-edge') return pkg.version;
     }
   }

@@ -20,7 +20,7 @@ export function targetOptions(graph: CachedGraph, project: string, target: strin
   const chosen = configuration ?? config?.defaultConfiguration;
   const merged = { ...(config?.options ?? {}), ...((chosen && config?.configurations?.[chosen]) || {}) } as Record<string, unknown>;
   const { env, port, proxyPort, health, watch } = merged as DevExecutorOptions;
-  return Object.fromEntries(Object.entries({ env, port, proxyPort, health, watch }).filter(([, v]) => v !== undefined)) as DevExecutorOptions;
+  return Object.fromEntries(Object.entries({ env, port, proxyPort, health, watch }).filter(([, v]) => v !== undefined));
 }
 
 function specOf(root: string, graph: CachedGraph, project: string, options: DevExecutorOptions): ServiceSpec | undefined {

@@ -17,7 +17,7 @@ function fetchStatus(port: number): Promise<ServiceStatus[]> {
         try {
           resolve(JSON.parse(body) as ServiceStatus[]);
         } catch (error) {
-          reject(error);
+          reject(error instanceof Error ? error : new Error(String(error)));
         }
       });
     });

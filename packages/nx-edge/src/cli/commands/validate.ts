@@ -52,7 +52,7 @@ export async function run(args: string[], ctx: { cwd: string }): Promise<number>
   const proxyPort = proxyPortFrom(flag >= 0 ? Number(args[flag + 1]) : undefined);
   // Nx reads its workspace root from the current directory when it loads.
   process.chdir(root);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- Nx's project graph loaded only when validate needs it (startup stays fast)
   const { createProjectGraphAsync } = require('@nx/devkit') as typeof import('@nx/devkit');
   const graph = (await createProjectGraphAsync({ exitOnError: false })) as unknown as GraphView & { nodes: Record<string, { data: { targets?: Record<string, { executor?: string; options?: Record<string, unknown> }> } }> };
   // Every Worker of the workspace (a project whose root holds a wrangler config), whatever its targets.

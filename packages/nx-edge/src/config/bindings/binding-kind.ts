@@ -132,7 +132,7 @@ export interface BindingKind {
     importWrites(section: WorkerConfig, binding: string, found: FoundResource, ctx: ProvisionContext): { path: (string | number)[]; value: string }[] | undefined;
   };
   /** Empties its storage so a reused test Worker starts as a new one (see testing/worker-pool). */
-  emptyForNextTest?(env: Record<string, any>, section: WorkerConfig): Promise<void>;
+  emptyForNextTest?(env: Record<string, unknown>, section: WorkerConfig): Promise<void>;
   /** A test Worker with this kind cannot be emptied and reused. */
   keepsStateBetweenTests?(section: WorkerConfig): boolean;
 }

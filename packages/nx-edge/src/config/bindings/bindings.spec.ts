@@ -16,7 +16,7 @@ function withEntry(path: string[], item: Record<string, unknown>): WorkerConfig 
   let at = section;
   path.slice(0, -1).forEach((key) => (at = (at[key] = {}) as Record<string, unknown>));
   at[path[path.length - 1]] = [item];
-  return section as WorkerConfig;
+  return section;
 }
 
 describe('the binding catalogue', () => {

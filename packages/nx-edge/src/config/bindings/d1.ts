@@ -64,7 +64,8 @@ export const d1Databases: BindingKind = {
   },
   async emptyForNextTest(env, section) {
     for (const { binding } of listOf<D1Binding>(section, 'd1_databases')) {
-      const db = env[binding];
+      // The binding as Miniflare hands it over (the workers-types of D1, the part used here).
+      const db = env[binding] as { prepare(sql: string): { all(): Promise<{ results: unknown[] }>; run(): Promise<unknown> } };
       // Dependants first would need the FK graph; retrying until nothing is left is simpler and bounded.
       for (let pass = 0; pass < 10; pass++) {
         const { results } = await db.prepare("SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY type DESC").all();

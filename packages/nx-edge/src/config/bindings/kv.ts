@@ -48,10 +48,14 @@ export const kvNamespaces: BindingKind = {
   },
   async emptyForNextTest(env, section) {
     for (const { binding } of listOf<KvBinding>(section, 'kv_namespaces')) {
-      const kv = env[binding];
+      // The binding as Miniflare hands it over (the workers-types of KV, the part used here).
+      const kv = env[binding] as {
+        list(options: { cursor?: string }): Promise<{ keys: { name: string }[]; list_complete: boolean; cursor?: string }>;
+        delete(key: string): Promise<void>;
+      };
       for (let cursor: string | undefined, done = false; !done; ) {
         const page = await kv.list(cursor ? { cursor } : {});
-        await Promise.all(page.keys.map((k: { name: string }) => kv.delete(k.name)));
+        await Promise.all(page.keys.map((k) => kv.delete(k.name)));
         done = page.list_complete;
         cursor = page.cursor;
       }

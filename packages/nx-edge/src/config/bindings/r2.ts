@@ -41,10 +41,14 @@ export const r2Buckets: BindingKind = {
   },
   async emptyForNextTest(env, section) {
     for (const { binding } of listOf<R2Binding>(section, 'r2_buckets')) {
-      const bucket = env[binding];
+      // The binding as Miniflare hands it over (the workers-types of R2, the part used here).
+      const bucket = env[binding] as {
+        list(options: { cursor?: string }): Promise<{ objects: { key: string }[]; truncated: boolean; cursor?: string }>;
+        delete(keys: string[]): Promise<void>;
+      };
       for (let cursor: string | undefined, truncated = true; truncated; ) {
         const page = await bucket.list(cursor ? { cursor } : {});
-        if (page.objects.length) await bucket.delete(page.objects.map((o: { key: string }) => o.key));
+        if (page.objects.length) await bucket.delete(page.objects.map((o) => o.key));
         truncated = page.truncated;
         cursor = page.cursor;
       }

@@ -33,7 +33,7 @@ describe('service spec from the project graph', () => {
       worker: { configPath: '/ws/apps/api/wrangler.jsonc' },
     });
     const service = buildServiceSpec({ workspaceRoot: '/ws', project: 'postgres', graph, kind: 'service', port: 5432, command: { command: 'pglite-server' } });
-    expect(service.command).toEqual({ command: 'pglite-server', cwd: '/ws/tools/postgres', env: {} });
+    expect(service.kind === 'service' && service.command).toEqual({ command: 'pglite-server', cwd: '/ws/tools/postgres', env: {} });
     expect(service.port).toBe(5432);
   });
 });

@@ -23,7 +23,7 @@ export function devOptionsOf(context: PlanContext, project: string, target: stri
   if (!config || !isDevTarget(config)) return undefined;
   const chosen = configuration ?? config.defaultConfiguration;
   const { __overrides_unparsed__: _unparsed, ...flags } = overrides;
-  return { ...(config.options ?? {}), ...((chosen && config.configurations?.[chosen]) || {}), ...flags } as DevExecutorOptions;
+  return { ...(config.options ?? {}), ...((chosen && config.configurations?.[chosen]) || {}), ...flags };
 }
 
 export function workerSpecOf(context: PlanContext, project: string, options: DevExecutorOptions): ServiceSpec | undefined {

@@ -13,7 +13,14 @@ function fakeWatcher() {
     emit: (event: string, path: string) => listener(event, path),
     watch: (_paths: string[], opts: Record<string, unknown>) => {
       options.push(opts);
-      return { on: (_e: 'all', cb: typeof listener) => (listener = cb), close: async () => undefined };
+      const watcher = {
+        on: (event: 'all' | 'ready', cb: typeof listener | (() => void)) => {
+          if (event === 'all') listener = cb;
+          return watcher;
+        },
+        close: async () => undefined,
+      };
+      return watcher;
     },
   };
 }

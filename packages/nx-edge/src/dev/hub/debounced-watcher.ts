@@ -57,7 +57,7 @@ export function ignoredByDefault(path: string): boolean {
 export function watchForChanges(opts: WatchForChangesOptions): { close(): Promise<void>; /** chokidar has scanned: changes from now on are seen */ ready: Promise<void> } {
   const clock = opts.clock ?? systemClock;
   const debounceMs = opts.debounceMs ?? 500;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when no watcher is injected (tests inject one)
   const watch: WatchFn = opts.watch ?? (require('chokidar') as { watch: WatchFn }).watch;
   const withinRoot = (path: string) => {
     const root = opts.paths.find((r) => path === r || path.startsWith(r.endsWith(sep) ? r : r + sep));

@@ -288,8 +288,8 @@ describe('dev hub', () => {
     const other = writeWorker(ws, 'other', `export default { fetch() { return new Response('other'); } };`);
     const clients = attachPlanned(hub, [gateway, users, other]);
     await until('other ready', () => clients.other.events.some((e) => e.type === 'ready'));
-    await until('gateway blocked', () => hub!.statuses().find((s) => s.service === 'gateway')?.state === 'blocked');
-    const row = (service: string) => hub!.statuses().find((s) => s.service === service)!;
+    await until('gateway blocked', () => hub.statuses().find((s) => s.service === 'gateway')?.state === 'blocked');
+    const row = (service: string) => hub.statuses().find((s) => s.service === service)!;
     expect(row('users').state).toBe('failed');
     expect(row('gateway').health).toMatch(/^waiting for users \(failed: .*missing\.js/);
     expect(Object.values(clients).flatMap((c) => c.events).some((e) => e.type === 'fatal')).toBe(false);

@@ -84,7 +84,7 @@ function streamClient(res: ServerResponse): HubClient {
 
 export function startControlServer(hub: DevHub, token: string): Promise<Server> {
   const clients = new Map<string, HubClient>();
-  const server = createServer(async (req, res) => {
+  const handleControlRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const refusal = refusalOf(req, token);
     if (refusal) {
       hub.log(HUB_LOG_NAME, 'system', `WARN refused ${req.method} ${req.url} on the control port: ${refusal}`, 'warn');
@@ -135,7 +135,8 @@ export function startControlServer(hub: DevHub, token: string): Promise<Server> 
     });
     if (attach.plan?.length) hub.prewarm(attach.plan);
     hub.attach(attach.spec, client);
-  });
+  };
+  const server = createServer((req, res) => void handleControlRequest(req, res));
   server.keepAliveTimeout = 0;
   server.requestTimeout = 0;
   server.headersTimeout = 0;
@@ -189,7 +190,7 @@ async function main(): Promise<void> {
     removeHub(workspaceRoot, process.pid);
     process.exit(1);
   });
-  process.on('unhandledRejection', (reason) => console.error(`nx-edge dev hub: unexpected error: ${(reason as Error)?.stack ?? reason}`));
+  process.on('unhandledRejection', (reason) => console.error(`nx-edge dev hub: unexpected error: ${reason instanceof Error ? reason.stack : String(reason)}`));
   process.on('exit', () => removeHub(workspaceRoot, process.pid));
   process.on('SIGTERM', () => void exit(0));
   process.on('SIGINT', () => void exit(0));
@@ -198,7 +199,7 @@ async function main(): Promise<void> {
     await hub.start();
     control = await startControlServer(hub, token);
   } catch (error) {
-    const message = error instanceof UserError ? error.message : `the nx-edge dev hub could not start: ${(error as Error).stack ?? error}`;
+    const message = error instanceof UserError ? error.message : `the nx-edge dev hub could not start: ${error instanceof Error ? error.stack : String(error)}`;
     writeFileSync(hubErrorFile(workspaceRoot), message, { mode: 0o600 });
     await hub.shutdown().catch(() => undefined);
     logs.close();

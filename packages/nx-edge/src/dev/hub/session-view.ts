@@ -119,7 +119,10 @@ export function serviceDetails(entry: Entry, status: ServiceStatus, context: { w
   const state = rel(localStateRoot(context.workspaceRoot));
   const options = worker.options as Record<string, Record<string, unknown> | undefined>;
   const backing = (name: string): string => {
-    const of = (key: string) => options[key]?.[name];
+    const of = (key: string) => {
+      const value = options[key]?.[name];
+      return typeof value === 'string' ? value : value === undefined ? undefined : JSON.stringify(value);
+    };
     if (of('kvNamespaces') !== undefined) return `local KV ${of('kvNamespaces')} in ${state}/kv`;
     if (of('d1Databases') !== undefined) return `local D1 ${of('d1Databases')} in ${state}/d1`;
     if (of('r2Buckets') !== undefined) return `local R2 bucket ${of('r2Buckets')} in ${state}/r2`;

@@ -103,8 +103,8 @@ export class WorkerHost {
    * own process, so the hub answers its first client sooner.
    */
   private get miniflare(): MiniflareModule {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    this.miniflareModule ??= loadMiniflare(this.opts.workspaceRoot) as unknown as MiniflareModule;
+     
+    this.miniflareModule ??= loadMiniflare(this.opts.workspaceRoot);
     return this.miniflareModule;
   }
 

@@ -9,11 +9,13 @@ describe('worker log attribution', () => {
     const fakeConsole = { log: (...args: unknown[]) => logged.push(args) } as unknown as Console;
     const isolateGlobal = {};
     // Twice in one isolate, as when a new version is swapped in: the tag is added once.
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the banner is code workerd runs: run it as such
     new Function('console', 'globalThis', consoleTagBanner('users'))(fakeConsole, isolateGlobal);
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the same, a second time in the same isolate
     new Function('console', 'globalThis', consoleTagBanner('users'))(fakeConsole, isolateGlobal);
     fakeConsole.log('hello', { a: 1 });
     expect(logged[0]).toHaveLength(3);
-    const line = `${logged[0][0]} hello { a: 1 }`;
+    const line = `${String(logged[0][0])} hello { a: 1 }`;
     expect(attributeWorkerLine(line, byWorker, undefined)).toEqual({ service: 'users', text: 'hello { a: 1 }' });
   });
 

@@ -21,7 +21,7 @@ describe('build executor', () => {
       projectsConfigurations: { version: 2, projects: { api: { root: 'apps/api' } } },
       nxJsonConfiguration: {},
       projectGraph: { nodes: {}, dependencies: {} },
-    }) as unknown as ExecutorContext;
+    });
 
   beforeEach(() => {
     root = mkdtempSync(join(tmpdir(), 'nx-edge-build-exec-'));

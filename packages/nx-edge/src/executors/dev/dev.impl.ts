@@ -28,7 +28,7 @@ export default async function* devExecutor(options: DevExecutorOptions, context:
 
 /** Nx 24's readiness signal, for tasks that declare `waitFor: 'ready'` on this one. */
 export function signalNx(url: string): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the workspace's own devkit, read at run time (emitReadySignal is Nx 24+ only)
   const devkit = require('@nx/devkit') as { emitReadySignal?: (server?: string) => boolean };
   devkit.emitReadySignal?.(url);
 }

@@ -1,6 +1,6 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { runAttached } from '../../dev/client/run-attached';
-import { buildServiceSpec, type GraphView } from '../../dev/client/service-spec';
+import { buildServiceSpec } from '../../dev/client/service-spec';
 import { describeError, UserError } from '../../utils/user-error';
 import { signalNx } from '../dev/dev.impl';
 import type { ServiceExecutorOptions } from './schema';
@@ -18,7 +18,7 @@ export default async function* serviceExecutor(options: ServiceExecutorOptions, 
     const spec = buildServiceSpec({
       workspaceRoot: context.root,
       project,
-      graph: context.projectGraph as unknown as GraphView,
+      graph: context.projectGraph,
       kind: 'service',
       port: options.port,
       health: options.health,

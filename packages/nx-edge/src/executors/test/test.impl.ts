@@ -32,7 +32,7 @@ export function buildVitestArgs(options: TestExecutorOptions, projectRoot: strin
   }
   for (const [key, value] of Object.entries(options)) {
     if (KNOWN.has(key) || value === undefined || value === false) continue;
-    args.push(value === true ? `--${key}` : `--${key}=${String(value)}`);
+    args.push(value === true ? `--${key}` : `--${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
   }
   const positional = (options._ as string[] | undefined) ?? [];
   args.push(...positional.map(String));

@@ -1,4 +1,4 @@
-import { getProjects, logger, type ProjectConfiguration, type Tree } from '@nx/devkit';
+import { getProjects, logger, type Tree } from '@nx/devkit';
 import { stringify as stringifyToml } from 'smol-toml';
 import { appendConfigArrayItem, setJsoncValue } from '../../config/edit-config';
 import { deployedWorkerName, envResourceName } from '../../config/env-names';
@@ -16,7 +16,7 @@ interface WorkerFile {
 
 function workerFiles(tree: Tree): WorkerFile[] {
   const out: WorkerFile[] = [];
-  for (const [project, p] of getProjects(tree) as Map<string, ProjectConfiguration>) {
+  for (const [project, p] of getProjects(tree)) {
     const file = WRANGLER_CONFIG_FILES.map((f) => `${p.root}/${f}`).find((f) => tree.exists(f));
     if (!file) continue;
     const text = tree.read(file, 'utf-8') ?? '';
@@ -55,7 +55,7 @@ export function envBindings(
     { path: ['services'], items: list(raw.services).map((s) => ({ ...s, service: service(String(s.service), `services binding ${String(s.binding)}`) })) },
     {
       path: ['durable_objects', 'bindings'],
-      items: list((raw.durable_objects as Item | undefined)?.bindings).map((d) => ({ ...d, ...(d.script_name ? { script_name: service(String(d.script_name), `Durable Object ${String(d.name)}`) } : {}) })),
+      items: list((raw.durable_objects as Item | undefined)?.bindings).map((d) => ({ ...d, ...(typeof d.script_name === 'string' && d.script_name ? { script_name: service(d.script_name, `Durable Object ${typeof d.name === 'string' ? d.name : '?'}`) } : {}) })),
     },
     { path: ['vectorize'], items: list(raw.vectorize).map(({ binding, index_name }) => ({ binding, index_name: name(index_name) })) },
   ].filter((l) => l.items.length > 0);
@@ -95,7 +95,7 @@ export async function envGenerator(tree: Tree, options: EnvGeneratorSchema): Pro
     if (format === 'toml') {
       // withEnvironments ended the file with [env.<env>.vars]: its keys follow it.
       if (vars && Object.keys(vars).length) text = `${text}${stringifyToml(vars).trimEnd()}\n`;
-      for (const [key, value] of Object.entries(objects)) text = `${text}\n[env.${env}.${key}]\n${stringifyToml(value as Record<string, unknown>).trimEnd()}\n`;
+      for (const [key, value] of Object.entries(objects)) text = `${text}\n[env.${env}.${key}]\n${stringifyToml(value).trimEnd()}\n`;
     } else {
       if (vars && Object.keys(vars).length) text = setJsoncValue(text, ['env', env, 'vars'], vars);
       for (const [key, value] of Object.entries(objects)) text = setJsoncValue(text, ['env', env, key], value);

@@ -32,9 +32,10 @@ export function compatibilityDateFor(workspaceRoot: string, today = new Date()):
   const todayIso = today.toISOString().slice(0, 10);
   let supported = FALLBACK_COMPATIBILITY_DATE;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    // workerd's own newest date, read from the workerd that the workspace's wrangler runs.
-    supported = require(require.resolve('workerd', { paths: [resolveMiniflare(workspaceRoot).dir] })).compatibilityDate ?? supported;
+     // workerd's own newest date, read from the workerd that the workspace's wrangler runs.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a package found at run time, in the workspace
+    const workerd = require(require.resolve('workerd', { paths: [resolveMiniflare(workspaceRoot).dir] })) as { compatibilityDate?: string };
+    supported = workerd.compatibilityDate ?? supported;
   } catch {
     // wrangler not installed yet: the fallback is a date every supported workerd accepts.
   }

@@ -45,7 +45,7 @@ function registerPlugin(tree: Tree, say: (line: string) => void): void {
     changes.push(`registers the ${PLUGIN_NAME} plugin`);
   }
   // Nx analyses TS imports (function → lib edges) only when @nx/js is around, unless told to.
-  const jsConfig = (nxJson.pluginsConfig?.['@nx/js'] ?? {}) as Record<string, unknown>;
+  const jsConfig = (nxJson.pluginsConfig?.['@nx/js'] ?? {});
   if (jsConfig.analyzeSourceFiles === undefined) {
     nxJson.pluginsConfig = { ...nxJson.pluginsConfig, '@nx/js': { ...jsConfig, analyzeSourceFiles: true } };
     changes.push('pluginsConfig["@nx/js"].analyzeSourceFiles: true (lib imports become graph edges)');
@@ -77,6 +77,8 @@ export function addGitignoreEntries(tree: Tree, say: (line: string) => void = ()
  * Sets up nx-edge in a workspace, all or nothing: every change it makes is printed (so `--dry-run` lists
  * them all), a second run changes nothing, and wrangler configs are never edited.
  */
+type PackageJsonDependencies = { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+
 export async function initGenerator(tree: Tree, options: InitGeneratorSchema = {}): Promise<GeneratorCallback> {
   const say = (line: string) => logger.info(line);
   registerPlugin(tree, say);
@@ -85,7 +87,7 @@ export async function initGenerator(tree: Tree, options: InitGeneratorSchema = {
   let installTask: GeneratorCallback = () => undefined;
   if (!options.skipPackageJson && tree.exists('package.json')) {
     const toolchain = toolchainFor();
-    const before = readJson(tree, 'package.json') as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+    const before = readJson<PackageJsonDependencies>(tree, 'package.json');
     const hadDependencies = 'dependencies' in before;
     // A wrangler the workspace pins outside the supported range would fail every target later: say so now,
     // with the one command that fixes it (the lockfile's package manager), or fix it with --upgrade.
@@ -100,9 +102,9 @@ export async function initGenerator(tree: Tree, options: InitGeneratorSchema = {
       );
       const command = devInstallCommand(manager, wranglerInstallSpec());
       if (options.upgrade) {
-        updateJson(tree, 'package.json', (json) => {
+        updateJson<PackageJsonDependencies>(tree, 'package.json', (json) => {
           const section = json.devDependencies?.wrangler !== undefined ? 'devDependencies' : 'dependencies';
-          json[section].wrangler = toolchainFor().wrangler;
+          json[section] = { ...json[section], wrangler: toolchainFor().wrangler };
           json.devDependencies = { ...json.devDependencies, '@cloudflare/workers-types': toolchainFor().workersTypes };
           return json;
         });
@@ -130,11 +132,11 @@ export async function initGenerator(tree: Tree, options: InitGeneratorSchema = {
     // addDependenciesToPackageJson installs only what it added itself; an upgraded wrangler must be installed too.
     installTask = upgraded ? () => installPackagesTask(tree, true) : addTask;
     // Only dev dependencies are added: no empty "dependencies" left behind.
-    updateJson(tree, 'package.json', (json) => {
+    updateJson<PackageJsonDependencies>(tree, 'package.json', (json) => {
       if (!hadDependencies && json.dependencies && Object.keys(json.dependencies).length === 0) delete json.dependencies;
       return json;
     });
-    const after = (readJson(tree, 'package.json') as { devDependencies?: Record<string, string> }).devDependencies ?? {};
+    const after = readJson<PackageJsonDependencies>(tree, 'package.json').devDependencies ?? {};
     const added = Object.entries(after).filter(([name, version]) => before.devDependencies?.[name] !== version);
     if (added.length) say(`nx-edge: package.json: devDependencies ${added.map(([name, version]) => `${name}@${version}`).join(', ')}`);
   }

@@ -6,6 +6,10 @@ import { normalizePluginOptions } from '../../plugins/options';
 import { scriptHandOver, shadowingScripts } from '../../plugins/package-scripts';
 import { inWorkspaceGlobs, workspaceGlobsFrom } from '../../plugins/workspace-globs';
 
+/** What this file reads of a package.json and project.json. */
+type TargetsJson = { targets?: Record<string, { options?: Record<string, unknown> }> };
+type ScriptsPackageJson = { scripts?: Record<string, string>; nx?: TargetsJson & { includedScripts?: string[] } };
+
 export interface ScriptChange {
   file: string;
   script: string;
@@ -37,16 +41,16 @@ export function rewriteWorkerScripts(tree: Tree): { rewritten: ScriptChange[]; k
     if (!tree.exists(pkgFile) || !(inWorkspaceGlobs(root, globs) || tree.exists(join(root, 'project.json')))) continue;
     const configText = tree.read(configFile, 'utf-8') ?? '';
     if (templatePlaceholder(configText, configFile)) continue;
-    let pkg: { scripts?: Record<string, string>; nx?: { includedScripts?: string[] } };
+    let pkg: ScriptsPackageJson;
     try {
-      pkg = readJson(tree, pkgFile);
+      pkg = readJson<ScriptsPackageJson>(tree, pkgFile);
     } catch {
       continue;
     }
     const shadowing = shadowingScripts(pkg, targetNames);
     if (shadowing.length === 0) continue;
     const projectJsonFile = join(root, 'project.json');
-    const jsons = { projectJson: tree.exists(projectJsonFile) ? readJson(tree, projectJsonFile) : undefined, packageJson: pkg as Record<string, unknown> };
+    const jsons = { projectJson: tree.exists(projectJsonFile) ? readJson<Record<string, unknown>>(tree, projectJsonFile) : undefined, packageJson: pkg as Record<string, unknown> };
     let config: WranglerConfig = {};
     try {
       config = parseWranglerConfig(configText, configFile);
@@ -65,13 +69,13 @@ export function rewriteWorkerScripts(tree: Tree): { rewritten: ScriptChange[]; k
     if (handOver.length === 0 && !minifiedPipeline) continue;
     const projectJson = join(root, 'project.json');
     // Target options live where the project's own configuration is: project.json, or package.json's "nx".
-    const setOptions = (json: { targets?: Record<string, { options?: Record<string, unknown> }> }, target: string, options: Record<string, unknown>) => {
+    const setOptions = (json: TargetsJson, target: string, options: Record<string, unknown>) => {
       if (Object.keys(options).length === 0) return;
       json.targets ??= {};
       json.targets[target] = { ...json.targets[target], options: { ...json.targets[target]?.options, ...options } };
     };
     if (minifiedPipeline) mirrored.push({ file: pkgFile, script: minifiedPipeline.script, from: minifiedPipeline.command, detail: 'build option minify: true' });
-    updateJson(tree, pkgFile, (json) => {
+    updateJson<ScriptsPackageJson & { scripts: Record<string, string> }>(tree, pkgFile, (json) => {
       const names = handOver.map((s) => s.script);
       for (const s of handOver) {
         if (!s.plan.handOver) continue;
@@ -94,7 +98,7 @@ export function rewriteWorkerScripts(tree: Tree): { rewritten: ScriptChange[]; k
       return json;
     });
     if (tree.exists(projectJson)) {
-      updateJson(tree, projectJson, (json) => {
+      updateJson<TargetsJson>(tree, projectJson, (json) => {
         if (minifiedPipeline) setOptions(json, 'build', { minify: true });
         for (const s of handOver) {
           if (!s.plan.handOver) continue;

@@ -30,7 +30,7 @@ export function ensureBaseTsconfig(tree: Tree): void {
 
 export function addPathAlias(tree: Tree, importPath: string, entry: string): void {
   ensureBaseTsconfig(tree);
-  updateJson(tree, 'tsconfig.base.json', (json) => {
+  updateJson<{ compilerOptions?: { baseUrl?: string; paths?: Record<string, string[]> } }>(tree, 'tsconfig.base.json', (json) => {
     json.compilerOptions ??= {};
     json.compilerOptions.baseUrl ??= '.';
     json.compilerOptions.paths ??= {};
