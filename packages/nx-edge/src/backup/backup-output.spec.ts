@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonFromOutput } from '../deploy/wrangler-output';
+import { jsonFromOutput } from '../wrangler/wrangler-output';
 import { migrationsInDump } from './backup';
 
 describe('jsonFromOutput', () => {

@@ -2,9 +2,9 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join, relative, resolve } from 'node:path';
 import { formatBytes } from '../build/size-report';
 import { environmentNames, readWranglerConfig, resolveEnvironment } from '../config/wrangler-config';
-import { configArgs } from '../deploy/wrangler-args';
-import { wranglerOk, type RunWrangler } from '../deploy/wrangler-cli';
-import { jsonFromOutput } from '../deploy/wrangler-output';
+import { configArgs } from '../wrangler/wrangler-args';
+import { wranglerOk, type RunWrangler } from '../wrangler/wrangler-cli';
+import { jsonFromOutput } from '../wrangler/wrangler-output';
 import { UserError } from '../utils/user-error';
 import { authenticateManifest, BACKUP_KEY_VARIABLE, backupStamp, encrypt, listBackups, MANIFEST_FILE, sha256, type BackupManifest, type BackupResource } from './backup-files';
 

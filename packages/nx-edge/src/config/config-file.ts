@@ -15,3 +15,11 @@ export function findWranglerConfig(dir: string): string | undefined {
   }
   return undefined;
 }
+
+/** Folders that hold build output, caches or dependencies: never projects. */
+const IGNORED_SEGMENTS = new Set(['node_modules', 'dist', '.wrangler', '.nx-edge', '.nx', 'tmp', 'coverage']);
+
+/** A config under build output, caches or dependencies (never a project). */
+export function isIgnoredConfigPath(configFile: string): boolean {
+  return configFile.split('/').some((segment) => IGNORED_SEGMENTS.has(segment));
+}

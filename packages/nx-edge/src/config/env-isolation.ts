@@ -1,14 +1,10 @@
-import { join, relative } from 'node:path';
 import { UserError } from '../utils/user-error';
 import { BINDING_KINDS, type IsolatedValue } from './bindings';
 import { deployedWorkerName, deployedWorkerNames, envResourceName } from './env-names';
-import { findWranglerConfig, readWranglerConfig, type WorkerConfig, type WranglerConfig } from './wrangler-config';
+import type { WorkerConfig, WranglerConfig } from './wrangler-config';
+import type { WorkspaceWorker } from './workspace-workers';
 
-/** A Worker of the workspace, as the isolation check needs it. */
-export interface WorkspaceWorker {
-  project: string;
-  config: WranglerConfig;
-}
+export type { WorkspaceWorker } from './workspace-workers';
 
 export interface IsolationProblem {
   env: string;
@@ -108,21 +104,6 @@ export function findIsolationProblems(config: WranglerConfig, file: string, text
     }
   }
   return problems;
-}
-
-/** Every project's Worker config, with its workspace-relative path (projects without one, or whose config does not parse, are left out). */
-export function readWorkspaceWorkers(workspaceRoot: string, projects: Record<string, { root: string }>): (WorkspaceWorker & { configFile: string })[] {
-  const workers: (WorkspaceWorker & { configFile: string })[] = [];
-  for (const [project, { root }] of Object.entries(projects)) {
-    const file = findWranglerConfig(join(workspaceRoot, root));
-    if (!file) continue;
-    try {
-      workers.push({ project, configFile: relative(workspaceRoot, file), config: readWranglerConfig(file).config });
-    } catch {
-      // reported by its own targets and by nx-edge validate
-    }
-  }
-  return workers;
 }
 
 /** Throws one UserError listing the env's isolation problems, before anything is uploaded or created. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseWranglerConfig, resolveEnvironment, workerReferences, consumedQueues, environmentNames } from './wrangler-config';
+import { parseWranglerConfig, resolveEnvironment, consumedQueues, environmentNames } from './wrangler-config';
+import { workerReferences } from './worker-references';
 
 describe('parseWranglerConfig', () => {
   it('reads jsonc with comments and trailing commas', () => {

@@ -3,7 +3,6 @@ import { basename } from 'node:path';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { UserError } from '../utils/user-error';
-import { bindingReferences } from './bindings';
 import { findWranglerConfig, WRANGLER_CONFIG_FILES } from './config-file';
 
 // wrangler's own lookup order when several configs sit in one folder (kept apart, without parsers).
@@ -202,28 +201,6 @@ export interface WorkerReference {
   /** The Worker name for service/tail/DO references, the queue name for a producer. */
   target: string;
   binding?: string;
-}
-
-/**
- * Everything a config (top level and every env) names that is another Worker, or a queue whose
- * consumer is another Worker. Deduplicated by kind+target.
- */
-export function workerReferences(config: WranglerConfig): WorkerReference[] {
-  const seen = new Set<string>();
-  const out: WorkerReference[] = [];
-  const add = (ref: WorkerReference) => {
-    const key = `${ref.kind}:${ref.target}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    out.push(ref);
-  };
-  const sections: WorkerConfig[] = [config, ...Object.values(config.env ?? {})];
-  for (const section of sections) {
-    for (const ref of bindingReferences(section)) add(ref);
-    // Tail consumers are not bindings, but they name a Worker too.
-    for (const t of section.tail_consumers ?? []) if (t?.service) add({ kind: 'tail_consumer', target: t.service });
-  }
-  return out;
 }
 
 /** Queue names this config consumes (top level and every env). */

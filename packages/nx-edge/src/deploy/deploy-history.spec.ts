@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { appendDeploymentRecord, filterRecords, formatHistoryTable, readDeploymentRecords, reasonLine, summaryLine, type DeploymentRecord } from './deploy-history';
-import { currentVersionFromDeployments, parseWranglerOutput } from './wrangler-output';
+import { currentVersionFromDeployments, parseWranglerOutput } from '../wrangler/wrangler-output';
 
 const record = (over: Partial<DeploymentRecord>): DeploymentRecord => ({ time: '2026-11-24T08:00:00.000Z', project: 'c', worker: 'c-staging', env: 'staging', result: 'deployed', ...over });
 

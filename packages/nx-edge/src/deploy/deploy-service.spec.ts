@@ -12,7 +12,7 @@ import type { WorkspaceWorker } from '../config/env-isolation';
 import { readWranglerConfig } from '../config/wrangler-config';
 import { readDeploymentRecords } from './deploy-history';
 import { deployService, type DeployServiceOptions } from './deploy-service';
-import { createWranglerRunner } from './wrangler-cli';
+import { createWranglerRunner } from '../wrangler/wrangler-cli';
 
 let api: FakeCloudflareApi;
 let root: string;

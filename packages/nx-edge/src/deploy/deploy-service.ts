@@ -9,10 +9,10 @@ import { UserError } from '../utils/user-error';
 import { appendDeploymentRecord, readDeploymentRecords, reasonLine, summaryLine, type DeploymentRecord } from './deploy-history';
 import { assertDeployableBindings, assertRequiredSecrets, requiredSecretNames } from './env-checks';
 import { checkHealth, healthBaseUrl } from './health-check';
-import { buildDeployArgs, buildDeploymentsListArgs, buildRollbackArgs, buildSecretListArgs, buildVersionsDeployArgs, buildVersionsUploadArgs } from './wrangler-args';
-import type { RunWrangler } from './wrangler-cli';
-import { stripAnsi, wranglerErrorSummary } from './wrangler-cli';
-import { deploymentSplits, readWranglerOutputFile, versionServingAll } from './wrangler-output';
+import { buildDeployArgs, buildDeploymentsListArgs, buildRollbackArgs, buildSecretListArgs, buildVersionsDeployArgs, buildVersionsUploadArgs } from '../wrangler/wrangler-args';
+import type { RunWrangler } from '../wrangler/wrangler-cli';
+import { stripAnsi, wranglerErrorSummary } from '../wrangler/wrangler-cli';
+import { deploymentSplits, readWranglerOutputFile, versionServingAll } from '../wrangler/wrangler-output';
 import type { DeployProgress } from './interrupted-deploy';
 
 export interface DeployServiceOptions {

@@ -3,7 +3,7 @@
 // deploy's progress from the file named on its command line (deleted at once: no secret is in it), asks,
 // records the answer in the history and tells the terminal, if there is one.
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { createWranglerRunner } from './wrangler-cli';
+import { createWranglerRunner } from '../wrangler/wrangler-cli';
 import { recordInterruptedDeploy, summaryLine, type InterruptedDeploy } from './interrupted-deploy';
 import { appendDeploymentRecord, type DeploymentRecord } from './deploy-history';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { recordInterruptedDeploy, type InterruptedDeploy } from './interrupted-deploy';
-import type { RunWrangler } from './wrangler-cli';
+import type { RunWrangler } from '../wrangler/wrangler-cli';
 
 const listing = (versionId: string) => JSON.stringify([{ id: 'd1', created_on: '2026-12-02T00:00:00Z', versions: [{ version_id: versionId, percentage: 100 }] }]);
 

@@ -1,7 +1,7 @@
 import { appendDeploymentRecord, summaryLine, type DeploymentRecord } from './deploy-history';
-import { buildDeploymentsListArgs } from './wrangler-args';
-import { deploymentSplits, versionServingAll } from './wrangler-output';
-import { stripAnsi, wranglerErrorSummary, type RunWrangler } from './wrangler-cli';
+import { buildDeploymentsListArgs } from '../wrangler/wrangler-args';
+import { deploymentSplits, versionServingAll } from '../wrangler/wrangler-output';
+import { stripAnsi, wranglerErrorSummary, type RunWrangler } from '../wrangler/wrangler-cli';
 
 /**
  * Where a deploy stood when it was interrupted (Ctrl-C, Nx stopping the run), as deployService reports it:

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { appendDeploymentRecord, readDeploymentRecords } from './deploy-history';
 import { promote, rollback } from './rollout';
-import type { RunWrangler } from './wrangler-cli';
+import type { RunWrangler } from '../wrangler/wrangler-cli';
 
 const NEW = '11111111-aaaa-4aaa-8aaa-aaaaaaaaaaaa';
 const STABLE = '22222222-bbbb-4bbb-8bbb-bbbbbbbbbbbb';

@@ -1,8 +1,8 @@
 import { UserError } from '../utils/user-error';
 import { appendDeploymentRecord, readDeploymentRecords, ROLLBACK_COMMAND_REASON, servesTraffic, shortVersion, summaryLine, type DeploymentRecord } from './deploy-history';
-import { buildDeploymentsListByNameArgs, buildVersionsDeployArgs } from './wrangler-args';
-import { wranglerErrorSummary, type RunWrangler } from './wrangler-cli';
-import { deploymentSplits, versionServingAll } from './wrangler-output';
+import { buildDeploymentsListByNameArgs, buildVersionsDeployArgs } from '../wrangler/wrangler-args';
+import { wranglerErrorSummary, type RunWrangler } from '../wrangler/wrangler-cli';
+import { deploymentSplits, versionServingAll } from '../wrangler/wrangler-output';
 
 export interface RolloutCommandInput {
   project: string;

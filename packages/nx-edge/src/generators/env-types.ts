@@ -1,6 +1,6 @@
 import { logger } from '@nx/devkit';
-import { createWranglerRunner } from '../deploy/wrangler-cli';
-import { readWorkspaceWorkers } from '../config/env-isolation';
+import { createWranglerRunner } from '../wrangler/wrangler-cli';
+import { readWorkspaceWorkers } from '../config/workspace-workers';
 import { generateWorkerTypes } from '../types/worker-types';
 import { describeError } from '../utils/user-error';
 

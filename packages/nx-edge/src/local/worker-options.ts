@@ -1,28 +1,10 @@
 import { resolve } from 'node:path';
 import { BINDING_KINDS } from '../config/bindings';
+import type { LocalWorkerOptions } from '../config/bindings/binding-kind';
 import type { WorkerConfig } from '../config/wrangler-config';
 
-/** The subset of Miniflare's per-worker options nx-edge sets (kept structural to avoid a hard import). */
-export interface LocalWorkerOptions {
-  name: string;
-  modules: true;
-  scriptPath: string;
-  modulesRoot?: string;
-  modulesRules?: { type: 'ESModule' | 'CommonJS' | 'Text' | 'Data' | 'CompiledWasm'; include: string[] }[];
-  compatibilityDate?: string;
-  compatibilityFlags?: string[];
-  bindings?: Record<string, unknown>;
-  kvNamespaces?: Record<string, string>;
-  d1Databases?: Record<string, string>;
-  r2Buckets?: Record<string, string>;
-  queueProducers?: Record<string, string>;
-  durableObjects?: Record<string, string | { className: string; scriptName?: string }>;
-  serviceBindings?: Record<string, string | { name: string; entrypoint: string }>;
-  hyperdrives?: Record<string, string>;
-  workflows?: Record<string, { name: string; className: string; scriptName?: string }>;
-  assets?: { directory: string; binding?: string; routerConfig?: { has_user_worker?: boolean } };
-  queueConsumers?: Record<string, { maxBatchSize?: number; maxBatchTimeout?: number; maxRetries?: number; deadLetterQueue?: string }>;
-}
+// The options type belongs to the binding catalogue (each kind says which it sets); re-exported for callers.
+export type { LocalWorkerOptions } from '../config/bindings/binding-kind';
 
 /**
  * How a Worker's wrangler config runs locally in Miniflare: vars and `.dev.vars` values as plain

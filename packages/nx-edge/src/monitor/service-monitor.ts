@@ -1,8 +1,8 @@
 import { servesTraffic, type DeploymentRecord } from '../deploy/deploy-history';
 import { getStatus, healthBaseUrl, healthUrl } from '../deploy/health-check';
-import type { RunWrangler } from '../deploy/wrangler-cli';
-import { buildDeploymentsListByNameArgs } from '../deploy/wrangler-args';
-import { deploymentSplits, versionServingAll } from '../deploy/wrangler-output';
+import type { RunWrangler } from '../wrangler/wrangler-cli';
+import { buildDeploymentsListByNameArgs } from '../wrangler/wrangler-args';
+import { deploymentSplits, versionServingAll } from '../wrangler/wrangler-output';
 
 /** One deployed Worker of an env, as the deployment history knows it. */
 export interface MonitorTarget {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseHistoryArgs } from '../cli/commands/history';
-import { compareVersions } from '../utils/wrangler-package';
+import { compareVersions } from '../wrangler/wrangler-package';
 import { checkNode, checkWrangler, createDevVars, findWorkerDirs, localStatePaths, removePaths } from './onboarding';
 
 let root: string;

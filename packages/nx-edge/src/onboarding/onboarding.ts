@@ -2,10 +2,10 @@ import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, rmSync,
 import { dirname, join, relative } from 'node:path';
 import { environmentNames, findWranglerConfig, readWranglerConfig } from '../config/wrangler-config';
 import { devVarsKeys } from '../local/dev-vars';
-import { envArgs } from '../deploy/wrangler-args';
-import { wranglerErrorSummary, type RunWrangler } from '../deploy/wrangler-cli';
+import { envArgs } from '../wrangler/wrangler-args';
+import { wranglerErrorSummary, type RunWrangler } from '../wrangler/wrangler-cli';
 import { devInstallCommand, type PackageManager } from '../utils/package-manager';
-import { compareVersions, findWranglerPackage, isSupportedWrangler, WRANGLER_PEER_RANGE, wranglerInstallSpec } from '../utils/wrangler-package';
+import { compareVersions, findWranglerPackage, isSupportedWrangler, WRANGLER_PEER_RANGE, wranglerInstallSpec } from '../wrangler/wrangler-package';
 
 const SKIPPED_DIRS = new Set(['node_modules', 'dist', '.wrangler', '.nx-edge', '.nx', '.git', 'tmp', 'coverage']);
 

@@ -2,10 +2,11 @@ import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 // Types only (see create-nodes.ts): keeps the plugin worker's start-up cheap.
 import type { CreateDependencies, DependencyType, RawProjectGraphDependency } from '@nx/devkit';
-import { findWranglerConfig, parseWranglerConfig, workerReferences } from '../config/wrangler-config';
+import { findWranglerConfig, parseWranglerConfig } from '../config/wrangler-config';
+import { workerReferences } from '../config/worker-references';
 import type { NxEdgePluginOptions } from './options';
 import { queueConsumerIndex, workerNameIndex, type WorkerProject } from './service-graph';
-import { isIgnoredConfigPath } from './create-nodes';
+import { isIgnoredConfigPath } from '../config/config-file';
 
 
 /** Every Worker project with its parsed wrangler config, and the Worker names of configs that do not parse. */

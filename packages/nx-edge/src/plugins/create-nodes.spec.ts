@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import type { CreateNodesContextV2 } from '@nx/devkit';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EMPTY_WORKER_TYPES } from '../types/worker-types';
-import { buildTargets, createNodesV2, devTaskCommand, templatePlaceholder } from './create-nodes';
+import { buildTargets, createNodesV2, devTaskCommand } from './create-nodes';
+import { templatePlaceholder } from '../config/template-config';
 import { normalizePluginOptions } from './options';
 import { isDevTarget } from '../dev/client/dev-target';
 

@@ -11,84 +11,11 @@ import { scriptHandOver, shadowingScripts } from './package-scripts';
 import { ownsWorkerTypes, WORKER_TYPES_FILE } from '../types/worker-types';
 import { typedBindingTargets, upstreamProjects, workerNameIndex, type WorkerProject } from './service-graph';
 import { inWorkspaceGlobs, workspaceGlobs, workspacePackages } from './workspace-globs';
-
-/** Folders that hold build output, caches or dependencies: never projects. */
-const IGNORED_SEGMENTS = new Set(['node_modules', 'dist', '.wrangler', '.nx-edge', '.nx', 'tmp', 'coverage']);
+import { isIgnoredConfigPath } from '../config/config-file';
+import { inferProjectName, readFolderJsons } from '../config/project-name';
+import { templatePlaceholder } from '../config/template-config';
 
 const TECHNOLOGIES = ['cloudflare'];
-
-export function isIgnoredConfigPath(configFile: string): boolean {
-  return configFile.split('/').some((segment) => IGNORED_SEGMENTS.has(segment));
-}
-
-function readJson(file: string): Record<string, unknown> | undefined {
-  if (!existsSync(file)) return undefined;
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
-}
-
-const stringField = (json: Record<string, unknown> | undefined, key: string): string | undefined => {
-  const value = json?.[key];
-  return typeof value === 'string' && value ? value : undefined;
-};
-
-interface FolderJsons {
-  projectJson?: Record<string, unknown>;
-  packageJson?: Record<string, unknown>;
-}
-
-function readFolderJsons(absoluteRoot: string): FolderJsons {
-  return { projectJson: readJson(join(absoluteRoot, 'project.json')), packageJson: readJson(join(absoluteRoot, 'package.json')) };
-}
-
-/**
- * The Worker's project name, agreeing with Nx where Nx names the folder itself: project.json's name,
- * else package.json's when the folder is a package-manager workspace (Nx's package.json plugin makes a
- * project of it under that name), else the wrangler name (what people call the Worker), else the
- * package.json name, else the folder name. `fixed` says whether Nx would use the same name anyway.
- */
-export function inferProjectName(
-  absoluteRoot: string,
-  config: WranglerConfig,
-  inGlobs = true,
-  // The folder's project.json and package.json, when the caller has read them already.
-  jsons: FolderJsons = readFolderJsons(absoluteRoot),
-): { name: string; fixed: boolean } {
-  const projectJson = stringField(jsons.projectJson, 'name');
-  if (projectJson) return { name: projectJson, fixed: true };
-  const packageName = stringField(jsons.packageJson, 'name');
-  if (packageName && inGlobs) return { name: packageName, fixed: true };
-  return { name: config.name ?? packageName ?? basename(absoluteRoot), fixed: false };
-}
-
-const PLACEHOLDER = /\{\{\s*[A-Za-z_][\w.-]*\s*\}\}|<%[=-]?[\s\S]*?%>|__[A-Za-z][A-Za-z0-9_]*__/;
-// `name = "…"` / `"name": "…"` (and main) at any depth of the raw text: for a template that does not parse.
-const NAME_OR_MAIN_LINE = /^\s*"?(?:name|main)"?\s*[:=]\s*(.*)$/gm;
-
-/**
- * A config is a template (`{{SERVICE_NAME}}`, `<%= name %>`, `__NAME__`), not a Worker, only when its Worker's
- * `name` or `main` holds a placeholder: `"GREETING": "hello __world__"` in vars is an ordinary value. A config
- * that does not parse counts as a template when a name/main line of it holds one. Returns why, or undefined.
- */
-export function templatePlaceholder(text: string, configFile: string): string | undefined {
-  if (!PLACEHOLDER.test(text)) return undefined;
-  try {
-    const config = parseWranglerConfig(text, configFile);
-    for (const field of ['name', 'main'] as const) {
-      const value = config[field];
-      if (typeof value === 'string' && PLACEHOLDER.test(value)) return `its ${field} "${value}" is a template placeholder`;
-    }
-    return undefined;
-  } catch {
-    for (const line of text.matchAll(NAME_OR_MAIN_LINE)) {
-      if (PLACEHOLDER.test(line[1])) return `its name or main holds a template placeholder (${line[1].trim().slice(0, 60)})`;
-    }
-    return undefined;
-  }
-}
 
 
 function envConfigurations(envs: string[]): Record<string, { env: string }> {

@@ -1,4 +1,5 @@
-import { consumedQueues, workerReferences, type WranglerConfig } from '../config/wrangler-config';
+import { consumedQueues, type WranglerConfig } from '../config/wrangler-config';
+import { workerReferences } from '../config/worker-references';
 
 /** A Worker project with its parsed wrangler config. */
 export interface WorkerProject {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parse } from 'jsonc-parser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeApiEnv, startFakeCloudflareApi, type FakeCloudflareApi } from '../../../../test-support/fake-cloudflare/fake-cloudflare-api';
-import { createWranglerRunner } from '../deploy/wrangler-cli';
+import { createWranglerRunner } from '../wrangler/wrangler-cli';
 import { applyDestroy, applyImports, applyProvision, boundByDeployedWorkers, destroyList, formatDestroy, formatPlan, parseImports, planProvision } from './provision';
 import { parseWranglerConfig } from '../config/wrangler-config';
 

@@ -4,9 +4,9 @@ import { removeConfigValue, setConfigValue } from '../config/edit-config';
 import { assertEnvIsolated } from '../config/env-isolation';
 import { configFormatOf, environmentNames, parseWranglerConfig, resolveEnvironment, type WorkerConfig, type WranglerConfig } from '../config/wrangler-config';
 import { servesTraffic, type DeploymentRecord } from '../deploy/deploy-history';
-import { configArgs } from '../deploy/wrangler-args';
-import { stripAnsi, wranglerErrorSummary, wranglerOk, type RunWrangler } from '../deploy/wrangler-cli';
-import { jsonFromOutput } from '../deploy/wrangler-output';
+import { configArgs } from '../wrangler/wrangler-args';
+import { stripAnsi, wranglerErrorSummary, wranglerOk, type RunWrangler } from '../wrangler/wrangler-cli';
+import { jsonFromOutput } from '../wrangler/wrangler-output';
 import { BINDING_KINDS, type BindingKind, type PlannedResource, type ProvisionContext } from '../config/bindings';
 import { UserError } from '../utils/user-error';
 

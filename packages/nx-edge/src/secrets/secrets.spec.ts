@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeApiEnv, startFakeCloudflareApi, type FakeCloudflareApi } from '../../../../test-support/fake-cloudflare/fake-cloudflare-api';
-import { createWranglerRunner, type RunWrangler } from '../deploy/wrangler-cli';
+import { createWranglerRunner, type RunWrangler } from '../wrangler/wrangler-cli';
 import { redact } from './dotenv';
 import { runSecrets } from './secrets';
 

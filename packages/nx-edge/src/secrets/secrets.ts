@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { environmentNames, readWranglerConfig, resolveEnvironment } from '../config/wrangler-config';
-import { buildSecretBulkArgs, buildSecretDeleteArgs, buildSecretListArgs, buildSecretPutArgs } from '../deploy/wrangler-args';
-import { stripAnsi, wranglerErrorSummary, type RunWrangler } from '../deploy/wrangler-cli';
+import { buildSecretBulkArgs, buildSecretDeleteArgs, buildSecretListArgs, buildSecretPutArgs } from '../wrangler/wrangler-args';
+import { stripAnsi, wranglerErrorSummary, type RunWrangler } from '../wrangler/wrangler-cli';
 import { UserError } from '../utils/user-error';
 import { parseDevVars } from '../local/dev-vars';
 import { redact } from './dotenv';

@@ -1,15 +1,14 @@
-import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeApiEnv, startFakeCloudflareApi, type FakeCloudflareApi, type TailEvent as ApiTailEvent } from '../../../../test-support/fake-cloudflare/fake-cloudflare-api';
 import type { LogRecord } from '../logs/log-record';
 import { createTailEventReader, recordsFromTailEvent, type TailEvent } from './tail-event';
 import { startTailSessions, wranglerTailArgs, type TailTarget } from './tail-session';
+import { spawnWranglerTail } from '../wrangler/wrangler-tail';
 
 const TRACE_A = '4bf92f3577b34da6a3ce929d0e0e4736';
 const TRACE_B = '0af7651916cd43dd8448eb211c80319c';
@@ -115,7 +114,6 @@ describe('startTailSessions with the real wrangler against the fake API', () => 
   let dir: string;
   const targets: TailTarget[] = ['a', 'b', 'c'].map((p) => ({ project: p, worker: `${p}-staging` }));
   const wrangler = join(__dirname, '..', '..', '..', '..', 'node_modules', 'wrangler', 'bin', 'wrangler.js');
-  const preload = pathToFileURL(join(__dirname, 'wrangler-tail-preload.mjs')).href;
 
   beforeAll(async () => {
     api = await startFakeCloudflareApi({ subdomain: 'acme' });
@@ -135,7 +133,7 @@ describe('startTailSessions with the real wrangler against the fake API', () => 
     const records: LogRecord[] = [];
     const sessions = startTailSessions(targets, {
       filters,
-      spawnTail: (args) => spawn(process.execPath, [...(withPreload ? ['--import', preload] : []), wrangler, ...args], { cwd: dir, env: { ...process.env, ...fakeApiEnv(api) }, stdio: ['ignore', 'pipe', 'pipe'] }),
+      spawnTail: (args) => spawnWranglerTail(dir, args, { wranglerBin: wrangler, env: { ...process.env, ...fakeApiEnv(api) }, preload: withPreload }),
       onRecord: (r) => records.push(r),
     });
     return { sessions, records };
@@ -210,7 +208,7 @@ describe('startTailSessions with the real wrangler against the fake API', () => 
     const early: string[] = [];
     const sessions = startTailSessions([...targets.slice(0, 1), { project: 'gone', worker: 'gone-staging' }], {
       filters: {},
-      spawnTail: (args) => spawn(process.execPath, ['--import', preload, wrangler, ...args], { cwd: dir, env: { ...process.env, ...fakeApiEnv(api) }, stdio: ['ignore', 'pipe', 'pipe'] }),
+      spawnTail: (args) => spawnWranglerTail(dir, args, { wranglerBin: wrangler, env: { ...process.env, ...fakeApiEnv(api) } }),
       onRecord: (r) => records.push(r),
       onEarlyEnd: (end) => early.push(`${end.target.project} ${end.code} ${end.output.join(' ')}`),
     });

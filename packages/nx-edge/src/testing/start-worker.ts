@@ -4,7 +4,7 @@ import { join, relative, resolve } from 'node:path';
 import { bundleWorker } from '../build/bundle-worker';
 import { BINDING_KINDS } from '../config/bindings';
 import { applyD1Migrations } from '../local/d1-migrations';
-import { loadMiniflare } from '../local/miniflare';
+import { loadMiniflare } from '../wrangler/miniflare';
 import { findWorkspaceRoot } from '../utils/workspace-root';
 import { findWranglerConfig, readWranglerConfig } from '../config/wrangler-config';
 import { parseDevVars } from '../local/dev-vars';

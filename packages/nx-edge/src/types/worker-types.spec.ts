@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWranglerRunner } from '../deploy/wrangler-cli';
+import { createWranglerRunner } from '../wrangler/wrangler-cli';
 import { generateWorkerTypes, newErrors, teamTypesFlags, tscTypeCheck } from './worker-types';
 
 describe('a team\'s own wrangler types output', () => {

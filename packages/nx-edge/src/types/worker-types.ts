@@ -1,7 +1,7 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { findWranglerConfig, parseWranglerConfig } from '../config/wrangler-config';
-import { wranglerErrorSummary, type RunWrangler } from '../deploy/wrangler-cli';
+import { wranglerErrorSummary, type RunWrangler } from '../wrangler/wrangler-cli';
 import { typedBindingTargets, type WorkerProject } from '../plugins/service-graph';
 import { UserError } from '../utils/user-error';
 

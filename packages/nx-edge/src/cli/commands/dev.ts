@@ -6,7 +6,7 @@ import { buildServiceSpec, upstreamOf } from '../../dev/client/service-spec';
 import { isDevTarget } from '../../dev/client/dev-target';
 import type { ServiceSpec } from '../../dev/protocol';
 import type { DevExecutorOptions } from '../../executors/dev/schema';
-import { resolveMiniflare } from '../../local/miniflare';
+import { resolveMiniflare } from '../../wrangler/miniflare';
 import { findWorkspaceRoot } from '../../utils/workspace-root';
 import { describeError, UserError } from '../../utils/user-error';
 import { eachOption } from '../options';

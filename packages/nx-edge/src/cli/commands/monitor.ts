@@ -1,6 +1,6 @@
 import { unknownOption } from '../options';
 import { DEPLOY_HISTORY_RELATIVE_PATH, readDeploymentRecords } from '../../deploy/deploy-history';
-import { createWranglerRunner } from '../../deploy/wrangler-cli';
+import { createWranglerRunner } from '../../wrangler/wrangler-cli';
 import { monitorTargets, observe, transitions, type MonitorDeps, type Observation, type Transition } from '../../monitor/service-monitor';
 import { UserError } from '../../utils/user-error';
 import { eachOption, selectionOption } from '../options';

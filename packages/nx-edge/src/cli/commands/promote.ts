@@ -1,6 +1,6 @@
 import { historyFile } from '../../deploy/deploy-history';
 import { promote as promoteWorker } from '../../deploy/rollout';
-import { createWranglerRunner } from '../../deploy/wrangler-cli';
+import { createWranglerRunner } from '../../wrangler/wrangler-cli';
 import { findWorkspaceRoot } from '../../utils/workspace-root';
 import { parseProjectEnvArgs } from '../options';
 

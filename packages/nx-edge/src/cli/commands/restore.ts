@@ -1,7 +1,7 @@
 import { unknownOption } from '../options';
 import { isAbsolute, join, relative } from 'node:path';
 import { applyRestore, formatRestorePlan, planRestore } from '../../backup/restore';
-import { createWranglerRunner } from '../../deploy/wrangler-cli';
+import { createWranglerRunner } from '../../wrangler/wrangler-cli';
 import { UserError } from '../../utils/user-error';
 import { findWorkspaceRoot } from '../../utils/workspace-root';
 import { eachOption } from '../options';

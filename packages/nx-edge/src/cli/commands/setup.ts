@@ -1,5 +1,5 @@
 import { unknownOption } from '../options';
-import { createWranglerRunner } from '../../deploy/wrangler-cli';
+import { createWranglerRunner } from '../../wrangler/wrangler-cli';
 import { detectPackageManager } from '../../utils/package-manager';
 import { applyLocalMigrations, checkNode, checkWrangler, createDevVars, findWorkerDirs, installedWranglerVersion, type SetupStep } from '../../onboarding/onboarding';
 

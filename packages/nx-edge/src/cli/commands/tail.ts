@@ -1,10 +1,10 @@
 import { unknownOption } from '../options';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { DEPLOY_HISTORY_RELATIVE_PATH, readDeploymentRecords } from '../../deploy/deploy-history';
-import { resolveWranglerBin, stripAnsi, wranglerErrorSummary } from '../../deploy/wrangler-cli';
+import { stripAnsi, wranglerErrorSummary } from '../../wrangler/wrangler-cli';
+import { wranglerTailSpawner } from '../../wrangler/wrangler-tail';
 import { formatLogLine, isLogLevel, shouldColour } from '../../logs/log-line';
 import { announcedTailUrl, deleteTailSession, withoutAnnouncements, type TailApi } from '../../tail/tail-cleanup';
 import type { LogRecord } from '../../logs/log-record';
@@ -161,13 +161,11 @@ export async function run(args: string[], ctx: { cwd: string }): Promise<number>
     );
   }
 
-  const bin = resolveWranglerBin(root);
-  const preload = pathToFileURL(join(__dirname, '..', '..', 'tail', 'wrangler-tail-preload.mjs')).href;
+  const spawnTail = wranglerTailSpawner(root); // resolves the workspace's wrangler now: a missing one fails before any session
   const colour = !options.json && shouldColour();
   const sessions = startTailSessions(targets, {
     filters: options.filters,
-    // Children stay in our process group: a terminal's Ctrl-C reaches each wrangler as well as us.
-    spawnTail: (wranglerArgs) => spawn(process.execPath, ['--import', preload, bin, ...wranglerArgs], { cwd: root, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] }),
+    spawnTail: (wranglerArgs) => spawnTail(wranglerArgs),
     onRecord: (record, target) => process.stdout.write(`${options.json ? tailJson(record, target) : formatLogLine(record, { color: colour })}\n`),
     onEarlyEnd: (end) => process.stderr.write(`✘ ${end.target.project} (${end.target.worker}): its tail ended (wrangler exit ${end.code ?? 'signal'})${endSummary(end) ? `: ${endSummary(end)}` : ''}\n`),
   });

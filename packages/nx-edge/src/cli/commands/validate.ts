@@ -9,7 +9,7 @@ import { SERVICE_EXECUTOR, upstreamOf, type GraphView } from '../../dev/client/s
 import { isDevTarget } from '../../dev/client/dev-target';
 import { cycleNotes, validateDevConfig, type DevProjectView } from '../validate';
 import { findWorkspaceRoot } from '../../utils/workspace-root';
-import { templatePlaceholder } from '../../plugins/create-nodes';
+import { templatePlaceholder } from '../../config/template-config';
 import { findWorkerDirs } from '../../onboarding/onboarding';
 import { readFileSync } from 'node:fs';
 import { basename, relative } from 'node:path';

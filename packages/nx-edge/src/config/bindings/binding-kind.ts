@@ -1,5 +1,26 @@
-import type { LocalWorkerOptions } from '../../local/worker-options';
 import type { WorkerConfig, WorkerReference } from '../wrangler-config';
+
+/** The subset of Miniflare's per-worker options nx-edge sets (kept structural to avoid a hard import). */
+export interface LocalWorkerOptions {
+  name: string;
+  modules: true;
+  scriptPath: string;
+  modulesRoot?: string;
+  modulesRules?: { type: 'ESModule' | 'CommonJS' | 'Text' | 'Data' | 'CompiledWasm'; include: string[] }[];
+  compatibilityDate?: string;
+  compatibilityFlags?: string[];
+  bindings?: Record<string, unknown>;
+  kvNamespaces?: Record<string, string>;
+  d1Databases?: Record<string, string>;
+  r2Buckets?: Record<string, string>;
+  queueProducers?: Record<string, string>;
+  durableObjects?: Record<string, string | { className: string; scriptName?: string }>;
+  serviceBindings?: Record<string, string | { name: string; entrypoint: string }>;
+  hyperdrives?: Record<string, string>;
+  workflows?: Record<string, { name: string; className: string; scriptName?: string }>;
+  assets?: { directory: string; binding?: string; routerConfig?: { has_user_worker?: boolean } };
+  queueConsumers?: Record<string, { maxBatchSize?: number; maxBatchTimeout?: number; maxRetries?: number; deadLetterQueue?: string }>;
+}
 
 /** A binding workerd cannot provide locally (Cloudflare runs it): listed in dev, never dropped silently. */
 export interface RemoteOnlyBinding {

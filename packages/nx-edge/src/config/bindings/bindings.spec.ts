@@ -7,7 +7,7 @@ import { remoteOnlyBindings } from '../../dev/hub/remote-only';
 import { localWorkerOptions } from '../../local/worker-options';
 import { startWorker, type RunningWorker } from '../../testing/start-worker';
 import type { WorkerConfig } from '../wrangler-config';
-import { workerReferences } from '../wrangler-config';
+import { workerReferences } from '../worker-references';
 import { BINDING_KINDS, GENERATED_KINDS } from '.';
 
 /** Writes a generator entry at its path, as the binding generator does. */

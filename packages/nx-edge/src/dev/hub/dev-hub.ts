@@ -1,4 +1,4 @@
-import type { LogRecord, LogStore } from '../../logs/log-store';
+import type { LogRecord } from '../../logs/log-store';
 import { localStateRoot } from '../../local/persistence';
 import { startDevProxy } from '../../proxy/dev-proxy';
 import { dnsLabel, hostLabels } from '../../proxy/host-names';
@@ -15,30 +15,13 @@ import { ServiceStopper } from './service-stopper';
 import { StartGate } from './start-gate';
 import { WorkerHost } from './worker-host';
 import { WorkerReloads } from './worker-reloads';
+import type { DevHubOptions, HubParts } from './hub-parts';
 import { serviceDetails, sessionGraph, type ServiceDetails, type ServiceGraph } from './session-view';
 import type { DashboardAction } from '../../dashboard/dashboard-api';
 
 export { HUB_LOG_NAME } from './entry';
 
-export interface DevHubOptions {
-  workspaceRoot: string;
-  proxyPort: number;
-  logs: LogStore;
-  clock?: Clock;
-  /** How long a service waits for its upstream services before failing. */
-  gateTimeoutMs?: number;
-  /** How often healthy services are probed again. */
-  monitorIntervalMs?: number;
-  /** The process groups of the services' commands changed (recorded so a crashed hub's leftovers can be stopped). */
-  onProcessesChanged?(groups: { pgid: number; startedAt: number }[]): void;
-  /** Embedded in the dashboard page; required on its actions. */
-  dashboardToken?: string;
-  /** How long the hub lingers after its last client leaves (a quick re-attach keeps it). */
-  idleExitMs?: number;
-  /** The session's traces (default: a store of the newest 10,000). */
-  traces?: TraceStore;
-  onIdle(): void;
-}
+export type { DevHubOptions } from './hub-parts';
 
 /**
  * The per-workspace dev hub: hosts every Worker of the session in one workerd, supervises non-Worker
@@ -46,12 +29,12 @@ export interface DevHubOptions {
  * proxy + dashboard, and merges logs. Clients (Nx dev/service tasks) attach; when the last leaves,
  * everything stops in reverse graph order.
  */
-export class DevHub {
+export class DevHub implements HubParts {
   // Collaborators, each one section of the hub's work; they share the state below through `this`.
-  readonly events = new ServiceEvents(this);
-  readonly gate = new StartGate(this);
-  readonly starter = new ServiceStarter(this);
-  readonly reloads = new WorkerReloads(this);
+  readonly events: ServiceEvents = new ServiceEvents(this);
+  readonly gate: StartGate = new StartGate(this);
+  readonly starter: ServiceStarter = new ServiceStarter(this);
+  readonly reloads: WorkerReloads = new WorkerReloads(this);
   readonly stopper = new ServiceStopper(this);
 
   readonly entries = new Map<string, Entry>();

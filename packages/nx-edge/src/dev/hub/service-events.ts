@@ -3,11 +3,11 @@ import { parseLogLine } from '../../logs/log-line';
 import { parseSpanLine } from '../../traces/trace-store';
 import type { HubEvent, ServiceState, ServiceStatus } from '../protocol';
 import { TRANSITIONS_TO_LOG, type Entry } from './entry';
-import type { DevHub } from './dev-hub';
+import type { HubParts } from './hub-parts';
 
 /** States and logs: every transition is recorded, logged and sent to the clients that follow the service. */
 export class ServiceEvents {
-  constructor(private readonly hub: DevHub) {}
+  constructor(private readonly hub: Pick<HubParts, 'clock' | 'entries' | 'gate' | 'lastLoadError' | 'leaving' | 'opts' | 'proxyUrl' | 'traces' | 'workerPolicy'>) {}
 
   send(entry: Entry, event: HubEvent): void {
     for (const client of entry.clients) client.send(event);

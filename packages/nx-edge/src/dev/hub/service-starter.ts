@@ -5,14 +5,14 @@ import { oneLine, type Entry } from './entry';
 import { probeOnce, waitUntilHealthy } from './health-probe';
 import { startChild } from './process-supervisor';
 import type { HostedWorker } from './worker-host';
-import type { DevHub } from './dev-hub';
+import type { HubParts } from './hub-parts';
 
 /** How long the hub waits after a task's hand-over for its run's other tasks, to start them all at once. */
 export const WARM_SETTLE_MS = 40;
 
 /** Starting, probing and restarting: Workers in the one workerd (prewarmed per Nx run), commands as child processes. */
 export class ServiceStarter {
-  constructor(private readonly hub: DevHub) {}
+  constructor(private readonly hub: Pick<HubParts, 'clock' | 'entries' | 'events' | 'host' | 'lastLoadError' | 'opts' | 'reloads' | 'shuttingDown' | 'workerPolicy'>) {}
 
   private monitorTimer: unknown;
   private monitoring = false;

@@ -1,10 +1,10 @@
-import type { DevHub } from './dev-hub';
+import type { HubParts } from './hub-parts';
 import type { Entry } from './entry';
 import { orderServices, stopOrder } from './graph-order';
 
 /** Stopping: dependents first, each `stopping` → `stopped`; workerd goes once nothing still needs it. */
 export class ServiceStopper {
-  constructor(private readonly hub: DevHub) {}
+  constructor(private readonly hub: Pick<HubParts, 'clock' | 'entries' | 'events' | 'host' | 'starter'>) {}
 
   /** Stops services dependents first (see stopEntry). Resolves with how many were running. */
   async stopServices(services: string[]): Promise<number> {

@@ -1,10 +1,10 @@
 import type { Entry } from './entry';
 import { orderServices } from './graph-order';
-import type { DevHub } from './dev-hub';
+import type { HubParts } from './hub-parts';
 
 /** Gating: a service starts once its upstream services are healthy; a failed upstream blocks it (never stops it). */
 export class StartGate {
-  constructor(private readonly hub: DevHub) {}
+  constructor(private readonly hub: Pick<HubParts, 'clock' | 'entries' | 'events' | 'opts' | 'starter'>) {}
 
   evaluateGates(): void {
     const { cycles } = orderServices([...this.hub.entries.keys()], (s) => this.hub.entries.get(s)?.spec.upstream ?? []);

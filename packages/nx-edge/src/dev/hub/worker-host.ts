@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { bundleWorker, disposeBundleContexts, type BundleContexts } from '../../build/bundle-worker';
 import { readWranglerConfig, resolveEnvironment, type WorkerConfig } from '../../config/wrangler-config';
 import { applyD1Migrations } from '../../local/d1-migrations';
-import { loadMiniflare } from '../../local/miniflare';
+import { loadMiniflare } from '../../wrangler/miniflare';
 import { UserError } from '../../utils/user-error';
 import { remoteOnlyBindings, remoteOnlyMessage, remoteOnlyStubScript, type RemoteOnlyBinding } from './remote-only';
 import type { ServiceSpec } from '../protocol';

@@ -3,11 +3,11 @@ import type { ServiceState } from '../protocol';
 import { oneLine, sameWorker, type Entry } from './entry';
 import { watchForChanges } from './debounced-watcher';
 import { NotSwappable, type HostedWorker } from './worker-host';
-import type { DevHub } from './dev-hub';
+import type { HubParts } from './hub-parts';
 
 /** Reloads on change: a save rebuilds the Worker and swaps it in; a failure keeps the last good version serving. */
 export class WorkerReloads {
-  constructor(private readonly hub: DevHub) {}
+  constructor(private readonly hub: Pick<HubParts, 'clock' | 'entries' | 'events' | 'host' | 'lastLoadError' | 'opts' | 'shuttingDown' | 'starter'>) {}
 
   ensureWatcher(entry: Entry): void {
     if (entry.watcher || entry.spec.watch.length === 0) return;

@@ -3,9 +3,9 @@ import type { ExecutorContext } from '@nx/devkit';
 import { runBackup } from '../../backup/backup';
 import { findWranglerConfig } from '../../config/wrangler-config';
 import { missingConfiguration, parentArgv } from '../../deploy/requested-configuration';
-import { createWranglerRunner } from '../../deploy/wrangler-cli';
+import { createWranglerRunner } from '../../wrangler/wrangler-cli';
 import { describeError, UserError } from '../../utils/user-error';
-import { requireWranglerPackage } from '../../utils/wrangler-package';
+import { requireWranglerPackage } from '../../wrangler/wrangler-package';
 import type { BackupExecutorOptions } from './schema';
 
 export default async function backupExecutor(options: BackupExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {

@@ -3,14 +3,14 @@ import { existsSync, writeFileSync } from 'node:fs';
 import type { DeployProgress, InterruptedDeploy } from '../../deploy/interrupted-deploy';
 import { ensurePrivateDir, openPrivateAppend, stateDir } from '../../utils/private-state';
 import { join, relative } from 'node:path';
-import { readWorkspaceWorkers } from '../../config/env-isolation';
+import { readWorkspaceWorkers } from '../../config/workspace-workers';
 import type { ExecutorContext } from '@nx/devkit';
 import { findWranglerConfig } from '../../config/wrangler-config';
 import { appendDeploymentRecord, historyFile, leaveHistoryToFinisher, reasonLine, summaryLine, type DeploymentRecord } from '../../deploy/deploy-history';
 import { deployOrder, dependentDeploys, runIdOf, type RunTaskGraph } from '../../deploy/deploy-run';
 import { deployService, RecordedDeployError } from '../../deploy/deploy-service';
 import { missingConfiguration, parentArgv } from '../../deploy/requested-configuration';
-import { createWranglerRunner } from '../../deploy/wrangler-cli';
+import { createWranglerRunner } from '../../wrangler/wrangler-cli';
 import { describeError, UserError } from '../../utils/user-error';
 import type { DeployExecutorOptions } from './schema';
 

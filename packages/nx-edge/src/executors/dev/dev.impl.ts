@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { findWranglerConfig } from '../../config/wrangler-config';
 import { runAttached } from '../../dev/client/run-attached';
-import { resolveMiniflare } from '../../local/miniflare';
+import { resolveMiniflare } from '../../wrangler/miniflare';
 import { workerSessionPlan, workerSpecOf, type PlanContext } from '../../dev/client/session-plan';
 import { describeError, UserError } from '../../utils/user-error';
 import type { DevExecutorOptions } from './schema';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { findWranglerConfig } from '../../config/wrangler-config';
-import { createWranglerRunner } from '../../deploy/wrangler-cli';
+import { createWranglerRunner } from '../../wrangler/wrangler-cli';
 import { readSecretValue, runSecrets } from '../../secrets/secrets';
 import { describeError, UserError } from '../../utils/user-error';
 import type { SecretsExecutorOptions } from './schema';

@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { describeError, UserError } from '../../utils/user-error';
 import { findWranglerConfig } from '../../config/wrangler-config';
-import { resolveMiniflare } from '../../local/miniflare';
+import { resolveMiniflare } from '../../wrangler/miniflare';
 import type { TestExecutorOptions } from './schema';
 import { installCommandFor } from '../../utils/package-manager';
 import { vitestVersion } from '../../utils/versions';

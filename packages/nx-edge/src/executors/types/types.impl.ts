@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
-import { createWranglerRunner } from '../../deploy/wrangler-cli';
-import { readWorkspaceWorkers } from '../../config/env-isolation';
+import { createWranglerRunner } from '../../wrangler/wrangler-cli';
+import { readWorkspaceWorkers } from '../../config/workspace-workers';
 import { generateWorkerTypes } from '../../types/worker-types';
 import { describeError, UserError } from '../../utils/user-error';
 import { runBatch, type BatchResults } from '../batch';

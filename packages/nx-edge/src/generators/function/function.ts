@@ -20,7 +20,7 @@ import { workspaceDirectory } from '../../utils/workspace-directory';
 import { expressVersion, FALLBACK_COMPATIBILITY_DATE, honoVersion, nestVersion, reflectMetadataVersion, rxjsVersion } from '../../utils/versions';
 import { addDependenciesToPackageJson } from '@nx/devkit';
 import { initGenerator } from '../init/init';
-import { resolveMiniflare } from '../../local/miniflare';
+import { resolveMiniflare } from '../../wrangler/miniflare';
 import { ensureBaseTsconfig } from '../lib/lib';
 import type { FunctionGeneratorSchema, NormalizedFunctionOptions } from './schema';
 

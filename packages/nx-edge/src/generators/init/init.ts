@@ -14,7 +14,7 @@ import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import { nxEdgeVersion, toolchainFor, typescriptVersion, vitestVersion } from '../../utils/versions';
 import { detectPackageManager, devInstallCommand } from '../../utils/package-manager';
-import { isSupportedWrangler, WRANGLER_PEER_RANGE, wranglerInstallSpec } from '../../utils/wrangler-package';
+import { isSupportedWrangler, WRANGLER_PEER_RANGE, wranglerInstallSpec } from '../../wrangler/wrangler-package';
 import { rewriteWorkerScripts } from './package-scripts';
 import type { InitGeneratorSchema } from './schema';
 

@@ -1,7 +1,9 @@
 import { glob, logger, readJson, updateJson, type Tree } from '@nx/devkit';
 import { basename, dirname, join } from 'node:path';
 import { parseWranglerConfig, WRANGLER_CONFIG_GLOB, type WranglerConfig } from '../../config/wrangler-config';
-import { inferProjectName, isIgnoredConfigPath, templatePlaceholder } from '../../plugins/create-nodes';
+import { isIgnoredConfigPath } from '../../config/config-file';
+import { inferProjectName } from '../../config/project-name';
+import { templatePlaceholder } from '../../config/template-config';
 import { normalizePluginOptions } from '../../plugins/options';
 import { scriptHandOver, shadowingScripts } from '../../plugins/package-scripts';
 import { inWorkspaceGlobs, workspaceGlobsFrom } from '../../plugins/workspace-globs';

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { UserError } from '../utils/user-error';
-import { requireWranglerPackage } from '../utils/wrangler-package';
+import { requireWranglerPackage } from './wrangler-package';
 
 export interface WranglerRunOptions {
   cwd: string;

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { UserError } from './user-error';
-import { toolchainFor } from './versions';
-import { installCommandFor } from './package-manager';
+import { UserError } from '../utils/user-error';
+import { toolchainFor } from '../utils/versions';
+import { installCommandFor } from '../utils/package-manager';
 
 /**
  * The wrangler versions nx-edge is tested with (a peer dependency: the workspace's own copy runs).

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UserError } from '../utils/user-error';
 import { installCommandFor } from '../utils/package-manager';
-import { displayPath, requireWranglerPackage, wranglerInstallSpec } from '../utils/wrangler-package';
+import { displayPath, requireWranglerPackage, wranglerInstallSpec } from './wrangler-package';
 
 type MiniflareModule = typeof import('miniflare');
 

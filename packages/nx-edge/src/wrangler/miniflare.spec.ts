@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fakeWranglerInstall } from '../../../../test-support/fake-wrangler-install';
-import { wranglerInstallSpec } from '../utils/wrangler-package';
+import { wranglerInstallSpec } from './wrangler-package';
 import { loadMiniflare, toMiniflare5Options } from './miniflare';
 
 // A Miniflare 5 stand-in: records what its constructor and setOptions receive, converting as the real
