@@ -33,7 +33,7 @@ function disablesWithoutReason() {
   for (const file of files) {
     const lines = readFileSync(join(root, file), 'utf8').split('\n');
     lines.forEach((line, i) => {
-      const directive = /\/\/\s*eslint-disable(?:-next-line|-line)?\b(.*)$/.exec(line);
+      const directive = /\/\/\s*eslint-disable(?:-next-line|-line)?(?=\s|$)(.*)$/.exec(line);
       if (directive && !/\S+\s+--\s+\S/.test(directive[1])) found.push(`${relative(root, join(root, file))}:${i + 1}: ${line.trim()}`);
     });
   }

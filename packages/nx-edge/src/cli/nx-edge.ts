@@ -5,14 +5,14 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeError } from '../utils/user-error';
+import { helpText, type CommandDefinition } from './options';
 
-export interface CliCommand {
-  description: string;
-  usage?: string;
+/** A module of ./commands: its definition (description, usage, options, examples) and what it runs. */
+export interface CliCommand extends CommandDefinition {
   run(args: string[], context: { cwd: string }): Promise<number>;
 }
 
-function commandNames(): string[] {
+export function commandNames(): string[] {
   const dir = join(__dirname, 'commands');
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
@@ -21,7 +21,7 @@ function commandNames(): string[] {
     .sort();
 }
 
-function loadCommand(name: string): CliCommand | undefined {
+export function loadCommand(name: string): CliCommand | undefined {
   if (!commandNames().includes(name)) return undefined;
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- one command module loaded by name, only the one asked for
   return require(join(__dirname, 'commands', name)) as CliCommand;
@@ -62,9 +62,9 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
     console.error(`nx-edge: unknown command "${name.startsWith('-') ? name.split('=')[0] : name}".\n\n${help()}`);
     return 2;
   }
-  // Every command: --help prints its usage and runs nothing.
+  // Every command: --help prints its usage, options and examples (from its definition) and runs nothing.
   if (rest.includes('--help') || rest.includes('-h')) {
-    console.log(`${command.description}\n\nUsage: ${command.usage ?? `nx-edge ${name}`}`);
+    process.stdout.write(helpText(name, command));
     return 0;
   }
   try {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isUserError } from '../utils/user-error';
-import { followLogFile, parseLogsArgs, readLogFile } from './log-reader';
+import { followLogFile, readLogFile } from './log-reader';
+import { parseLogsArgs } from '../cli/commands/logs';
 import type { LogRecord } from './log-record';
 
 const dirs: string[] = [];

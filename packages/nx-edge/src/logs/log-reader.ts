@@ -1,6 +1,5 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, watch } from 'node:fs';
 import { join } from 'node:path';
-import { isLogLevel } from './log-line';
 import type { LogFilter, LogRecord } from './log-record';
 import { matchesFilter } from './log-store';
 import { UserError } from '../utils/user-error';
@@ -20,38 +19,6 @@ export function parseSince(value: string, now: number): number {
   const t = Date.parse(value);
   if (!Number.isFinite(t)) throw new UserError(`--since "${value}" is not a duration (e.g. 30s, 5m, 2h) or an ISO time`);
   return t;
-}
-
-export function parseLogsArgs(args: string[], now = Date.now()): LogsCommandOptions {
-  const options: LogsCommandOptions = { filter: {}, follow: false, json: false };
-  for (let i = 0; i < args.length; i++) {
-    const [flag, inline] = args[i].split(/=(.*)/s, 2);
-    const value = () => {
-      const v = inline ?? args[++i];
-      if (v === undefined || v === '') throw new UserError(`${flag} needs a value (see nx-edge logs --help)`);
-      return v;
-    };
-    switch (flag) {
-      case '--service': case '-s': {
-        const list = value().split(',').filter(Boolean);
-        options.filter.service = [...((options.filter.service as string[] | undefined) ?? []), ...list];
-        break;
-      }
-      case '--level': case '-l': {
-        const level = value();
-        if (!isLogLevel(level)) throw new UserError(`--level "${level}" is not one of debug, info, warn, error`);
-        options.filter.level = level;
-        break;
-      }
-      case '--trace': case '-t': options.filter.trace = value(); break;
-      case '--since': options.filter.since = parseSince(value(), now); break;
-      case '--until': options.filter.until = parseSince(value(), now); break;
-      case '--follow': case '-f': options.follow = true; break;
-      case '--json': options.json = true; break;
-      default: throw new UserError(`unknown option "${args[i]}" for nx-edge logs (options: --service, --level, --trace, --since, --until, --follow, --json)`);
-    }
-  }
-  return options;
 }
 
 export function parseJsonlRecords(text: string): LogRecord[] {

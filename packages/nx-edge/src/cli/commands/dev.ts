@@ -9,10 +9,24 @@ import type { DevExecutorOptions } from '../../executors/dev/schema';
 import { resolveMiniflare } from '../../wrangler/miniflare';
 import { findWorkspaceRoot } from '../../utils/workspace-root';
 import { describeError, UserError } from '../../utils/user-error';
-import { eachOption } from '../options';
+import { Option, type Command } from 'commander';
+import { parseCommandLine } from '../options';
 
 export const description = "Run a project's Worker in the workspace's dev session (what the inferred dev target runs)";
-export const usage = 'nx-edge dev [project] [--env <name>] [--port <n>] [--proxyPort <n>]';
+export const usage = '[project] [--env <name>] [--port <n>] [--proxyPort <n>]';
+export const examples = ['nx-edge dev api', 'nx-edge dev api --env staging --port 8788'];
+
+export function define(command: Command): void {
+  command
+    .argument('[project]', 'the project (Nx sets it for a dev task)')
+    .option('--env <name>', 'the env of the wrangler config to run')
+    .option('--port <n>', "the Worker's own port")
+    .option('--proxyPort <n>', "the session's proxy port")
+    .addOption(new Option('--proxy-port <n>', 'the same as --proxyPort').hideHelp())
+    // Nx forwards a target's other options (health, watch: read from the project graph instead).
+    .allowUnknownOption()
+    .allowExcessArguments();
+}
 
 /** What a dev task's own target says (options, then its configuration), as Nx resolved the graph. */
 export function targetOptions(graph: CachedGraph, project: string, target: string, configuration: string | undefined): DevExecutorOptions {
@@ -77,17 +91,15 @@ async function runDev(args: string[], ctx: { cwd: string }): Promise<number> {
   const flags: DevExecutorOptions = {};
   let project = process.env.NX_TASK_TARGET_PROJECT;
   const number = (flag: string, value: string) => {
-    if (!/^\d+$/.test(value)) throw new UserError(`${flag} needs a port number, got "${value}". Usage: ${usage}`);
+    if (!/^\d+$/.test(value)) throw new UserError(`${flag} needs a port number, got "${value}". Usage: nx-edge dev ${usage}`);
     return Number(value);
   };
-  eachOption(args, usage, (flag, value, typed) => {
-    if (flag === '--env') flags.env = value();
-    else if (flag === '--port') flags.port = number(flag, value());
-    else if (flag === '--proxyPort' || flag === '--proxy-port') flags.proxyPort = number(flag, value());
-    else if (!typed.startsWith('-')) project = typed;
-    // Other options of the target (health, watch: objects) are read from the project graph.
-  });
-  if (!project) throw new UserError(`Which project? Usage: ${usage} (Nx sets it for a dev task: nx run <project>:dev).`);
+  const { options: typed, operands } = parseCommandLine<{ env?: string; port?: string; proxyPort?: string }>('dev', { description, usage, define }, args);
+  if (typed.env !== undefined) flags.env = typed.env;
+  if (typed.port !== undefined) flags.port = number('--port', typed.port);
+  if (typed.proxyPort !== undefined) flags.proxyPort = number('--proxyPort', typed.proxyPort);
+  if (operands[0]) project = operands[0];
+  if (!project) throw new UserError(`Which project? Usage: nx-edge dev ${usage} (Nx sets it for a dev task: nx run <project>:dev).`);
   const target = process.env.NX_TASK_TARGET_TARGET ?? 'dev';
   const configuration = process.env.NX_TASK_TARGET_CONFIGURATION || undefined;
   const graph = readCachedGraph(root);

@@ -1,46 +1,41 @@
-import { unknownOption } from '../options';
 import { join } from 'node:path';
 import { DEPLOY_HISTORY_RELATIVE_PATH, filterRecords, formatHistoryTable, readDeploymentRecords, summaryLine, type HistoryFilter } from '../../deploy/deploy-history';
 import { UserError } from '../../utils/user-error';
-import { eachOption } from '../options';
+import { Option, type Command } from 'commander';
+import { parseCommandLine } from '../options';
 
 export const description = 'List the deployments nx-edge made from this workspace (.nx-edge/deployments.jsonl)';
-export const usage = 'nx-edge history [--env <name>] [--service <project>] [--limit <n>] [--last-run] [--json] [--file <path>]';
+export const usage = '[--env <name>] [--service <project>] [--limit <n>] [--all] [--last-run] [--json] [--file <path>]';
+export const examples = ['nx-edge history --env staging --limit 5', 'nx-edge history --last-run', 'nx-edge history --service api --json'];
+
+export function define(command: Command): void {
+  command
+    .option('--env <name>', 'only deployments of this env')
+    .option('--service <project>', 'only deployments of this project')
+    .addOption(new Option('--project <project>', 'the same as --service').hideHelp())
+    .option('--limit <n>', 'the newest n (default 20)')
+    .option('--all', 'every recorded deployment')
+    .option('--last-run', 'the deployments of the last deploy run')
+    .option('--json', 'one JSON record per line')
+    .option('--file <path>', 'another history file (default .nx-edge/deployments.jsonl)');
+}
 
 export function parseHistoryArgs(args: string[]): HistoryFilter & { json: boolean; file?: string } {
-  const out: HistoryFilter & { json: boolean; file?: string } = { json: false, limit: 20 };
-  eachOption(args, usage, (flag, value, typed) => {
-    switch (flag) {
-      case '--env':
-        out.env = value();
-        break;
-      case '--service':
-      case '--project':
-        out.project = value();
-        break;
-      case '--limit': {
-        const n = Number(value());
-        if (!Number.isInteger(n) || n < 1) throw new UserError(`--limit must be a positive whole number. Usage: ${usage}`);
-        out.limit = n;
-        break;
-      }
-      case '--all':
-        out.limit = undefined;
-        break;
-      case '--last-run':
-        out.lastRun = true;
-        out.limit = undefined;
-        break;
-      case '--json':
-        out.json = true;
-        break;
-      case '--file':
-        out.file = value();
-        break;
-      default:
-        throw new UserError(`${unknownOption(typed)} Usage: ${usage}`);
-    }
-  });
+  const { options } = parseCommandLine<{ env?: string; service?: string; project?: string; limit?: string; all?: boolean; lastRun?: boolean; json?: boolean; file?: string }>('history', { description, usage, define }, args);
+  const out: HistoryFilter & { json: boolean; file?: string } = { json: options.json ?? false, limit: 20 };
+  if (options.env !== undefined) out.env = options.env;
+  if ((options.service ?? options.project) !== undefined) out.project = options.service ?? options.project;
+  if (options.limit !== undefined) {
+    const n = Number(options.limit);
+    if (!Number.isInteger(n) || n < 1) throw new UserError(`--limit must be a positive whole number. Usage: nx-edge history ${usage}`);
+    out.limit = n;
+  }
+  if (options.all) out.limit = undefined;
+  if (options.lastRun) {
+    out.lastRun = true;
+    out.limit = undefined;
+  }
+  if (options.file !== undefined) out.file = options.file;
   return out;
 }
 

@@ -1,15 +1,16 @@
-import { unknownOption } from '../options';
 import { DEPLOY_HISTORY_RELATIVE_PATH, readDeploymentRecords } from '../../deploy/deploy-history';
 import { createWranglerRunner } from '../../wrangler/wrangler-cli';
 import { monitorTargets, observe, transitions, type MonitorDeps, type Observation, type Transition } from '../../monitor/service-monitor';
 import { UserError } from '../../utils/user-error';
-import { eachOption, selectionOption } from '../options';
+import type { Command } from 'commander';
+import { chosenEnv, collectList, defineEnvOption, parseCommandLine } from '../options';
 import { findWorkspaceRoot } from '../../utils/workspace-root';
 import { formatTable } from '../status-table';
 import { join } from 'node:path';
 
 export const description = 'Check every deployed Worker of an env: /health, /ready, latency, live version (exit 1 when one is unhealthy)';
-export const usage = 'nx-edge monitor -c <env> [--projects a,b] [--watch] [--interval <seconds>] [--webhook <url>] [--timeout <ms>] [--json]';
+export const usage = '-c <env> [--projects a,b] [--watch] [--interval <seconds>] [--webhook <url>] [--timeout <ms>] [--json]';
+export const examples = ['nx-edge monitor -c staging', 'nx-edge monitor -c production --watch --interval 30 --webhook https://hooks.example.com/nx-edge'];
 
 export interface MonitorArgs {
   env: string;
@@ -21,38 +22,32 @@ export interface MonitorArgs {
   json: boolean;
 }
 
+export function define(command: Command): void {
+  defineEnvOption(command);
+  command
+    .option('--projects <a,b>', 'only these projects', collectList)
+    .option('--watch', 'check again every --interval seconds, print only changes')
+    .option('--interval <seconds>', 'seconds between checks with --watch (default 15)')
+    .option('--webhook <url>', 'POST each change (JSON) to this http(s) URL')
+    .option('--timeout <ms>', 'per request (default 5000)')
+    .option('--json', 'one JSON observation per line');
+}
+
 export function parseMonitorArgs(args: string[]): MonitorArgs {
-  const out: MonitorArgs = { env: '', watch: false, intervalMs: 15_000, timeoutMs: 5000, json: false };
-  eachOption(args, usage, (flag, value, typed) => {
-    const positive = (what: string, v: string) => {
-      const n = Number(v);
-      if (!Number.isFinite(n) || n <= 0) throw new UserError(`${what} must be a positive number (got "${v}"). Usage: ${usage}`);
-      return n;
-    };
-    if (selectionOption(flag, value, out)) return;
-    switch (flag) {
-      case '--watch':
-        out.watch = true;
-        break;
-      case '--interval':
-        out.intervalMs = positive('--interval', value()) * 1000;
-        break;
-      case '--timeout':
-        out.timeoutMs = positive('--timeout', value());
-        break;
-      case '--webhook': {
-        const url = value();
-        if (!/^https?:\/\//.test(url)) throw new UserError(`--webhook must be an http(s) URL (got "${url}").`);
-        out.webhook = url;
-        break;
-      }
-      case '--json':
-        out.json = true;
-        break;
-      default:
-        throw new UserError(`${unknownOption(typed)} Usage: ${usage}`);
-    }
-  });
+  const { options } = parseCommandLine<{ configuration?: string; env?: string; projects?: string[]; watch?: boolean; interval?: string; webhook?: string; timeout?: string; json?: boolean }>('monitor', { description, usage, define }, args);
+  const positive = (what: string, v: string) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new UserError(`${what} must be a positive number (got "${v}"). Usage: nx-edge monitor ${usage}`);
+    return n;
+  };
+  const out: MonitorArgs = { env: chosenEnv(options) ?? '', watch: options.watch ?? false, intervalMs: 15_000, timeoutMs: 5000, json: options.json ?? false };
+  if (options.projects) out.projects = options.projects;
+  if (options.interval !== undefined) out.intervalMs = positive('--interval', options.interval) * 1000;
+  if (options.timeout !== undefined) out.timeoutMs = positive('--timeout', options.timeout);
+  if (options.webhook !== undefined) {
+    if (!/^https?:\/\//.test(options.webhook)) throw new UserError(`--webhook must be an http(s) URL (got "${options.webhook}").`);
+    out.webhook = options.webhook;
+  }
   return out;
 }
 

@@ -1,15 +1,24 @@
-import { unknownOption } from '../options';
+import type { Command } from 'commander';
+import { parseCommandLine } from '../options';
+import { describeError } from '../../utils/user-error';
 import { relative } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { findWorkerDirs, localStatePaths, removePaths } from '../../onboarding/onboarding';
 
 export const description = 'Wipe local state (each Worker\'s .wrangler/state and .nx-edge/) after confirmation';
-export const usage = 'nx-edge reset [--yes]';
+export const usage = '[--yes]';
+export const examples = ['nx-edge reset', 'nx-edge reset --yes'];
+
+export function define(command: Command): void {
+  command.option('-y, --yes', 'remove without asking');
+}
 
 export async function run(args: string[], ctx: { cwd: string }): Promise<number> {
-  const unknown = args.filter((a) => a !== '--yes' && a !== '-y');
-  if (unknown.length) {
-    process.stderr.write(`${unknownOption(unknown[0])} Usage: ${usage}\n`);
+  let options: { yes?: boolean };
+  try {
+    ({ options } = parseCommandLine<{ yes?: boolean }>('reset', { description, usage, define }, args));
+  } catch (error) {
+    process.stderr.write(`${describeError(error)}\n`);
     return 2;
   }
   const paths = localStatePaths(ctx.cwd, findWorkerDirs(ctx.cwd));
@@ -18,7 +27,7 @@ export async function run(args: string[], ctx: { cwd: string }): Promise<number>
     return 0;
   }
   process.stdout.write(`This removes local data (KV/D1/R2 contents, dev logs, deployment history):\n${paths.map((p) => `  ${relative(ctx.cwd, p)}`).join('\n')}\n`);
-  if (!args.includes('--yes') && !args.includes('-y')) {
+  if (!options.yes) {
     if (!process.stdin.isTTY) {
       process.stderr.write('not removed: confirm with --yes when not on a terminal.\n');
       return 1;

@@ -1,33 +1,31 @@
-import { unknownOption } from '../options';
 import { isAbsolute, join, relative } from 'node:path';
 import { applyRestore, formatRestorePlan, planRestore } from '../../backup/restore';
 import { createWranglerRunner } from '../../wrangler/wrangler-cli';
 import { UserError } from '../../utils/user-error';
 import { findWorkspaceRoot } from '../../utils/workspace-root';
-import { eachOption } from '../options';
+import type { Command } from 'commander';
+import { chosenEnv, defineEnvOption, parseCommandLine } from '../options';
 import { askLine } from '../../utils/confirm';
 
 export const description = 'Restore a backup (nx run <project>:backup) into an env: checksums verified first, a plan of what is overwritten, applied with --yes or a confirmation';
-export const usage = 'nx-edge restore <backup folder> -c <env> [--dry-run] [--yes]';
+export const usage = '<backup folder> -c <env> [--dry-run] [--yes]';
+export const examples = ['nx-edge restore backups/staging/api/2026-12-01T10-00-00Z -c staging --dry-run', 'nx-edge restore backups/staging/api/2026-12-01T10-00-00Z -c staging --yes'];
+
+export function define(command: Command): void {
+  command.argument('[backup folder]', 'a folder nx run <project>:backup wrote (backups/<env>/<project>/<timestamp>)');
+  defineEnvOption(command, 'the env to restore into ("" for the top level); never guessed');
+  command.option('--dry-run', 'print the plan, write nothing').option('-y, --yes', 'apply without asking');
+}
 
 export async function run(args: string[], ctx: { cwd: string }): Promise<number> {
-  let folder = '';
-  let env: string | undefined;
-  let envGiven = false;
-  let dryRun = false;
-  let yes = false;
-  eachOption(args, usage, (flag, value, typed) => {
-    if (flag === '-c' || flag === '--configuration' || flag === '--env') {
-      env = value() || undefined;
-      envGiven = true;
-    } else if (flag === '--dry-run') dryRun = true;
-    else if (flag === '--yes' || flag === '-y') yes = true;
-    else if (!flag.startsWith('-') && !folder) folder = typed;
-    else throw new UserError(`${unknownOption(typed)} Usage: ${usage}`);
-  });
-  if (!folder) throw new UserError(`name the backup folder (backups/<env>/<project>/<timestamp>). Usage: ${usage}`);
+  const { options, operands } = parseCommandLine<{ configuration?: string; env?: string; dryRun?: boolean; yes?: boolean }>('restore', { description, usage, define }, args);
+  const folder = operands[0] ?? '';
+  const chosen = chosenEnv(options);
+  const env = chosen || undefined;
+  const { dryRun = false, yes = false } = options;
+  if (!folder) throw new UserError(`name the backup folder (backups/<env>/<project>/<timestamp>). Usage: nx-edge restore ${usage}`);
   // Restoring overwrites data: the env is never guessed.
-  if (!envGiven) throw new UserError(`say which env to restore into with -c <env> (-c "" for the top level). Usage: ${usage}`);
+  if (chosen === undefined) throw new UserError(`say which env to restore into with -c <env> (-c "" for the top level). Usage: nx-edge restore ${usage}`);
   const root = findWorkspaceRoot(ctx.cwd);
   const dir = isAbsolute(folder) ? folder : join(ctx.cwd, folder);
   const deps = { runWrangler: createWranglerRunner(root), log: (line: string) => console.log(line) };

@@ -1,17 +1,26 @@
-import { unknownOption } from '../options';
+import type { Command } from 'commander';
+import { parseCommandLine } from '../options';
+import { describeError } from '../../utils/user-error';
 import { createWranglerRunner } from '../../wrangler/wrangler-cli';
 import { detectPackageManager } from '../../utils/package-manager';
 import { applyLocalMigrations, checkNode, checkWrangler, createDevVars, findWorkerDirs, installedWranglerVersion, type SetupStep } from '../../onboarding/onboarding';
 
 export const description = 'Prepare a fresh clone: check Node/wrangler, create .dev.vars from .dev.vars.example, apply local D1 migrations';
-export const usage = 'nx-edge setup [--skip-migrations]';
+export const usage = '[--skip-migrations]';
+export const examples = ['nx-edge setup'];
+
+export function define(command: Command): void {
+  command.option('--skip-migrations', 'do not apply local D1 migrations');
+}
 
 const MARK: Record<SetupStep['status'], string> = { ok: '✔', done: '+', warn: '!', fail: '✘' };
 
 export async function run(args: string[], ctx: { cwd: string }): Promise<number> {
-  const unknown = args.filter((a) => a !== '--skip-migrations');
-  if (unknown.length) {
-    process.stderr.write(`${unknownOption(unknown[0])} Usage: ${usage}\n`);
+  let options: { skipMigrations?: boolean };
+  try {
+    ({ options } = parseCommandLine<{ skipMigrations?: boolean }>('setup', { description, usage, define }, args));
+  } catch (error) {
+    process.stderr.write(`${describeError(error)}\n`);
     return 2;
   }
   const print = (step: SetupStep) => process.stdout.write(`${MARK[step.status]} ${step.message}\n`);
@@ -26,7 +35,7 @@ export async function run(args: string[], ctx: { cwd: string }): Promise<number>
   const workers = findWorkerDirs(ctx.cwd);
   record({ status: 'ok', message: `${workers.length} Worker${workers.length === 1 ? '' : 's'} found${workers.length ? `: ${workers.join(', ')}` : ''}` });
   createDevVars(ctx.cwd, workers).forEach(record);
-  if (wrangler && !args.includes('--skip-migrations')) {
+  if (wrangler && !options.skipMigrations) {
     (await applyLocalMigrations(ctx.cwd, workers, createWranglerRunner(ctx.cwd))).forEach(record);
   }
   const done = steps.filter((s) => s.status === 'done').length;

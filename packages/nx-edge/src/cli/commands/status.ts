@@ -4,9 +4,16 @@ import { dashboardLink } from '../../dev/client/hub-client';
 import { formatStatusTable } from '../status-table';
 import type { ServiceStatus } from '../../dev/protocol';
 import { findWorkspaceRoot } from '../../utils/workspace-root';
+import type { Command } from 'commander';
+import { parseCommandLine } from '../options';
 
 export const description = 'Show the services of the running dev session: state, pid, port, health, uptime, restarts';
-export const usage = 'nx-edge status [--json]';
+export const usage = '[--json]';
+export const examples = ['nx-edge status', 'nx-edge status --json'];
+
+export function define(command: Command): void {
+  command.option('--json', 'the status rows as JSON');
+}
 
 function fetchStatus(port: number): Promise<ServiceStatus[]> {
   return new Promise((resolve, reject) => {
@@ -27,6 +34,7 @@ function fetchStatus(port: number): Promise<ServiceStatus[]> {
 }
 
 export async function run(args: string[], ctx: { cwd: string }): Promise<number> {
+  const { options } = parseCommandLine<{ json?: boolean }>('status', { description, usage, define }, args);
   const root = findWorkspaceRoot(ctx.cwd);
   const hub = readHub(root);
   if (!hub) {
@@ -34,7 +42,7 @@ export async function run(args: string[], ctx: { cwd: string }): Promise<number>
     return 1;
   }
   const rows = await fetchStatus(hub.proxyPort);
-  if (args.includes('--json')) console.log(JSON.stringify(rows, null, 2));
+  if (options.json) console.log(JSON.stringify(rows, null, 2));
   else {
     console.log(formatStatusTable(rows, Date.now()));
     for (const r of rows) if (r.remoteOnly?.length) console.log(`${r.service}: remote-only, not bound locally: ${r.remoteOnly.join(', ')}`);

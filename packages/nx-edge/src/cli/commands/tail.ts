@@ -1,4 +1,3 @@
-import { unknownOption } from '../options';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -12,11 +11,13 @@ import { monitorTargets } from '../../monitor/service-monitor';
 import { startTailSessions, type TailEnd, type TailFilters, type TailTarget } from '../../tail/tail-session';
 import { UserError } from '../../utils/user-error';
 import { findWorkspaceRoot } from '../../utils/workspace-root';
-import { eachOption, selectionOption } from '../options';
+import type { Command } from 'commander';
+import { chosenEnv, collectList, defineEnvOption, parseCommandLine } from '../options';
 
 export const description = 'Stream the live logs of every deployed Worker of an env, merged, tagged by service, filterable by trace';
 export const usage =
-  'nx-edge tail -c <env> [--projects a,b | --affected [--base <ref>] [--head <ref>]] [--status ok|error|canceled] [--method GET] [--search <text>] [--trace <trace id>] [--level debug|info|warn|error] [--sample <0..1>] [--json]';
+  '-c <env> [--projects a,b | --affected [--base <ref>] [--head <ref>]] [--status ok|error|canceled] [--method GET] [--search <text>] [--trace <trace id>] [--level debug|info|warn|error] [--sample <0..1>] [--json]';
+export const examples = ['nx-edge tail -c staging', 'nx-edge tail -c production --trace 4bf92f3577b34da6a3ce929d0e0e4736', 'nx-edge tail -c staging --affected --status error --json'];
 
 export interface TailArgs {
   env: string;
@@ -29,62 +30,54 @@ export interface TailArgs {
 const STATUSES = ['ok', 'error', 'canceled'];
 const STOP_GRACE_MS = 1500;
 
+export function define(command: Command): void {
+  defineEnvOption(command);
+  command
+    .option('--projects <a,b>', 'only these projects', collectList)
+    .option('--affected', 'only the projects Nx counts as affected')
+    .option('--base <ref>', 'with --affected: the base commit')
+    .option('--head <ref>', 'with --affected: the head commit')
+    .option('--status <ok|error|canceled>', 'only requests with this outcome (repeatable, comma-separated)', collectList)
+    .option('--method <method>', 'only requests with this HTTP method (repeatable, comma-separated)', collectList)
+    .option('--search <text>', 'only log lines containing the text')
+    .option('--trace <trace id>', 'only one trace (32 hex digits)')
+    .option('--level <level>', 'the lowest level shown: debug, info, warn or error')
+    .option('--sample <0..1>', 'the share of requests shown')
+    .option('--json', 'one JSON record per line');
+}
+
 export function parseTailArgs(args: string[]): TailArgs {
-  const out: TailArgs = { env: '', filters: {}, json: false };
-  let base: string | undefined;
-  let head: string | undefined;
-  eachOption(args, usage, (flag, value, typed) => {
-    if (selectionOption(flag, value, out)) return;
-    switch (flag) {
-      case '--affected':
-        out.affected = {};
-        break;
-      case '--base':
-        base = value();
-        break;
-      case '--head':
-        head = value();
-        break;
-      case '--status':
-        for (const status of value().split(',')) {
-          if (!STATUSES.includes(status)) throw new UserError(`--status must be one of ${STATUSES.join(', ')} (got "${status}").`);
-          (out.filters.status ??= []).push(status);
-        }
-        break;
-      case '--method':
-        (out.filters.method ??= []).push(...value().split(',').map((m) => m.trim().toUpperCase()).filter(Boolean));
-        break;
-      case '--search':
-        out.filters.search = value();
-        break;
-      case '--trace': {
-        const trace = value().trim().toLowerCase();
-        if (!/^[0-9a-f]{32}$/.test(trace)) throw new UserError(`--trace takes a trace id: 32 hex digits, as in trace=… of a log line or a traceparent header (got "${trace}").`);
-        out.filters.trace = trace;
-        break;
-      }
-      case '--level': {
-        const level = value().toLowerCase();
-        if (!isLogLevel(level)) throw new UserError(`--level must be one of debug, info, warn, error (got "${level}"): the lowest level shown.`);
-        out.filters.level = level;
-        break;
-      }
-      case '--sample': {
-        const rate = Number(value());
-        if (!(rate > 0 && rate < 1)) throw new UserError(`--sample is the share of requests to show, between 0 and 1 exclusive (e.g. 0.1 for 10 %).`);
-        out.filters.sample = rate;
-        break;
-      }
-      case '--json':
-        out.json = true;
-        break;
-      default:
-        throw new UserError(`${unknownOption(typed)} Usage: ${usage}`);
-    }
-  });
+  const { options } = parseCommandLine<{
+    configuration?: string; env?: string; projects?: string[]; affected?: boolean; base?: string; head?: string;
+    status?: string[]; method?: string[]; search?: string; trace?: string; level?: string; sample?: string; json?: boolean;
+  }>('tail', { description, usage, define }, args);
+  const out: TailArgs = { env: chosenEnv(options) ?? '', filters: {}, json: options.json ?? false };
+  if (options.projects) out.projects = options.projects;
+  if (options.affected) out.affected = {};
+  for (const status of options.status ?? []) {
+    if (!STATUSES.includes(status)) throw new UserError(`--status must be one of ${STATUSES.join(', ')} (got "${status}").`);
+    (out.filters.status ??= []).push(status);
+  }
+  if (options.method?.length) out.filters.method = options.method.map((m) => m.toUpperCase());
+  if (options.search !== undefined) out.filters.search = options.search;
+  if (options.trace !== undefined) {
+    const trace = options.trace.trim().toLowerCase();
+    if (!/^[0-9a-f]{32}$/.test(trace)) throw new UserError(`--trace takes a trace id: 32 hex digits, as in trace=… of a log line or a traceparent header (got "${trace}").`);
+    out.filters.trace = trace;
+  }
+  if (options.level !== undefined) {
+    const level = options.level.toLowerCase();
+    if (!isLogLevel(level)) throw new UserError(`--level must be one of debug, info, warn, error (got "${level}"): the lowest level shown.`);
+    out.filters.level = level;
+  }
+  if (options.sample !== undefined) {
+    const rate = Number(options.sample);
+    if (!(rate > 0 && rate < 1)) throw new UserError(`--sample is the share of requests to show, between 0 and 1 exclusive (e.g. 0.1 for 10 %).`);
+    out.filters.sample = rate;
+  }
   if (out.projects && out.affected) throw new UserError('--projects and --affected choose the Workers two ways: give one of them.');
-  if ((base || head) && !out.affected) throw new UserError('--base and --head go with --affected.');
-  if (out.affected) out.affected = { base, head };
+  if ((options.base || options.head) && !out.affected) throw new UserError('--base and --head go with --affected.');
+  if (out.affected) out.affected = { base: options.base, head: options.head };
   return out;
 }
 

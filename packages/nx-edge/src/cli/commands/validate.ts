@@ -14,6 +14,8 @@ import { findWorkerDirs } from '../../onboarding/onboarding';
 import { readFileSync } from 'node:fs';
 import { basename, relative } from 'node:path';
 import { scriptHandOver } from '../../plugins/package-scripts';
+import type { Command } from 'commander';
+import { parseCommandLine } from '../options';
 
 function readJsonFile<T>(file: string): T | undefined {
   try {
@@ -36,7 +38,12 @@ function findTemplateConfigs(root: string): { configFile: string; reason: string
 
 export const description =
   'Check every Worker and the dev setup without running anything: configs that do not parse, main, duplicate Worker names, env bindings and isolation, service options, graph cycles, port conflicts';
-export const usage = 'nx-edge validate [--json] [--proxyPort <port>]';
+export const usage = '[--json] [--proxyPort <port>]';
+export const examples = ['nx-edge validate', 'nx-edge validate --json'];
+
+export function define(command: Command): void {
+  command.option('--json', 'the report as JSON: problems, notes, skipped').option('--proxyPort <port>', 'the dev proxy port to check for conflicts (default NX_EDGE_PROXY_PORT or 7080)');
+}
 
 function inUse(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -48,8 +55,8 @@ function inUse(port: number): Promise<boolean> {
 
 export async function run(args: string[], ctx: { cwd: string }): Promise<number> {
   const root = findWorkspaceRoot(ctx.cwd);
-  const flag = args.indexOf('--proxyPort');
-  const proxyPort = proxyPortFrom(flag >= 0 ? Number(args[flag + 1]) : undefined);
+  const { options } = parseCommandLine<{ json?: boolean; proxyPort?: string }>('validate', { description, usage, define }, args);
+  const proxyPort = proxyPortFrom(options.proxyPort !== undefined ? Number(options.proxyPort) : undefined);
   // Nx reads its workspace root from the current directory when it loads.
   process.chdir(root);
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- Nx's project graph loaded only when validate needs it (startup stays fast)
@@ -118,7 +125,7 @@ export async function run(args: string[], ctx: { cwd: string }): Promise<number>
   // Configs that are no project because they are templates: listed, never silently dropped.
   const templates = findTemplateConfigs(root);
   const skipped = templates.map((t) => ({ configFile: t.configFile, reason: `skipped as a template: ${t.reason}; it is no Worker project (no targets, not deployed)` }));
-  if (args.includes('--json')) {
+  if (options.json) {
     console.log(JSON.stringify({ ok: problems.length === 0, workers: workerFiles.length, devServices: projects.length, problems, notes, skipped }, null, 2));
     return problems.length ? 1 : 0;
   }
