@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { startFakeNpmRegistry, type FakeNpmRegistry } from '../test-support/fake-npm-registry/fake-npm-registry';
 import { E2E_TMP, HERMETIC_ENV, tarballs } from './support/template';
 
@@ -50,6 +50,11 @@ describe('create-nx-workspace --preset=@aero/nx-edge', () => {
     const root = join(dir, 'myorg');
     const nxJson = JSON.parse(readFileSync(join(root, 'nx.json'), 'utf8'));
     expect(nxJson.plugins).toContain('@aero/nx-edge');
+    // One @nx/devkit in the workspace Nx 23 made: ours is a range that takes the workspace's, not a copy of its own.
+    const nxVersion = JSON.parse(readFileSync(join(root, 'node_modules', 'nx', 'package.json'), 'utf8')).version as string;
+    expect(nxVersion).toMatch(/^23\./);
+    const devkits = await run('npm', ['ls', '@nx/devkit', '--all', '--parseable'], { cwd: root, env });
+    expect(devkits.stdout.split('\n').filter(Boolean).filter((p) => p !== root).map((p) => relative(root, p))).toEqual([join('node_modules', '@nx', 'devkit')]);
 
     const shown = await run('npx', ['nx', 'show', 'projects'], { cwd: root, env });
     expect(shown.stdout.split('\n').map((l) => l.trim()).filter(Boolean).sort()).toEqual(['api', 'common']);
