@@ -18,6 +18,7 @@ describe('backup and restore', () => {
   let dbId: string;
   let kvId: string;
   let first: string;
+  let exportBefore: string;
 
   const nx = async (args: string[], extra: Record<string, string> = {}): Promise<RunResult> => {
     const result = await ws.nx(args, { env: { ...env, ...extra } });
@@ -65,6 +66,16 @@ describe('backup and restore', () => {
        CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);
        INSERT INTO notes (body) VALUES ('first note'), ('it''s the second');`,
     );
+    // What real schemas have besides tables (a real dump carries each, after the data): an AUTOINCREMENT
+    // counter, an index, a trigger (BEGIN … END; is one statement), a view.
+    await api.d1Import(
+      dbId,
+      `CREATE INDEX notes_body ON notes(body);
+       CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, note INTEGER);
+       CREATE TRIGGER notes_audit AFTER INSERT ON notes BEGIN INSERT INTO audit (note) VALUES (NEW.id); END;
+       CREATE VIEW long_notes AS SELECT * FROM notes WHERE length(body) > 10;`,
+    );
+    exportBefore = await api.d1Export(dbId);
     api.kv(kvId).set('user:1', 'ada');
     api.kv(kvId).set('user:2', '{"name":"grace"}');
     api.r2('store-staging-files').set('docs/readme.txt', Buffer.from('hello from R2'));
@@ -97,7 +108,10 @@ describe('backup and restore', () => {
     for (const o of r2.objects) expect(sha(join(first, o.file))).toBe(o.sha256);
     expect(JSON.parse(readFileSync(join(first, 'r2-FILES.json'), 'utf8'))).toEqual([{ key: 'docs/readme.txt', file: 'r2-FILES/000001' }, { key: 'images/pixel.bin', file: 'r2-FILES/000002' }]);
     expect([...readFileSync(join(first, 'r2-FILES/000002'))]).toEqual([0, 255, 1, 254, 10, 13]);
-    expect(readFileSync(join(first, 'd1-DB.sql'), 'utf8')).toContain(`INSERT INTO "notes" ("id","body") VALUES(2,'it''s the second');`);
+    // The dump is D1's format (Miniflare's dump code): no column lists; sequences, index, trigger, view after the data.
+    const dump = readFileSync(join(first, 'd1-DB.sql'), 'utf8');
+    expect(dump).toContain(`INSERT INTO "notes" VALUES(2,'it''s the second');`);
+    expect(dump).toMatch(/INSERT INTO "sqlite_sequence" VALUES\('d1_migrations',1\);[\s\S]*CREATE INDEX notes_body[\s\S]*CREATE TRIGGER notes_audit[\s\S]*CREATE VIEW long_notes/);
     expect(JSON.parse(readFileSync(join(first, 'kv-CACHE.json'), 'utf8'))).toEqual([{ key: 'user:1', value: 'ada' }, { key: 'user:2', value: '{"name":"grace"}' }]);
   });
 
@@ -113,7 +127,7 @@ describe('backup and restore', () => {
     const dry = await cli(['restore', first, '-c', 'staging', '--dry-run']);
     expect(dry.code, dry.stdout + dry.stderr).toBe(0);
     expect(dry.stdout).toMatch(/restore store \(staging\) from backups\/staging\/store\/\d{8}T\d{6}Z \(backup of staging, [^;]+; every checksum verified\):/);
-    expect(dry.stdout).toMatch(/ {2}1\. D1 database store-staging-db \(binding DB\): drop its 3 tables \(d1_migrations, notes, tags\), then load 3 rows/);
+    expect(dry.stdout).toMatch(/ {2}1\. D1 database store-staging-db \(binding DB\): drop its 4 tables \(audit, d1_migrations, notes, tags\) and 1 view \(long_notes\), then load 3 rows/);
     expect(dry.stdout).toMatch(/ {2}2\. KV namespace [0-9a-f]+ \(binding CACHE\): write 2 keys \([^)]+\), delete 1 key the backup does not have/);
     expect(dry.stdout).toMatch(/ {2}3\. R2 bucket store-staging-files \(binding FILES\): write 2 objects \([^)]+\), delete 1 object the backup does not have/);
     expect(dry.stdout).toContain('! D1 store-staging-db has migrations the backup predates (0002_tags.sql): their schema changes are lost; apply them again afterwards');
@@ -130,6 +144,8 @@ describe('backup and restore', () => {
     expect(restored.stdout).toContain('✔ D1 store-staging-db (DB): 3 rows restored');
     expect(restored.stdout).toContain('✔ KV ' + kvId + ' (CACHE): 2 keys restored, 1 removed');
     expect(await rows('SELECT id, body FROM notes ORDER BY id')).toEqual([{ id: 1, body: 'first note' }, { id: 2, body: "it's the second" }]);
+    // Every schema object and counter is back: the export after equals the export before, byte for byte.
+    expect(await api.d1Export(dbId)).toBe(exportBefore);
     expect([...api.kv(kvId).entries()].sort()).toEqual([['user:1', 'ada'], ['user:2', '{"name":"grace"}']]);
     expect(restored.stdout).toContain('✔ R2 store-staging-files (FILES): 2 objects restored, 1 removed');
     expect([...api.r2('store-staging-files').entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, [...v]])).toEqual([

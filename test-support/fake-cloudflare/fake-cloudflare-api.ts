@@ -113,6 +113,10 @@ export interface FailureRule {
 export interface FakeCloudflareApi {
   /** Runs SQL on a fake D1 database (by uuid), as a Worker would: to seed or read data in a test. */
   d1Query(uuid: string, sql: string): Promise<{ results: Record<string, unknown>[] }[]>;
+  /** Runs a SQL file whole, as a D1 import does (a trigger's BEGIN … END; included). */
+  d1Import(uuid: string, sql: string): Promise<unknown>;
+  /** The database's export, as `wrangler d1 export` downloads it (Miniflare's dump code). */
+  d1Export(uuid: string): Promise<string>;
   /** A KV namespace's keys and values (by id). */
   kv(namespaceId: string): Map<string, string>;
   /** An R2 bucket's objects (by name). */
@@ -640,10 +644,11 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
       throw new ApiError(400, 7500, `${(error as Error).message}: SQLITE_ERROR`);
     }
   });
-  on('POST', '/accounts/:account/d1/database/:id/export', async ({ account: acc, params }) => {
+  on('POST', '/accounts/:account/d1/database/:id/export', async ({ account: acc, params, body }) => {
     requireDb(acc, params.id);
     const token = hexId();
-    d1Exports.set(token, await d1Data.dump(params.id));
+    const dumpOptions = ((body.json ?? {}) as { dump_options?: { no_schema?: boolean; no_data?: boolean; tables?: string[] } }).dump_options ?? {};
+    d1Exports.set(token, await d1Data.dump(params.id, { noSchema: dumpOptions.no_schema, noData: dumpOptions.no_data, tables: dumpOptions.tables }));
     return { success: true, status: 'complete', at_bookmark: hexId(), messages: [], result: { filename: `${params.id}.sql`, signed_url: `http://127.0.0.1:${port}/d1-export/${token}` } };
   });
   on('POST', '/accounts/:account/d1/database/:id/import', async ({ account: acc, params, body }) => {
@@ -657,15 +662,14 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
     if (payload.action === 'ingest' || payload.action === 'poll') {
       const sql = d1Uploads.get(payload.filename ?? '');
       if (sql === undefined) throw new ApiError(400, 7400, `nothing was uploaded as ${payload.filename}`);
-      let results;
+      let imported;
       try {
-        results = await d1Data.query(params.id, sql);
+        imported = await d1Data.importFile(params.id, sql);
       } catch (error) {
         return { success: true, status: 'error', error: (error as Error).message, errors: [(error as Error).message], messages: [] };
       }
       d1Uploads.delete(payload.filename ?? '');
-      const sum = (k: 'rows_read' | 'rows_written') => results.reduce((n, r) => n + r.meta[k], 0);
-      return { success: true, status: 'complete', messages: [], result: { num_queries: results.length, final_bookmark: hexId(), meta: { duration: 1, rows_read: sum('rows_read'), rows_written: sum('rows_written'), size_after: sql.length } } };
+      return { success: true, status: 'complete', messages: [], result: { num_queries: imported.num_queries, final_bookmark: hexId(), meta: { duration: 1, rows_read: imported.rows_read, rows_written: imported.rows_written, size_after: sql.length } } };
     }
     throw new ApiError(400, 7400, `unknown import action ${payload.action}`);
   });
@@ -924,6 +928,8 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
     calls: (fragment, method) => requests.filter((r) => r.path.includes(fragment) && (!method || r.method === method)),
     digest: sha256,
     d1Query: (uuid, sql) => d1Data.query(uuid, sql),
+    d1Import: (uuid, sql) => d1Data.importFile(uuid, sql),
+    d1Export: (uuid) => d1Data.dump(uuid),
     kv: (id) => kvOf(account(), id),
     r2: (bucket) => r2Objects(bucket),
     openTails: () => [...tails.values()].filter((t) => !t.deleted).map(({ deleted: _deleted, ...t }) => t),

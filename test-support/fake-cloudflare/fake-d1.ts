@@ -1,18 +1,10 @@
 // The data of the fake API's D1 databases: each one a real SQLite database in workerd (Miniflare's
-// D1, in memory), started the first time a database's data is touched. Export writes a dump in the
-// shape `wrangler d1 export` downloads (schema, then one INSERT per row); import runs a SQL file.
+// D1, in memory), started the first time a database's data is touched. Export and import go through
+// Miniflare's own D1 code (its dump, a whole-file execute), as D1 does them.
 import { Miniflare } from 'miniflare';
 
 type D1 = Awaited<ReturnType<Miniflare['getD1Database']>>;
-type Value = string | number | null | ArrayBuffer;
 
-const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
-function literal(value: Value): string {
-  if (value === null || value === undefined) return 'NULL';
-  if (typeof value === 'number') return String(value);
-  if (value instanceof ArrayBuffer) return `X'${Buffer.from(value).toString('hex')}'`;
-  return `'${String(value).replace(/'/g, "''")}'`;
-}
 
 /** Statements of a SQL text, split at semicolons outside quotes (enough for dumps and test queries). */
 export function splitStatements(sql: string): string[] {
@@ -56,17 +48,22 @@ export class FakeD1Data {
     return results.map((r) => ({ results: (r.results ?? []) as Record<string, unknown>[], success: true, meta: { changes: r.meta.changes ?? 0, rows_read: r.meta.rows_read ?? 0, rows_written: r.meta.rows_written ?? 0, duration: r.meta.duration ?? 0 } }));
   }
 
-  async dump(uuid: string): Promise<string> {
+  /**
+   * The export, made by the dump code Miniflare ships (`miniflare/src/workers/d1/dumpSql.ts`, shared with D1,
+   * reached as `wrangler d1 export --local` reaches it): INSERTs without column lists, then sqlite_sequence,
+   * indexes, triggers and views. `dump_options` as Cloudflare takes them.
+   */
+  async dump(uuid: string, options: { noSchema?: boolean; noData?: boolean; tables?: string[] } = {}): Promise<string> {
     const db = await this.db(uuid);
-    const tables = (await db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name").all<{ name: string; sql: string }>()).results;
-    const lines = ['PRAGMA defer_foreign_keys=TRUE;'];
-    for (const table of tables) {
-      lines.push(`${table.sql};`);
-      const rows = (await db.prepare(`SELECT * FROM ${quoteIdent(table.name)} ORDER BY rowid`).raw({ columnNames: true })) as unknown as Value[][];
-      const [columns, ...values] = rows;
-      for (const row of values) lines.push(`INSERT INTO ${quoteIdent(table.name)} (${(columns as string[]).map(quoteIdent).join(',')}) VALUES(${row.map(literal).join(',')});`);
-    }
-    return `${lines.join('\n')}\n`;
+    const rows = await db.prepare('PRAGMA miniflare_d1_export(?,?,?);').bind(options.noSchema ? 1 : 0, options.noData ? 1 : 0, ...(options.tables ?? [])).raw();
+    return `${(rows[0] as string[]).join('\n')}\n`;
+  }
+
+  /** An import, as D1 runs one: the uploaded file whole (a trigger's BEGIN … END; is one statement), not split at semicolons. */
+  async importFile(uuid: string, sql: string): Promise<{ rows_read: number; rows_written: number; num_queries: number }> {
+    const db = await this.db(uuid);
+    const result = await db.prepare(sql).run();
+    return { rows_read: result.meta.rows_read ?? 0, rows_written: result.meta.rows_written ?? 0, num_queries: splitStatements(sql).length };
   }
 
   async dispose(): Promise<void> {

@@ -57,9 +57,15 @@ export async function listR2Objects(apiBase: string, accountId: string, token: s
 }
 
 /** Applied migration names in a `wrangler d1 export` dump (its d1_migrations rows), oldest first. */
+/** The rows a dump loads: its INSERTs, without sqlite_sequence's (AUTOINCREMENT counters, no data of the user's). */
+export function dumpRowCount(sql: string): number {
+  return (sql.match(/^INSERT INTO (?!"?sqlite_sequence"?[ (V])/gm) ?? []).length;
+}
+
 export function migrationsInDump(sql: string): string[] {
   const names: string[] = [];
-  for (const match of sql.matchAll(/^INSERT INTO "?d1_migrations"? \([^)]*\) VALUES\(\d+,'((?:[^']|'')*)'/gm)) names.push(match[1].replace(/''/g, "'"));
+  // With a column list (older dumps) or without (D1's and Miniflare's dump code: `INSERT INTO "t" VALUES(…)`).
+  for (const match of sql.matchAll(/^INSERT INTO "?d1_migrations"?(?: \([^)]*\))? VALUES\(\d+,'((?:[^']|'')*)'/gm)) names.push(match[1].replace(/''/g, "'"));
   return names;
 }
 
@@ -139,7 +145,7 @@ export async function runBackup(input: BackupInput, deps: BackupDeps): Promise<B
       const dump = readFileSync(out);
       rmSync(out);
       const text = dump.toString('utf8');
-      store(`d1-${db.binding}.sql`, dump, { kind: 'd1', binding: db.binding, name: db.database_name!, id: db.database_id, count: (text.match(/^INSERT INTO /gm) ?? []).length, migrations: migrationsInDump(text) });
+      store(`d1-${db.binding}.sql`, dump, { kind: 'd1', binding: db.binding, name: db.database_name!, id: db.database_id, count: dumpRowCount(text), migrations: migrationsInDump(text) });
     }
     for (const ns of kv) {
       const keys = await listKvKeys(deps.runWrangler, ns.id!, where, projectDir);

@@ -25,6 +25,8 @@ export interface RestoreStep {
   target: string;
   /** D1: the tables it has now; KV: its keys now. */
   current: string[];
+  /** D1: the views it has now (dropped before the tables). */
+  views?: string[];
   /** D1: migrations applied now that the backup does not have. */
   newerMigrations: string[];
   content: Buffer;
@@ -45,7 +47,8 @@ export interface RestorePlan {
   risks: string[];
 }
 
-const TABLES_SQL = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name";
+// Tables and views (a view is not dropped with its tables; indexes and triggers are).
+const SCHEMA_SQL = "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name";
 // Schema first: the data a KV namespace caches is derived from the database, never the other way round.
 const ORDER: Record<BackupResource['kind'], number> = { d1: 0, kv: 1, r2: 2 };
 
@@ -93,11 +96,12 @@ export async function planRestore(dir: string, env: string | undefined, workspac
     if (resource.kind === 'd1') {
       const target = (resolved.d1_databases ?? []).find((d) => d.binding === resource.binding)?.database_name;
       if (!target) throw new UserError(`${relative(workspaceRoot, configFile)} binds no D1 database as ${resource.binding}${env ? ` in env ${env}` : ''}: nowhere to restore ${resource.file} to.`);
-      const tables = await d1Rows(deps, target, TABLES_SQL, where, projectDir);
-      if (!tables) throw new UserError(`could not read the tables of D1 database ${target}: is it provisioned? (nx run ${manifest.project}:provision${env ? ` -c ${env}` : ''})`);
-      const names = tables.map((t) => String(t.name));
+      const schema = await d1Rows(deps, target, SCHEMA_SQL, where, projectDir);
+      if (!schema) throw new UserError(`could not read the tables of D1 database ${target}: is it provisioned? (nx run ${manifest.project}:provision${env ? ` -c ${env}` : ''})`);
+      const names = schema.filter((o) => o.type === 'table').map((t) => String(t.name));
+      const views = schema.filter((o) => o.type === 'view').map((v) => String(v.name));
       const migrations = names.includes('d1_migrations') ? ((await d1Rows(deps, target, 'SELECT name FROM d1_migrations ORDER BY id', where, projectDir)) ?? []).map((m) => String(m.name)) : [];
-      steps.push({ resource, target, current: names, newerMigrations: migrations.filter((m) => !(resource.migrations ?? []).includes(m)), content: contents[i] });
+      steps.push({ resource, target, current: names, views, newerMigrations: migrations.filter((m) => !(resource.migrations ?? []).includes(m)), content: contents[i] });
     } else if (resource.kind === 'r2') {
       const target = (resolved.r2_buckets ?? []).find((b) => b.binding === resource.binding)?.bucket_name;
       if (!target) throw new UserError(`${relative(workspaceRoot, configFile)} binds no R2 bucket as ${resource.binding}${env ? ` in env ${env}` : ''}: nowhere to restore ${resource.file} to.`);
@@ -166,7 +170,7 @@ export function formatRestorePlan(plan: RestorePlan, workspaceRoot: string): str
       const extra = s.current.filter((k) => !keep.has(k)).length;
       const size = (s.objects ?? []).reduce((n, o) => n + o.content.length, 0);
       lines.push(`  ${i + 1}. R2 bucket ${s.target} (binding ${r.binding}): write ${r.count} object${r.count === 1 ? '' : 's'} (${formatBytes(size)}), delete ${extra} object${extra === 1 ? '' : 's'} the backup does not have`);
-    } else if (r.kind === 'd1') lines.push(`  ${i + 1}. D1 database ${s.target} (binding ${r.binding}): drop its ${s.current.length} table${s.current.length === 1 ? '' : 's'}${s.current.length ? ` (${s.current.join(', ')})` : ''}, then load ${r.count} rows (${formatBytes(s.content.length)})`);
+    } else if (r.kind === 'd1') lines.push(`  ${i + 1}. D1 database ${s.target} (binding ${r.binding}): drop its ${s.current.length} table${s.current.length === 1 ? '' : 's'}${s.current.length ? ` (${s.current.join(', ')})` : ''}${s.views?.length ? ` and ${s.views.length} view${s.views.length === 1 ? '' : 's'} (${s.views.join(', ')})` : ''}, then load ${r.count} rows (${formatBytes(s.content.length)})`);
     else {
       const backupKeys = new Set(kvEntries(s.content, r.file).map((e) => e.key));
       const extra = s.current.filter((k) => !backupKeys.has(k)).length;
@@ -191,7 +195,10 @@ export async function applyRestore(plan: RestorePlan, workspaceRoot: string, dep
   try {
     for (const s of plan.steps) {
       if (s.resource.kind === 'd1') {
-        if (s.current.length) await run(['d1', 'execute', s.target, '--remote', '--yes', '--command', `PRAGMA defer_foreign_keys = on; ${s.current.map((t) => `DROP TABLE IF EXISTS "${t.replace(/"/g, '""')}"`).join('; ')}`, ...where], `dropping the tables of ${s.target}`);
+        const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+        // Views first (they name the tables); a table takes its indexes and triggers with it.
+        const drops = [...(s.views ?? []).map((v) => `DROP VIEW IF EXISTS ${quote(v)}`), ...s.current.map((t) => `DROP TABLE IF EXISTS ${quote(t)}`)];
+        if (drops.length) await run(['d1', 'execute', s.target, '--remote', '--yes', '--command', `PRAGMA defer_foreign_keys = on; ${drops.join('; ')}`, ...where], `dropping the tables of ${s.target}`);
         const file = join(scratch, `${s.resource.binding}.sql`);
         writeFileSync(file, s.content);
         await run(['d1', 'execute', s.target, '--remote', '--yes', '--file', file, ...where], `loading the backup into ${s.target}`);
