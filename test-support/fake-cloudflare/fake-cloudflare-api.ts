@@ -256,7 +256,19 @@ function maskClientFrames(socket: Duplex): void {
   socket.emit = ((event: string, ...args: unknown[]) => (event === 'data' ? emit('data', rewrite(args[0] as Buffer)) : emit(event, ...args))) as typeof socket.emit;
 }
 
-export async function startFakeCloudflareApi(options: { subdomain?: string; accountId?: string } = {}): Promise<FakeCloudflareApi> {
+/** A cursor-paged list (KV keys, R2 objects) as the handler returns it; the dispatcher pages it as Cloudflare does. */
+const CURSOR_PAGED = Symbol('cursor-paged');
+interface CursorPaged {
+  [CURSOR_PAGED]: { items: unknown[]; sizeParam: string; maxPerPage: number; truncatedFlag: boolean };
+}
+const cursorPaged = (items: unknown[], sizeParam: string, maxPerPage: number, truncatedFlag: boolean): CursorPaged => ({ [CURSOR_PAGED]: { items, sizeParam, maxPerPage, truncatedFlag } });
+const isCursorPaged = (value: unknown): value is CursorPaged => typeof value === 'object' && value !== null && CURSOR_PAGED in value;
+
+/**
+ * `pageSize` caps every list page (both Cloudflare's page/per_page lists and its cursor lists) so tests
+ * cross page boundaries with a handful of items; Cloudflare's own maxima apply when it is not set.
+ */
+export async function startFakeCloudflareApi(options: { subdomain?: string; accountId?: string; pageSize?: number } = {}): Promise<FakeCloudflareApi> {
   const startedAt = Date.now();
   const defaultAccountId = options.accountId ?? FAKE_ACCOUNT_ID;
   const subdomain = options.subdomain ?? 'nx-edge-test';
@@ -682,8 +694,9 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
     if (!data) kvData.set(id, (data = new Map()));
     return data;
   };
+  // Cursor pages of up to `limit` keys (default and most 1000); `result_info: { count, cursor }`, cursor "" on the last.
   on('GET', '/accounts/:account/storage/kv/namespaces/:id/keys', ({ account: acc, params, query }) =>
-    [...kvOf(acc, params.id).keys()].filter((k) => k.startsWith(query.get('prefix') ?? '')).sort().map((name) => ({ name })),
+    cursorPaged([...kvOf(acc, params.id).keys()].filter((k) => k.startsWith(query.get('prefix') ?? '')).sort().map((name) => ({ name })), 'limit', 1000, false),
   );
   on('POST', '/accounts/:account/storage/kv/namespaces/:id/bulk/get', ({ account: acc, params, body }) => {
     const data = kvOf(acc, params.id);
@@ -722,10 +735,16 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
   };
   on('GET', '/accounts/:account/r2/buckets/:bucket/objects', ({ account: acc, params, query }) => {
     if (!acc.r2Buckets.some((b) => b.name === params.bucket)) throw new ApiError(404, 10006, 'The specified bucket does not exist.');
-    return [...r2Objects(params.bucket).entries()]
-      .filter(([key]) => key.startsWith(query.get('prefix') ?? ''))
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([key, body]) => ({ key, size: body.length, etag: createHash('md5').update(body).digest('hex'), last_modified: now() }));
+    // Cursor pages of up to `per_page` objects (most 1000); `result_info: { cursor, per_page, is_truncated }`.
+    return cursorPaged(
+      [...r2Objects(params.bucket).entries()]
+        .filter(([key]) => key.startsWith(query.get('prefix') ?? ''))
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([key, body]) => ({ key, size: body.length, etag: createHash('md5').update(body).digest('hex'), last_modified: now() })),
+      'per_page',
+      1000,
+      true,
+    );
   });
 
   // R2
@@ -847,10 +866,23 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
       const match = route.regex.exec(path)!;
       const params = Object.fromEntries(route.keys.map((k, i) => [k, decodeURIComponent(match[i + 1])]));
       const result = await route.handler({ account: account(params.account), params, query: url.searchParams, body: parsed, headers: req.headers, raw });
+      if (isCursorPaged(result)) {
+        const { items, sizeParam, maxPerPage, truncatedFlag } = result[CURSOR_PAGED];
+        const asked = Number(url.searchParams.get(sizeParam) ?? maxPerPage);
+        const size = Math.min(Math.max(1, Number.isFinite(asked) ? asked : maxPerPage), maxPerPage, options.pageSize ?? maxPerPage);
+        // The cursor is opaque to clients: here the offset of the next item, encoded.
+        const from = url.searchParams.get('cursor') ? Number(Buffer.from(url.searchParams.get('cursor')!, 'base64url').toString('utf8')) : 0;
+        const pageItems = items.slice(from, from + size);
+        const more = from + size < items.length;
+        const cursor = more ? Buffer.from(String(from + size)).toString('base64url') : '';
+        const info = truncatedFlag ? { per_page: size, is_truncated: more, ...(more ? { cursor } : {}) } : { count: pageItems.length, cursor };
+        send(res, 200, { success: true, errors: [], messages: [], result: pageItems, result_info: info });
+        return;
+      }
       if (Array.isArray(result)) {
         // Lists are paged like Cloudflare's: the SDK stops at the first empty page.
         const page = Math.max(1, Number(url.searchParams.get('page') ?? 1));
-        const perPage = Math.max(1, Number(url.searchParams.get('per_page') ?? 100));
+        const perPage = Math.min(Math.max(1, Number(url.searchParams.get('per_page') ?? 100)), options.pageSize ?? Infinity);
         const items = result.slice((page - 1) * perPage, page * perPage);
         const info = { page, per_page: perPage, count: items.length, total_count: result.length, total_pages: Math.max(1, Math.ceil(result.length / perPage)) };
         send(res, 200, { success: true, errors: [], messages: [], result: items, result_info: info });

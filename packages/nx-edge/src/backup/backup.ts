@@ -51,17 +51,21 @@ export async function listR2Objects(apiBase: string, accountId: string, token: s
     const body = (await response.json().catch(() => ({}))) as { success?: boolean; errors?: { message: string }[]; result?: { key: string }[]; result_info?: { cursor?: string; is_truncated?: boolean } };
     if (!response.ok || !body.success) throw new UserError(`listing the objects of R2 bucket ${bucket} failed: HTTP ${response.status} ${body.errors?.map((e) => e.message).join('; ') ?? ''}`.trim());
     keys.push(...(body.result ?? []).map((o) => o.key));
-    cursor = body.result_info?.is_truncated ? body.result_info.cursor : undefined;
+    // The next page is wherever a cursor points (with or without is_truncated, as wrangler reads cursor lists);
+    // a cursor the API repeats would loop forever: that is an error, not the end.
+    const next = body.result_info?.cursor || undefined;
+    if (next && next === cursor) throw new UserError(`listing the objects of R2 bucket ${bucket}: the API returned the same cursor twice; ${keys.length} keys were read.`);
+    cursor = body.result_info?.is_truncated === false ? undefined : next;
   } while (cursor);
   return keys;
 }
 
-/** Applied migration names in a `wrangler d1 export` dump (its d1_migrations rows), oldest first. */
 /** The rows a dump loads: its INSERTs, without sqlite_sequence's (AUTOINCREMENT counters, no data of the user's). */
 export function dumpRowCount(sql: string): number {
   return (sql.match(/^INSERT INTO (?!"?sqlite_sequence"?[ (V])/gm) ?? []).length;
 }
 
+/** Applied migration names in a `wrangler d1 export` dump (its d1_migrations rows), oldest first. */
 export function migrationsInDump(sql: string): string[] {
   const names: string[] = [];
   // With a column list (older dumps) or without (D1's and Miniflare's dump code: `INSERT INTO "t" VALUES(…)`).

@@ -1,0 +1,47 @@
+// Lists that cross page boundaries, against the fake API paging as Cloudflare does (cursor pages, small
+// pages here so a handful of items crosses them): KV keys through the real wrangler, R2 objects through
+// our own List Objects reader.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fakeApiEnv, startFakeCloudflareApi, type FakeCloudflareApi } from '../../../../test-support/fake-cloudflare/fake-cloudflare-api';
+import { createWranglerRunner } from '../wrangler/wrangler-cli';
+import { listKvKeys, listR2Objects } from './backup';
+
+describe('lists across pages', () => {
+  let api: FakeCloudflareApi;
+  let dir: string;
+  const REPO = join(__dirname, '..', '..', '..', '..');
+
+  beforeAll(async () => {
+    api = await startFakeCloudflareApi({ pageSize: 3 });
+    dir = mkdtempSync(join(tmpdir(), 'nx-edge-pages-'));
+    writeFileSync(join(dir, 'wrangler.json'), JSON.stringify({ name: 'pages', main: 'index.js', compatibility_date: '2026-04-20' }));
+  });
+  afterAll(async () => {
+    await api.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('KV: wrangler kv key list follows every cursor page (10 keys, pages of 3)', async () => {
+    api.account().kvNamespaces.push({ id: 'ns-pages', title: 'pages' });
+    const keys = Array.from({ length: 10 }, (_, i) => `key:${String(i).padStart(2, '0')}`);
+    for (const key of keys) api.kv('ns-pages').set(key, 'v');
+    const run = createWranglerRunner(REPO, { ...fakeApiEnv(api), WRANGLER_SEND_METRICS: 'false' });
+    expect(await listKvKeys(run, 'ns-pages', [], dir)).toEqual(keys);
+    const pages = api.calls('/storage/kv/namespaces/ns-pages/keys', 'GET');
+    expect(pages).toHaveLength(4); // 3 + 3 + 3 + 1
+    expect(pages.slice(1).every((p) => typeof p.query.cursor === 'string' && p.query.cursor !== '')).toBe(true);
+  }, 60_000);
+
+  it('R2: every object of a bucket, page after page, and a repeated cursor is an error, never a loop', async () => {
+    api.account().r2Buckets.push({ name: 'pages-bucket', creation_date: new Date().toISOString() });
+    const keys = Array.from({ length: 7 }, (_, i) => `obj/${i}`);
+    for (const key of keys) api.r2('pages-bucket').set(key, Buffer.from(key));
+    expect(await listR2Objects(api.url, api.accountId, 'token', 'pages-bucket', fetch)).toEqual(keys);
+    expect(api.calls('/r2/buckets/pages-bucket/objects', 'GET')).toHaveLength(3); // 3 + 3 + 1
+    const stuck: typeof fetch = async () => Response.json({ success: true, errors: [], result: [{ key: 'a' }], result_info: { cursor: 'same', is_truncated: true } });
+    await expect(listR2Objects(api.url, api.accountId, 'token', 'pages-bucket', stuck)).rejects.toThrow('the API returned the same cursor twice; 2 keys were read.');
+  });
+});
