@@ -393,8 +393,17 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
   };
 
   const secretList = (script: FakeScript) => [...script.secrets.keys()].map((name) => ({ name, type: 'secret_text' }));
+  // Cloudflare refuses secret edits while the latest version is not the one deployed at 100 % (code 10215).
+  const requireLatestDeployed = (script: FakeScript) => {
+    const latest = script.versions.at(-1);
+    const live = script.deployments.at(-1)?.versions;
+    if (latest && live && !(live.length === 1 && live[0].version_id === latest.id && live[0].percentage === 100)) {
+      throw new ApiError(400, 10215, "Secret edit failed. You attempted to modify a secret, but the latest version of your Worker isn't currently deployed.");
+    }
+  };
   const putSecret: Handler = ({ account: acc, params, body }) => {
     const script = requireScript(acc, params.name, params.namespace);
+    requireLatestDeployed(script);
     const { name, text } = (body.json ?? {}) as { name?: string; text?: string };
     if (!name || typeof text !== 'string') throw new ApiError(400, 10001, 'secret needs name and text');
     script.secrets.set(name, sha256(text));
@@ -505,6 +514,7 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
   // wrangler 4.117+'s `secret bulk`: one JSON merge patch (a null deletes that secret, others stay).
   on('PATCH', '/accounts/:account/workers/scripts/:name/secrets-bulk', ({ account: acc, params, body }) => {
     const script = requireScript(acc, params.name);
+    requireLatestDeployed(script);
     const secrets = ((body.json ?? {}) as { secrets?: Record<string, { text?: string } | null> }).secrets ?? {};
     for (const [name, secret] of Object.entries(secrets)) {
       if (secret === null) script.secrets.delete(name);
@@ -515,6 +525,7 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
   });
   on('DELETE', '/accounts/:account/workers/scripts/:name/secrets/:key', ({ account: acc, params }) => {
     const script = requireScript(acc, params.name);
+    requireLatestDeployed(script);
     const key = decodeURIComponent(params.key);
     if (!script.secrets.delete(key)) throw new ApiError(404, 10056, `secret ${key} not found`);
     return null;

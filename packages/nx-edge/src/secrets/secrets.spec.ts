@@ -69,6 +69,20 @@ describe('secrets (real wrangler, fake Cloudflare API)', { timeout: 120_000 }, (
     expect(everythingWritten()).not.toContain('DO-NOT-PRINT');
   });
 
+  it('during a gradual rollout Cloudflare refuses secret edits (10215): the user is told the sequence that works, nothing changed, nothing printed', async () => {
+    await secrets('set', { key: 'API_KEY', value: 'first-value' });
+    const script = api.script('api-staging')!;
+    // A rollout in progress: the newest version serves 10 %, the stable one 90 %.
+    const version = (id: string, number: number) => ({ id, number, created_on: new Date().toISOString(), bindings: [], targets: {}, bytes: 0 });
+    script.versions.push(version('stable-0000', 1), version('new-11111', 2));
+    script.deployments.push({ id: 'dep-1', created_on: new Date().toISOString(), source: 'api', versions: [{ version_id: 'new-11111', percentage: 10 }, { version_id: 'stable-0000', percentage: 90 }] });
+    const fix = "api-staging's latest version is not the one serving all traffic (a gradual rollout is in progress, or a version was uploaded without being deployed), and Cloudflare refuses secret edits until it is: nothing was changed. Finish the rollout first — nx-edge promote api -c staging (the new version to 100 %) or nx-edge rollback api -c staging — then run this again.";
+    await expect(secrets('set', { key: 'API_KEY', value: VALUE })).rejects.toThrow(fix);
+    await expect(secrets('delete', { key: 'API_KEY' })).rejects.toThrow(fix);
+    expect(script.secrets.get('API_KEY')).toBe(api.digest('first-value'));
+    expect(everythingWritten()).not.toContain(VALUE);
+  });
+
   it('push uploads every key of .dev.vars.<env> in one bulk call', async () => {
     writeFileSync(join(root, 'apps/api/.dev.vars.staging'), `# staging values\nAPI_KEY=${VALUE}\nDB_PASSWORD='${OTHER}'\n`); // single quotes: literal, as wrangler reads them
     await secrets('set', { key: 'KEEP_ME', value: 'kept-value' });

@@ -45,6 +45,17 @@ function requireKey(key: string | undefined, usage: string): string {
 }
 
 /** `set`, `list`, `delete`, `push` of one Worker's secrets in one env. Values never reach argv or output. */
+/**
+ * Cloudflare refuses a secret edit while the Worker's latest version is not the one fully deployed (code
+ * 10215: a gradual rollout in progress, or a version uploaded and not deployed); wrangler says so in its
+ * own words. The sequence that works, in nx-edge's commands, or undefined for any other failure.
+ */
+export function rolloutInProgressFix(output: string, project: string, env: string | undefined, worker: string): string | undefined {
+  if (!/\b10215\b|latest version of your Worker isn't currently deployed/.test(output)) return undefined;
+  const c = env ? ` -c ${env}` : '';
+  return `${worker}'s latest version is not the one serving all traffic (a gradual rollout is in progress, or a version was uploaded without being deployed), and Cloudflare refuses secret edits until it is: nothing was changed. Finish the rollout first — nx-edge promote ${project}${c} (the new version to 100 %) or nx-edge rollback ${project}${c} — then run this again.`;
+}
+
 export async function runSecrets(input: SecretsInput, deps: SecretsDeps): Promise<void> {
   const { config } = readWranglerConfig(input.configFile);
   const env = input.env || undefined;
@@ -89,7 +100,7 @@ export async function runSecrets(input: SecretsInput, deps: SecretsDeps): Promis
   if (action === 'delete') {
     const key = requireKey(input.key, `${target} delete KEY`);
     const result = await deps.runWrangler(buildSecretDeleteArgs(key, env, args), { cwd });
-    if (result.code !== 0) throw new UserError(`wrangler secret delete ${key} failed for ${where}: ${wranglerErrorSummary(result)}`);
+    if (result.code !== 0) throw new UserError(rolloutInProgressFix(result.stdout + result.stderr, input.project, env, worker) ?? `wrangler secret delete ${key} failed for ${where}: ${wranglerErrorSummary(result)}`);
     deps.log(`deleted secret ${key} from ${where}.`);
     return;
   }
@@ -101,7 +112,7 @@ export async function runSecrets(input: SecretsInput, deps: SecretsDeps): Promis
       throw new UserError(`No value for ${key} on stdin. Pipe it in: printf %s "$VALUE" | ${target} set ${key} (never put a secret on the command line).`);
     }
     const result = await deps.runWrangler(buildSecretPutArgs(key, env, args), { cwd, input: value });
-    if (result.code !== 0) throw new UserError(redact(`wrangler secret put ${key} failed for ${where}: ${wranglerErrorSummary(result)}`, [value]));
+    if (result.code !== 0) throw new UserError(rolloutInProgressFix(result.stdout + result.stderr, input.project, env, worker) ?? redact(`wrangler secret put ${key} failed for ${where}: ${wranglerErrorSummary(result)}`, [value]));
     deps.log(`set secret ${key} on ${where}.`);
     return;
   }
@@ -124,7 +135,7 @@ export async function runSecrets(input: SecretsInput, deps: SecretsDeps): Promis
   // One bulk call; the JSON goes through wrangler's stdin, so no temp file holds the values.
   const result = await deps.runWrangler(buildSecretBulkArgs(env, args), { cwd, input: JSON.stringify(values) });
   const secretValues = Object.values(values);
-  if (result.code !== 0) throw new UserError(redact(`wrangler secret bulk failed for ${where}: ${wranglerErrorSummary(result)}`, secretValues));
+  if (result.code !== 0) throw new UserError(rolloutInProgressFix(result.stdout + result.stderr, input.project, env, worker) ?? redact(`wrangler secret bulk failed for ${where}: ${wranglerErrorSummary(result)}`, secretValues));
   deps.log(`pushed ${keys.length} secret${keys.length > 1 ? 's' : ''} from ${shown} to ${where}: ${keys.join(', ')}`);
 }
 
