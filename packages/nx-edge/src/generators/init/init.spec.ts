@@ -34,6 +34,20 @@ describe('init generator', () => {
     expect(gitignore.startsWith('node_modules\n')).toBe(true);
   });
 
+  it('adds @nx/devkit at the workspace\'s own nx version (one copy for every Nx package), and none where nx is not pinned', async () => {
+    tree.write('package.json', JSON.stringify({ name: 'ws', devDependencies: { nx: '23.2.1', '@nx/workspace': '23.2.1' } }));
+    await initGenerator(tree, { skipFormat: true });
+    expect(readJson(tree, 'package.json').devDependencies['@nx/devkit']).toBe('23.2.1');
+    const kept = createTreeWithEmptyWorkspace();
+    kept.write('package.json', JSON.stringify({ name: 'ws', devDependencies: { nx: '24.0.6', '@nx/devkit': '24.0.0' } }));
+    await initGenerator(kept, { skipFormat: true });
+    expect(readJson(kept, 'package.json').devDependencies['@nx/devkit']).toBe('24.0.0');
+    const none = createTreeWithEmptyWorkspace();
+    none.write('package.json', JSON.stringify({ name: 'ws' }));
+    await initGenerator(none, { skipFormat: true });
+    expect(readJson(none, 'package.json').devDependencies['@nx/devkit']).toBeUndefined();
+  });
+
   it('adds wrangler (with the workers-types it wants, for the running Node), vitest and the runtime as dev dependencies, never a second miniflare', async () => {
     await initGenerator(tree, { skipFormat: true });
     const { devDependencies } = readJson(tree, 'package.json');

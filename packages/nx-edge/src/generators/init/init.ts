@@ -113,6 +113,7 @@ export async function initGenerator(tree: Tree, options: InitGeneratorSchema = {
         logger.warn(`nx-edge: package.json pins wrangler ${pinned}, outside what @aero/nx-edge supports (${WRANGLER_PEER_RANGE}): its targets will refuse to run until you run ${command} (or nx g @aero/nx-edge:init --upgrade).`);
       }
     }
+    const workspaceNx = before.devDependencies?.nx ?? before.dependencies?.nx;
     const upgraded = Boolean(pinnedVersion && !isSupportedWrangler(pinnedVersion) && options.upgrade);
     const addTask = addDependenciesToPackageJson(
       tree,
@@ -125,6 +126,9 @@ export async function initGenerator(tree: Tree, options: InitGeneratorSchema = {
         vitest: vitestVersion,
         '@cloudflare/workers-types': toolchain.workersTypes,
         typescript: typescriptVersion,
+        // The workspace's own Nx version: @aero/nx-edge takes any @nx/devkit of Nx 23–24, and one matching
+        // nx is the one every Nx package of the workspace shares (no second copy nested under @nx/workspace).
+        ...(workspaceNx ? { '@nx/devkit': workspaceNx } : {}),
       },
       undefined,
       options.keepExistingVersions ?? true,
