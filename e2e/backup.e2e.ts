@@ -92,7 +92,7 @@ describe('backup and restore', () => {
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(backups()).toHaveLength(1);
     first = join(ws.root, 'backups', 'staging', 'store', backups()[0]);
-    expect(result.stdout).toMatch(new RegExp(`✔ backed up store \\(staging\\): D1 store-staging-db \\(DB\\) 3 rows, KV ${kvId.slice(0, 8)}… \\(CACHE\\) 2 keys, R2 store-staging-files \\(FILES\\) 2 objects — [\\d.]+ \\w?B → backups/staging/store/\\d{8}T\\d{6}Z`));
+    expect(result.stdout).toMatch(new RegExp(`✔ backed up store \\(staging\\): D1 store-staging-db \\(DB\\) 3 rows, KV ${kvId.slice(0, 8)}… \\(CACHE\\) 2 keys, R2 store-staging-files \\(FILES\\) 2 objects — [\\d.]+ (?:B|KiB|MiB) → backups/staging/store/\\d{8}T\\d{6}Z`));
     const manifest = JSON.parse(readFileSync(join(first, 'manifest.json'), 'utf8'));
     expect(manifest).toMatchObject({ project: 'store', worker: 'store-staging', env: 'staging', encrypted: false, wranglerVersion: expect.stringMatching(/^4\./) });
     expect(manifest.resources.map((r: { kind: string; file: string; count: number; migrations?: string[] }) => [r.kind, r.file, r.count, r.migrations])).toEqual([

@@ -8,7 +8,7 @@ import { wranglerOk, type RunWrangler } from '../wrangler/wrangler-cli';
 import { jsonFromOutput } from '../wrangler/wrangler-output';
 import { UserError } from '../utils/user-error';
 import { inertText } from '../logs/inert-text';
-import { listKvKeys, listR2Objects } from './backup';
+import { listKvKeys, listR2Objects, dumpRowCount } from './backup';
 import { BACKUP_KEY_VARIABLE, backupFilePath, decrypt, MANIFEST_FILE, readManifest, verifyBackup, verifyManifestAuthentication, type BackupManifest, type BackupResource } from './backup-files';
 
 export interface RestoreDeps {
@@ -134,7 +134,7 @@ export async function planRestore(dir: string, env: string | undefined, workspac
 
 /** Rows (INSERT statements) of a D1 dump, entries of a KV file, objects of an R2 index: read from the data itself. */
 function countInData(resource: BackupResource, content: Buffer): number {
-  if (resource.kind === 'd1') return (content.toString('utf8').match(/^INSERT INTO /gm) ?? []).length;
+  if (resource.kind === 'd1') return dumpRowCount(content.toString('utf8'));
   if (resource.kind === 'kv') return kvEntries(content, resource.file).length;
   return r2Index(content, resource.file).length;
 }
