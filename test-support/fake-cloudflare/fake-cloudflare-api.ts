@@ -39,6 +39,8 @@ export interface FakeVersion {
   assets?: string[];
   mainModule?: string;
   bytes: number;
+  /** The Durable Object migrations the upload carried (wrangler sends only those after the script's tag). */
+  migrations?: { old_tag?: string; new_tag?: string; steps?: unknown[] };
 }
 
 export interface FakeDeployment {
@@ -60,6 +62,8 @@ export interface FakeScript {
   /** Secret name → sha256 hex of the value. */
   secrets: Map<string, string>;
   subdomainEnabled: boolean;
+  /** The tag of the last Durable Object migration applied (the script list's `migration_tag`). */
+  migrationTag?: string;
   /** Set by a deploy with `routes`. */
   routes?: { id: string; pattern: string; zone_name?: string; custom_domain?: boolean }[];
 }
@@ -306,7 +310,7 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
   };
 
   const versionFromUpload = (script: FakeScript, body: ParsedBody): FakeVersion => {
-    let metadata: { main_module?: string; bindings?: ({ type: string; name: string } & Record<string, unknown>)[]; assets?: { jwt?: string } } = {};
+    let metadata: { main_module?: string; bindings?: ({ type: string; name: string } & Record<string, unknown>)[]; assets?: { jwt?: string }; migrations?: { old_tag?: string; new_tag?: string; steps?: unknown[] } } = {};
     const metaPart = body.parts?.get('metadata');
     if (typeof metaPart === 'string') metadata = JSON.parse(metaPart);
     const version: FakeVersion = {
@@ -324,7 +328,9 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
       mainModule: metadata.main_module,
       bytes: body.bytes,
       assets: metadata.assets?.jwt ? (assetSessions.get(metadata.assets.jwt) ?? []) : undefined,
+      migrations: metadata.migrations,
     };
+    if (metadata.migrations?.new_tag) script.migrationTag = metadata.migrations.new_tag;
     script.versions.push(version);
     return version;
   };
@@ -459,7 +465,7 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
   });
   on('PUT', '/accounts/:account/workers/scripts/:name', uploadScript);
   on('GET', '/accounts/:account/workers/scripts', ({ account: acc }) =>
-    [...acc.scripts.values()].filter((s) => !s.dispatchNamespace).map((s) => ({ id: s.name, created_on: s.created_on })),
+    [...acc.scripts.values()].filter((s) => !s.dispatchNamespace).map((s) => ({ id: s.name, created_on: s.created_on, ...(s.migrationTag ? { migration_tag: s.migrationTag } : {}) })),
   );
   on('DELETE', '/accounts/:account/workers/scripts/:name', ({ account: acc, params }) => {
     requireScript(acc, params.name);
