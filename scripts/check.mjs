@@ -1,8 +1,8 @@
-// `npm run check` (and the start of `npm test`): the type check of every TypeScript file (tsc -b over the
+// `npm run check` (and `npm test`, after the build, before any test): the type check of every TypeScript file (tsc -b over the
 // solution tsconfig.json), ESLint with typescript-eslint's type-aware rules, and a reason on every
 // eslint-disable. The two run side by side; each step's time is printed; exits non-zero if any fails.
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
@@ -40,6 +40,11 @@ function disablesWithoutReason() {
   return found;
 }
 
+// The examples type against @aero/edge-runtime's built declarations and bench against the built plugin.
+if (!existsSync(join(root, 'packages', 'edge-runtime', 'dist')) || !existsSync(join(root, 'packages', 'nx-edge', 'dist'))) {
+  console.error('[check] the packages are not built yet: run npm run build:packages first (npm test does).');
+  process.exit(1);
+}
 const results = await Promise.all([
   step('type check (tsc -b tsconfig.json)', [bin('typescript', 'bin/tsc'), '-b', 'tsconfig.json']),
   step('lint (eslint .)', [bin('eslint', 'bin/eslint.js'), '.', '--max-warnings=0', '--report-unused-disable-directives-severity=error']),

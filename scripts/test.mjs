@@ -1,7 +1,7 @@
-// `npm test`: everything CI runs. First the type check of every TypeScript file and ESLint (scripts/check.mjs,
-// both must be clean); then installs Debian's chromium and tmux when missing (the dashboard e2e drives
-// chromium, the prompt e2e types into tmux), builds and packs both packages, runs the unit and e2e suites
-// with vitest, and ends with the plain "N passed, N failed" line.
+// `npm test`: everything CI runs. Installs Debian's chromium and tmux when missing (the dashboard e2e drives
+// chromium, the prompt e2e types into tmux), builds and packs both packages, then — before any test — the
+// type check of every TypeScript file and ESLint (scripts/check.mjs, both must be clean), then the unit and
+// e2e suites with vitest, ending with the plain "N passed, N failed" line.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,9 +20,10 @@ function ensureDebianPackages(packages) {
   apt(['install', '-y', '-q', '--no-install-recommends', ...missing]);
 }
 
-if (!process.argv.includes('--skip-check')) run(process.execPath, [join(root, 'scripts', 'check.mjs')]);
 ensureDebianPackages(['chromium', 'tmux']);
 run(process.execPath, [join(root, 'scripts', 'pack-local.mjs')]);
+// Before any test, after the build (the examples import @aero/edge-runtime's built types, bench the built plugin).
+if (!process.argv.includes('--skip-check')) run(process.execPath, [join(root, 'scripts', 'check.mjs')]);
 mkdirSync(join(root, 'tmp'), { recursive: true });
 const report = join(root, 'tmp', 'vitest-report.json');
 const extra = process.argv.slice(2).filter((a) => a !== '--skip-check');
