@@ -73,7 +73,7 @@ export interface FakeAccount {
   /** key: script name, or "<namespace>/<script name>" for dispatch namespace scripts. */
   scripts: Map<string, FakeScript>;
   kvNamespaces: { id: string; title: string }[];
-  d1Databases: { uuid: string; name: string; created_on: string }[];
+  d1Databases: { uuid: string; name: string; created_at: string }[];
   r2Buckets: { name: string; creation_date: string }[];
   queues: { queue_id: string; queue_name: string; created_on: string }[];
   dispatchNamespaces: string[];
@@ -649,7 +649,7 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
     const name = (body.json as { name?: string } | undefined)?.name;
     if (!name) throw new ApiError(400, 7400, 'a database needs a name');
     if (acc.d1Databases.some((db) => db.name === name)) throw new ApiError(400, 7502, `A database with that name already exists`);
-    const db = { uuid: randomUUID(), name, created_on: now() };
+    const db = { uuid: randomUUID(), name, created_at: now() };
     acc.d1Databases.push(db);
     return { ...db, version: 'production' };
   });

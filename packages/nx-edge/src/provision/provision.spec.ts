@@ -141,7 +141,7 @@ describe('provision (real wrangler, fake Cloudflare API)', { timeout: 180_000 },
 
   it('import: points a binding at an existing resource by name or id and writes it, comments kept; a wrong name or binding says so and writes nothing', async () => {
     api.account().kvNamespaces.push({ id: 'kv-legacy', title: 'legacy-cache' });
-    api.account().d1Databases.push({ uuid: 'd1-legacy-uuid', name: 'legacy-orders', created_on: new Date().toISOString() });
+    api.account().d1Databases.push({ uuid: 'd1-legacy-uuid', name: 'legacy-orders', created_at: new Date().toISOString() });
     expect(await applyImports(configFile, 'staging', parseImports('CACHE=legacy-cache,DB=d1-legacy-uuid'), deps(), root)).toBe(3);
     const text = readFileSync(configFile, 'utf8');
     expect(text).toContain('// staging resources: ids filled in by provision');
