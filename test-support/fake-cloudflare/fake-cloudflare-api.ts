@@ -260,6 +260,17 @@ function maskClientFrames(socket: Duplex): void {
   socket.emit = ((event: string, ...args: unknown[]) => (event === 'data' ? emit('data', rewrite(args[0] as Buffer)) : emit(event, ...args))) as typeof socket.emit;
 }
 
+/**
+ * Cloudflare's API budget (developers.cloudflare.com/fundamentals/api/reference/limits): 1,200 requests per
+ * five minutes per user; past it every call is answered 429 for five minutes. Tests lower the numbers.
+ */
+export interface RateLimit {
+  requests: number;
+  windowMs: number;
+  blockMs: number;
+}
+export const CLOUDFLARE_RATE_LIMIT: RateLimit = { requests: 1200, windowMs: 300_000, blockMs: 300_000 };
+
 /** A cursor-paged list (KV keys, R2 objects) as the handler returns it; the dispatcher pages it as Cloudflare does. */
 const CURSOR_PAGED = Symbol('cursor-paged');
 interface CursorPaged {
@@ -272,7 +283,7 @@ const isCursorPaged = (value: unknown): value is CursorPaged => typeof value ===
  * `pageSize` caps every list page (both Cloudflare's page/per_page lists and its cursor lists) so tests
  * cross page boundaries with a handful of items; Cloudflare's own maxima apply when it is not set.
  */
-export async function startFakeCloudflareApi(options: { subdomain?: string; accountId?: string; pageSize?: number } = {}): Promise<FakeCloudflareApi> {
+export async function startFakeCloudflareApi(options: { subdomain?: string; accountId?: string; pageSize?: number; rateLimit?: RateLimit } = {}): Promise<FakeCloudflareApi> {
   const startedAt = Date.now();
   const defaultAccountId = options.accountId ?? FAKE_ACCOUNT_ID;
   const subdomain = options.subdomain ?? 'nx-edge-test';
@@ -818,6 +829,25 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
     res.end(text);
   };
 
+  // The request budget: every API call counts (one user's token); once spent, 429 with Retry-After until it lifts.
+  const budget = options.rateLimit ?? CLOUDFLARE_RATE_LIMIT;
+  let windowStart = Date.now();
+  let spent = 0;
+  let blockedUntil = 0;
+  const overBudget = (): number | undefined => {
+    const t = Date.now();
+    if (t < blockedUntil) return blockedUntil - t;
+    // A new window starts when the last one ended or the block lifted.
+    if (blockedUntil || t - windowStart >= budget.windowMs) {
+      blockedUntil = 0;
+      windowStart = t;
+      spent = 0;
+    }
+    if (++spent <= budget.requests) return undefined;
+    blockedUntil = t + budget.blockMs;
+    return budget.blockMs;
+  };
+
   const handleApiRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const path = url.pathname.replace(/^\/client\/v4/, '');
@@ -828,6 +858,14 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
     let raw: Buffer = Buffer.alloc(0);
     try {
       ({ parsed, raw } = await readBody(req));
+      const waitMs = url.pathname.startsWith('/client/v4/') ? overBudget() : undefined;
+      if (waitMs !== undefined) {
+        status = 429;
+        routeName = 'rate limited';
+        const text = JSON.stringify({ success: false, errors: [{ code: 971, message: 'Please wait and consider throttling your request speed' }], messages: [], result: null });
+        res.writeHead(429, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'retry-after': String(Math.ceil(waitMs / 1000)) }).end(text);
+        return;
+      }
       // R2 object bodies are raw bytes (what wrangler r2 object get/put/delete move), not JSON.
       const object = /^\/accounts\/([^/]+)\/r2\/buckets\/([^/]+)\/objects\/(.+)$/.exec(path);
       if (object) {

@@ -3,7 +3,7 @@ import { join, relative, resolve } from 'node:path';
 import { formatBytes } from '../build/size-report';
 import { environmentNames, readWranglerConfig, resolveEnvironment } from '../config/wrangler-config';
 import { configArgs } from '../wrangler/wrangler-args';
-import { wranglerOk, type RunWrangler } from '../wrangler/wrangler-cli';
+import { rateLimitWaits, wranglerOk, type RunWrangler } from '../wrangler/wrangler-cli';
 import { jsonFromOutput } from '../wrangler/wrangler-output';
 import { UserError } from '../utils/user-error';
 import { authenticateManifest, BACKUP_KEY_VARIABLE, backupStamp, encrypt, listBackups, MANIFEST_FILE, sha256, type BackupManifest, type BackupResource } from './backup-files';
@@ -41,13 +41,30 @@ export async function listKvKeys(runWrangler: RunWrangler, namespaceId: string, 
   return jsonFromOutput<{ name: string }[]>(listed, `the keys of ${namespaceId}`).map((k) => k.name);
 }
 
+/**
+ * fetch, honouring the API's 429 (Retry-After, else the waits of `rateLimitWaits()`); after the last wait the
+ * 429 response is returned for the caller to report.
+ */
+export async function fetchWithinRateLimit(doFetch: typeof fetch, url: string, init: RequestInit, what: string): Promise<Response> {
+  const waits = rateLimitWaits();
+  for (let attempt = 0; ; attempt++) {
+    const response = await doFetch(url, init);
+    if (response.status !== 429 || attempt >= waits.length) return response;
+    const retryAfter = Number(response.headers.get('retry-after'));
+    const ms = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : waits[attempt];
+    await response.body?.cancel();
+    process.stderr.write(`nx-edge: Cloudflare's API rate limit reached while ${what}: waiting ${Math.round(ms / 1000)} s before trying again (${attempt + 1} of ${waits.length}).\n`);
+    await new Promise((r) => setTimeout(r, ms));
+  }
+}
+
 /** Every object key of a bucket, from the API's List Objects endpoint (cursor pages). The token only travels in a header. */
 export async function listR2Objects(apiBase: string, accountId: string, token: string, bucket: string, doFetch: typeof fetch): Promise<string[]> {
   const keys: string[] = [];
   let cursor: string | undefined;
   do {
     const url = `${apiBase}/accounts/${accountId}/r2/buckets/${encodeURIComponent(bucket)}/objects?per_page=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-    const response = await doFetch(url, { headers: { authorization: `Bearer ${token}` } });
+    const response = await fetchWithinRateLimit(doFetch, url, { headers: { authorization: `Bearer ${token}` } }, `listing the objects of R2 bucket ${bucket}`);
     const body = (await response.json().catch(() => ({}))) as { success?: boolean; errors?: { message: string }[]; result?: { key: string }[]; result_info?: { cursor?: string; is_truncated?: boolean } };
     if (!response.ok || !body.success) throw new UserError(`listing the objects of R2 bucket ${bucket} failed: HTTP ${response.status} ${body.errors?.map((e) => e.message).join('; ') ?? ''}`.trim());
     keys.push(...(body.result ?? []).map((o) => o.key));

@@ -45,3 +45,46 @@ describe('lists across pages', () => {
     await expect(listR2Objects(api.url, api.accountId, 'token', 'pages-bucket', stuck)).rejects.toThrow('the API returned the same cursor twice; 2 keys were read.');
   });
 });
+
+describe('under the API\'s rate limit (429 once the budget is spent, as Cloudflare does)', () => {
+  let api: FakeCloudflareApi;
+  let dir: string;
+  const REPO = join(__dirname, '..', '..', '..', '..');
+  const saved = process.env.NX_EDGE_RATE_LIMIT_WAIT_MS;
+
+  beforeAll(() => {
+    process.env.NX_EDGE_RATE_LIMIT_WAIT_MS = '400';
+    dir = mkdtempSync(join(tmpdir(), 'nx-edge-429-'));
+    writeFileSync(join(dir, 'wrangler.json'), JSON.stringify({ name: 'limited', main: 'index.js', compatibility_date: '2026-04-20' }));
+  });
+  afterAll(async () => {
+    if (saved === undefined) delete process.env.NX_EDGE_RATE_LIMIT_WAIT_MS;
+    else process.env.NX_EDGE_RATE_LIMIT_WAIT_MS = saved;
+    await api?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lists that hit 429 wait and finish with every key and object; a budget that never lifts is one clear error', async () => {
+    api = await startFakeCloudflareApi({ pageSize: 3, rateLimit: { requests: 5, windowMs: 60_000, blockMs: 300 } });
+    for (const ns of ['ns-a', 'ns-b']) {
+      api.account().kvNamespaces.push({ id: ns, title: ns });
+      for (let i = 0; i < 10; i++) api.kv(ns).set(`${ns}:${i}`, 'v');
+    }
+    const run = createWranglerRunner(REPO, { ...fakeApiEnv(api), WRANGLER_SEND_METRICS: 'false' });
+    // 4 pages each: the second listing runs into the budget of 5, waits, and is run again.
+    expect(await listKvKeys(run, 'ns-a', [], dir)).toHaveLength(10);
+    expect(await listKvKeys(run, 'ns-b', [], dir)).toHaveLength(10);
+    api.account().r2Buckets.push({ name: 'limited-bucket', creation_date: new Date().toISOString() });
+    for (let i = 0; i < 7; i++) api.r2('limited-bucket').set(`o/${i}`, Buffer.from('x'));
+    expect(await listR2Objects(api.url, api.accountId, 'token', 'limited-bucket', fetch)).toHaveLength(7);
+    expect(api.requests.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(2);
+    await api.close();
+
+    api = await startFakeCloudflareApi({ rateLimit: { requests: 1, windowMs: 60_000, blockMs: 60_000 } });
+    api.account().kvNamespaces.push({ id: 'ns-c', title: 'ns-c' });
+    process.env.NX_EDGE_RATE_LIMIT_WAIT_MS = '20';
+    const blocked = createWranglerRunner(REPO, { ...fakeApiEnv(api), WRANGLER_SEND_METRICS: 'false' });
+    await listKvKeys(blocked, 'ns-c', [], dir); // spends the budget
+    await expect(listKvKeys(blocked, 'ns-c', [], dir)).rejects.toThrow(/wrangler kv key list of namespace ns-c failed: Cloudflare's API kept answering 429 \(its rate limit: 1,200 requests per five minutes per user, then five minutes blocked\) after 3 waits/);
+  }, 120_000);
+});
