@@ -332,6 +332,11 @@ it('answers', async () => {
       expect(deploy.out).toContain('✔ @acme/w04 (top level) deployed');
       expect(api.script('w04')).toBeDefined();
       expect(api.script('logger')).toBeDefined(); // its tail consumer went first
+      // shop's own deploy pipeline (kept as the target): its asset step runs first, then its wrangler deploy --minify.
+      const shopDeploy = await nx(['run', '@acme/shop:deploy', '--output-style=static'], cf);
+      expect(shopDeploy.code, shopDeploy.out).toBe(0);
+      expect(shopDeploy.out).toMatch(/assets built[\s\S]*Uploaded shop/);
+      expect(api.script('shop')).toBeDefined();
       const list = await nx(['run', '@acme/logger:secrets', 'list'], cf);
       expect(list.code, list.out).toBe(0);
       expect(list.out).toContain('no secrets on logger.');
