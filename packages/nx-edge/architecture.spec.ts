@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { orderServices } from './src/dev/hub/graph-order';
 
 const PACKAGES = join(__dirname, '..');
 
@@ -39,39 +40,8 @@ function importGraph(root: string): Map<string, string[]> {
   return graph;
 }
 
-/** Strongly connected components with more than one file (Tarjan). */
-function cycles(graph: Map<string, string[]>): string[][] {
-  let next = 0;
-  const index = new Map<string, number>();
-  const low = new Map<string, number>();
-  const stack: string[] = [];
-  const onStack = new Set<string>();
-  const found: string[][] = [];
-  const visit = (v: string) => {
-    index.set(v, next);
-    low.set(v, next++);
-    stack.push(v);
-    onStack.add(v);
-    for (const w of graph.get(v) ?? []) {
-      if (!index.has(w)) {
-        visit(w);
-        low.set(v, Math.min(low.get(v)!, low.get(w)!));
-      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
-    }
-    if (low.get(v) === index.get(v)) {
-      const component: string[] = [];
-      let w: string;
-      do {
-        w = stack.pop()!;
-        onStack.delete(w);
-        component.push(w);
-      } while (w !== v);
-      if (component.length > 1) found.push(component.sort());
-    }
-  };
-  for (const v of graph.keys()) if (!index.has(v)) visit(v);
-  return found;
-}
+/** Groups of files that import each other (the dev hub's own cycle finder, over the import graph). */
+const cycles = (graph: Map<string, string[]>): string[][] => orderServices([...graph.keys()], (file) => graph.get(file) ?? []).cycles;
 
 describe('architecture', () => {
   for (const pkg of ['nx-edge', 'edge-runtime']) {

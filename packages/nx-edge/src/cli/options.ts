@@ -99,6 +99,12 @@ export function defineEnvOption(command: Command, description = 'the env (a [env
   command.option('-c, --configuration <env>', description).addOption(new Option('--env <env>', 'the same as -c').hideHelp());
 }
 
+/** `-c <env> --projects a,b`: the deployed Workers of an env a command works on (monitor, tail). */
+export function defineWorkerSelection(command: Command): void {
+  defineEnvOption(command);
+  command.option('--projects <a,b>', 'only these projects', collectList);
+}
+
 /** The env chosen with -c/--configuration/--env, if any. */
 export function chosenEnv(options: { configuration?: string; env?: string }): string | undefined {
   return options.configuration ?? options.env;

@@ -3,7 +3,7 @@ import { createWranglerRunner } from '../../wrangler/wrangler-cli';
 import { monitorTargets, observe, transitions, type MonitorDeps, type Observation, type Transition } from '../../monitor/service-monitor';
 import { UserError } from '../../utils/user-error';
 import type { Command } from 'commander';
-import { chosenEnv, collectList, defineEnvOption, parseCommandLine } from '../options';
+import { chosenEnv, defineWorkerSelection, parseCommandLine } from '../options';
 import { findWorkspaceRoot } from '../../utils/workspace-root';
 import { formatTable } from '../status-table';
 import { join } from 'node:path';
@@ -23,9 +23,8 @@ export interface MonitorArgs {
 }
 
 export function define(command: Command): void {
-  defineEnvOption(command);
+  defineWorkerSelection(command);
   command
-    .option('--projects <a,b>', 'only these projects', collectList)
     .option('--watch', 'check again every --interval seconds, print only changes')
     .option('--interval <seconds>', 'seconds between checks with --watch (default 15)')
     .option('--webhook <url>', 'POST each change (JSON) to this http(s) URL')

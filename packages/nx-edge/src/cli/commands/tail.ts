@@ -12,7 +12,7 @@ import { startTailSessions, type TailEnd, type TailFilters, type TailTarget } fr
 import { UserError } from '../../utils/user-error';
 import { findWorkspaceRoot } from '../../utils/workspace-root';
 import type { Command } from 'commander';
-import { chosenEnv, collectList, defineEnvOption, parseCommandLine } from '../options';
+import { chosenEnv, collectList, defineWorkerSelection, parseCommandLine } from '../options';
 
 export const description = 'Stream the live logs of every deployed Worker of an env, merged, tagged by service, filterable by trace';
 export const usage =
@@ -31,9 +31,8 @@ const STATUSES = ['ok', 'error', 'canceled'];
 const STOP_GRACE_MS = 1500;
 
 export function define(command: Command): void {
-  defineEnvOption(command);
+  defineWorkerSelection(command);
   command
-    .option('--projects <a,b>', 'only these projects', collectList)
     .option('--affected', 'only the projects Nx counts as affected')
     .option('--base <ref>', 'with --affected: the base commit')
     .option('--head <ref>', 'with --affected: the head commit')
