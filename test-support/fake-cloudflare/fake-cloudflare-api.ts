@@ -107,6 +107,8 @@ export interface FailureRule {
   /** Matched against the path below /client/v4 (string: substring; RegExp: test). */
   path: string | RegExp;
   status?: number;
+  /** Answer as a spent request budget does: 429, code 971, Retry-After (in seconds; default 1). */
+  rateLimited?: boolean | { retryAfterSeconds: number };
   delayMs?: number;
   /** How many matching requests fail; default: every one. */
   times?: number;
@@ -858,14 +860,14 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
     let raw: Buffer = Buffer.alloc(0);
     try {
       ({ parsed, raw } = await readBody(req));
-      const waitMs = url.pathname.startsWith('/client/v4/') ? overBudget() : undefined;
-      if (waitMs !== undefined) {
+      const answerRateLimited = (waitMs: number) => {
         status = 429;
         routeName = 'rate limited';
         const text = JSON.stringify({ success: false, errors: [{ code: 971, message: 'Please wait and consider throttling your request speed' }], messages: [], result: null });
         res.writeHead(429, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'retry-after': String(Math.ceil(waitMs / 1000)) }).end(text);
-        return;
-      }
+      };
+      const waitMs = url.pathname.startsWith('/client/v4/') ? overBudget() : undefined;
+      if (waitMs !== undefined) return answerRateLimited(waitMs);
       // R2 object bodies are raw bytes (what wrangler r2 object get/put/delete move), not JSON.
       const object = /^\/accounts\/([^/]+)\/r2\/buckets\/([^/]+)\/objects\/(.+)$/.exec(path);
       if (object) {
@@ -904,6 +906,7 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
         failure.remaining--;
         failure.onMatch?.();
         if (failure.delayMs) await new Promise((resolve) => setTimeout(resolve, failure.delayMs));
+        if (failure.rateLimited) return answerRateLimited(typeof failure.rateLimited === 'object' ? failure.rateLimited.retryAfterSeconds * 1000 : 1000);
         if (failure.status) {
           status = failure.status;
           routeName = 'injected failure';

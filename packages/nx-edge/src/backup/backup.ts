@@ -3,7 +3,8 @@ import { join, relative, resolve } from 'node:path';
 import { formatBytes } from '../build/size-report';
 import { environmentNames, readWranglerConfig, resolveEnvironment } from '../config/wrangler-config';
 import { configArgs } from '../wrangler/wrangler-args';
-import { rateLimitWaits, wranglerOk, type RunWrangler } from '../wrangler/wrangler-cli';
+import { fetchWithinRateLimit } from '../wrangler/rate-limit';
+import { wranglerOk, type RunWrangler } from '../wrangler/wrangler-cli';
 import { jsonFromOutput } from '../wrangler/wrangler-output';
 import { UserError } from '../utils/user-error';
 import { authenticateManifest, BACKUP_KEY_VARIABLE, backupStamp, encrypt, listBackups, MANIFEST_FILE, sha256, type BackupManifest, type BackupResource } from './backup-files';
@@ -39,23 +40,6 @@ const CLOUDFLARE_API = 'https://api.cloudflare.com/client/v4';
 export async function listKvKeys(runWrangler: RunWrangler, namespaceId: string, where: string[], cwd: string): Promise<string[]> {
   const listed = await wranglerOk(runWrangler, ['kv', 'key', 'list', '--namespace-id', namespaceId, '--remote', ...where], cwd, `wrangler kv key list of namespace ${namespaceId}`);
   return jsonFromOutput<{ name: string }[]>(listed, `the keys of ${namespaceId}`).map((k) => k.name);
-}
-
-/**
- * fetch, honouring the API's 429 (Retry-After, else the waits of `rateLimitWaits()`); after the last wait the
- * 429 response is returned for the caller to report.
- */
-export async function fetchWithinRateLimit(doFetch: typeof fetch, url: string, init: RequestInit, what: string): Promise<Response> {
-  const waits = rateLimitWaits();
-  for (let attempt = 0; ; attempt++) {
-    const response = await doFetch(url, init);
-    if (response.status !== 429 || attempt >= waits.length) return response;
-    const retryAfter = Number(response.headers.get('retry-after'));
-    const ms = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : waits[attempt];
-    await response.body?.cancel();
-    process.stderr.write(`nx-edge: Cloudflare's API rate limit reached while ${what}: waiting ${Math.round(ms / 1000)} s before trying again (${attempt + 1} of ${waits.length}).\n`);
-    await new Promise((r) => setTimeout(r, ms));
-  }
 }
 
 /** Every object key of a bucket, from the API's List Objects endpoint (cursor pages). The token only travels in a header. */

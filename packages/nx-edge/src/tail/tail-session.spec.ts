@@ -203,6 +203,26 @@ describe('startTailSessions with the real wrangler against the fake API', () => 
     expect(api.openTails()).toEqual([]);
   });
 
+  it('a session the API refuses with 429 (budget spent) is opened again after a wait, and says so', async () => {
+    api.inject({ method: 'POST', path: '/workers/scripts/b-staging/tails', rateLimited: true, times: 1 });
+    const records: LogRecord[] = [];
+    const lines: string[] = [];
+    const sessions = startTailSessions(targets, {
+      filters: {},
+      spawnTail: (args) => spawnWranglerTail(dir, args, { wranglerBin: wrangler, env: { ...process.env, ...fakeApiEnv(api) } }),
+      onRecord: (r) => records.push(r),
+      rateLimit: { waits: [200, 400, 800], report: (l) => void lines.push(l) },
+    });
+    await connected(3);
+    expect(lines).toEqual(["nx-edge: Cloudflare's API rate limit reached during wrangler tail b-staging: waiting 0 s before trying again (1 of 3)."]);
+    api.emitTail(hop('b-staging', TRACE_A));
+    await settle(records, 2);
+    expect(records.map((r) => r.service)).toEqual(['b', 'b']);
+    const ends = await sessions.stop();
+    expect(ends.map((e) => e.early)).toEqual([false, false, false]);
+    expect(api.openTails()).toEqual([]);
+  });
+
   it('a Worker the API does not know ends its session early with wrangler’s reason; the others go on', async () => {
     const records: LogRecord[] = [];
     const early: string[] = [];

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { createLineSplitter } from '../logs/log-line';
 import { levelRank } from '../logs/log-line';
 import type { LogLevel, LogRecord } from '../logs/log-record';
+import { mentionsRateLimit, rateLimitWaitLine, rateLimitWaits, sleep, type RateLimitOptions } from '../wrangler/rate-limit';
 import { createTailEventReader, recordsFromTailEvent } from './tail-event';
 
 /** A deployed Worker to tail, and the service name its lines are tagged with. */
@@ -49,6 +50,8 @@ export interface TailSessionsOptions {
   onEarlyEnd?: (end: TailEnd) => void;
   /** How long stop() waits for wrangler to close its session before killing it. */
   stopTimeoutMs?: number;
+  /** A session the API refused with 429 is opened again after each wait (default: rateLimitWaits()). */
+  rateLimit?: RateLimitOptions;
 }
 
 export interface TailSessions {
@@ -79,34 +82,49 @@ export function startTailSessions(targets: TailTarget[], options: TailSessionsOp
   const trace = options.filters.trace?.toLowerCase();
   const minimum = options.filters.level ? levelRank(options.filters.level) : undefined;
   const running = new Map<TailTarget, TailProcess>();
+  const waits = options.rateLimit?.waits ?? rateLimitWaits();
+  const report = options.rateLimit?.report ?? ((line: string) => process.stderr.write(`${line}\n`));
+  let onStop = () => {};
+  const stopped = new Promise<void>((resolve) => (onStop = resolve));
   const ends = targets.map(
     (target) =>
       new Promise<TailEnd>((resolve) => {
-        const output: string[] = [];
-        const child = options.spawnTail(wranglerTailArgs(target.worker, options.filters), target);
-        running.set(target, child);
-        const read = createTailEventReader(
-          (event) => {
-            for (const record of recordsFromTailEvent(event, target.project)) {
-              if (trace && record.trace_id !== trace) continue;
-              if (minimum !== undefined && levelRank(record.level) < minimum) continue;
-              options.onRecord(record, target);
-            }
-          },
-          (line) => output.push(line),
-        );
-        for (const stream of [child.stdout, child.stderr]) {
-          if (!stream) continue;
-          const lines = createLineSplitter(read);
-          stream.on('data', (chunk: Buffer) => lines.write(chunk));
-          stream.on('end', () => lines.end());
-        }
-        child.once('close', (code) => {
-          running.delete(target);
-          const end: TailEnd = { target, code, early: !stopping, output };
-          if (end.early) options.onEarlyEnd?.(end);
-          resolve(end);
-        });
+        const start = (attempt: number) => {
+          const output: string[] = [];
+          const child = options.spawnTail(wranglerTailArgs(target.worker, options.filters), target);
+          running.set(target, child);
+          const read = createTailEventReader(
+            (event) => {
+              for (const record of recordsFromTailEvent(event, target.project)) {
+                if (trace && record.trace_id !== trace) continue;
+                if (minimum !== undefined && levelRank(record.level) < minimum) continue;
+                options.onRecord(record, target);
+              }
+            },
+            (line) => output.push(line),
+          );
+          for (const stream of [child.stdout, child.stderr]) {
+            if (!stream) continue;
+            const lines = createLineSplitter(read);
+            stream.on('data', (chunk: Buffer) => lines.write(chunk));
+            stream.on('end', () => lines.end());
+          }
+          child.once('close', (code) => {
+            void (async () => {
+              running.delete(target);
+              // The API refused to open the session (its request budget is spent): wait, then open it again.
+              if (!stopping && code !== 0 && attempt < waits.length && mentionsRateLimit(output.join('\n'))) {
+                report(rateLimitWaitLine(`wrangler tail ${target.worker}`, waits[attempt], attempt + 1, waits.length));
+                await Promise.race([(options.rateLimit?.wait ?? sleep)(waits[attempt]), stopped]);
+                if (!stopping) return start(attempt + 1);
+              }
+              const end: TailEnd = { target, code, early: !stopping, output };
+              if (end.early) options.onEarlyEnd?.(end);
+              resolve(end);
+            })();
+          });
+        };
+        start(0);
       }),
   );
   const ended = Promise.all(ends);
@@ -114,6 +132,7 @@ export function startTailSessions(targets: TailTarget[], options: TailSessionsOp
     ended,
     async stop(graceMs = 0) {
       stopping = true;
+      onStop();
       if (graceMs > 0 && running.size > 0) {
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([ended, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { UserError } from '../utils/user-error';
+import { retryOnRateLimit, type RateLimitOptions } from './rate-limit';
 import { requireWranglerPackage } from './wrangler-package';
 
 export interface WranglerRunOptions {
@@ -15,6 +16,8 @@ export interface WranglerResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** Set when the API still answered 429 after every wait (the reason, for the user). */
+  rateLimitExhausted?: string;
 }
 
 /** Runs wrangler with an argv array. Injected into the cores so their tests can observe calls. */
@@ -30,10 +33,13 @@ export function stripAnsi(text: string): string {
   return text.replace(/\u001b\[[0-9;]*m/g, '');
 }
 
-/** `baseEnv` is added to every run (tests point wrangler at a fake API this way). */
-export function createWranglerRunner(workspaceRoot: string, baseEnv: Record<string, string | undefined> = {}): RunWrangler {
+/**
+ * `baseEnv` is added to every run (tests point wrangler at a fake API this way). A run the API's rate limit
+ * refused is run again after a wait (`rateLimit`: the waits and where the wait lines go).
+ */
+export function createWranglerRunner(workspaceRoot: string, baseEnv: Record<string, string | undefined> = {}, rateLimit: RateLimitOptions = {}): RunWrangler {
   const bin = resolveWranglerBin(workspaceRoot);
-  return (args, options) =>
+  const spawnWrangler: RunWrangler = (args, options) =>
     new Promise((resolve, reject) => {
       const child = spawn(process.execPath, [bin, ...args], {
         cwd: options.cwd,
@@ -57,6 +63,7 @@ export function createWranglerRunner(workspaceRoot: string, baseEnv: Record<stri
       child.on('error', reject);
       child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
     });
+  return retryOnRateLimit(spawnWrangler, rateLimit);
 }
 
 /** The last meaningful lines of wrangler's output, for an error message. */
@@ -68,44 +75,16 @@ export function wranglerErrorSummary(result: WranglerResult): string {
     .map((l) => l.trimEnd())
     .filter((l) => l.trim() && !l.includes('Logs were written to') && !l.includes('If you think this is a bug'));
   const detail = lines.slice(-6).join('\n');
+  if (result.rateLimitExhausted) return `${result.rateLimitExhausted}\n${detail}`;
   return errorLine ? `${errorLine.replace(/^.*\[ERROR\]\s*/, '')}\n${detail}` : detail;
 }
 
-/** wrangler failed because Cloudflare's API answered 429 (its request budget is spent; wrangler retries only 5xx). */
-export function isRateLimited(result: WranglerResult): boolean {
-  return result.code !== 0 && /\b429\b|\[code: 971\]|throttling your request speed|Too Many Requests/i.test(stripAnsi(`${result.stderr}\n${result.stdout}`));
-}
-
 /**
- * How long to wait before each retry of a rate-limited call: Cloudflare blocks for five minutes once the
- * budget (1,200 requests per five minutes) is spent, so the waits add up to more than that.
- * NX_EDGE_RATE_LIMIT_WAIT_MS sets the first wait (tests use a few ms).
+ * Runs wrangler and returns its stdout; a failure is a UserError saying `what` failed and wrangler's reason
+ * (a call refused by the API's rate limit has already been run again by the runner; see rate-limit.ts).
  */
-export function rateLimitWaits(environment: NodeJS.ProcessEnv = process.env): number[] {
-  const first = Number(environment.NX_EDGE_RATE_LIMIT_WAIT_MS ?? 60_000);
-  const base = Number.isFinite(first) && first >= 0 ? first : 60_000;
-  return [base, base * 2, base * 4];
-}
-
-/**
- * Runs wrangler and returns its stdout; a failure is a UserError saying `what` failed and wrangler's reason.
- * A call refused by the API's rate limit is run again after each of `rateLimitWaits()` (these calls are
- * reads, or writes of the same content: running one again changes nothing else); when the budget does not
- * lift, the error says so.
- */
-export async function wranglerOk(runWrangler: RunWrangler, args: string[], cwd: string, what: string, wait: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms))): Promise<string> {
-  const waits = rateLimitWaits();
-  for (let attempt = 0; ; attempt++) {
-    const result = await runWrangler(args, { cwd });
-    if (result.code === 0) return result.stdout;
-    if (!isRateLimited(result)) throw new UserError(`${what} failed: ${wranglerErrorSummary(result)}`);
-    if (attempt >= waits.length) {
-      const total = waits.reduce((sum, ms) => sum + ms, 0);
-      throw new UserError(
-        `${what} failed: Cloudflare's API kept answering 429 (its rate limit: 1,200 requests per five minutes per user, then five minutes blocked) after ${waits.length} waits over ${Math.round(total / 1000)} s. Wait a few minutes and run it again.\n${wranglerErrorSummary(result)}`,
-      );
-    }
-    process.stderr.write(`nx-edge: Cloudflare's API rate limit reached during ${what}: waiting ${Math.round(waits[attempt] / 1000)} s before trying again (${attempt + 1} of ${waits.length}).\n`);
-    await wait(waits[attempt]);
-  }
+export async function wranglerOk(runWrangler: RunWrangler, args: string[], cwd: string, what: string): Promise<string> {
+  const result = await runWrangler(args, { cwd });
+  if (result.code === 0) return result.stdout;
+  throw new UserError(`${what} failed: ${wranglerErrorSummary(result)}`);
 }
