@@ -6,7 +6,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['packages/*/src/**/*.spec.ts', 'packages/*/*.spec.ts', 'bench/**/*.spec.ts', 'scripts/**/*.spec.ts'],
+          include: ['packages/*/src/**/*.spec.ts', 'packages/*/*.spec.ts', 'bench/**/*.spec.ts', 'scripts/**/*.spec.ts', 'test-support/**/*.spec.ts'],
           exclude: ['**/node_modules/**', '**/dist/**', '**/files/**'],
           environment: 'node',
           testTimeout: 30_000,

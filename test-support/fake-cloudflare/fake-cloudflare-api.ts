@@ -27,6 +27,13 @@ export interface RecordedRequest {
   at: number;
 }
 
+export interface RecordedResponse {
+  /** "METHOD <pattern>", as routes() lists it. */
+  route: string;
+  status: number;
+  body: unknown;
+}
+
 export interface FakeVersion {
   id: string;
   number: number;
@@ -131,9 +138,15 @@ export interface FakeCloudflareApi {
   url: string;
   port: number;
   accountId: string;
+  /** The API token the fake accepts (Authorization: Bearer …); any other is refused as Cloudflare refuses it. */
+  token: string;
   /** The account's workers.dev subdomain: deployed URLs are https://<script>.<subdomain>.workers.dev */
   subdomain: string;
   requests: RecordedRequest[];
+  /** With `recordResponses`: each routed answer's body (to check against Cloudflare's schema). */
+  responses: RecordedResponse[];
+  /** Every route the fake answers, as "METHOD /accounts/:account/…". */
+  routes(): string[];
   accounts: Map<string, FakeAccount>;
   account(id?: string): FakeAccount;
   script(name: string, accountId?: string): FakeScript | undefined;
@@ -152,12 +165,13 @@ export interface FakeCloudflareApi {
 }
 
 export const FAKE_ACCOUNT_ID = '0123456789abcdef0123456789abcdef';
+export const FAKE_API_TOKEN = 'fake-token-for-tests';
 
 /** Environment for a wrangler child process talking to the fake, hermetic apart from the dirs. */
-export function fakeApiEnv(api: Pick<FakeCloudflareApi, 'url' | 'accountId'>): Record<string, string> {
+export function fakeApiEnv(api: Pick<FakeCloudflareApi, 'url' | 'accountId' | 'token'>): Record<string, string> {
   return {
     CLOUDFLARE_API_BASE_URL: api.url,
-    CLOUDFLARE_API_TOKEN: 'fake-token-for-tests',
+    CLOUDFLARE_API_TOKEN: api.token,
     CLOUDFLARE_ACCOUNT_ID: api.accountId,
     WRANGLER_SEND_METRICS: 'false',
     CLOUDFLARE_CF_FETCH_ENABLED: 'false',
@@ -275,6 +289,8 @@ export const CLOUDFLARE_RATE_LIMIT: RateLimit = { requests: 1200, windowMs: 300_
 
 /** A cursor-paged list (KV keys, R2 objects) as the handler returns it; the dispatcher pages it as Cloudflare does. */
 const CURSOR_PAGED = Symbol('cursor-paged');
+/** `result_info` of an object result (Worker versions: `result.items` with page info beside). */
+const PAGE_INFO = Symbol('page-info');
 interface CursorPaged {
   [CURSOR_PAGED]: { items: unknown[]; sizeParam: string; maxPerPage: number; truncatedFlag: boolean };
 }
@@ -285,12 +301,16 @@ const isCursorPaged = (value: unknown): value is CursorPaged => typeof value ===
  * `pageSize` caps every list page (both Cloudflare's page/per_page lists and its cursor lists) so tests
  * cross page boundaries with a handful of items; Cloudflare's own maxima apply when it is not set.
  */
-export async function startFakeCloudflareApi(options: { subdomain?: string; accountId?: string; pageSize?: number; rateLimit?: RateLimit } = {}): Promise<FakeCloudflareApi> {
+export async function startFakeCloudflareApi(
+  options: { subdomain?: string; accountId?: string; token?: string; pageSize?: number; rateLimit?: RateLimit; recordResponses?: boolean } = {},
+): Promise<FakeCloudflareApi> {
   const startedAt = Date.now();
   const defaultAccountId = options.accountId ?? FAKE_ACCOUNT_ID;
+  const apiToken = options.token ?? FAKE_API_TOKEN;
   const subdomain = options.subdomain ?? 'nx-edge-test';
   const accounts = new Map<string, FakeAccount>();
   const requests: RecordedRequest[] = [];
+  const responses: RecordedResponse[] = [];
   const failures = new Set<FailureRule & { remaining: number }>();
 
   const account = (id = defaultAccountId): FakeAccount => {
@@ -434,7 +454,6 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
     compatibility_flags: [],
     logpush: false,
     tail_consumers: [],
-    placement: {},
     usage_model: 'standard',
   });
   const patchSettings: Handler = ({ account: acc, params, body }) => {
@@ -474,7 +493,18 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
   on('GET', '/accounts/:account/workers/workers/:name', ({ account: acc, params }) => {
     const script = acc.scripts.get(params.name);
     if (!script) throw new ApiError(404, 10007, 'This Worker does not exist on your account.');
-    return { id: script.name, name: script.name, created_on: script.created_on, subdomain: { enabled: script.subdomainEnabled, previews_enabled: script.subdomainEnabled } };
+    return {
+      id: script.name,
+      name: script.name,
+      created_on: script.created_on,
+      updated_on: script.versions.at(-1)?.created_on ?? script.created_on,
+      logpush: false,
+      observability: { enabled: false },
+      references: { dispatch_namespace_outbounds: [], domains: [], durable_objects: [], queues: [], workers: [] },
+      subdomain: { enabled: script.subdomainEnabled, previews_enabled: script.subdomainEnabled },
+      tags: [],
+      tail_consumers: [],
+    };
   });
   on('PUT', '/accounts/:account/workers/scripts/:name', uploadScript);
   on('GET', '/accounts/:account/workers/scripts', ({ account: acc }) =>
@@ -493,7 +523,7 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
   on('GET', '/accounts/:account/workers/scripts/:name/versions', ({ account: acc, params }) => {
     const script = requireScript(acc, params.name);
     const items = [...script.versions].reverse().map((v) => versionJson(v, script));
-    return { items };
+    return { items, [PAGE_INFO]: { page: 1, per_page: Math.max(items.length, 1), count: items.length, total_count: items.length } };
   });
   on('GET', '/accounts/:account/workers/scripts/:name/versions/:version', ({ account: acc, params }) => {
     const script = requireScript(acc, params.name);
@@ -540,7 +570,8 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
       else if (typeof secret.text === 'string') script.secrets.set(name, sha256(secret.text));
       else throw new ApiError(400, 10001, `secret ${name} needs text`);
     }
-    return secretList(script);
+    // Cloudflare answers the secrets now bound, as a map of name → binding (not a list).
+    return Object.fromEntries(secretList(script).map((secret) => [secret.name, secret]));
   });
   on('DELETE', '/accounts/:account/workers/scripts/:name/secrets/:key', ({ account: acc, params }) => {
     const script = requireScript(acc, params.name);
@@ -584,7 +615,29 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
   });
   on('GET', '/accounts/:account/workers/scripts/:name/routes', ({ account: acc, params }) => requireScript(acc, params.name).routes ?? []);
   // One zone, example.com; wrangler looks routes' zones up by name.
-  const zones = [{ id: '0f0e0d0c0b0a09080706050403020100', name: 'example.com', status: 'active', account: { id: defaultAccountId } }];
+  const zoneCreated = now();
+  const zones = [
+    {
+      id: '0f0e0d0c0b0a09080706050403020100',
+      name: 'example.com',
+      status: 'active',
+      type: 'full',
+      account: { id: defaultAccountId, name: 'Test account' },
+      activated_on: zoneCreated,
+      created_on: zoneCreated,
+      modified_on: zoneCreated,
+      development_mode: 0,
+      meta: { step: 2, custom_certificate_quota: 0, page_rule_quota: 3, phishing_detected: false },
+      name_servers: ['ada.ns.cloudflare.com', 'bob.ns.cloudflare.com'],
+      original_dnshost: null,
+      original_name_servers: null,
+      original_registrar: null,
+      owner: { id: defaultAccountId, name: 'Test account', type: 'organization' },
+      plan: { id: '0feeeeeeeeeeeeeeeeeeeeeeeeeeeeee', name: 'Free Website', price: 0, currency: 'USD', frequency: '', is_subscribed: false, can_subscribe: false, legacy_id: 'free', legacy_discount: false, externally_managed: false },
+      paused: false,
+      permissions: [],
+    },
+  ];
   on('GET', '/zones', ({ query }) => zones.filter((z) => !query.get('name') || z.name === query.get('name')));
   on('GET', '/zones/:zone/workers/routes', ({ account: acc, params }) =>
     params.zone === zones[0].id ? [...acc.scripts.values()].flatMap((s) => (s.routes ?? []).map((r) => ({ id: r.id, pattern: r.pattern, script: s.name }))) : [],
@@ -616,13 +669,16 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
     requireScript(acc, params.name);
     const id = hexId();
     const filters = ((body.json ?? {}) as { filters?: Record<string, unknown>[] }).filters ?? [];
-    const tail: FakeTail & { deleted: boolean } = { id, script: params.name, filters, created_on: now(), connected: false, deleted: false };
+    const tail: FakeTail & { deleted: boolean; expires_at: string } = { id, script: params.name, filters, created_on: now(), connected: false, deleted: false, expires_at: new Date(Date.now() + 6 * 3600_000).toISOString() };
     tails.set(id, tail);
-    return { id, url: `ws://127.0.0.1:${port}/tail/${id}`, expires_at: new Date(Date.now() + 6 * 3600_000).toISOString() };
+    return { id, url: `ws://127.0.0.1:${port}/tail/${id}`, expires_at: tail.expires_at };
   });
-  on('GET', '/accounts/:account/workers/scripts/:name/tails', ({ params }) =>
-    [...tails.values()].filter((t) => !t.deleted && t.script === params.name).map(({ id, created_on }) => ({ id, url: `ws://127.0.0.1:${port}/tail/${id}`, created_on })),
-  );
+  // Cloudflare's schema answers this with one session object (the newest open one), not a list.
+  on('GET', '/accounts/:account/workers/scripts/:name/tails', ({ params }) => {
+    const open = [...tails.values()].filter((t) => !t.deleted && t.script === params.name).at(-1);
+    if (!open) throw new ApiError(404, 10057, `no tail session for ${params.name}`);
+    return { id: open.id, url: `ws://127.0.0.1:${port}/tail/${open.id}`, expires_at: open.expires_at };
+  });
   on('DELETE', '/accounts/:account/workers/scripts/:name/tails/:id', ({ params }) => {
     const tail = tails.get(params.id);
     if (!tail || tail.deleted || tail.script !== params.name) throw new ApiError(404, 10057, `tail ${params.id} not found`);
@@ -656,7 +712,7 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
   });
   on('GET', '/accounts/:account/d1/database', ({ account: acc, query }) => {
     const name = query.get('name');
-    return acc.d1Databases.filter((db) => !name || db.name === name).map((db) => ({ ...db, version: 'production', num_tables: 0, file_size: 0 }));
+    return acc.d1Databases.filter((db) => !name || db.name === name).map((db) => ({ ...db, version: 'production' }));
   });
   on('POST', '/accounts/:account/d1/database', ({ account: acc, body }) => {
     const name = (body.json as { name?: string } | undefined)?.name;
@@ -782,7 +838,7 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
   on('GET', '/accounts/:account/r2/buckets/:bucket', ({ account: acc, params }) => {
     const bucket = acc.r2Buckets.find((b) => b.name === params.bucket);
     if (!bucket) throw new ApiError(404, 10006, 'The specified bucket does not exist.');
-    return { ...bucket, location: 'WEUR', storage_class: 'Standard' };
+    return { ...bucket, location: 'weur', storage_class: 'Standard' };
   });
   on('DELETE', '/accounts/:account/r2/buckets/:bucket', ({ account: acc, params }) => {
     const index = acc.r2Buckets.findIndex((b) => b.name === params.bucket);
@@ -858,6 +914,12 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
     let routeName = 'unmatched';
     let parsed: ParsedBody = { bytes: 0 };
     let raw: Buffer = Buffer.alloc(0);
+    let matched: Route | undefined;
+    let answered: unknown;
+    const sendJson = (code: number, payload: unknown) => {
+      answered = payload;
+      send(res, code, payload);
+    };
     try {
       ({ parsed, raw } = await readBody(req));
       const answerRateLimited = (waitMs: number) => {
@@ -868,6 +930,16 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
       };
       const waitMs = url.pathname.startsWith('/client/v4/') ? overBudget() : undefined;
       if (waitMs !== undefined) return answerRateLimited(waitMs);
+      // Cloudflare answers a token it does not accept, or an account the token cannot reach, with 403 and code
+      // 10000 (wrangler prints its authentication help). Asset uploads carry their session's JWT instead.
+      const accountInPath = /^\/accounts\/([^/]+)/.exec(path)?.[1];
+      const tokenOk = req.headers.authorization === `Bearer ${apiToken}` || (path === '/accounts/' + accountInPath + '/workers/assets/upload');
+      if (url.pathname.startsWith('/client/v4/') && (!tokenOk || (accountInPath !== undefined && !accounts.has(accountInPath)))) {
+        status = 403;
+        routeName = 'authentication error';
+        sendJson(403, { success: false, errors: [{ code: 10000, message: 'Authentication error' }], messages: [], result: null });
+        return;
+      }
       // R2 object bodies are raw bytes (what wrangler r2 object get/put/delete move), not JSON.
       const object = /^\/accounts\/([^/]+)\/r2\/buckets\/([^/]+)\/objects\/(.+)$/.exec(path);
       if (object) {
@@ -881,7 +953,7 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
           res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': objects.get(key)!.length }).end(objects.get(key));
           return;
         } else status = 404;
-        send(res, status, status === 200 ? { success: true, errors: [], messages: [], result: { key } } : { success: false, errors: [{ code: 10007, message: 'The specified key does not exist.' }], messages: [], result: null });
+        sendJson(status, status === 200 ? { success: true, errors: [], messages: [], result: { key } } : { success: false, errors: [{ code: 10007, message: 'The specified key does not exist.' }], messages: [], result: null });
         return;
       }
       // D1 export downloads and import uploads go to signed URLs (R2 in the real service), not the API.
@@ -910,16 +982,17 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
         if (failure.status) {
           status = failure.status;
           routeName = 'injected failure';
-          send(res, status, { success: false, errors: [{ code: 10013, message: `injected failure (${status})` }], messages: [], result: null });
+          sendJson(status, { success: false, errors: [{ code: 10013, message: `injected failure (${status})` }], messages: [], result: null });
           return;
         }
       }
       const route = routes.find((r) => r.method === method && r.regex.test(path));
       if (!route) {
         status = 404;
-        send(res, status, { success: false, errors: [{ code: 7003, message: `No route for that URI (fake API: ${method} ${path})` }], messages: [], result: null });
+        sendJson(status, { success: false, errors: [{ code: 7003, message: `No route for that URI (fake API: ${method} ${path})` }], messages: [], result: null });
         return;
       }
+      matched = route;
       routeName = `${method} ${route.pattern.replace('/accounts/:account/', '')}`;
       const match = route.regex.exec(path)!;
       const params = Object.fromEntries(route.keys.map((k, i) => [k, decodeURIComponent(match[i + 1])]));
@@ -934,7 +1007,7 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
         const more = from + size < items.length;
         const cursor = more ? Buffer.from(String(from + size)).toString('base64url') : '';
         const info = truncatedFlag ? { per_page: size, is_truncated: more, ...(more ? { cursor } : {}) } : { count: pageItems.length, cursor };
-        send(res, 200, { success: true, errors: [], messages: [], result: pageItems, result_info: info });
+        sendJson(200, { success: true, errors: [], messages: [], result: pageItems, result_info: info });
         return;
       }
       if (Array.isArray(result)) {
@@ -943,15 +1016,24 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
         const perPage = Math.min(Math.max(1, Number(url.searchParams.get('per_page') ?? 100)), options.pageSize ?? Infinity);
         const items = result.slice((page - 1) * perPage, page * perPage);
         const info = { page, per_page: perPage, count: items.length, total_count: result.length, total_pages: Math.max(1, Math.ceil(result.length / perPage)) };
-        send(res, 200, { success: true, errors: [], messages: [], result: items, result_info: info });
+        sendJson(200, { success: true, errors: [], messages: [], result: items, result_info: info });
         return;
       }
-      send(res, 200, { success: true, errors: [], messages: [], result: result ?? null });
+      if (result && typeof result === 'object' && PAGE_INFO in result) {
+        const { [PAGE_INFO]: info, ...rest } = result as Record<string | symbol, unknown>;
+        sendJson(200, { success: true, errors: [], messages: [], result: rest, result_info: info });
+        return;
+      }
+      sendJson(200, { success: true, errors: [], messages: [], result: result ?? null });
     } catch (error) {
+      // A crash of the fake is a 500 with Cloudflare's generic code (never 10000, which wrangler reads as an
+      // authentication error and then tries other routes).
       status = error instanceof ApiError ? error.status : 500;
-      const code = error instanceof ApiError ? error.code : 10000;
-      send(res, status, { success: false, errors: [{ code, message: (error as Error).message }], messages: [], result: null });
+      const code = error instanceof ApiError ? error.code : 10013;
+      const message = error instanceof ApiError ? error.message : `An unknown error has occurred (fake API: ${(error as Error).message})`;
+      sendJson(status, { success: false, errors: [{ code, message }], messages: [], result: null });
     } finally {
+      if (matched && options.recordResponses) responses.push({ route: `${matched.method} ${matched.pattern}`, status, body: answered });
       requests.push({
         method,
         path,
@@ -967,7 +1049,7 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
   const server: Server = createServer((req, res) => void handleApiRequest(req, res));
 
   // Tail WebSockets: ws://127.0.0.1:<port>/tail/<id>, only for a tail that exists, only with trace-v1.
-  const tails = new Map<string, FakeTail & { deleted: boolean }>();
+  const tails = new Map<string, FakeTail & { deleted: boolean; expires_at: string }>();
   const tailSockets = new Map<string, Set<WebSocket>>();
   const sockets = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has('trace-v1') ? 'trace-v1' : false) });
   server.on('upgrade', (req, socket, head) => {
@@ -1005,8 +1087,11 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
     url: `http://127.0.0.1:${port}/client/v4`,
     port,
     accountId: defaultAccountId,
+    token: apiToken,
     subdomain,
     requests,
+    responses,
+    routes: () => routes.map((r) => `${r.method} ${r.pattern}`),
     accounts,
     account,
     script: (name, accountId) => account(accountId).scripts.get(name),
@@ -1022,8 +1107,8 @@ export async function startFakeCloudflareApi(options: { subdomain?: string; acco
     d1Export: (uuid) => d1Data.dump(uuid),
     kv: (id) => kvOf(account(), id),
     r2: (bucket) => r2Objects(bucket),
-    openTails: () => [...tails.values()].filter((t) => !t.deleted).map(({ deleted: _deleted, ...t }) => t),
-    allTails: () => [...tails.values()].map(({ deleted: _deleted, ...t }) => t),
+    openTails: () => [...tails.values()].filter((t) => !t.deleted).map(({ deleted: _deleted, expires_at: _expires, ...t }) => t),
+    allTails: () => [...tails.values()].map(({ deleted: _deleted, expires_at: _expires, ...t }) => t),
     emitTail(event) {
       let sent = 0;
       for (const tail of tails.values()) {

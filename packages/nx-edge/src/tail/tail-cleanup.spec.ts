@@ -40,7 +40,18 @@ describe('closing a tail session wrangler left open', () => {
     await deleteTailSession(api, 'w', 'ws://127.0.0.1:9/tail/x1');
     const gone = apiWith([]);
     expect(await deleteTailSession(gone.api, 'w', 'ws://127.0.0.1:9/tail/x1')).toBe('already-closed');
-    expect(gone.calls).toEqual(['GET w/tails']);
+    expect(gone.calls).toEqual(['GET w/tails', 'DELETE w/tails/x1']);
+  });
+
+  it('when the one session the API answers is another person\'s, ours is still deleted by the id its address names', async () => {
+    const tails = [
+      { id: 'theirs', url: 'wss://tail.developers.workers.dev/theirs' },
+      { id: 'ours', url: 'wss://tail.developers.workers.dev/ours' },
+    ];
+    const { api, calls } = apiWith(tails, true);
+    expect(await deleteTailSession(api, 'w', 'wss://tail.developers.workers.dev/ours')).toBe('deleted');
+    expect(calls).toEqual(['GET w/tails', 'DELETE w/tails/ours']);
+    expect(tails.map((t) => t.id)).toEqual(['theirs']);
   });
 
   it('says why it cannot: no token (wrangler logged in by OAuth), or the API refusing', async () => {

@@ -51,12 +51,13 @@ export async function deleteTailSession(api: TailApi, script: string, url: strin
   const headers = { authorization: `Bearer ${api.token}` };
   const listed = await api.fetch(base, { headers });
   const body = (await listed.json().catch(() => undefined)) as { success?: boolean; result?: ApiTail | ApiTail[] | null } | undefined;
-  if (!listed.ok || !body?.success) throw new UserError(`the API did not list the Worker's tail sessions (HTTP ${listed.status})`);
-  // Cloudflare answers one session as an object; a list is accepted too.
-  const tails = Array.isArray(body.result) ? body.result : body.result ? [body.result] : [];
+  if (!listed.ok && listed.status !== 404) throw new UserError(`the API did not list the Worker's tail sessions (HTTP ${listed.status})`);
+  // Cloudflare's schema answers one session object (a list is accepted too); 404 when there is none.
+  const tails = !body?.success ? [] : Array.isArray(body.result) ? body.result : body.result ? [body.result] : [];
   const key = sessionKey(url);
   const lastSegment = new URL(url).pathname.split('/').filter(Boolean).at(-1);
-  const ours = tails.find((t) => (t.url && sessionKey(t.url) === key) || t.id === lastSegment);
+  // Ours may not be the one answered (another person's newer tail of the same Worker): its URL names its id.
+  const ours = tails.find((t) => (t.url && sessionKey(t.url) === key) || t.id === lastSegment) ?? (lastSegment ? { id: lastSegment } : undefined);
   if (!ours) return 'already-closed';
   const deleted = await api.fetch(`${base}/${encodeURIComponent(ours.id)}`, { method: 'DELETE', headers });
   if (!deleted.ok && deleted.status !== 404) throw new UserError(`the API refused to delete tail session ${ours.id} (HTTP ${deleted.status})`);

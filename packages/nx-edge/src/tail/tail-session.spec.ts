@@ -121,7 +121,7 @@ describe('startTailSessions with the real wrangler against the fake API', () => 
     for (const t of targets) {
       const form = new FormData();
       form.set('metadata', JSON.stringify({ main_module: 'index.js', bindings: [] }));
-      await fetch(`${api.url}/accounts/${api.accountId}/workers/scripts/${t.worker}`, { method: 'PUT', body: form });
+      await fetch(`${api.url}/accounts/${api.accountId}/workers/scripts/${t.worker}`, { method: 'PUT', body: form, headers: { authorization: `Bearer ${api.token}` } });
     }
   });
   afterAll(async () => {

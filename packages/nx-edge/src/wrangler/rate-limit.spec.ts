@@ -99,6 +99,14 @@ describe('the real wrangler under a refusing API: deploy, rollout, secrets, prov
     expect(api.script('limited')!.secrets.get('TOKEN')).toBe(api.digest('s3cr3t-value'));
   }, 60_000);
 
+  it('a wrong account id is an authentication error: shown as wrangler says it, never retried', async () => {
+    lines.length = 0;
+    const result = await run(['deploy'], { cwd: dir, env: { CLOUDFLARE_ACCOUNT_ID: 'ffffffffffffffffffffffffffffffff' } });
+    expect(result.code).not.toBe(0);
+    expect(wranglerErrorSummary(result)).toMatch(/Authentication error \[code: 10000\]/);
+    expect(lines).toEqual([]);
+  }, 60_000);
+
   it('wrangler d1 create (provision; refused once, created once)', async () => {
     await refusedOnce('POST', '/d1/database', ['d1', 'create', 'limited-db']);
     expect(api.account().d1Databases.map((db) => db.name)).toEqual(['limited-db']);

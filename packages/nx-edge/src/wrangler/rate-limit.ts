@@ -1,7 +1,7 @@
 // Cloudflare's API budget (developers.cloudflare.com/fundamentals/api/reference/limits): 1,200 requests per five
 // minutes per user, then every call is answered 429 for five minutes. wrangler retries only 5xx, so every
 // wrangler run and every direct API call of ours waits and tries again here, and says so.
-import type { RunWrangler, WranglerResult } from './wrangler-cli';
+import type { RunWrangler, WranglerResult } from './wrangler-run';
 
 const RATE_LIMIT_WORDS = /\b429\b|\[code: 971\]|throttling your request speed|Too Many Requests/i;
 
