@@ -289,6 +289,9 @@ export const CLOUDFLARE_RATE_LIMIT: RateLimit = { requests: 1200, windowMs: 300_
 
 /** A cursor-paged list (KV keys, R2 objects) as the handler returns it; the dispatcher pages it as Cloudflare does. */
 const CURSOR_PAGED = Symbol('cursor-paged');
+/** A handler's result answered with another HTTP status than 200 (D1's 202 for work in progress). */
+const HTTP_STATUS = Symbol('http-status');
+const withStatus = (status: number, result: object) => ({ ...result, [HTTP_STATUS]: status });
 /** `result_info` of an object result (Worker versions: `result.items` with page info beside). */
 const PAGE_INFO = Symbol('page-info');
 interface CursorPaged {
@@ -302,7 +305,7 @@ const isCursorPaged = (value: unknown): value is CursorPaged => typeof value ===
  * cross page boundaries with a handful of items; Cloudflare's own maxima apply when it is not set.
  */
 export async function startFakeCloudflareApi(
-  options: { subdomain?: string; accountId?: string; token?: string; pageSize?: number; rateLimit?: RateLimit; recordResponses?: boolean } = {},
+  options: { subdomain?: string; accountId?: string; token?: string; pageSize?: number; rateLimit?: RateLimit; recordResponses?: boolean; d1Polls?: number } = {},
 ): Promise<FakeCloudflareApi> {
   const startedAt = Date.now();
   const defaultAccountId = options.accountId ?? FAKE_ACCOUNT_ID;
@@ -731,45 +734,97 @@ export async function startFakeCloudflareApi(
     if (!db) throw new ApiError(404, 7404, 'The database could not be found');
     return db;
   };
-  on('GET', '/accounts/:account/d1/database/:id', ({ account: acc, params }) => ({ ...requireDb(acc, params.id), version: 'production', num_tables: 0, file_size: 0 }));
+  // D1 takes a database's name in place of its id here (wrangler's getDatabaseInfoFromIdOrName: `d1 info`, time travel).
+  on('GET', '/accounts/:account/d1/database/:id', ({ account: acc, params }) => ({
+    ...requireDb(acc, acc.d1Databases.find((d) => d.name === params.id)?.uuid ?? params.id),
+    version: 'production',
+    num_tables: 0,
+    file_size: 0,
+  }));
   on('POST', '/accounts/:account/d1/database/:id/query', async ({ account: acc, params, body }) => {
     requireDb(acc, params.id);
     const sql = (body.json as { sql?: string } | undefined)?.sql;
     if (!sql) throw new ApiError(400, 7400, 'a query needs sql');
+    // An export or import in progress blocks the database's other requests until it ends (as D1 documents).
+    await d1Busy.get(params.id);
     try {
       return await d1Data.query(params.id, sql);
     } catch (error) {
       throw new ApiError(400, 7500, `${(error as Error).message}: SQLITE_ERROR`);
     }
   });
-  on('POST', '/accounts/:account/d1/database/:id/export', async ({ account: acc, params, body }) => {
+
+  // D1 export and import are asynchronous: the first answer is 202 `status: "active"` with a bookmark, and
+  // wrangler asks again with `current_bookmark` until the answer is "complete" (or "error"). `d1Polls` sets how
+  // many "active" answers come before the last.
+  interface D1Job {
+    kind: 'export' | 'import';
+    db: string;
+    activeAnswersLeft: number;
+    done: Promise<{ ok: true; value: unknown } | { ok: false; error: string }>;
+    settled?: { ok: true; value: unknown } | { ok: false; error: string };
+  }
+  const d1Jobs = new Map<string, D1Job>();
+  const d1Busy = new Map<string, Promise<unknown>>();
+  const startD1Job = (kind: D1Job['kind'], db: string, work: () => Promise<unknown>): string => {
+    const bookmark = `0000000${d1Jobs.size + 1}-00000001-0000${hexId().slice(0, 4)}-${hexId()}`;
+    const job: D1Job = { kind, db, activeAnswersLeft: options.d1Polls ?? 1, done: Promise.resolve({ ok: false, error: 'not started' }) };
+    job.done = (d1Busy.get(db) ?? Promise.resolve())
+      .then(work)
+      .then((value) => ({ ok: true as const, value }), (error: Error) => ({ ok: false as const, error: error.message }))
+      .then((settled) => (job.settled = settled));
+    d1Busy.set(db, job.done);
+    d1Jobs.set(bookmark, job);
+    return bookmark;
+  };
+  /** The answer to a poll: active while the job runs (or while its "active" answers last), then its outcome. */
+  const pollD1Job = (bookmark: string, kind: D1Job['kind'], complete: (value: unknown) => unknown) => {
+    const job = d1Jobs.get(bookmark);
+    if (!job || job.kind !== kind) throw new ApiError(400, 7400, `unknown bookmark ${bookmark}`);
+    if (!job.settled || job.activeAnswersLeft > 0) {
+      job.activeAnswersLeft--;
+      return withStatus(202, { success: true, type: kind, status: 'active', at_bookmark: bookmark, messages: [kind === 'export' ? `Generating ${job.db}-${bookmark}.sql` : 'Import in progress'] });
+    }
+    d1Jobs.delete(bookmark);
+    // wrangler reads an export's `error` and an import's `errors` (src/d1/export.ts, src/d1/execute.ts).
+    if (!job.settled.ok) return { success: true, type: kind, status: 'error', at_bookmark: bookmark, error: job.settled.error, ...(kind === 'import' ? { errors: [job.settled.error] } : {}), messages: [] };
+    return { success: true, type: kind, status: 'complete', at_bookmark: bookmark, ...(complete(job.settled.value) as object) };
+  };
+  on('POST', '/accounts/:account/d1/database/:id/export', ({ account: acc, params, body }) => {
     requireDb(acc, params.id);
-    const token = hexId();
-    const dumpOptions = ((body.json ?? {}) as { dump_options?: { no_schema?: boolean; no_data?: boolean; tables?: string[] } }).dump_options ?? {};
-    d1Exports.set(token, await d1Data.dump(params.id, { noSchema: dumpOptions.no_schema, noData: dumpOptions.no_data, tables: dumpOptions.tables }));
-    return { success: true, status: 'complete', at_bookmark: hexId(), messages: [], result: { filename: `${params.id}.sql`, signed_url: `http://127.0.0.1:${port}/d1-export/${token}` } };
+    const payload = (body.json ?? {}) as { current_bookmark?: string; dump_options?: { no_schema?: boolean; no_data?: boolean; tables?: string[] } };
+    const bookmark =
+      payload.current_bookmark ??
+      startD1Job('export', params.id, () =>
+        d1Data.dump(params.id, { noSchema: payload.dump_options?.no_schema, noData: payload.dump_options?.no_data, tables: payload.dump_options?.tables }),
+      );
+    return pollD1Job(bookmark, 'export', (dump) => {
+      const token = hexId();
+      d1Exports.set(token, dump as string);
+      return { messages: ['Uploaded part 1', 'Export complete'], result: { filename: `${params.id}.sql`, signed_url: `http://127.0.0.1:${port}/d1-export/${token}` } };
+    });
   });
-  on('POST', '/accounts/:account/d1/database/:id/import', async ({ account: acc, params, body }) => {
+  on('POST', '/accounts/:account/d1/database/:id/import', ({ account: acc, params, body }) => {
     requireDb(acc, params.id);
-    const payload = (body.json ?? {}) as { action?: string; filename?: string };
+    const payload = (body.json ?? {}) as { action?: string; filename?: string; current_bookmark?: string };
     if (payload.action === 'init') {
       const token = hexId();
       d1Uploads.set(token, undefined);
-      return { success: true, filename: token, upload_url: `http://127.0.0.1:${port}/d1-upload/${token}` };
+      return { success: true, type: 'import', filename: token, upload_url: `http://127.0.0.1:${port}/d1-upload/${token}` };
     }
-    if (payload.action === 'ingest' || payload.action === 'poll') {
+    let bookmark = payload.current_bookmark;
+    if (payload.action === 'ingest') {
       const sql = d1Uploads.get(payload.filename ?? '');
       if (sql === undefined) throw new ApiError(400, 7400, `nothing was uploaded as ${payload.filename}`);
-      let imported;
-      try {
-        imported = await d1Data.importFile(params.id, sql);
-      } catch (error) {
-        return { success: true, status: 'error', error: (error as Error).message, errors: [(error as Error).message], messages: [] };
-      }
       d1Uploads.delete(payload.filename ?? '');
-      return { success: true, status: 'complete', messages: [], result: { num_queries: imported.num_queries, final_bookmark: hexId(), meta: { duration: 1, rows_read: imported.rows_read, rows_written: imported.rows_written, size_after: sql.length } } };
+      bookmark = startD1Job('import', params.id, async () => ({ ...(await d1Data.importFile(params.id, sql)), size: sql.length }));
+    } else if (payload.action !== 'poll' || !bookmark) {
+      throw new ApiError(400, 7400, `unknown import action ${payload.action}`);
     }
-    throw new ApiError(400, 7400, `unknown import action ${payload.action}`);
+    return pollD1Job(bookmark, 'import', (value) => {
+      const imported = value as { num_queries: number; rows_read: number; rows_written: number; size: number };
+      return { messages: [`Imported ${imported.num_queries} queries`], result: { num_queries: imported.num_queries, final_bookmark: bookmark, meta: { duration: 1, rows_read: imported.rows_read, rows_written: imported.rows_written, size_after: imported.size } } };
+    });
   });
 
   // KV data: keys and text values per namespace (what kv key/bulk commands read and write).
@@ -1017,6 +1072,12 @@ export async function startFakeCloudflareApi(
         const items = result.slice((page - 1) * perPage, page * perPage);
         const info = { page, per_page: perPage, count: items.length, total_count: result.length, total_pages: Math.max(1, Math.ceil(result.length / perPage)) };
         sendJson(200, { success: true, errors: [], messages: [], result: items, result_info: info });
+        return;
+      }
+      if (result && typeof result === 'object' && HTTP_STATUS in result) {
+        const { [HTTP_STATUS]: code, ...rest } = result as Record<string | symbol, unknown>;
+        status = code as number;
+        sendJson(status, { success: true, errors: [], messages: [], result: rest });
         return;
       }
       if (result && typeof result === 'object' && PAGE_INFO in result) {

@@ -19,6 +19,7 @@ const BEYOND_SCHEMA: { route: RegExp; departure: RegExp; why: string }[] = [
   { route: /^PUT .*\/scripts\/:name$/, departure: /^result\.deployment_id: not in the schema$/, why: 'wrangler deploy: versionId = parseNonHyphenedUuid(result.deployment_id)' },
   { route: /\/versions/, departure: /^result(\[\d+\])?\.metadata\.has_preview: not in the schema$/, why: 'wrangler versions upload: hasPreview = result.metadata.has_preview (the SDK spells it hasPreview)' },
   { route: /\/versions/, departure: /^result(\[\d+\])?\.annotations: not in the schema$/, why: 'wrangler versions list/view: version.annotations?.["workers/triggered_by"]' },
+  { route: /\/d1\/database\/:id\/(export|import)$/, departure: /^result\.status: "active" is not "(complete|error)"$/, why: 'wrangler d1 export/execute --file poll while status is neither complete nor error (pollExport, pollUntilComplete); the schema lists only the two' },
   { route: /^GET .*\/versions$/, departure: /^result\[\d+\]\.resources: not in the schema$/, why: 'wrangler caches list items as whole versions and reads their resources (src/versions/api.ts fetchDeployableVersions)' },
 ];
 
@@ -112,11 +113,30 @@ describe('the fake Cloudflare API against Cloudflare’s published schema', () =
     const db = (await call('POST', '/d1/database', { name: 'main' }))!.result as { uuid: string };
     await call('GET', '/d1/database');
     await call('GET', `/d1/database/${db.uuid}`);
+    expect(((await call('GET', '/d1/database/main'))!.result as { uuid: string }).uuid).toBe(db.uuid); // by name, as wrangler d1 info asks
     await call('POST', `/d1/database/${db.uuid}/query`, { sql: 'CREATE TABLE t (a INTEGER); INSERT INTO t VALUES (1); SELECT * FROM t' });
-    await call('POST', `/d1/database/${db.uuid}/export`, { output_format: 'polling' });
+    // Export and import answer "active" with a bookmark first; asked again with it, "complete".
+    const exporting = (await call('POST', `/d1/database/${db.uuid}/export`, { output_format: 'polling' }))!.result as { status: string; at_bookmark: string };
+    expect(exporting.status).toBe('active');
+    const pollUntilDone = async (path: string, body: Record<string, unknown>) => {
+      for (let i = 0; i < 100; i++) {
+        const answer = (await call('POST', path, body))!.result as { status: string };
+        if (answer.status !== 'active') return answer;
+      }
+      throw new Error(`${path} stayed active`);
+    };
+    const exported = (await pollUntilDone(`/d1/database/${db.uuid}/export`, { output_format: 'polling', current_bookmark: exporting.at_bookmark })) as { status: string; result: { signed_url: string } };
+    expect(exported.status).toBe('complete');
+    expect(await fetch(exported.result.signed_url).then((r) => r.text())).toContain('INSERT INTO "t" VALUES(1);');
     const init = (await call('POST', `/d1/database/${db.uuid}/import`, { action: 'init', etag: 'e' }))!.result as { filename: string; upload_url: string };
     await fetch(init.upload_url, { method: 'PUT', body: 'INSERT INTO t VALUES (2);' });
-    await call('POST', `/d1/database/${db.uuid}/import`, { action: 'ingest', etag: 'e', filename: init.filename });
+    const importing = (await call('POST', `/d1/database/${db.uuid}/import`, { action: 'ingest', etag: 'e', filename: init.filename }))!.result as { status: string; at_bookmark: string };
+    expect(importing.status).toBe('active');
+    // The database serves no query until the import is done: this one sees its row.
+    const during = (await call('POST', `/d1/database/${db.uuid}/query`, { sql: 'SELECT count(*) AS n FROM t' }))!.result as { results: { n: number }[] }[];
+    expect(during[0].results[0].n).toBe(2);
+    const imported = await pollUntilDone(`/d1/database/${db.uuid}/import`, { action: 'poll', current_bookmark: importing.at_bookmark });
+    expect(imported.status).toBe('complete');
     await call('DELETE', `/d1/database/${db.uuid}`);
 
     await call('POST', '/r2/buckets', { name: 'files' });
