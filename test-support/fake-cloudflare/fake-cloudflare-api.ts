@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { FakeD1Data } from './fake-d1';
+import { answerR2S3, type R2S3Request } from './fake-r2-s3';
 
 export interface RecordedRequest {
   method: string;
@@ -140,6 +141,10 @@ export interface FakeCloudflareApi {
   accountId: string;
   /** The API token the fake accepts (Authorization: Bearer …); any other is refused as Cloudflare refuses it. */
   token: string;
+  /** R2's S3-compatible endpoint of the fake (path-style), the value for NX_EDGE_R2_ENDPOINT. */
+  r2Endpoint: string;
+  /** Every request to the S3 endpoint. */
+  s3Requests: R2S3Request[];
   /** The account's workers.dev subdomain: deployed URLs are https://<script>.<subdomain>.workers.dev */
   subdomain: string;
   requests: RecordedRequest[];
@@ -168,10 +173,11 @@ export const FAKE_ACCOUNT_ID = '0123456789abcdef0123456789abcdef';
 export const FAKE_API_TOKEN = 'fake-token-for-tests';
 
 /** Environment for a wrangler child process talking to the fake, hermetic apart from the dirs. */
-export function fakeApiEnv(api: Pick<FakeCloudflareApi, 'url' | 'accountId' | 'token'>): Record<string, string> {
+export function fakeApiEnv(api: Pick<FakeCloudflareApi, 'url' | 'accountId' | 'token' | 'r2Endpoint'>): Record<string, string> {
   return {
     CLOUDFLARE_API_BASE_URL: api.url,
     CLOUDFLARE_API_TOKEN: api.token,
+    NX_EDGE_R2_ENDPOINT: api.r2Endpoint,
     CLOUDFLARE_ACCOUNT_ID: api.accountId,
     WRANGLER_SEND_METRICS: 'false',
     CLOUDFLARE_CF_FETCH_ENABLED: 'false',
@@ -310,6 +316,12 @@ export async function startFakeCloudflareApi(
   const startedAt = Date.now();
   const defaultAccountId = options.accountId ?? FAKE_ACCOUNT_ID;
   const apiToken = options.token ?? FAKE_API_TOKEN;
+  // R2's S3 credentials from an API token (developers.cloudflare.com/r2/api/tokens): the token's id, and the
+  // SHA-256 of its value.
+  const apiTokenId = sha256(`id:${apiToken}`).slice(0, 32);
+  const s3Credentials = { accessKeyId: apiTokenId, secretAccessKey: sha256(apiToken) };
+  const s3Requests: R2S3Request[] = [];
+  const s3Uploads = new Map<string, { bucket: string; key: string; parts: Map<number, Buffer> }>();
   const subdomain = options.subdomain ?? 'nx-edge-test';
   const accounts = new Map<string, FakeAccount>();
   const requests: RecordedRequest[] = [];
@@ -474,6 +486,9 @@ export async function startFakeCloudflareApi(
     }
     return settings(script);
   };
+
+  // The token itself (what R2's S3 credentials are derived from).
+  on('GET', '/user/tokens/verify', () => ({ id: apiTokenId, status: 'active' }));
 
   // Workers
   on('GET', '/accounts/:account/workers/subdomain', () => ({ subdomain }));
@@ -1011,6 +1026,14 @@ export async function startFakeCloudflareApi(
         sendJson(status, status === 200 ? { success: true, errors: [], messages: [], result: { key } } : { success: false, errors: [{ code: 10007, message: 'The specified key does not exist.' }], messages: [], result: null });
         return;
       }
+      // R2's S3-compatible API: its own endpoint in the real service, outside the API's budget.
+      if (url.pathname.startsWith('/r2-s3/')) {
+        routeName = 'r2 s3';
+        const [bucket = '', ...key] = url.pathname.slice('/r2-s3/'.length).split('/');
+        status = await answerR2S3(req, res, url, url.pathname.slice('/r2-s3'.length), raw, { bucketExists: (b) => account().r2Buckets.some((x) => x.name === b), objects: r2Objects }, s3Credentials, s3Uploads, options.pageSize);
+        s3Requests.push({ method, bucket, key: key.length ? decodeURIComponent(key.join('/')) : undefined, query: Object.fromEntries(url.searchParams), status });
+        return;
+      }
       // D1 export downloads and import uploads go to signed URLs (R2 in the real service), not the API.
       const signed = /^\/d1-(export|upload)\/([0-9a-f]+)$/.exec(url.pathname);
       if (signed) {
@@ -1149,6 +1172,8 @@ export async function startFakeCloudflareApi(
     port,
     accountId: defaultAccountId,
     token: apiToken,
+    r2Endpoint: `http://127.0.0.1:${port}/r2-s3`,
+    s3Requests,
     subdomain,
     requests,
     responses,

@@ -53,6 +53,8 @@ describe('the fake Cloudflare API against Cloudflare’s published schema', () =
 
   it('every route answers as the schema says', async () => {
     await call('GET', '/workers/subdomain');
+    const verified = await fetch(`${api.url}/user/tokens/verify`, { headers: { authorization: `Bearer ${api.token}` } });
+    expect(verified.status).toBe(200);
     await call('PUT', '/workers/scripts/api', upload([{ type: 'plain_text', name: 'MODE', text: 'x' }]));
     await call('GET', '/workers/services/api');
     await call('GET', '/workers/workers/api');
