@@ -46,6 +46,50 @@ export async function listKvKeys(runWrangler: RunWrangler, namespaceId: string, 
   return jsonFromOutput<{ name: string }[]>(listed, `the keys of ${namespaceId}`).map((k) => k.name);
 }
 
+/** Where the API is and who calls it: direct calls carry the token in a header only. */
+export interface ApiAccess {
+  apiBase: string;
+  accountId: string;
+  token: string;
+  fetch: typeof fetch;
+}
+
+async function apiJson<T>(access: ApiAccess, path: string, what: string, init: RequestInit = {}): Promise<{ result: T; result_info?: { cursor?: string } }> {
+  const headers = { authorization: `Bearer ${access.token}`, ...(init.body ? { 'content-type': 'application/json' } : {}) };
+  const response = await fetchWithinRateLimit(access.fetch, `${access.apiBase}/accounts/${access.accountId}${path}`, { ...init, headers }, what);
+  const body = (await response.json().catch(() => ({}))) as { success?: boolean; errors?: { code?: number; message: string }[]; result?: T; result_info?: { cursor?: string } };
+  if (!response.ok || !body.success) {
+    const reason = response.status === 429 ? 'Cloudflare\'s API kept answering 429 (its rate limit: 1,200 requests per five minutes per user) after every wait. Wait a few minutes and run it again.' : (body.errors ?? []).map((e) => `${e.message}${e.code ? ` [code: ${e.code}]` : ''}`).join('; ');
+    throw new UserError(`${what} failed: HTTP ${response.status} ${reason}`.trim());
+  }
+  return { result: body.result as T, result_info: body.result_info };
+}
+
+/**
+ * Every key of a KV namespace through the API's cursor pages (1,000 keys a page): a page refused with 429 is
+ * asked again after a wait, so a list longer than the request budget still finishes (a `wrangler kv key
+ * list` refused half-way can only start over).
+ */
+export async function listKvKeysThroughApi(access: ApiAccess, namespaceId: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const what = `listing the keys of KV namespace ${namespaceId}`;
+    const page = await apiJson<{ name: string }[]>(access, `/storage/kv/namespaces/${encodeURIComponent(namespaceId)}/keys?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, what);
+    keys.push(...page.result.map((k) => k.name));
+    const next = page.result_info?.cursor || undefined;
+    if (next && next === cursor) throw new UserError(`${what}: the API returned the same cursor twice; ${keys.length} keys were read.`);
+    cursor = next;
+  } while (cursor);
+  return keys;
+}
+
+/** Values of up to 100 keys (the API's bulk get, what `wrangler kv bulk get` calls), as text; null when gone. */
+export async function getKvValuesThroughApi(access: ApiAccess, namespaceId: string, keys: string[]): Promise<Record<string, string | null>> {
+  const { result } = await apiJson<{ values: Record<string, string | null> }>(access, `/storage/kv/namespaces/${encodeURIComponent(namespaceId)}/bulk/get`, `reading keys of KV namespace ${namespaceId}`, { method: 'POST', body: JSON.stringify({ keys, type: 'text' }) });
+  return result.values;
+}
+
 /** Every object key of a bucket, from the API's List Objects endpoint (cursor pages). The token only travels in a header. */
 export async function listR2Objects(apiBase: string, accountId: string, token: string, bucket: string, doFetch: typeof fetch): Promise<string[]> {
   const keys: string[] = [];
@@ -156,10 +200,19 @@ export async function runBackup(input: BackupInput, deps: BackupDeps): Promise<B
       const text = dump.toString('utf8');
       store(`d1-${db.binding}.sql`, dump, { kind: 'd1', binding: db.binding, name: db.database_name!, id: db.database_id, count: dumpRowCount(text), migrations: migrationsInDump(text) });
     }
+    // With the token at hand, KV is read through the API page by page and 100 keys a request (each page or
+    // request waits out a 429 by itself); otherwise through wrangler (its login).
+    const kvApi: ApiAccess | undefined = token && accountId ? { apiBase: environment.CLOUDFLARE_API_BASE_URL ?? CLOUDFLARE_API, accountId, token, fetch: deps.fetch ?? fetch } : undefined;
     for (const ns of kv) {
-      const keys = await listKvKeys(deps.runWrangler, ns.id!, where, projectDir);
+      const keys = kvApi ? await listKvKeysThroughApi(kvApi, ns.id!) : await listKvKeys(deps.runWrangler, ns.id!, where, projectDir);
       const entries: { key: string; value: string }[] = [];
-      for (let i = 0; i < keys.length; i += 100) {
+      if (kvApi) {
+        for (let i = 0; i < keys.length; i += 100) {
+          const values = await getKvValuesThroughApi(kvApi, ns.id!, keys.slice(i, i + 100));
+          for (const key of keys.slice(i, i + 100)) if (values[key] !== null && values[key] !== undefined) entries.push({ key, value: String(values[key]) });
+        }
+      }
+      for (let i = 0; !kvApi && i < keys.length; i += 100) {
         const keysFile = join(partial, `.keys-${ns.binding}.json`);
         writeFileSync(keysFile, JSON.stringify(keys.slice(i, i + 100)));
         const got = await wranglerOk(deps.runWrangler, ['kv', 'bulk', 'get', keysFile, '--namespace-id', ns.id!, '--remote', ...where], projectDir, `wrangler kv bulk get of namespace ${ns.id} (binding ${ns.binding})`).finally(() => rmSync(keysFile, { force: true }));

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeApiEnv, startFakeCloudflareApi, type FakeCloudflareApi } from '../../../../test-support/fake-cloudflare/fake-cloudflare-api';
 import { createWranglerRunner } from '../wrangler/wrangler-cli';
-import { listKvKeys, listR2Objects } from './backup';
+import { getKvValuesThroughApi, listKvKeys, listKvKeysThroughApi, listR2Objects } from './backup';
 
 describe('lists across pages', () => {
   let api: FakeCloudflareApi;
@@ -87,4 +87,21 @@ describe('under the API\'s rate limit (429 once the budget is spent, as Cloudfla
     await listKvKeys(blocked, 'ns-c', [], dir); // spends the budget
     await expect(listKvKeys(blocked, 'ns-c', [], dir)).rejects.toThrow(/wrangler kv key list of namespace ns-c failed: Cloudflare's API kept answering 429 \(its rate limit: 1,200 requests per five minutes per user, then five minutes blocked\) after 3 waits/);
   }, 120_000);
+
+  it('a KV list longer than the budget still finishes through the API: each page waits out its own 429', async () => {
+    process.env.NX_EDGE_RATE_LIMIT_WAIT_MS = '400';
+    const small = await startFakeCloudflareApi({ pageSize: 3, rateLimit: { requests: 2, windowMs: 60_000, blockMs: 300 } });
+    try {
+      small.account().kvNamespaces.push({ id: 'ns-long', title: 'ns-long' });
+      for (let i = 0; i < 10; i++) small.kv('ns-long').set(`k:${i}`, `v${i}`);
+      const access = { apiBase: small.url, accountId: small.accountId, token: small.token, fetch };
+      // 4 pages against a budget of 2: a `wrangler kv key list` would start over each time and never finish.
+      const keys = await listKvKeysThroughApi(access, 'ns-long');
+      expect(keys).toHaveLength(10);
+      expect(await getKvValuesThroughApi(access, 'ns-long', keys.slice(0, 3))).toEqual({ 'k:0': 'v0', 'k:1': 'v1', 'k:2': 'v2' });
+      expect(small.requests.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await small.close();
+    }
+  }, 60_000);
 });

@@ -8,7 +8,7 @@ import { wranglerOk, type RunWrangler } from '../wrangler/wrangler-cli';
 import { jsonFromOutput } from '../wrangler/wrangler-output';
 import { UserError } from '../utils/user-error';
 import { inertText } from '../logs/inert-text';
-import { listKvKeys, listR2Objects, dumpRowCount } from './backup';
+import { listKvKeys, listKvKeysThroughApi, listR2Objects, dumpRowCount } from './backup';
 import { eachLimited, r2S3Access, r2S3Client, type R2S3Access, type R2S3Options } from './r2-s3';
 import { BACKUP_KEY_VARIABLE, backupFilePath, decrypt, MANIFEST_FILE, readManifest, verifyBackup, verifyManifestAuthentication, type BackupManifest, type BackupResource } from './backup-files';
 
@@ -128,7 +128,13 @@ export async function planRestore(dir: string, env: string | undefined, workspac
     } else {
       const target = (resolved.kv_namespaces ?? []).find((k) => k.binding === resource.binding)?.id;
       if (!target) throw new UserError(`${relative(workspaceRoot, configFile)} binds no KV namespace as ${resource.binding}${env ? ` in env ${env}` : ''} (or it has no id): nowhere to restore ${resource.file} to.`);
-      steps.push({ resource, target, current: await listKvKeys(deps.runWrangler, target, where, projectDir), newerMigrations: [], content: contents[i] });
+      const environment = deps.environment ?? process.env;
+      const accountId = environment.CLOUDFLARE_ACCOUNT_ID ?? config.account_id;
+      const token = environment.CLOUDFLARE_API_TOKEN;
+      const current = token && accountId
+        ? await listKvKeysThroughApi({ apiBase: environment.CLOUDFLARE_API_BASE_URL ?? 'https://api.cloudflare.com/client/v4', accountId, token, fetch: deps.fetch ?? fetch }, target)
+        : await listKvKeys(deps.runWrangler, target, where, projectDir);
+      steps.push({ resource, target, current, newerMigrations: [], content: contents[i] });
     }
   }
   steps.sort((a, b) => ORDER[a.resource.kind] - ORDER[b.resource.kind]);
