@@ -13,10 +13,13 @@ import { REPO_ROOT } from './lib/workspace.mjs';
 
 const require = createRequire(import.meta.url);
 require('@swc-node/register');
-const { fakeApiEnv, startFakeCloudflareApi } = require('../test-support/fake-cloudflare/fake-cloudflare-api.ts');
-const { runBackup } = require('../packages/nx-edge/src/backup/backup.ts');
-const { applyRestore, planRestore } = require('../packages/nx-edge/src/backup/restore.ts');
-const { createWranglerRunner } = require('../packages/nx-edge/src/wrangler/wrangler-cli.ts');
+// The sources themselves (TypeScript, through swc); loaded by computed path, so this script's own type check
+// does not take them in under its DOM lib (their own projects check them).
+const source = (path) => require(join(REPO_ROOT, path));
+const { fakeApiEnv, startFakeCloudflareApi } = source('test-support/fake-cloudflare/fake-cloudflare-api.ts');
+const { runBackup } = source('packages/nx-edge/src/backup/backup.ts');
+const { applyRestore, planRestore } = source('packages/nx-edge/src/backup/restore.ts');
+const { createWranglerRunner } = source('packages/nx-edge/src/wrangler/wrangler-cli.ts');
 
 const OBJECTS = Number(process.argv[2] ?? 5000);
 const KEYS = Number(process.argv[3] ?? 10000);

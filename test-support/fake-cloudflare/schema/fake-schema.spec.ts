@@ -84,7 +84,8 @@ describe('the fake Cloudflare API against Cloudflare’s published schema', () =
     expect(uploaded.status).toBe(200);
     await call('PUT', '/workers/scripts/api/routes', [{ pattern: 'example.com/api/*', zone_name: 'example.com' }]);
     await call('GET', '/workers/scripts/api/routes');
-    const zones = (await fetch(`${api.url}/zones?name=example.com`, { headers: { authorization: `Bearer ${api.token}` } }).then((r) => r.json())) as { result: { id: string }[] };
+    const zonesResponse = await fetch(`${api.url}/zones?name=example.com`, { headers: { authorization: `Bearer ${api.token}` } });
+    const zones: { result: { id: string }[] } = await zonesResponse.json();
     await fetch(`${api.url}/zones/${zones.result[0].id}/workers/routes`, { headers: { authorization: `Bearer ${api.token}` } });
     const tail = (await call('POST', '/workers/scripts/api/tails', { filters: [] }))!.result as { id: string };
     await call('GET', '/workers/scripts/api/tails');
@@ -173,7 +174,8 @@ describe('the fake Cloudflare API against Cloudflare’s published schema', () =
   it('a token the API does not accept, or an account the token cannot reach, is 403 with code 10000; a crash is 500 with 10013', async () => {
     const refused = async (path: string, token: string) => {
       const response = await fetch(`${api.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
-      return [response.status, ((await response.json()) as { errors: { code: number }[] }).errors[0]?.code];
+      const body: { errors: { code: number }[] } = await response.json();
+      return [response.status, body.errors[0]?.code];
     };
     expect(await refused(`/accounts/${api.accountId}/workers/scripts`, 'someone-elses-token')).toEqual([403, 10000]);
     expect(await refused(`/accounts/ffffffffffffffffffffffffffffffff/workers/scripts`, api.token)).toEqual([403, 10000]);
@@ -183,7 +185,8 @@ describe('the fake Cloudflare API against Cloudflare’s published schema', () =
     broken.set('settings', '{ not json');
     const crash = await fetch(`${base}/workers/scripts/crashy/settings`, { method: 'PATCH', headers: { authorization: `Bearer ${api.token}` }, body: broken });
     expect(crash.status).toBe(500);
-    expect(((await crash.json()) as { errors: { code: number }[] }).errors[0].code).toBe(10013);
+    const crashed: { errors: { code: number }[] } = await crash.json();
+    expect(crashed.errors[0].code).toBe(10013);
   });
 
   it('the checker itself rejects what Cloudflare would not send', () => {

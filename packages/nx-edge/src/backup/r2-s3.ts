@@ -123,14 +123,14 @@ export type R2S3Client = ReturnType<typeof r2S3Client>;
 /** Runs `work` on every item with at most `limit` at once; the first failure stops new work and is thrown. */
 export async function eachLimited<T>(items: T[], limit: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
   let next = 0;
-  let failed: unknown;
+  let failed: Error | undefined;
   const worker = async () => {
     while (failed === undefined && next < items.length) {
       const index = next++;
       try {
         await work(items[index], index);
       } catch (error) {
-        failed ??= error;
+        failed ??= error instanceof Error ? error : new Error(`work on item ${index} failed: ${JSON.stringify(error)}`);
       }
     }
   };

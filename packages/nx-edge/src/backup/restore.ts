@@ -205,9 +205,9 @@ export async function applyRestore(plan: RestorePlan, workspaceRoot: string, dep
   const where = plan.where;
   const cwd = join(workspaceRoot, plan.manifest.projectRoot);
   const scratch = mkdtempSync(join(tmpdir(), 'nx-edge-restore-'));
-  const run = (args: string[], what: string) =>
+  const run = (args: string[], what: string, progress?: string) =>
     wranglerOk(deps.runWrangler, args, cwd, what).catch((error: Error) => {
-      throw new UserError(`${error.message}\nThe restore stopped there; the steps before it are done. Run the same restore again once the cause is fixed.`);
+      throw new UserError(`${error.message}\nThe restore stopped there${progress ? ` (${progress})` : ''}; the steps before it are done. Run the same restore again once the cause is fixed.`);
     });
   try {
     for (const s of plan.steps) {
@@ -254,15 +254,22 @@ export async function applyRestore(plan: RestorePlan, workspaceRoot: string, dep
         deps.log(`✔ R2 ${s.target} (${s.resource.binding}): ${s.objects?.length ?? 0} objects restored${extra.length ? `, ${extra.length} removed` : ''}`);
       } else {
         const entries = kvEntries(s.content, s.resource.file);
-        const file = join(scratch, `${s.resource.binding}.json`);
-        writeFileSync(file, JSON.stringify(entries));
-        await run(['kv', 'bulk', 'put', file, '--namespace-id', s.target, '--remote', ...where], `writing the keys of ${s.target}`);
         const keep = new Set(entries.map((e) => e.key));
         const extra = s.current.filter((k) => !keep.has(k));
-        if (extra.length) {
-          const extraFile = join(scratch, `${s.resource.binding}-delete.json`);
-          writeFileSync(extraFile, JSON.stringify(extra));
-          await run(['kv', 'bulk', 'delete', extraFile, '--namespace-id', s.target, '--remote', '--force', ...where], `deleting the keys of ${s.target} the backup does not have`);
+        // 1,000 keys a wrangler call (one API request each): a call refused by the rate limit is run again by
+        // itself, so a namespace larger than the request budget still finishes.
+        const KV_CHUNK = 1000;
+        for (let i = 0; i < entries.length; i += KV_CHUNK) {
+          const file = join(scratch, `${s.resource.binding}-${i}.json`);
+          writeFileSync(file, JSON.stringify(entries.slice(i, i + KV_CHUNK)));
+          await run(['kv', 'bulk', 'put', file, '--namespace-id', s.target, '--remote', ...where], `writing the keys of ${s.target}`, `${i} of ${entries.length} keys written`);
+          rmSync(file);
+        }
+        for (let i = 0; i < extra.length; i += KV_CHUNK) {
+          const extraFile = join(scratch, `${s.resource.binding}-delete-${i}.json`);
+          writeFileSync(extraFile, JSON.stringify(extra.slice(i, i + KV_CHUNK)));
+          await run(['kv', 'bulk', 'delete', extraFile, '--namespace-id', s.target, '--remote', '--force', ...where], `deleting the keys of ${s.target} the backup does not have`, `${i} of ${extra.length} extra keys deleted`);
+          rmSync(extraFile);
         }
         deps.log(`✔ KV ${s.target} (${s.resource.binding}): ${entries.length} keys restored${extra.length ? `, ${extra.length} removed` : ''}`);
       }
