@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { FakeD1Data } from './fake-d1';
+import { FakeD1Data, splitStatements } from './fake-d1';
 import { answerR2S3, type R2S3Request } from './fake-r2-s3';
 
 export interface RecordedRequest {
@@ -762,11 +762,52 @@ export async function startFakeCloudflareApi(
     if (!sql) throw new ApiError(400, 7400, 'a query needs sql');
     // An export or import in progress blocks the database's other requests until it ends (as D1 documents).
     await d1Busy.get(params.id);
+    let answer;
     try {
-      return await d1Data.query(params.id, sql);
+      answer = await d1Data.query(params.id, sql);
     } catch (error) {
       throw new ApiError(400, 7500, `${(error as Error).message}: SQLITE_ERROR`);
     }
+    if (splitStatements(sql).some((statement) => !/^\s*(select|pragma|explain)\b/i.test(statement))) await d1Snapshot(params.id);
+    return answer;
+  });
+
+  // D1 Time Travel: the fake keeps the database's export after every write, each under a bookmark (ordered,
+  // shaped like D1's); a timestamp finds the newest bookmark at or before it, and a restore makes the database
+  // hold that export again and answers the bookmark before the restore (to undo it) and the one after.
+  const d1Snapshots = new Map<string, { bookmark: string; at: number; dump: string }[]>();
+  let bookmarkSeq = 0;
+  const d1Snapshot = async (uuid: string) => {
+    const list = d1Snapshots.get(uuid) ?? [];
+    d1Snapshots.set(uuid, list);
+    const entry = { bookmark: `${(++bookmarkSeq).toString(16).padStart(8, '0')}-00000001-00004c6d-${hexId()}`, at: Date.now(), dump: await d1Data.dump(uuid) };
+    list.push(entry);
+    return entry;
+  };
+  const d1Current = async (uuid: string) => d1Snapshots.get(uuid)?.at(-1) ?? (await d1Snapshot(uuid));
+  const d1At = async (uuid: string, query: URLSearchParams) => {
+    const timestamp = query.get('timestamp');
+    if (!timestamp) return d1Current(uuid);
+    const at = Date.parse(timestamp);
+    if (Number.isNaN(at)) throw new ApiError(400, 7400, `invalid timestamp ${timestamp}`);
+    const found = [...(d1Snapshots.get(uuid) ?? [])].reverse().find((snap) => snap.at <= at);
+    if (!found) throw new ApiError(400, 7400, `no bookmark at or before ${timestamp}`);
+    return found;
+  };
+  on('GET', '/accounts/:account/d1/database/:id/time_travel/bookmark', async ({ account: acc, params, query }) => {
+    requireDb(acc, params.id);
+    return { bookmark: (await d1At(params.id, query)).bookmark };
+  });
+  on('POST', '/accounts/:account/d1/database/:id/time_travel/restore', async ({ account: acc, params, query }) => {
+    requireDb(acc, params.id);
+    const bookmark = query.get('bookmark');
+    const target = bookmark ? d1Snapshots.get(params.id)?.find((snap) => snap.bookmark === bookmark) : await d1At(params.id, query);
+    if (!target) throw new ApiError(400, 7400, `bookmark ${bookmark} is not one of this database's`);
+    await d1Busy.get(params.id);
+    const previous = await d1Current(params.id);
+    await d1Data.replaceWith(params.id, target.dump);
+    const after = await d1Snapshot(params.id);
+    return { bookmark: after.bookmark, previous_bookmark: previous.bookmark, message: `Database restored to bookmark ${target.bookmark}` };
   });
 
   // D1 export and import are asynchronous: the first answer is 202 `status: "active"` with a bookmark, and
@@ -832,7 +873,11 @@ export async function startFakeCloudflareApi(
       const sql = d1Uploads.get(payload.filename ?? '');
       if (sql === undefined) throw new ApiError(400, 7400, `nothing was uploaded as ${payload.filename}`);
       d1Uploads.delete(payload.filename ?? '');
-      bookmark = startD1Job('import', params.id, async () => ({ ...(await d1Data.importFile(params.id, sql)), size: sql.length }));
+      bookmark = startD1Job('import', params.id, async () => {
+        const imported = await d1Data.importFile(params.id, sql);
+        await d1Snapshot(params.id);
+        return { ...imported, size: sql.length };
+      });
     } else if (payload.action !== 'poll' || !bookmark) {
       throw new ApiError(400, 7400, `unknown import action ${payload.action}`);
     }
@@ -1188,8 +1233,16 @@ export async function startFakeCloudflareApi(
     },
     calls: (fragment, method) => requests.filter((r) => r.path.includes(fragment) && (!method || r.method === method)),
     digest: sha256,
-    d1Query: (uuid, sql) => d1Data.query(uuid, sql),
-    d1Import: (uuid, sql) => d1Data.importFile(uuid, sql),
+    d1Query: async (uuid, sql) => {
+      const answer = await d1Data.query(uuid, sql);
+      if (splitStatements(sql).some((statement) => !/^\s*(select|pragma|explain)\b/i.test(statement))) await d1Snapshot(uuid);
+      return answer;
+    },
+    d1Import: async (uuid, sql) => {
+      const imported = await d1Data.importFile(uuid, sql);
+      await d1Snapshot(uuid);
+      return imported;
+    },
     d1Export: (uuid) => d1Data.dump(uuid),
     kv: (id) => kvOf(account(), id),
     r2: (bucket) => r2Objects(bucket),

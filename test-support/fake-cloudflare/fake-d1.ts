@@ -66,6 +66,18 @@ export class FakeD1Data {
     return { rows_read: result.meta.rows_read ?? 0, rows_written: result.meta.rows_written ?? 0, num_queries: splitStatements(sql).length };
   }
 
+  /** Makes the database hold exactly what `dump` holds (D1 Time Travel's restore): every view and table dropped, then the dump loaded. */
+  async replaceWith(uuid: string, dump: string): Promise<void> {
+    const db = await this.db(uuid);
+    const objects = (await db.prepare("SELECT type, name FROM sqlite_master WHERE type IN ('view', 'table') AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").all()).results as { type: string; name: string }[];
+    const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+    const drops = [...objects.filter((o) => o.type === 'view'), ...objects.filter((o) => o.type === 'table')].map((o) => `DROP ${o.type.toUpperCase()} IF EXISTS ${quote(o.name)}`);
+    if (drops.length) await db.batch(['PRAGMA defer_foreign_keys = on', ...drops].map((sql) => db.prepare(sql)));
+    const sequence = await db.prepare("SELECT name FROM sqlite_master WHERE name = 'sqlite_sequence'").all();
+    if (sequence.results.length) await db.prepare('DELETE FROM sqlite_sequence').run();
+    if (dump.trim()) await db.prepare(dump).run();
+  }
+
   async dispose(): Promise<void> {
     await Promise.all([...this.engines.values()].map((e) => e.mf.dispose()));
     this.engines.clear();

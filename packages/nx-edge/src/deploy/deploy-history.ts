@@ -44,6 +44,17 @@ export interface DeploymentRecord {
   stableVersion?: string;
   /** rolling-out: the new version's own URL, health-checked before any traffic moved. */
   previewUrl?: string;
+  /** The Time Travel bookmark of each D1 database the Worker binds, read just before this deploy. */
+  d1Bookmarks?: D1Bookmark[];
+  /** rolled-back --with-data: where each database went, and the bookmark that undoes it. */
+  d1Restored?: (D1Bookmark & { undo: string })[];
+}
+
+/** A D1 database's Time Travel bookmark, as a deploy record keeps it. */
+export interface D1Bookmark {
+  binding: string;
+  database: string;
+  bookmark: string;
 }
 
 /** A record after which this version (or the one it went back to) serves traffic. */
@@ -173,5 +184,10 @@ export function formatHistoryTable(records: DeploymentRecord[]): string {
   const header = ['time', 'service', 'env', 'result', 'version', 'live after', 'git', 'url / reason'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const fmt = (row: string[]) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd();
-  return [fmt(header), ...rows.map(fmt)].join('\n');
+  // The Time Travel bookmarks under their deploy, whole: they are what restore --to-bookmark takes.
+  const bookmarkLines = (r: DeploymentRecord) => [
+    ...(r.d1Bookmarks ?? []).map((b) => `    D1 ${b.database} (${b.binding}) before this deploy: ${b.bookmark}`),
+    ...(r.d1Restored ?? []).map((b) => `    D1 ${b.database} (${b.binding}) back to ${b.bookmark}; before the rollback: ${b.undo}`),
+  ];
+  return [fmt(header), ...rows.flatMap((row, i) => [fmt(row), ...bookmarkLines(records[i])])].join('\n');
 }

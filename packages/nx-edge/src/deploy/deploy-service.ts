@@ -6,10 +6,11 @@ import { formatBytes } from '../build/size-report';
 import { assertEnvIsolated, type WorkspaceWorker } from '../config/env-isolation';
 import { environmentNames, readWranglerConfig, resolveEnvironment } from '../config/wrangler-config';
 import { UserError } from '../utils/user-error';
+import { readD1Bookmarks } from '../backup/time-travel';
 import { appendDeploymentRecord, readDeploymentRecords, reasonLine, summaryLine, type DeploymentRecord } from './deploy-history';
 import { assertDeployableBindings, assertRequiredSecrets, requiredSecretNames } from './env-checks';
 import { checkHealth, healthBaseUrl } from './health-check';
-import { buildDeployArgs, buildDeploymentsListArgs, buildRollbackArgs, buildSecretListArgs, buildVersionsDeployArgs, buildVersionsUploadArgs } from '../wrangler/wrangler-args';
+import { buildDeployArgs, buildDeploymentsListArgs, buildRollbackArgs, buildSecretListArgs, buildVersionsDeployArgs, buildVersionsUploadArgs, configArgs } from '../wrangler/wrangler-args';
 import type { RunWrangler } from '../wrangler/wrangler-cli';
 import { stripAnsi, wranglerErrorSummary } from '../wrangler/wrangler-cli';
 import { deploymentSplits, readWranglerOutputFile, versionServingAll } from '../wrangler/wrangler-output';
@@ -256,6 +257,17 @@ export async function deployService(input: DeployServiceInput, deps: DeployServi
     } catch (error) {
       fail((error as Error).message, unchanged());
     }
+  }
+
+  // 4b. Where each D1 database stands before this deploy (its Time Travel bookmark): what rollback --with-data
+  // and restore --to-bookmark return it to. Not readable: said, and the deploy goes on.
+  if (!options.dispatchNamespace && (resolved.d1_databases ?? []).some((db) => db.database_id)) {
+    const { bookmarks, missing } = await readD1Bookmarks(resolved.d1_databases ?? [], configArgs(deployConfig, hasEnvironments, env), { runWrangler: deps.runWrangler, cwd: bundleDir });
+    if (bookmarks.length) {
+      base.d1Bookmarks = bookmarks;
+      deps.log(`D1 Time Travel bookmarks before this deploy: ${bookmarks.map((b) => `${b.database} (${b.binding}) ${b.bookmark}`).join(', ')}`);
+    }
+    for (const line of missing) deps.log(`D1 ${line} — no Time Travel bookmark recorded for this deploy`);
   }
 
   if (options.percentage !== undefined) {

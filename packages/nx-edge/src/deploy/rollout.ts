@@ -1,5 +1,6 @@
 import { UserError } from '../utils/user-error';
-import { appendDeploymentRecord, readDeploymentRecords, ROLLBACK_COMMAND_REASON, servesTraffic, shortVersion, summaryLine, type DeploymentRecord } from './deploy-history';
+import { restoreD1Bookmark } from '../backup/time-travel';
+import { appendDeploymentRecord, readDeploymentRecords, ROLLBACK_COMMAND_REASON, servesTraffic, shortVersion, summaryLine, type D1Bookmark, type DeploymentRecord } from './deploy-history';
 import { buildDeploymentsListByNameArgs, buildVersionsDeployArgs } from '../wrangler/wrangler-args';
 import { wranglerErrorSummary, type RunWrangler } from '../wrangler/wrangler-cli';
 import { deploymentSplits, versionServingAll } from '../wrangler/wrangler-output';
@@ -80,7 +81,14 @@ export async function promote(input: RolloutCommandInput, deps: RolloutCommandDe
  * `nx-edge rollback`: a rollout in progress goes back to its stable version; a full deploy goes back to
  * the version that served before it (the newest earlier deployment at 100 % of another version).
  */
-export async function rollback(input: RolloutCommandInput, deps: RolloutCommandDeps): Promise<DeploymentRecord> {
+export interface RollbackOptions {
+  /** Also return each D1 database to the Time Travel bookmark read before the version taken out was deployed. */
+  withData?: boolean;
+  /** Asked with the plan before anything changes when data is overwritten; false: nothing changes. */
+  confirm?: (plan: string[]) => Promise<boolean>;
+}
+
+export async function rollback(input: RolloutCommandInput, deps: RolloutCommandDeps, options: RollbackOptions = {}): Promise<DeploymentRecord> {
   const last = lastServing(input);
   const splits = await liveSplits(last.worker, input, deps);
   const current = splits[0];
@@ -102,8 +110,41 @@ export async function rollback(input: RolloutCommandInput, deps: RolloutCommandD
     target = splits.slice(1).map(versionServingAll).find((v) => v && v !== takenOut);
     if (!target) throw new UserError(`${last.worker} has no earlier version that served 100 % of traffic: nothing to roll back to. Nothing changed.`);
   }
+  const c = input.env ? ` -c ${input.env}` : '';
+  let bookmarks: D1Bookmark[] = [];
+  if (options.withData) {
+    // The bookmarks read just before the version taken out was deployed: the data it started from.
+    const deployedWith = readDeploymentRecords(input.historyFile)
+      .filter((r) => r.project === input.project && r.env === input.env && r.versionId === takenOut && (r.result === 'deployed' || r.result === 'rolling-out'))
+      .at(-1);
+    bookmarks = deployedWith?.d1Bookmarks ?? [];
+    if (bookmarks.length === 0) {
+      throw new UserError(
+        `--with-data: no D1 Time Travel bookmark was recorded with the deploy of version ${shortVersion(takenOut)} of ${last.worker} (it binds no D1 database, or it was deployed before nx-edge recorded bookmarks, or they could not be read). Nothing changed. Roll back the code alone (nx-edge rollback ${input.project}${c}), or restore a backup.`,
+      );
+    }
+    const plan = [
+      `rollback ${input.project} (${input.env || 'top level'}): traffic goes back to version ${shortVersion(target)}; version ${shortVersion(takenOut)} is taken out of service, and its data too:`,
+      ...bookmarks.map((b) => `  D1 ${b.database} (binding ${b.binding}) goes back to bookmark ${b.bookmark}, read before ${shortVersion(takenOut)} was deployed (${deployedWith!.time}): everything written to it since is replaced.`),
+    ];
+    for (const line of plan) deps.log(line);
+    if (options.confirm && !(await options.confirm(plan))) throw new UserError('nothing changed (not confirmed).');
+  }
   const base = { runId: undefined, project: last.project, worker: last.worker, env: last.env, versionId: takenOut, url: last.url, gitSha: last.gitSha };
   await moveTraffic(last.worker, [{ versionId: target!, percentage: 100 }], `nx-edge: rollback to ${shortVersion(target)}`, input, deps, base);
+  // Code first (what serves must never be newer than the data's schema it expects), then each database.
+  const restored: (D1Bookmark & { undo: string })[] = [];
+  let dataFailure: string | undefined;
+  for (const b of bookmarks) {
+    try {
+      const { previous } = await restoreD1Bookmark(b.database, b.bookmark, { runWrangler: deps.runWrangler, cwd: input.cwd });
+      restored.push({ ...b, undo: previous });
+      deps.log(`↩ D1 ${b.database} (${b.binding}) back to bookmark ${b.bookmark}; to undo: nx-edge restore ${input.project}${c} --to-bookmark ${previous} --database ${b.database}`);
+    } catch (error) {
+      dataFailure = `${(error as Error).message}\nThe code is rolled back (version ${shortVersion(target)} serves); ${restored.length} of ${bookmarks.length} databases went back: ${restored.map((r) => r.database).join(', ') || 'none'}. Run nx-edge restore ${input.project}${c} --to-bookmark <bookmark> --database <name> for the rest.`;
+      break;
+    }
+  }
   const record: DeploymentRecord = {
     ...base,
     time: (deps.now ?? (() => new Date()))().toISOString(),
@@ -112,8 +153,10 @@ export async function rollback(input: RolloutCommandInput, deps: RolloutCommandD
     reason: ROLLBACK_COMMAND_REASON,
     live: 'previous',
     liveVersion: target,
+    ...(restored.length ? { d1Restored: restored } : {}),
   };
   appendDeploymentRecord(input.historyFile, record);
   deps.log(summaryLine(record));
+  if (dataFailure) throw new UserError(dataFailure);
   return record;
 }

@@ -98,3 +98,13 @@ export function buildVersionsDeployArgs(
 export function buildDeploymentsListByNameArgs(worker: string): string[] {
   return ['deployments', 'list', '--name', worker, '--json'];
 }
+
+/** `wrangler d1 time-travel info <db> --json`: the database's current bookmark (remote). */
+export function buildTimeTravelInfoArgs(database: string, where: string[]): string[] {
+  return ['d1', 'time-travel', 'info', database, '--json', ...where];
+}
+
+/** `wrangler d1 time-travel restore <db> --bookmark <b> --json` (with --json wrangler asks nothing). */
+export function buildTimeTravelRestoreArgs(database: string, bookmark: string, where: string[]): string[] {
+  return ['d1', 'time-travel', 'restore', database, '--bookmark', bookmark, '--json', ...where];
+}
