@@ -295,6 +295,9 @@ export const CLOUDFLARE_RATE_LIMIT: RateLimit = { requests: 1200, windowMs: 300_
 
 /** A cursor-paged list (KV keys, R2 objects) as the handler returns it; the dispatcher pages it as Cloudflare does. */
 const CURSOR_PAGED = Symbol('cursor-paged');
+/** A handler's result sent as raw bytes (a KV value), not in the JSON envelope. */
+const RAW_BODY = Symbol('raw-body');
+const rawBody = (body: Buffer) => ({ [RAW_BODY]: body });
 /** A handler's result answered with another HTTP status than 200 (D1's 202 for work in progress). */
 const HTTP_STATUS = Symbol('http-status');
 const withStatus = (status: number, result: object) => ({ ...result, [HTTP_STATUS]: status });
@@ -922,6 +925,12 @@ export async function startFakeCloudflareApi(
     kvOf(acc, params.id).set(decodeURIComponent(params.key), typeof value === 'string' ? value : raw.toString('utf8'));
     return null;
   });
+  // A value is answered as its bytes, not in the JSON envelope (`wrangler kv key get`).
+  on('GET', '/accounts/:account/storage/kv/namespaces/:id/values/:key', ({ account: acc, params }) => {
+    const value = kvOf(acc, params.id).get(decodeURIComponent(params.key));
+    if (value === undefined) throw new ApiError(404, 10009, 'get: key not found');
+    return rawBody(Buffer.from(value, 'utf8'));
+  });
   on('DELETE', '/accounts/:account/storage/kv/namespaces/:id/values/:key', ({ account: acc, params }) => {
     kvOf(acc, params.id).delete(decodeURIComponent(params.key));
     return null;
@@ -1140,6 +1149,11 @@ export async function startFakeCloudflareApi(
         const items = result.slice((page - 1) * perPage, page * perPage);
         const info = { page, per_page: perPage, count: items.length, total_count: result.length, total_pages: Math.max(1, Math.ceil(result.length / perPage)) };
         sendJson(200, { success: true, errors: [], messages: [], result: items, result_info: info });
+        return;
+      }
+      if (result && typeof result === 'object' && RAW_BODY in result) {
+        const body = (result as { [RAW_BODY]: Buffer })[RAW_BODY];
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length }).end(body);
         return;
       }
       if (result && typeof result === 'object' && HTTP_STATUS in result) {

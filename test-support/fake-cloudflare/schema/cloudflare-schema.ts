@@ -27,6 +27,8 @@ export interface SchemaRoute {
   result?: Schema;
   /** For the few SDK methods that return the whole body rather than its `result`. */
   body?: Schema;
+  /** The answer is raw bytes (a KV value), not JSON. */
+  raw?: boolean;
 }
 
 export interface CloudflareSchema {
@@ -84,6 +86,7 @@ const PAGE_INFO: Record<string, Schema> = {
 
 /** Every way a whole response body departs from the route's schema: envelope, pagination, result. */
 export function responseErrors(body: unknown, route: SchemaRoute, definitions: Record<string, Schema>): string[] {
+  if (route.raw) return body === undefined ? [] : ['body: JSON where the API sends raw bytes'];
   const envelope = body as { success?: unknown; errors?: unknown; messages?: unknown; result?: unknown; result_info?: unknown };
   const errors: string[] = [];
   if (typeOf(body) !== 'object') return [`body: ${typeOf(body)} where the API sends an object`];

@@ -109,6 +109,8 @@ describe('the fake Cloudflare API against Cloudflare’s published schema', () =
     await call('PUT', `/storage/kv/namespaces/${ns.id}/values/c`, value);
     await call('GET', `/storage/kv/namespaces/${ns.id}/keys`);
     await call('POST', `/storage/kv/namespaces/${ns.id}/bulk/get`, { keys: ['a', 'b'] });
+    const valueResponse = await fetch(`${base}/storage/kv/namespaces/${ns.id}/values/c`, { headers: { authorization: `Bearer ${api.token}` } });
+    expect(await valueResponse.text()).toBe('3'); // a value is its bytes, not an envelope
     await call('DELETE', `/storage/kv/namespaces/${ns.id}/values/c`);
     await call('DELETE', `/storage/kv/namespaces/${ns.id}/bulk`, ['a']);
     await call('DELETE', `/storage/kv/namespaces/${ns.id}`);
@@ -140,6 +142,13 @@ describe('the fake Cloudflare API against Cloudflare’s published schema', () =
     expect(during[0].results[0].n).toBe(2);
     const imported = await pollUntilDone(`/d1/database/${db.uuid}/import`, { action: 'poll', current_bookmark: importing.at_bookmark });
     expect(imported.status).toBe('complete');
+    // Time Travel: the bookmark now, then back to it after a write.
+    const { bookmark } = (await call('GET', `/d1/database/${db.uuid}/time_travel/bookmark`))!.result as { bookmark: string };
+    await call('POST', `/d1/database/${db.uuid}/query`, { sql: 'DELETE FROM t' });
+    const restored = (await call('POST', `/d1/database/${db.uuid}/time_travel/restore?bookmark=${bookmark}`))!.result as { previous_bookmark: string };
+    expect(restored.previous_bookmark).not.toBe(bookmark);
+    const rows = (await call('POST', `/d1/database/${db.uuid}/query`, { sql: 'SELECT count(*) AS n FROM t' }))!.result as { results: { n: number }[] }[];
+    expect(rows[0].results[0].n).toBe(2);
     await call('DELETE', `/d1/database/${db.uuid}`);
 
     await call('POST', '/r2/buckets', { name: 'files' });

@@ -123,6 +123,11 @@ for (const file of program.getSourceFiles().filter((s) => files.includes(s.fileN
           } else {
             // Most methods answer `body.result`; the few that do not unwrap it describe the whole body.
             const unwraps = /_thenUnwrap\(\(obj\) => obj\.result\)/.test(node.body.getText());
+            // A raw answer (a KV value's bytes): no JSON to check.
+            if ((returned.typeArguments?.[0]?.getText() ?? '') === 'Response') {
+              routes[`${fake.method} ${fake.path}`] = { sdk: sdkMethod, schemaPath: `${method} ${path}`, raw: true };
+              return ts.forEachChild(node, visit);
+            }
             const schema = schemaOf(checker.getTypeFromTypeNode(returned.typeArguments?.[0] ?? returned));
             routes[`${fake.method} ${fake.path}`] = { sdk: sdkMethod, schemaPath: `${method} ${path}`, ...(unwraps ? { result: schema } : { body: schema }) };
           }
