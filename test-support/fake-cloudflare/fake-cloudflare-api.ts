@@ -310,7 +310,9 @@ const cursorPaged = (items: unknown[], sizeParam: string, maxPerPage: number, tr
 const isCursorPaged = (value: unknown): value is CursorPaged => typeof value === 'object' && value !== null && CURSOR_PAGED in value;
 
 /**
- * `pageSize` caps every list page (both Cloudflare's page/per_page lists and its cursor lists) so tests
+ * `pageSize` caps every cursor list's page (KV keys, R2 objects, S3 listings: the server decides how many a page
+ * holds) and is the default page size of page/per_page lists when the client names none (a `per_page` it
+ * names is honoured, as Cloudflare does), so tests
  * cross page boundaries with a handful of items; Cloudflare's own maxima apply when it is not set.
  */
 export async function startFakeCloudflareApi(
@@ -541,10 +543,14 @@ export async function startFakeCloudflareApi(
     const version = versionFromUpload(script, body);
     return { ...versionJson(version, script), startup_time_ms: 1 };
   });
-  on('GET', '/accounts/:account/workers/scripts/:name/versions', ({ account: acc, params }) => {
+  // Newest first, paged by page/per_page (V4PagePagination: `result.items` with page info beside).
+  on('GET', '/accounts/:account/workers/scripts/:name/versions', ({ account: acc, params, query }) => {
     const script = requireScript(acc, params.name);
-    const items = [...script.versions].reverse().map((v) => versionJson(v, script));
-    return { items, [PAGE_INFO]: { page: 1, per_page: Math.max(items.length, 1), count: items.length, total_count: items.length } };
+    const all = [...script.versions].reverse().map((v) => versionJson(v, script));
+    const perPage = Math.max(1, Number(query.get('per_page') ?? options.pageSize ?? Math.max(all.length, 1)));
+    const page = Math.max(1, Number(query.get('page') ?? 1));
+    const items = all.slice((page - 1) * perPage, page * perPage);
+    return { items, [PAGE_INFO]: { page, per_page: perPage, count: items.length, total_count: all.length } };
   });
   on('GET', '/accounts/:account/workers/scripts/:name/versions/:version', ({ account: acc, params }) => {
     const script = requireScript(acc, params.name);
@@ -1145,7 +1151,9 @@ export async function startFakeCloudflareApi(
       if (Array.isArray(result)) {
         // Lists are paged like Cloudflare's: the SDK stops at the first empty page.
         const page = Math.max(1, Number(url.searchParams.get('page') ?? 1));
-        const perPage = Math.min(Math.max(1, Number(url.searchParams.get('per_page') ?? 100)), options.pageSize ?? Infinity);
+        // `per_page` as asked (Cloudflare honours it; wrangler stops paging at the first short page), else
+        // `pageSize` (tests), else 100.
+        const perPage = Math.max(1, Number(url.searchParams.get('per_page') ?? options.pageSize ?? 100));
         const items = result.slice((page - 1) * perPage, page * perPage);
         const info = { page, per_page: perPage, count: items.length, total_count: result.length, total_pages: Math.max(1, Math.ceil(result.length / perPage)) };
         sendJson(200, { success: true, errors: [], messages: [], result: items, result_info: info });

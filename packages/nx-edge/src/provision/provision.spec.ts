@@ -90,6 +90,22 @@ describe('provision (real wrangler, fake Cloudflare API)', { timeout: 180_000 },
     expect(readFileSync(configFile, 'utf8')).toBe(text);
   });
 
+  it('finds its resources on a later page of a large account (25 D1 databases, 120 KV namespaces): creates nothing twice', async () => {
+    const account = api.account();
+    for (let i = 0; i < 25; i++) account.d1Databases.push({ uuid: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, name: `a-db-${String(i).padStart(2, '0')}`, created_at: new Date().toISOString() });
+    for (let i = 0; i < 120; i++) account.kvNamespaces.push({ id: `kv${String(i).padStart(30, '0')}`, title: `a-ns-${String(i).padStart(3, '0')}` });
+    account.d1Databases.push({ uuid: 'd1-on-the-last-page', name: 'orders-staging', created_at: new Date().toISOString() });
+    account.kvNamespaces.push({ id: 'kv-on-the-last-page', title: 'orders-staging-CACHE' });
+    const plan = await planProvision(configFile, 'staging', deps(), root);
+    expect(plan.resources.filter((r) => r.kind === 'd1_databases' || r.kind === 'kv_namespaces').map((r) => [r.name, r.action, r.id])).toEqual([
+      ['orders-staging-CACHE', 'write', 'kv-on-the-last-page'],
+      ['orders-staging', 'write', 'd1-on-the-last-page'],
+    ]);
+    // wrangler paged through both lists (10 databases, 100 namespaces a page).
+    expect(api.calls('/d1/database', 'GET').filter((r) => r.path.endsWith('/d1/database')).length).toBeGreaterThanOrEqual(3);
+    expect(api.calls('/storage/kv/namespaces', 'GET').filter((r) => r.path.endsWith('/namespaces')).length).toBeGreaterThanOrEqual(2);
+  });
+
   it('adopts a resource that exists under the expected name: writes its id, creates nothing', async () => {
     writeFileSync(configFile, `{\n  // cache only\n  "name": "orders",\n  "env": { "staging": { "kv_namespaces": [{ "binding": "CACHE" }] } }\n}\n`);
     api.account().kvNamespaces.push({ id: 'kv-made-by-hand', title: 'orders-staging-CACHE' });
