@@ -47,6 +47,9 @@ export interface R2S3Options {
   partSize?: number;
 }
 
+/** A Buffer as the bytes fetch sends, without a copy (a Buffer's memory is a plain ArrayBuffer). */
+const bytes = (buffer: Buffer): Uint8Array<ArrayBuffer> => new Uint8Array(buffer.buffer as ArrayBuffer, buffer.byteOffset, buffer.byteLength);
+
 const decodeXml = (text: string) =>
   text.replace(/&(lt|gt|quot|apos|amp|#x[0-9a-f]+|#\d+);/gi, (_, entity: string) => {
     const named: Record<string, string> = { lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' };
@@ -92,7 +95,7 @@ export function r2S3Client(access: R2S3Access, doFetch: typeof fetch = fetch, op
     },
     async put(bucket: string, key: string, body: Buffer): Promise<void> {
       if (body.length < multipartThreshold) {
-        await send(`writing ${bucket}/${key}`, objectUrl(bucket, key), { method: 'PUT', body });
+        await send(`writing ${bucket}/${key}`, objectUrl(bucket, key), { method: 'PUT', body: bytes(body) });
         return;
       }
       const created = await (await send(`starting the upload of ${bucket}/${key}`, objectUrl(bucket, key, '?uploads'), { method: 'POST' })).text();
@@ -101,7 +104,7 @@ export function r2S3Client(access: R2S3Access, doFetch: typeof fetch = fetch, op
       try {
         const parts: { n: number; etag: string }[] = [];
         for (let offset = 0, n = 1; offset < body.length; offset += partSize, n++) {
-          const response = await send(`writing part ${n} of ${bucket}/${key}`, objectUrl(bucket, key, `?partNumber=${n}&uploadId=${encodeURIComponent(uploadId)}`), { method: 'PUT', body: body.subarray(offset, offset + partSize) });
+          const response = await send(`writing part ${n} of ${bucket}/${key}`, objectUrl(bucket, key, `?partNumber=${n}&uploadId=${encodeURIComponent(uploadId)}`), { method: 'PUT', body: bytes(body.subarray(offset, offset + partSize)) });
           parts.push({ n, etag: response.headers.get('etag') ?? '' });
         }
         const complete = `<CompleteMultipartUpload>${parts.map((p) => `<Part><PartNumber>${p.n}</PartNumber><ETag>${p.etag}</ETag></Part>`).join('')}</CompleteMultipartUpload>`;
