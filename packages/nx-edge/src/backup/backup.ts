@@ -3,7 +3,7 @@ import { join, relative, resolve } from 'node:path';
 import { formatBytes } from '../build/size-report';
 import { environmentNames, readWranglerConfig, resolveEnvironment } from '../config/wrangler-config';
 import { configArgs } from '../wrangler/wrangler-args';
-import { fetchWithinRateLimit } from '../wrangler/rate-limit';
+import { apiAccessFrom, apiJson, listCursorPages, type ApiAccess } from './cloudflare-api';
 import { eachLimited, r2S3Access, r2S3Client, type R2S3Options } from './r2-s3';
 import { wranglerOk, type RunWrangler } from '../wrangler/wrangler-cli';
 import { jsonFromOutput } from '../wrangler/wrangler-output';
@@ -38,31 +38,10 @@ export interface BackupDeps {
   r2?: R2S3Options;
 }
 
-const CLOUDFLARE_API = 'https://api.cloudflare.com/client/v4';
-
 /** Every key of a KV namespace (`wrangler kv key list`). */
 export async function listKvKeys(runWrangler: RunWrangler, namespaceId: string, where: string[], cwd: string): Promise<string[]> {
   const listed = await wranglerOk(runWrangler, ['kv', 'key', 'list', '--namespace-id', namespaceId, '--remote', ...where], cwd, `wrangler kv key list of namespace ${namespaceId}`);
   return jsonFromOutput<{ name: string }[]>(listed, `the keys of ${namespaceId}`).map((k) => k.name);
-}
-
-/** Where the API is and who calls it: direct calls carry the token in a header only. */
-export interface ApiAccess {
-  apiBase: string;
-  accountId: string;
-  token: string;
-  fetch: typeof fetch;
-}
-
-async function apiJson<T>(access: ApiAccess, path: string, what: string, init: RequestInit = {}): Promise<{ result: T; result_info?: { cursor?: string } }> {
-  const headers = { authorization: `Bearer ${access.token}`, ...(init.body ? { 'content-type': 'application/json' } : {}) };
-  const response = await fetchWithinRateLimit(access.fetch, `${access.apiBase}/accounts/${access.accountId}${path}`, { ...init, headers }, what);
-  const body = (await response.json().catch(() => ({}))) as { success?: boolean; errors?: { code?: number; message: string }[]; result?: T; result_info?: { cursor?: string } };
-  if (!response.ok || !body.success) {
-    const reason = response.status === 429 ? 'Cloudflare\'s API kept answering 429 (its rate limit: 1,200 requests per five minutes per user) after every wait. Wait a few minutes and run it again.' : (body.errors ?? []).map((e) => `${e.message}${e.code ? ` [code: ${e.code}]` : ''}`).join('; ');
-    throw new UserError(`${what} failed: HTTP ${response.status} ${reason}`.trim());
-  }
-  return { result: body.result as T, result_info: body.result_info };
 }
 
 /**
@@ -71,17 +50,8 @@ async function apiJson<T>(access: ApiAccess, path: string, what: string, init: R
  * list` refused half-way can only start over).
  */
 export async function listKvKeysThroughApi(access: ApiAccess, namespaceId: string): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const what = `listing the keys of KV namespace ${namespaceId}`;
-    const page = await apiJson<{ name: string }[]>(access, `/storage/kv/namespaces/${encodeURIComponent(namespaceId)}/keys?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, what);
-    keys.push(...page.result.map((k) => k.name));
-    const next = page.result_info?.cursor || undefined;
-    if (next && next === cursor) throw new UserError(`${what}: the API returned the same cursor twice; ${keys.length} keys were read.`);
-    cursor = next;
-  } while (cursor);
-  return keys;
+  const keys = await listCursorPages<{ name: string }>(access, `/storage/kv/namespaces/${encodeURIComponent(namespaceId)}/keys?limit=1000`, `listing the keys of KV namespace ${namespaceId}`);
+  return keys.map((k) => k.name);
 }
 
 /** Values of up to 100 keys (the API's bulk get, what `wrangler kv bulk get` calls), as text; null when gone. */
@@ -90,23 +60,10 @@ export async function getKvValuesThroughApi(access: ApiAccess, namespaceId: stri
   return result.values;
 }
 
-/** Every object key of a bucket, from the API's List Objects endpoint (cursor pages). The token only travels in a header. */
-export async function listR2Objects(apiBase: string, accountId: string, token: string, bucket: string, doFetch: typeof fetch): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const url = `${apiBase}/accounts/${accountId}/r2/buckets/${encodeURIComponent(bucket)}/objects?per_page=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-    const response = await fetchWithinRateLimit(doFetch, url, { headers: { authorization: `Bearer ${token}` } }, `listing the objects of R2 bucket ${bucket}`);
-    const body = (await response.json().catch(() => ({}))) as { success?: boolean; errors?: { message: string }[]; result?: { key: string }[]; result_info?: { cursor?: string; is_truncated?: boolean } };
-    if (!response.ok || !body.success) throw new UserError(`listing the objects of R2 bucket ${bucket} failed: HTTP ${response.status} ${body.errors?.map((e) => e.message).join('; ') ?? ''}`.trim());
-    keys.push(...(body.result ?? []).map((o) => o.key));
-    // The next page is wherever a cursor points (with or without is_truncated, as wrangler reads cursor lists);
-    // a cursor the API repeats would loop forever: that is an error, not the end.
-    const next = body.result_info?.cursor || undefined;
-    if (next && next === cursor) throw new UserError(`listing the objects of R2 bucket ${bucket}: the API returned the same cursor twice; ${keys.length} keys were read.`);
-    cursor = body.result_info?.is_truncated === false ? undefined : next;
-  } while (cursor);
-  return keys;
+/** Every object key of a bucket, from the API's List Objects endpoint (cursor pages). */
+export async function listR2Objects(access: ApiAccess, bucket: string): Promise<string[]> {
+  const objects = await listCursorPages<{ key: string }>(access, `/r2/buckets/${encodeURIComponent(bucket)}/objects?per_page=1000`, `listing the objects of R2 bucket ${bucket}`);
+  return objects.map((o) => o.key);
 }
 
 /** The rows a dump loads: its INSERTs, without sqlite_sequence's (AUTOINCREMENT counters, no data of the user's). */
@@ -202,22 +159,21 @@ export async function runBackup(input: BackupInput, deps: BackupDeps): Promise<B
     }
     // With the token at hand, KV is read through the API page by page and 100 keys a request (each page or
     // request waits out a 429 by itself); otherwise through wrangler (its login).
-    const kvApi: ApiAccess | undefined = token && accountId ? { apiBase: environment.CLOUDFLARE_API_BASE_URL ?? CLOUDFLARE_API, accountId, token, fetch: deps.fetch ?? fetch } : undefined;
+    const api = apiAccessFrom(environment, accountId, deps.fetch ?? fetch);
     for (const ns of kv) {
-      const keys = kvApi ? await listKvKeysThroughApi(kvApi, ns.id!) : await listKvKeys(deps.runWrangler, ns.id!, where, projectDir);
+      const keys = api ? await listKvKeysThroughApi(api, ns.id!) : await listKvKeys(deps.runWrangler, ns.id!, where, projectDir);
       const entries: { key: string; value: string }[] = [];
-      if (kvApi) {
-        for (let i = 0; i < keys.length; i += 100) {
-          const values = await getKvValuesThroughApi(kvApi, ns.id!, keys.slice(i, i + 100));
-          for (const key of keys.slice(i, i + 100)) if (values[key] !== null && values[key] !== undefined) entries.push({ key, value: String(values[key]) });
+      for (let i = 0; i < keys.length; i += 100) {
+        const chunk = keys.slice(i, i + 100);
+        let values: Record<string, string | null>;
+        if (api) values = await getKvValuesThroughApi(api, ns.id!, chunk);
+        else {
+          const keysFile = join(partial, `.keys-${ns.binding}.json`);
+          writeFileSync(keysFile, JSON.stringify(chunk));
+          const got = await wranglerOk(deps.runWrangler, ['kv', 'bulk', 'get', keysFile, '--namespace-id', ns.id!, '--remote', ...where], projectDir, `wrangler kv bulk get of namespace ${ns.id} (binding ${ns.binding})`).finally(() => rmSync(keysFile, { force: true }));
+          values = jsonFromOutput<Record<string, string | null>>(got, `the values of ${ns.id}`);
         }
-      }
-      for (let i = 0; !kvApi && i < keys.length; i += 100) {
-        const keysFile = join(partial, `.keys-${ns.binding}.json`);
-        writeFileSync(keysFile, JSON.stringify(keys.slice(i, i + 100)));
-        const got = await wranglerOk(deps.runWrangler, ['kv', 'bulk', 'get', keysFile, '--namespace-id', ns.id!, '--remote', ...where], projectDir, `wrangler kv bulk get of namespace ${ns.id} (binding ${ns.binding})`).finally(() => rmSync(keysFile, { force: true }));
-        const values = jsonFromOutput<Record<string, string | null>>(got, `the values of ${ns.id}`);
-        for (const key of keys.slice(i, i + 100)) if (values[key] !== null && values[key] !== undefined) entries.push({ key, value: String(values[key]) });
+        for (const key of chunk) if (values[key] !== null && values[key] !== undefined) entries.push({ key, value: String(values[key]) });
       }
       store(`kv-${ns.binding}.json`, Buffer.from(`${JSON.stringify(entries, null, 1)}\n`), { kind: 'kv', binding: ns.binding, name: ns.id!, id: ns.id, count: entries.length });
     }
@@ -226,27 +182,24 @@ export async function runBackup(input: BackupInput, deps: BackupDeps): Promise<B
     const s3Access = r2.length ? await r2S3Access(environment, accountId!, deps.fetch ?? fetch) : undefined;
     const s3 = s3Access ? r2S3Client(s3Access, deps.fetch ?? fetch, deps.r2) : undefined;
     for (const bucket of r2) {
-      const keys = s3 ? await s3.list(bucket.bucket_name!) : await listR2Objects(environment.CLOUDFLARE_API_BASE_URL ?? CLOUDFLARE_API, accountId!, token!, bucket.bucket_name!, deps.fetch ?? fetch);
+      // Without S3 credentials the filter above left only buckets the token can list (`api`).
+      const keys = s3 ? await s3.list(bucket.bucket_name!) : await listR2Objects(api!, bucket.bucket_name!);
       const folder = `r2-${bucket.binding}`;
       mkdirSync(join(partial, folder), { mode: 0o700 });
       const objects: NonNullable<BackupResource['objects']> = [];
-      if (s3) {
-        await eachLimited(keys, deps.r2Concurrency ?? 8, async (key, i) => {
-          const file = `${folder}/${String(i + 1).padStart(6, '0')}`;
-          const plain = await s3.get(bucket.bucket_name!, key);
-          const stored = passphrase ? encrypt(plain, passphrase) : plain;
-          writeFileSync(join(partial, file), stored, { mode: 0o600 });
-          objects[i] = { file, bytes: stored.length, sha256: sha256(stored) };
-        });
-      }
-      for (const [i, key] of s3 ? [] : keys.entries()) {
+      // Eight objects at a time through S3; one wrangler process at a time otherwise.
+      await eachLimited(keys, s3 ? (deps.r2Concurrency ?? 8) : 1, async (key, i) => {
         const file = `${folder}/${String(i + 1).padStart(6, '0')}`;
-        await wranglerOk(deps.runWrangler, ['r2', 'object', 'get', `${bucket.bucket_name}/${key}`, '--remote', '--file', join(partial, file), ...where], projectDir, `wrangler r2 object get of ${bucket.bucket_name}/${key} (binding ${bucket.binding})`);
-        const plain = readFileSync(join(partial, file));
+        let plain: Buffer;
+        if (s3) plain = await s3.get(bucket.bucket_name!, key);
+        else {
+          await wranglerOk(deps.runWrangler, ['r2', 'object', 'get', `${bucket.bucket_name}/${key}`, '--remote', '--file', join(partial, file), ...where], projectDir, `wrangler r2 object get of ${bucket.bucket_name}/${key} (binding ${bucket.binding})`);
+          plain = readFileSync(join(partial, file));
+        }
         const stored = passphrase ? encrypt(plain, passphrase) : plain;
-        writeFileSync(join(partial, file), stored);
-        objects.push({ file, bytes: stored.length, sha256: sha256(stored) });
-      }
+        writeFileSync(join(partial, file), stored, { mode: 0o600 });
+        objects[i] = { file, bytes: stored.length, sha256: sha256(stored) };
+      });
       const index = keys.map((key, i) => ({ key, file: objects[i].file }));
       store(`r2-${bucket.binding}.json`, Buffer.from(`${JSON.stringify(index, null, 1)}\n`), { kind: 'r2', binding: bucket.binding, name: bucket.bucket_name!, count: keys.length });
       resources.at(-1)!.objects = objects;

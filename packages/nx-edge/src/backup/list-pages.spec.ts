@@ -39,10 +39,10 @@ describe('lists across pages', () => {
     api.account().r2Buckets.push({ name: 'pages-bucket', creation_date: new Date().toISOString() });
     const keys = Array.from({ length: 7 }, (_, i) => `obj/${i}`);
     for (const key of keys) api.r2('pages-bucket').set(key, Buffer.from(key));
-    expect(await listR2Objects(api.url, api.accountId, api.token, 'pages-bucket', fetch)).toEqual(keys);
+    expect(await listR2Objects({ apiBase: api.url, accountId: api.accountId, token: api.token, fetch: fetch }, 'pages-bucket')).toEqual(keys);
     expect(api.calls('/r2/buckets/pages-bucket/objects', 'GET')).toHaveLength(3); // 3 + 3 + 1
     const stuck: typeof fetch = async () => Response.json({ success: true, errors: [], result: [{ key: 'a' }], result_info: { cursor: 'same', is_truncated: true } });
-    await expect(listR2Objects(api.url, api.accountId, api.token, 'pages-bucket', stuck)).rejects.toThrow('the API returned the same cursor twice; 2 keys were read.');
+    await expect(listR2Objects({ apiBase: api.url, accountId: api.accountId, token: api.token, fetch: stuck }, 'pages-bucket')).rejects.toThrow('the API returned the same cursor twice; 2 keys were read.');
   });
 });
 
@@ -76,7 +76,7 @@ describe('under the API\'s rate limit (429 once the budget is spent, as Cloudfla
     expect(await listKvKeys(run, 'ns-b', [], dir)).toHaveLength(10);
     api.account().r2Buckets.push({ name: 'limited-bucket', creation_date: new Date().toISOString() });
     for (let i = 0; i < 7; i++) api.r2('limited-bucket').set(`o/${i}`, Buffer.from('x'));
-    expect(await listR2Objects(api.url, api.accountId, api.token, 'limited-bucket', fetch)).toHaveLength(7);
+    expect(await listR2Objects({ apiBase: api.url, accountId: api.accountId, token: api.token, fetch: fetch }, 'limited-bucket')).toHaveLength(7);
     expect(api.requests.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(2);
     await api.close();
 

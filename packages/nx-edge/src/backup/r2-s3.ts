@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { AwsClient } from 'aws4fetch';
 import { UserError } from '../utils/user-error';
 import { fetchWithinRateLimit } from '../wrangler/rate-limit';
+import { apiBaseOf } from './cloudflare-api';
 
 export interface R2S3Access {
   /** https://<account id>.r2.cloudflarestorage.com (NX_EDGE_R2_ENDPOINT overrides it). */
@@ -14,8 +15,6 @@ export interface R2S3Access {
   /** Where the credentials came from, for the log. */
   source: 'R2_ACCESS_KEY_ID' | 'CLOUDFLARE_API_TOKEN';
 }
-
-const CLOUDFLARE_API = 'https://api.cloudflare.com/client/v4';
 
 /**
  * S3 credentials for R2: R2_ACCESS_KEY_ID + R2_SECRET_ACCESS_KEY when set, else derived from the API token as
@@ -29,7 +28,7 @@ export async function r2S3Access(environment: Record<string, string | undefined>
   }
   const token = environment.CLOUDFLARE_API_TOKEN;
   if (!token) return undefined;
-  const apiBase = environment.CLOUDFLARE_API_BASE_URL ?? CLOUDFLARE_API;
+  const apiBase = apiBaseOf(environment);
   for (const path of ['/user/tokens/verify', `/accounts/${accountId}/tokens/verify`]) {
     const response = await fetchWithinRateLimit(doFetch, `${apiBase}${path}`, { headers: { authorization: `Bearer ${token}` } }, 'reading the API token’s id (for R2’s S3 credentials)');
     const body = (await response.json().catch(() => ({}))) as { success?: boolean; result?: { id?: string } };

@@ -9,6 +9,7 @@ import { jsonFromOutput } from '../wrangler/wrangler-output';
 import { UserError } from '../utils/user-error';
 import { inertText } from '../logs/inert-text';
 import { listKvKeys, listKvKeysThroughApi, listR2Objects, dumpRowCount } from './backup';
+import { apiAccessFrom } from './cloudflare-api';
 import { eachLimited, r2S3Access, r2S3Client, type R2S3Access, type R2S3Options } from './r2-s3';
 import { BACKUP_KEY_VARIABLE, backupFilePath, decrypt, MANIFEST_FILE, readManifest, verifyBackup, verifyManifestAuthentication, type BackupManifest, type BackupResource } from './backup-files';
 
@@ -119,7 +120,7 @@ export async function planRestore(dir: string, env: string | undefined, workspac
       r2Access ??= (await r2S3Access(environment, accountId, deps.fetch ?? fetch)) ?? null;
       const current = r2Access
         ? await r2S3Client(r2Access, deps.fetch ?? fetch).list(target)
-        : await listR2Objects(environment.CLOUDFLARE_API_BASE_URL ?? 'https://api.cloudflare.com/client/v4', accountId, environment.CLOUDFLARE_API_TOKEN, target, deps.fetch ?? fetch);
+        : await listR2Objects(apiAccessFrom(environment, accountId, deps.fetch ?? fetch)!, target);
       const verified = new Set((resource.objects ?? []).map((o) => o.file));
       const index = r2Index(contents[i], resource.file);
       const unverified = index.find((o) => !verified.has(o.file));
@@ -129,11 +130,8 @@ export async function planRestore(dir: string, env: string | undefined, workspac
       const target = (resolved.kv_namespaces ?? []).find((k) => k.binding === resource.binding)?.id;
       if (!target) throw new UserError(`${relative(workspaceRoot, configFile)} binds no KV namespace as ${resource.binding}${env ? ` in env ${env}` : ''} (or it has no id): nowhere to restore ${resource.file} to.`);
       const environment = deps.environment ?? process.env;
-      const accountId = environment.CLOUDFLARE_ACCOUNT_ID ?? config.account_id;
-      const token = environment.CLOUDFLARE_API_TOKEN;
-      const current = token && accountId
-        ? await listKvKeysThroughApi({ apiBase: environment.CLOUDFLARE_API_BASE_URL ?? 'https://api.cloudflare.com/client/v4', accountId, token, fetch: deps.fetch ?? fetch }, target)
-        : await listKvKeys(deps.runWrangler, target, where, projectDir);
+      const api = apiAccessFrom(environment, environment.CLOUDFLARE_ACCOUNT_ID ?? config.account_id, deps.fetch ?? fetch);
+      const current = api ? await listKvKeysThroughApi(api, target) : await listKvKeys(deps.runWrangler, target, where, projectDir);
       steps.push({ resource, target, current, newerMigrations: [], content: contents[i] });
     }
   }

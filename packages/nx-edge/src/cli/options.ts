@@ -116,9 +116,10 @@ export function defineProjectEnv(command: Command): void {
   defineEnvOption(command);
 }
 
-export function parseProjectEnvArgs(name: string, definition: CommandDefinition, args: string[]): { project: string; env: string } {
-  const { options, operands } = parseCommandLine<{ configuration?: string; env?: string }>(name, definition, args);
+/** The project operand and -c/--env, plus the command's own options (`T`). */
+export function parseProjectEnvArgs<T extends object = object>(name: string, definition: CommandDefinition, args: string[]): { project: string; env: string; options: T } {
+  const { options, operands } = parseCommandLine<T & { configuration?: string; env?: string }>(name, definition, args);
   const project = operands[0] ?? '';
   if (!project) throw new UserError(`name the project. Usage: nx-edge ${name} ${definition.usage}`);
-  return { project, env: chosenEnv(options) ?? '' };
+  return { project, env: chosenEnv(options) ?? '', options };
 }

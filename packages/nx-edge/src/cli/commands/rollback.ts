@@ -5,7 +5,7 @@ import { askLine } from '../../utils/confirm';
 import { UserError } from '../../utils/user-error';
 import { findWorkspaceRoot } from '../../utils/workspace-root';
 import type { Command } from 'commander';
-import { defineProjectEnv, parseCommandLine, parseProjectEnvArgs } from '../options';
+import { defineProjectEnv, parseProjectEnvArgs } from '../options';
 
 export const description =
   'Return a Worker to its previous version: a rollout in progress to its stable version, a full deploy to the version before it; --with-data returns its D1 databases to where they stood before that deploy (D1 Time Travel)';
@@ -21,8 +21,7 @@ export function define(command: Command): void {
 
 export async function run(args: string[], ctx: { cwd: string }): Promise<number> {
   const definition = { description, usage, define };
-  const { project, env } = parseProjectEnvArgs('rollback', definition, args);
-  const { options } = parseCommandLine<{ withData?: boolean; yes?: boolean }>('rollback', definition, args);
+  const { project, env, options } = parseProjectEnvArgs<{ withData?: boolean; yes?: boolean }>('rollback', definition, args);
   const root = findWorkspaceRoot(ctx.cwd);
   const confirm = async (): Promise<boolean> => {
     if (options.yes) return true;
