@@ -75,6 +75,11 @@ export type ServiceSpec = WorkerServiceSpec | CommandServiceSpec;
 export interface AttachRequest {
   spec: ServiceSpec;
   plan: ServiceSpec[];
+  /**
+   * The upstream Workers this client brings up with its own (closure mode: one Nx task for a Worker and
+   * everything it calls). The hub starts, gates, restarts and logs them; they stop when no client holds them.
+   */
+  closure?: ServiceSpec[];
   /** Names this client in a later POST /leave. */
   clientId?: string;
 }

@@ -150,15 +150,17 @@ describe('createNodesV2', () => {
     expect(warn.mock.calls.flat().join('\n')).toContain('1 template folder skipped');
   });
 
-  it('dev depends on upstream services only (bindings, declared implicit dependencies), never on an imported lib\'s own dev watcher', async () => {
+  it('dev runs its Worker closure in one task: it depends only on the non-Worker services the closure declares, never on a Worker\'s dev or an imported lib\'s own dev watcher', async () => {
     write('libs/ui/package.json', JSON.stringify({ name: '@acme/ui', scripts: { dev: 'tsup --watch' } }));
     write('apps/gateway/wrangler.json', JSON.stringify({ name: 'gateway', services: [{ binding: 'USERS', service: 'users' }] }));
     write('apps/gateway/project.json', JSON.stringify({ name: 'gateway', implicitDependencies: ['mailer', '!other'] }));
     write('apps/users/wrangler.json', JSON.stringify({ name: 'users' }));
+    write('apps/users/project.json', JSON.stringify({ name: 'users', implicitDependencies: ['postgres'] }));
     const results = Object.fromEntries((await run(['apps/gateway/wrangler.json', 'apps/users/wrangler.json'])).map(([f, r]) => [f.split('/')[1], Object.values(r.projects!)[0].targets!]));
-    // gateway imports @acme/ui (a createDependencies edge), which is not in its dev closure.
-    expect(results.gateway.dev.dependsOn).toEqual([{ projects: ['users', 'mailer'], target: 'dev' }]);
-    expect(results.users.dev.dependsOn).toEqual([]);
+    // users (a Worker) is brought up by gateway's task itself; mailer, and postgres that users needs, are not
+    // Workers: they keep their Nx tasks. gateway imports @acme/ui (a createDependencies edge), which is not in it.
+    expect(results.gateway.dev.dependsOn).toEqual([{ projects: ['mailer', 'postgres'], target: 'dev' }]);
+    expect(results.users.dev.dependsOn).toEqual([{ projects: ['postgres'], target: 'dev' }]);
     // deploy the same: @acme/ui's own `deploy` (say, a publish) is never pulled in through the import.
     expect(results.gateway.deploy.dependsOn).toEqual([{ projects: ['users', 'mailer'], target: 'deploy', params: 'forward' }, 'build']);
   });
@@ -173,19 +175,17 @@ describe('createNodesV2', () => {
     expect(result.projects!['workers/api'].targets!.build.dependsOn).toEqual([{ projects: ['@repo/db'], target: 'build' }]);
   });
 
-  it('Workers that call each other (a cycle) get dev and deploy ordered by the condensation: no task-graph cycle', async () => {
+  it('Workers that call each other (a cycle) get deploy ordered by the condensation, and dev no Worker task at all: no task-graph cycle', async () => {
     write('a/wrangler.json', JSON.stringify({ name: 'a', services: [{ binding: 'B', service: 'b' }] }));
     write('b/wrangler.json', JSON.stringify({ name: 'b', services: [{ binding: 'A', service: 'a' }, { binding: 'C', service: 'c' }] }));
     write('c/wrangler.json', JSON.stringify({ name: 'c' }));
     write('d/wrangler.json', JSON.stringify({ name: 'd', services: [{ binding: 'A', service: 'a' }] }));
     const results = Object.fromEntries((await run(['a/wrangler.json', 'b/wrangler.json', 'c/wrangler.json', 'd/wrangler.json'])).map(([f, r]) => [f.split('/')[0], Object.values(r.projects!)[0].targets!]));
-    expect(results.a.dev.dependsOn).toEqual([]);
-    expect(results.b.dev.dependsOn).toEqual([{ projects: ['c'], target: 'dev' }]);
+    for (const w of ['a', 'b', 'c', 'd']) expect(results[w].dev.dependsOn).toEqual([]);
     expect(results.a.deploy.dependsOn).toEqual(['build']);
     expect(results.b.deploy.dependsOn).toEqual([{ projects: ['c', 'a'], target: 'deploy', params: 'forward' }, 'build']);
     expect(results.b.deploy.metadata).toMatchObject({ serviceCycle: ['a', 'b'] });
     // Outside the cycle: the services it calls go first.
-    expect(results.d.dev.dependsOn).toEqual([{ projects: ['a'], target: 'dev' }]);
     expect(results.d.deploy.dependsOn).toEqual([{ projects: ['a'], target: 'deploy', params: 'forward' }, 'build']);
     expect(results.c.deploy.dependsOn).toEqual(['build']);
   });

@@ -273,6 +273,31 @@ function componentOrder(workers: WorkerProject[]): Map<string, { upstream: strin
   return result;
 }
 
+/** What a Worker's project declares it needs beyond its config (`implicitDependencies`, exclusions left out). */
+function implicitDependenciesOf(e: ConfigEntry): string[] {
+  const implicit = e.projectJson?.implicitDependencies ?? (e.packageJson?.nx as { implicitDependencies?: unknown } | undefined)?.implicitDependencies;
+  return Array.isArray(implicit) ? implicit.filter((d): d is string => typeof d === 'string' && !d.startsWith('!')) : [];
+}
+
+/**
+ * The non-Worker projects a Worker's dev closure needs: the implicit dependencies that are not Workers, of the
+ * Worker and of every Worker upstream of it (through bindings and implicit dependencies, cycles included).
+ */
+export function closureServices(project: string, upstream: Map<string, string[]>, extras: Map<string, string[]>, workers: Map<string, unknown>): string[] {
+  const services = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (name: string) => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    for (const dep of [...(upstream.get(name) ?? []), ...(extras.get(name) ?? [])]) {
+      if (workers.has(dep)) visit(dep);
+      else if (dep !== project) services.add(dep);
+    }
+  };
+  visit(project);
+  return [...services].sort();
+}
+
 export const createNodesV2: CreateNodesV2<NxEdgePluginOptions> = [
   WRANGLER_CONFIG_GLOB,
   // Never throws (a broken file is a project whose targets fail), so no error aggregation is needed.
@@ -290,25 +315,26 @@ export const createNodesV2: CreateNodesV2<NxEdgePluginOptions> = [
     const builtPackages = new Map(workspacePackages(context.workspaceRoot).filter((p) => p.needsBuild).map((p) => [p.name, p]));
     const devCommand = devTaskCommand(context.workspaceRoot);
     const results = new Map<string, CreateNodesResult>();
+    const extras = new Map(entries.map((e) => [e.name, implicitDependenciesOf(e)]));
     for (const e of entries) {
       const self = byProject.get(e.name);
       const bound = self ? typedBindingTargets(self, workers, names).map((w) => w.configFile) : [];
       const typesFirst = ownsWorkerTypes(join(context.workspaceRoot, e.projectRoot));
       const targets = buildTargets(e.configFile, e.config, normalized, context.nxJsonConfiguration?.namedInputs, bound, typesFirst, devCommand);
       const inCycle = order.get(e.name);
-      // dev starts upstream *services* only: the Workers this one calls (bindings, tail consumers, queues) and
-      // what its project declares it needs (implicitDependencies) — never a lib's own `dev` (a watcher that
+      // dev runs in closure mode: the task brings up every upstream Worker in the hub itself, so it depends on
+      // no Worker's dev task — only on the non-Worker services the closure needs (implicitDependencies that are
+      // not Workers: a database, a Node API), which keep their Nx tasks. Never a lib's own `dev` (a watcher that
       // never ends) that a `dependencies: true` would pull in through an import.
-      const implicit = e.projectJson?.implicitDependencies ?? (e.packageJson?.nx as { implicitDependencies?: unknown } | undefined)?.implicitDependencies;
-      const extra = Array.isArray(implicit) ? implicit.filter((d): d is string => typeof d === 'string' && !d.startsWith('!')) : [];
-      const devUpstream = [...new Set([...(inCycle ? inCycle.upstream : (upstream.get(e.name) ?? [])), ...extra])];
-      targets[normalized.devTargetName].dependsOn = devUpstream.length ? [{ projects: devUpstream, target: normalized.devTargetName }] : [];
+      const devServices = closureServices(e.name, upstream, extras, extras);
+      targets[normalized.devTargetName].dependsOn = devServices.length ? [{ projects: devServices, target: normalized.devTargetName }] : [];
+      // deploy waits for upstream services only (a lib's own `deploy` script — a publish — never runs).
+      const devUpstream = [...new Set([...(inCycle ? inCycle.upstream : (upstream.get(e.name) ?? [])), ...(extras.get(e.name) ?? [])])];
       const imported = Object.keys({ ...(e.packageJson?.dependencies as object), ...(e.packageJson?.devDependencies as object) }).filter((name) => builtPackages.has(name) && builtPackages.get(name)!.root !== e.projectRoot);
       if (imported.length) {
         const build = targets[normalized.buildTargetName];
         build.dependsOn = [...(build.dependsOn ?? []), { projects: imported.sort(), target: 'build' }];
       }
-      // deploy, like dev, waits for upstream services only (a lib's own `deploy` script — a publish — never runs).
       const deployUpstream = [...new Set([...devUpstream, ...(inCycle?.previousInCycle ? [inCycle.previousInCycle] : [])])];
       targets[normalized.deployTargetName].dependsOn = [
         ...(deployUpstream.length ? [{ projects: deployUpstream, target: normalized.deployTargetName, params: 'forward' as const }] : []),

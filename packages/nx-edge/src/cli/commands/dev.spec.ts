@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cachedGraphFile, readCachedGraph } from '../../dev/client/cached-graph';
-import { planOf, run, targetOptions } from './dev';
+import { run } from './dev';
+import { devTargetOptions, upstreamClosure, workerSpecIn } from '../../dev/client/session-plan';
 
 describe('nx-edge dev (the inferred dev target)', () => {
   let ws: string;
@@ -12,7 +13,7 @@ describe('nx-edge dev (the inferred dev target)', () => {
   const workspace = () => {
     ws = mkdtempSync(join(tmpdir(), 'nx-edge-devtask-'));
     writeFileSync(join(ws, 'nx.json'), '{}');
-    for (const name of ['gateway', 'users']) {
+    for (const name of ['gateway', 'users', 'audit']) {
       mkdirSync(join(ws, 'apps', name), { recursive: true });
       writeFileSync(join(ws, 'apps', name, 'wrangler.jsonc'), `{ "name": "${name}" }`);
     }
@@ -23,8 +24,9 @@ describe('nx-edge dev (the inferred dev target)', () => {
         users: { data: { root: 'apps/users', targets: { dev: dev() } } },
         text: { data: { root: 'libs/text', targets: {} } },
         mailer: { data: { root: 'apps/mailer', targets: { dev: { executor: '@aero/nx-edge:service', options: { command: 'node m.js' } } } } },
+        audit: { data: { root: 'apps/audit', targets: { dev: { executor: 'nx:run-commands', options: { command: 'node node_modules/@aero/nx-edge/dist/src/cli/nx-edge.js dev' } } } } },
       },
-      dependencies: { gateway: [{ target: 'text' }, { target: 'mailer' }], text: [{ target: 'users' }], users: [], mailer: [] },
+      dependencies: { gateway: [{ target: 'text' }, { target: 'mailer' }], text: [{ target: 'users' }], users: [], mailer: [{ target: 'audit' }], audit: [] },
     };
     mkdirSync(join(ws, '.nx', 'workspace-data'), { recursive: true });
     writeFileSync(join(ws, '.nx', 'workspace-data', 'project-graph.json'), JSON.stringify({ ...graph, externalNodes: {}, version: '6.0' }));
@@ -32,19 +34,31 @@ describe('nx-edge dev (the inferred dev target)', () => {
 
   it("reads Nx's graph of the run from its workspace data (or where NX_WORKSPACE_DATA_DIRECTORY says)", () => {
     workspace();
-    expect(Object.keys(readCachedGraph(ws, {})!.nodes)).toEqual(['gateway', 'users', 'text', 'mailer']);
+    expect(Object.keys(readCachedGraph(ws, {})!.nodes)).toEqual(['gateway', 'users', 'text', 'mailer', 'audit']);
     expect(cachedGraphFile(ws, { NX_WORKSPACE_DATA_DIRECTORY: 'tmp/data' })).toBe(join(ws, 'tmp/data/project-graph.json'));
     expect(readCachedGraph(ws, { NX_WORKSPACE_DATA_DIRECTORY: 'tmp/data' })).toBeUndefined();
   });
 
-  it("takes the target's options (objects too) and configuration; the plan is the Worker with its upstream Workers, through libs", () => {
+  it("takes the target's options (objects too) and configuration; the closure is every upstream Worker, through libs and non-Worker services, with the task's configuration where it exists", () => {
     workspace();
     const graph = readCachedGraph(ws, {})!;
-    expect(targetOptions(graph, 'gateway', 'dev', 'staging')).toEqual({ env: 'staging', port: 8787, health: { type: 'http', path: '/ready' } });
-    const plan = planOf(ws, graph, 'gateway', 'dev', 'staging');
-    expect(plan.map((s) => s.service)).toEqual(['gateway', 'users']);
-    expect(plan[0]).toMatchObject({ kind: 'worker', port: 8787, upstream: ['mailer', 'users'], watch: [join(ws, 'apps/gateway'), join(ws, 'libs/text')], worker: { environment: 'staging' } });
-    expect(plan[1]).toMatchObject({ kind: 'worker', upstream: [], worker: { configPath: join(ws, 'apps/users/wrangler.jsonc'), environment: undefined } });
+    expect(devTargetOptions(graph, 'gateway', 'dev', 'staging')).toEqual({ env: 'staging', port: 8787, health: { type: 'http', path: '/ready' } });
+    const own = workerSpecIn(ws, graph, 'gateway', devTargetOptions(graph, 'gateway', 'dev', 'staging'));
+    expect(own).toMatchObject({ kind: 'worker', port: 8787, upstream: ['mailer', 'users'], watch: [join(ws, 'apps/gateway'), join(ws, 'libs/text')], worker: { environment: 'staging' } });
+    // users through the lib text; audit behind mailer (a non-Worker service, which keeps its own Nx task).
+    const closure = upstreamClosure(ws, graph, 'gateway', 'dev', 'staging');
+    expect(closure.map((s) => s.service)).toEqual(['audit', 'users']);
+    expect(closure.find((s) => s.service === 'users')).toMatchObject({ kind: 'worker', upstream: [], worker: { configPath: join(ws, 'apps/users/wrangler.jsonc'), environment: 'staging' } });
+    // audit's target has no staging configuration: its default.
+    expect(closure.find((s) => s.service === 'audit')).toMatchObject({ worker: { environment: undefined } });
+  });
+
+  it('a cycle in the closure ends (each Worker once), and the task itself is never in its own closure', () => {
+    workspace();
+    const graph = readCachedGraph(ws, {})!;
+    graph.dependencies.users = [{ target: 'gateway' }];
+    expect(upstreamClosure(ws, graph, 'gateway', 'dev').map((s) => s.service)).toEqual(['audit', 'users']);
+    expect(upstreamClosure(ws, graph, 'users', 'dev').map((s) => s.service)).toEqual(['gateway', 'audit']);
   });
 
   it('a mistake is one clear line and exit 1, nothing started', async () => {

@@ -1,10 +1,7 @@
 import { join } from 'node:path';
-import { findWranglerConfig } from '../../config/config-file';
-import { readCachedGraph, type CachedGraph } from '../../dev/client/cached-graph';
+import { readCachedGraph } from '../../dev/client/cached-graph';
 import { runAttached } from '../../dev/client/run-attached';
-import { buildServiceSpec, upstreamOf } from '../../dev/client/service-spec';
-import { isDevTarget } from '../../dev/client/dev-target';
-import type { ServiceSpec } from '../../dev/protocol';
+import { devTargetOptions, upstreamClosure, workerSpecIn } from '../../dev/client/session-plan';
 import type { DevExecutorOptions } from '../../executors/dev/schema';
 import { resolveMiniflare } from '../../wrangler/miniflare';
 import { findWorkspaceRoot } from '../../utils/workspace-root';
@@ -26,48 +23,6 @@ export function define(command: Command): void {
     // Nx forwards a target's other options (health, watch: read from the project graph instead).
     .allowUnknownOption()
     .allowExcessArguments();
-}
-
-/** What a dev task's own target says (options, then its configuration), as Nx resolved the graph. */
-export function targetOptions(graph: CachedGraph, project: string, target: string, configuration: string | undefined): DevExecutorOptions {
-  const config = graph.nodes[project]?.data.targets?.[target];
-  const chosen = configuration ?? config?.defaultConfiguration;
-  const merged = { ...(config?.options ?? {}), ...((chosen && config?.configurations?.[chosen]) || {}) } as Record<string, unknown>;
-  const { env, port, proxyPort, health, watch } = merged as DevExecutorOptions;
-  return Object.fromEntries(Object.entries({ env, port, proxyPort, health, watch }).filter(([, v]) => v !== undefined));
-}
-
-function specOf(root: string, graph: CachedGraph, project: string, options: DevExecutorOptions): ServiceSpec | undefined {
-  const projectRoot = graph.nodes[project]?.data.root;
-  if (projectRoot === undefined) return undefined;
-  const configPath = findWranglerConfig(join(root, projectRoot));
-  if (!configPath) return undefined;
-  return buildServiceSpec({ workspaceRoot: root, project, graph, kind: 'worker', port: options.port, health: options.health, watch: options.watch, worker: { configPath, environment: options.env || undefined } });
-}
-
-/**
- * The Workers this task's Nx run starts with it: its upstream closure (Nx starts their dev tasks too).
- * Tasks of one `run-many` arrive within moments of each other, and the hub starts what they hand it
- * in one workerd start.
- */
-export function planOf(root: string, graph: CachedGraph, project: string, target: string, configuration: string | undefined): ServiceSpec[] {
-  const plan: ServiceSpec[] = [];
-  const seen = new Set<string>();
-  const visit = (name: string) => {
-    if (seen.has(name)) return;
-    seen.add(name);
-    const config = graph.nodes[name]?.data.targets?.[target];
-    if (!config || !isDevTarget(config)) return;
-    try {
-      const spec = specOf(root, graph, name, targetOptions(graph, name, target, name === project ? configuration : undefined));
-      if (spec) plan.push(spec);
-    } catch {
-      // its own task reports it
-    }
-    for (const upstream of upstreamOf(graph, name).services) visit(upstream);
-  };
-  visit(project);
-  return plan;
 }
 
 /**
@@ -105,12 +60,13 @@ async function runDev(args: string[], ctx: { cwd: string }): Promise<number> {
   const graph = readCachedGraph(root);
   if (!graph) throw new UserError(`nx-edge dev found no project graph of this Nx run in ${root}/.nx/workspace-data; run it as a task: nx run ${project}:dev`);
   if (!graph.nodes[project]) throw new UserError(`There is no project "${project}" in this workspace's project graph.`);
-  const options = { ...targetOptions(graph, project, target, configuration), ...flags };
-  const spec = specOf(root, graph, project, options);
+  const options = { ...devTargetOptions(graph, project, target, configuration), ...flags };
+  const spec = workerSpecIn(root, graph, project, options);
   if (!spec) throw new UserError(`${join(root, graph.nodes[project].data.root)} has no wrangler.jsonc, wrangler.json or wrangler.toml; nx-edge dev runs Workers. For any other command use the @aero/nx-edge:service executor.`);
   // The workspace's wrangler (a peer dependency) brings the Miniflare the session runs in: check it first.
   resolveMiniflare(root);
-  for await (const result of runAttached({ workspaceRoot: root, spec, plan: planOf(root, graph, project, target, configuration), proxyPort: options.proxyPort })) {
+  const closure = upstreamClosure(root, graph, project, target, configuration);
+  for await (const result of runAttached({ workspaceRoot: root, spec, plan: [spec, ...closure], closure, proxyPort: options.proxyPort })) {
     if (!result.success) return 1;
   }
   return 0;

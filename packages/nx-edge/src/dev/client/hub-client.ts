@@ -130,7 +130,8 @@ function controlRequest(hub: HubInfo, method: string, path: string): ClientReque
 }
 
 /** Registers the service with the hub and streams its events until either side goes away. */
-export function attachToHub(hub: HubInfo, spec: ServiceSpec, plan: ServiceSpec[], onEvent: (event: HubEvent) => void): Attachment {
+export function attachToHub(hub: HubInfo, request: Pick<AttachRequest, 'spec' | 'plan' | 'closure'>, onEvent: (event: HubEvent) => void): Attachment {
+  const { spec } = request;
   let detach = () => {};
   const clientId = randomBytes(12).toString('hex');
   const closed = new Promise<void>((resolve, reject) => {
@@ -153,7 +154,7 @@ export function attachToHub(hub: HubInfo, spec: ServiceSpec, plan: ServiceSpec[]
       res.on('close', () => resolve());
     });
     req.on('error', (error) => reject(new UserError(`nx-edge dev hub (pid ${hub.pid}) is not reachable: ${error.message}`)));
-    req.end(JSON.stringify({ spec, plan, clientId } satisfies AttachRequest));
+    req.end(JSON.stringify({ ...request, clientId } satisfies AttachRequest));
     detach = () => req.destroy();
   });
   const leave = () =>

@@ -13,6 +13,8 @@ export interface RunAttachedOptions {
   spec: ServiceSpec;
   /** Every Worker of this Nx run (see session-plan.ts), for the hub to start together. */
   plan?: ServiceSpec[];
+  /** The upstream Workers this task brings up itself (closure mode; see session-plan.ts). */
+  closure?: ServiceSpec[];
   proxyPort?: number;
   write?: (line: string) => void;
   /** Called once the service is healthy (Nx readiness). */
@@ -42,7 +44,7 @@ export async function* runAttached(opts: RunAttachedOptions): AsyncGenerator<{ s
     onFatal = (message) => reject(new UserError(inertText(message)));
   });
   ready.catch(() => undefined);
-  const attachment = attachToHub(hub, opts.spec, opts.plan ?? [], (event) => {
+  const attachment = attachToHub(hub, { spec: opts.spec, plan: opts.plan ?? [], closure: opts.closure ?? [] }, (event) => {
     if (event.type === 'log') {
       // The terminal gets one line per service stopped (the JSONL keeps `stopping` too); state lines
       // read better without their machine fields.

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { findWranglerConfig } from '../../config/config-file';
-import { buildServiceSpec, type GraphView } from './service-spec';
+import { buildServiceSpec, upstreamOf, type GraphView } from './service-spec';
+import type { CachedGraph } from './cached-graph';
 import type { ServiceSpec } from '../protocol';
 import type { DevExecutorOptions } from '../../executors/dev/schema';
 import { isDevTarget } from './dev-target';
@@ -59,4 +60,55 @@ export function workerSessionPlan(context: PlanContext): ServiceSpec[] {
     }
   }
   return plan;
+}
+
+/** What a dev target says in the project graph (options, then its configuration), as Nx resolved it. */
+export function devTargetOptions(graph: CachedGraph, project: string, target: string, configuration: string | undefined): DevExecutorOptions {
+  const config = graph.nodes[project]?.data.targets?.[target];
+  const chosen = configuration ?? config?.defaultConfiguration;
+  const merged = { ...(config?.options ?? {}), ...((chosen && config?.configurations?.[chosen]) || {}) } as Record<string, unknown>;
+  const { env, port, proxyPort, health, watch } = merged as DevExecutorOptions;
+  return Object.fromEntries(Object.entries({ env, port, proxyPort, health, watch }).filter(([, v]) => v !== undefined));
+}
+
+/** A project's Worker as a dev session runs it, or undefined when it has no wrangler config. */
+export function workerSpecIn(root: string, graph: CachedGraph, project: string, options: DevExecutorOptions): ServiceSpec | undefined {
+  const projectRoot = graph.nodes[project]?.data.root;
+  if (projectRoot === undefined) return undefined;
+  const configPath = findWranglerConfig(join(root, projectRoot));
+  if (!configPath) return undefined;
+  return buildServiceSpec({ workspaceRoot: root, project, graph, kind: 'worker', port: options.port, health: options.health, watch: options.watch, worker: { configPath, environment: options.env || undefined } });
+}
+
+/**
+ * Closure mode: the Workers a project's dev task brings up with it — every Worker upstream of it (service
+ * bindings, tail consumers, queues, implicit dependencies), through libs, cycles and non-Worker services —
+ * each with its own dev target's options and the task's configuration where its target has it (else its default),
+ * as Nx configures the tasks a `dependsOn` runs.
+ * The hub starts, gates, restarts and logs them; one Nx task instead of one per Worker. Non-Worker services
+ * are not in it: they keep their Nx tasks (the inferred dev target depends on them), as they may need
+ * Nx's env files and `dependsOn`.
+ */
+export function upstreamClosure(root: string, graph: CachedGraph, project: string, target: string, configuration?: string): ServiceSpec[] {
+  const closure: ServiceSpec[] = [];
+  const seen = new Set<string>([project]);
+  const visit = (name: string) => {
+    for (const upstream of upstreamOf(graph, name).services) {
+      if (seen.has(upstream)) continue;
+      seen.add(upstream);
+      const config = graph.nodes[upstream]?.data.targets?.[target];
+      if (config && isDevTarget(config)) {
+        try {
+          const own = configuration !== undefined && config.configurations?.[configuration] ? configuration : undefined;
+          const spec = workerSpecIn(root, graph, upstream, devTargetOptions(graph, upstream, target, own));
+          if (spec) closure.push(spec);
+        } catch {
+          // its own start reports it (an unreadable config is a failed service, named)
+        }
+      }
+      visit(upstream);
+    }
+  };
+  visit(project);
+  return closure;
 }

@@ -228,6 +228,58 @@ describe('dev hub', () => {
     expect(logs.query({ service: 'c' }).filter((r) => r.fields?.event === 'state' && r.fields.to === 'failed')).toEqual([]);
   }, 60_000);
 
+  it('closure mode: one client brings up its upstream Workers (a cycle too); their lines reach it until their own task attaches; they stop with it', async () => {
+    const { hub, logs } = await freshHub();
+    const ok = (name: string) => `export default { fetch() { console.log('${name} served'); return new Response('${name}'); } };`;
+    const users = writeWorker(ws, 'users', ok('users'));
+    const audit = writeWorker(ws, 'audit', ok('audit'));
+    const gateway = writeWorker(ws, 'gateway', ok('gateway'));
+    const site = writeWorker(ws, 'site', ok('site'));
+    // users ↔ audit call each other; gateway calls users; site is another task's, unrelated.
+    users.upstream = ['audit'];
+    audit.upstream = ['users'];
+    gateway.upstream = ['users'];
+    const task = client();
+    const siteTask = client();
+    hub.prewarm([gateway, users, audit, site]);
+    hub.attach(gateway, task, [users, audit]);
+    hub.attach(site, siteTask);
+    await until('gateway ready', () => task.events.some((e) => e.type === 'ready'));
+    expect(hub.statuses().map((s) => [s.service, s.state]).sort()).toEqual([['audit', 'healthy'], ['gateway', 'healthy'], ['site', 'healthy'], ['users', 'healthy']]);
+    // One ready, its own: the task reports ready for gateway, never for a Worker it holds.
+    expect(task.events.filter((e) => e.type === 'ready').map((e) => (e as { proxyUrl: string }).proxyUrl)).toEqual([hub.proxyUrl('gateway')]);
+    // Each answers at its own name; the held Workers' lines (states, console) are the task's merged log.
+    expect(await get(hub.proxyPort!, 'audit.localhost')).toEqual({ status: 200, body: 'audit' });
+    const linesOf = (c: Client, service: string) => c.events.filter((e) => e.type === 'log' && e.record.service === service).map((e) => (e as { record: LogRecord }).record.message);
+    await until('audit line in the task', () => linesOf(task, 'audit').some((m) => m.includes('audit served')));
+    expect(linesOf(task, 'users')).toEqual(expect.arrayContaining([expect.stringMatching(/-> healthy/)]));
+
+    // users' own task arrives (run-many): users' lines go to it alone from then on; the first task holds it still.
+    const usersTask = client();
+    hub.attach(users, usersTask, [audit]);
+    expect(usersTask.events.some((e) => e.type === 'ready')).toBe(true);
+    const before = linesOf(task, 'users').length;
+    await get(hub.proxyPort!, 'users.localhost');
+    await until('users line in its own task', () => linesOf(usersTask, 'users').some((m) => m.includes('users served')));
+    expect(linesOf(task, 'users').length).toBe(before);
+
+    // users' task leaves: users stays (gateway's task holds it) and its lines come back to gateway's task.
+    hub.leave(usersTask);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(hub.statuses().map((s) => s.state)).toEqual(['healthy', 'healthy', 'healthy', 'healthy']);
+    await get(hub.proxyPort!, 'users.localhost');
+    await until('users line back in the closure task', () => linesOf(task, 'users').length > before);
+
+    // The closure's task leaves: everything it held stops, the held Workers included; site's task is untouched.
+    hub.leave(task);
+    await until('the closure stopped', () => hub.statuses().length === 1);
+    expect(hub.statuses().map((s) => [s.service, s.state])).toEqual([['site', 'healthy']]);
+    // Its Worker moved up in workerd's list (a new direct port): the proxy follows at once.
+    expect(await get(hub.proxyPort!, 'site.localhost')).toEqual({ status: 200, body: 'site' });
+    for (const service of ['gateway', 'users', 'audit']) expect(states(logs, service).slice(-2)).toEqual(['stopping', 'stopped']);
+    expect(task.events.at(-1)).toMatchObject({ type: 'stopped', services: 3 });
+  }, 60_000);
+
   it('a planned Worker that fails to load fails alone, naming why; the rest of the plan runs', async () => {
     const { hub } = await freshHub();
     const good = writeWorker(ws, 'good', `export default { fetch() { return new Response('good'); } };`);

@@ -106,15 +106,27 @@ export class DevHub implements HubParts {
   }
 
 
-  attach(spec: ServiceSpec, client: HubClient): void {
+  /**
+   * A client attaches its own service and, in closure mode, the upstream Workers it brings up with it:
+   * each becomes (or joins) an entry the client holds; only its own is the client's to print and report ready.
+   */
+  attach(spec: ServiceSpec, client: HubClient, closure: ServiceSpec[] = []): void {
     if (this.shuttingDown) {
       client.send({ type: 'fatal', message: 'the nx-edge dev hub is shutting down; run the command again in a moment.' });
       return;
     }
     this.cancelIdle();
+    for (const held of closure) if (held.service !== spec.service) this.hold(held, client, false);
+    this.hold(spec, client, true);
+    this.gate.evaluateGates();
+  }
+
+  private hold(spec: ServiceSpec, client: HubClient, own: boolean): void {
     const existing = this.entries.get(spec.service);
     if (existing) {
       existing.clients.add(client);
+      if (!own) return;
+      existing.owners.add(client);
       client.send({ type: 'status', status: { ...existing.status } });
       if (existing.ready) client.send({ type: 'ready', url: existing.status.url ?? '', proxyUrl: this.proxyUrl(spec.service) });
       return;
@@ -123,6 +135,7 @@ export class DevHub implements HubParts {
       spec,
       status: { service: spec.service, kind: spec.kind, state: 'pending', restarts: 0, port: spec.port },
       clients: new Set([client]),
+      owners: new Set(own ? [client] : []),
       policy: createRestartPolicy({ clock: this.clock }),
       probe: resolveProbe(spec.health, spec.kind, spec.kind === 'worker' || spec.port !== undefined),
       ready: false,
@@ -138,7 +151,6 @@ export class DevHub implements HubParts {
     }
     const timeout = this.opts.gateTimeoutMs ?? 60_000;
     entry.gateTimer = this.clock.setTimeout(() => this.gate.gateTimedOut(entry), timeout);
-    this.gate.evaluateGates();
   }
 
   /**
@@ -164,6 +176,7 @@ export class DevHub implements HubParts {
   detach(client: HubClient): void {
     let orphaned = false;
     for (const entry of this.entries.values()) {
+      entry.owners.delete(client);
       if (entry.clients.delete(client) && entry.clients.size === 0) orphaned = true;
     }
     if (!orphaned) return;

@@ -8,7 +8,13 @@ import type { HostedWorker } from './worker-host';
 export interface Entry {
   spec: ServiceSpec;
   status: ServiceStatus;
+  /** Every client that holds the service up: its own task's, and those whose closure it is in. */
   clients: Set<HubClient>;
+  /**
+   * The clients that attached it as their own service (its Nx task): they print its lines. Empty for a
+   * Worker only a closure holds, whose lines go to the closure's clients (one merged log in one task).
+   */
+  owners: Set<HubClient>;
   policy: ReturnType<typeof createRestartPolicy>;
   probe?: HealthProbe;
   child?: ReturnType<typeof startChild> & { startedAt: number };

@@ -133,8 +133,9 @@ export function startControlServer(hub: DevHub, token: string): Promise<Server> 
       clients.delete(clientId);
       hub.detach(client);
     });
-    if (attach.plan?.length) hub.prewarm(attach.plan);
-    hub.attach(attach.spec, client);
+    const closure = Array.isArray(attach.closure) ? attach.closure : [];
+    if (attach.plan?.length || closure.length) hub.prewarm([...(attach.plan ?? []), ...closure]);
+    hub.attach(attach.spec, client, closure);
   };
   const server = createServer((req, res) => void handleControlRequest(req, res));
   server.keepAliveTimeout = 0;

@@ -9,8 +9,14 @@ import type { HubParts } from './hub-parts';
 export class ServiceEvents {
   constructor(private readonly hub: Pick<HubParts, 'clock' | 'entries' | 'gate' | 'lastLoadError' | 'leaving' | 'opts' | 'proxyUrl' | 'traces' | 'workerPolicy'>) {}
 
+  /**
+   * To the clients that follow the service: its own task's, or — while it has none — the tasks whose closure
+   * holds it (their terminal is its log). `ready` goes to its own task only: a closure's task is ready when its
+   * own service is.
+   */
   send(entry: Entry, event: HubEvent): void {
-    for (const client of entry.clients) client.send(event);
+    const followers = entry.owners.size > 0 || event.type === 'ready' ? entry.owners : entry.clients;
+    for (const client of followers) client.send(event);
     for (const [client, { services }] of this.hub.leaving) if (services.has(entry.spec.service)) client.send(event);
   }
 

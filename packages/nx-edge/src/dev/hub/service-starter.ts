@@ -45,7 +45,7 @@ export class ServiceStarter {
       this.hub.host.remove(w.service);
       this.warmSpecs.delete(w.service);
     }
-    await this.hub.host.apply().catch(() => undefined);
+    this.refreshWorkerAddresses(await this.hub.host.apply().catch(() => new Map<string, string>()));
   }
 
   /**
@@ -129,7 +129,7 @@ export class ServiceStarter {
             this.hub.host.remove(service);
             this.warmSpecs.delete(service);
           }
-          await this.hub.host.apply().catch(() => undefined);
+          this.refreshWorkerAddresses(await this.hub.host.apply().catch(() => new Map<string, string>()));
         }
       });
     } finally {
@@ -181,7 +181,7 @@ export class ServiceStarter {
       } catch (error) {
         // One broken Worker must not take the others down: run the rest without it.
         this.hub.host.remove(entry.spec.service);
-        await this.hub.host.apply().catch(() => undefined);
+        this.refreshWorkerAddresses(await this.hub.host.apply().catch(() => new Map<string, string>()));
         // workerd's own reason (e.g. "Uncaught Error: …" at load) beats Miniflare's generic one.
         const reason = this.hub.lastLoadError.get(entry.spec.service) ?? (error as Error).message;
         throw new UserError(`workerd could not start ${entry.spec.service}: ${inertText(reason)}`);

@@ -48,7 +48,8 @@ export class ServiceStopper {
         .hosted()
         .some((w) => [...this.hub.entries.values()].some((e) => e.spec.kind !== 'worker' && e.status.state !== 'stopped' && e.spec.service !== service && e.spec.upstream.includes(w.service)));
       if (!stillNeeded && host.hosted().every((w) => later.has(w.service))) await host.stopRuntime();
-      else await host.apply().catch(() => undefined);
+      // The Workers left may answer on new ports (Miniflare numbers its sockets by position).
+      else this.hub.starter.refreshWorkerAddresses(await host.apply().catch(() => new Map<string, string>()));
     }
     if (wasRunning) this.hub.events.setState(entry, 'stopped', { pid: undefined });
     return wasRunning;

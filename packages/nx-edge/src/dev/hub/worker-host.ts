@@ -129,6 +129,7 @@ export class WorkerHost {
     return new Map(this.lastUrls);
   }
   private lastUrls = new Map<string, string>();
+  private lastOrder: string[] = [];
 
   hosted(): HostedWorker[] {
     return [...this.workers.values()];
@@ -362,10 +363,14 @@ export class WorkerHost {
       this.running = new Map(applied.map((w) => [w.service, w]));
       await this.migrate(applied);
       const urls = new Map<string, string>();
-      // A Worker's direct port survives workerd restarts: ask only about Workers new to this set.
-      for (const w of applied) urls.set(w.service, this.lastUrls.get(w.service) ?? (await this.mf.unsafeGetDirectURL(w.workerName)).origin);
+      // A Worker's direct port survives a workerd restart while the Workers before it stay (Miniflare keys its
+      // sockets by position): ask only about Workers new to this set, unless one before them left.
+      const order = applied.map((w) => w.service);
+      const kept = this.lastOrder.every((service, i) => order[i] === service);
+      for (const w of applied) urls.set(w.service, (kept && this.lastUrls.get(w.service)) || (await this.mf.unsafeGetDirectURL(w.workerName)).origin);
       this.watchPid();
       this.lastUrls = urls;
+      this.lastOrder = order;
       return new Map(urls);
     } finally {
       this.expectingExit = false;
