@@ -1,20 +1,22 @@
-// bench/dev: nx-edge dev vs wrangler dev, side by side, for 3 and 10 Workers chained w0 → w1 → … (and wi → wi+7) by
+// bench/dev: nx-edge dev vs wrangler dev, side by side, for N Workers chained w0 → w1 → … (and wi → wi+7) by
 // service bindings (the anchor setup in shared/NOTES.md), each importing a shared lib.
+//   * nx-edge in closure mode (`nx run w0:dev`: one Nx task, the hub runs the chain) and, up to 50 Workers,
+//     one Nx task per Worker (`nx run-many -t dev`)
 //   * start → every Worker reachable (nx-edge: all healthy in the proxy's status; wrangler: the
 //     full-chain answer through the one port multi-config gets, or every separate port answering)
 //   * RSS of everything it started (process trees, /proc)
-//   * save → new code served (median of 5 edits of the last Worker of the chain)
-//   * req/s and p99 through the nx-edge proxy vs straight to the Worker's port (autocannon)
-// Run: npm run build:packages && node bench/dev.mjs [3,10,30]
+//   * save → new code served (median of 5 edits of the last Worker of the chain), with its parts
+//   * req/s and p99 through the nx-edge proxy vs straight to the Worker's port and a bare relay (autocannon)
+// Run: npm run build:packages && node bench/dev.mjs [10,50,100]
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync, writeFileSync, existsSync, openSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync, existsSync, openSync, statSync, readSync, closeSync, watch } from 'node:fs';
 import { Agent, createServer as createHttpServer, request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { generateWorkspace, median, NX_ENV, REPO_ROOT } from './lib/workspace.mjs';
 
-const sizes = (process.argv[2] ?? '3,10').split(',').map(Number);
+const sizes = (process.argv[2] ?? '10,50').split(',').map(Number);
 const bin = (name) => join(REPO_ROOT, 'node_modules', '.bin', name);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -211,11 +213,72 @@ async function reloadLatency(dir, name, port, host) {
   return median(samples);
 }
 
+/** Records appended to the session's JSONL log from now on, as they are written (fs.watch, no polling). */
+function followDevLog(dir) {
+  const file = join(dir, '.nx-edge/logs/dev.jsonl');
+  let offset = statSync(file).size;
+  let rest = '';
+  const waiting = [];
+  const read = () => {
+    const size = statSync(file).size;
+    if (size <= offset) return;
+    const fd = openSync(file, 'r');
+    const chunk = Buffer.alloc(size - offset);
+    readSync(fd, chunk, 0, chunk.length, offset);
+    closeSync(fd);
+    offset = size;
+    const lines = (rest + chunk.toString('utf8')).split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) {
+      try {
+        const record = JSON.parse(line);
+        for (const w of [...waiting]) if (w.match(record)) (waiting.splice(waiting.indexOf(w), 1), w.resolve(record));
+      } catch {}
+    }
+  };
+  const watcher = watch(file, read);
+  return {
+    next: (match) => new Promise((resolve) => (waiting.push({ match, resolve }), read())),
+    close: () => watcher.close(),
+  };
+}
+
+/**
+ * save → new code served, median of 5 edits, and its parts (medians): the watcher seeing the save (file
+ * written → the hub's watcher event), its settle, the bundle, the swap, and the first new answer through
+ * the proxy once the hub logged the reload (one GET, then again at once until the new code answers).
+ */
+async function reloadWithParts(dir, name, port, host) {
+  const log = followDevLog(dir);
+  const rows = [];
+  try {
+    for (let i = 1; i <= 5; i++) {
+      const version = `v${Date.now()}-${i}`;
+      const reloaded = log.next((r) => r.service === name && r.fields?.event === 'reload');
+      const wroteAt = Date.now();
+      const start = performance.now();
+      setVersion(dir, name, version);
+      const record = await Promise.race([reloaded, sleep(30_000).then(() => undefined)]);
+      if (!record) throw new Error(`bench/dev: no reload of ${name} logged within 30 s`);
+      await until(async () => (await get(port, '/', host)).body.includes(version), 30_000, 'new code');
+      const total = performance.now() - start;
+      const f = record.fields;
+      rows.push({ total, watch: f.seenAt - wroteAt, settle: f.settleMs, build: f.buildMs, swap: f.swapMs ?? f.restartMs, answer: Date.now() - f.doneAt });
+      await sleep(700); // let watchers settle between edits
+    }
+  } finally {
+    log.close();
+  }
+  const part = (key) => median(rows.map((r) => r[key]));
+  return { total: part('total'), watch: part('watch'), settle: part('settle'), build: part('build'), swap: part('swap'), answer: part('answer') };
+}
+
 /**
  * The floor Nx itself sets: the same projects and graph, each with a continuous no-op task
- * (`nx:run-commands`, `dependsOn: ["^idle"]`) that writes a marker; time until all are up.
+ * (`nx:run-commands`) that writes a marker; time until all are up. `tasks`: one per project, as
+ * `nx run-many` starts them; `single`: only w0's (what closure mode asks of Nx).
  */
-async function plainNx(n) {
+async function plainNx(n, mode) {
   const { dir, names } = chainWorkspace(n);
   for (const name of names) {
     const file = join(dir, 'apps', name, 'project.json');
@@ -224,16 +287,18 @@ async function plainNx(n) {
       idle: {
         executor: 'nx:run-commands',
         continuous: true,
-        dependsOn: ['^idle'],
+        dependsOn: mode === 'tasks' ? ['^idle'] : [],
         options: { command: `node -e "require('fs').writeFileSync('up', ''); setInterval(() => {}, 1e9)"`, cwd: `apps/${name}` },
       },
     };
     writeFileSync(file, JSON.stringify(project));
   }
+  const expected = mode === 'tasks' ? names : [names[0]];
   const start = performance.now();
-  const child = spawn(bin('nx'), ['run-many', '-t', 'idle', '--output-style=stream'], { cwd: dir, env: NX_ENV, detached: true, stdio: 'ignore' });
+  const args = mode === 'tasks' ? ['run-many', '-t', 'idle', '--output-style=stream'] : ['run', `${names[0]}:idle`, '--output-style=stream'];
+  const child = spawn(bin('nx'), args, { cwd: dir, env: NX_ENV, detached: true, stdio: 'ignore' });
   try {
-    await until(() => names.every((name) => existsSync(join(dir, 'apps', name, 'up'))), 120_000, 'plain Nx tasks');
+    await until(() => expected.every((name) => existsSync(join(dir, 'apps', name, 'up'))), 120_000, 'plain Nx tasks');
     const ms = performance.now() - start;
     await sleep(1500);
     return { ms, rss: treeRss([child.pid]) };
@@ -242,12 +307,14 @@ async function plainNx(n) {
   }
 }
 
-async function nxEdge(n) {
+/** nx-edge dev: `closure` — `nx run w0:dev` (one Nx task; the hub runs the chain); `tasks` — `nx run-many -t dev`. */
+async function nxEdge(n, mode) {
   const { dir, names } = chainWorkspace(n);
   const proxyPort = await freePort();
   const env = { ...NX_ENV, NX_EDGE_PROXY_PORT: String(proxyPort) };
   const start = performance.now();
-  const child = spawn(bin('nx'), ['run-many', '-t', 'dev', '--output-style=stream'], { cwd: dir, env, detached: true, stdio: 'ignore' });
+  const args = mode === 'tasks' ? ['run-many', '-t', 'dev', '--output-style=stream'] : ['run', `${names[0]}:dev`, '--output-style=stream'];
+  const child = spawn(bin('nx'), args, { cwd: dir, env, detached: true, stdio: 'ignore' });
   await until(async () => {
     const r = await get(proxyPort, '/__nx-edge/status');
     try {
@@ -265,8 +332,8 @@ async function nxEdge(n) {
   const totalRss = hubRss + treeRss([child.pid]);
   const last = names[names.length - 1];
   const lastPort = status.find((s) => s.service === last).port;
-  // Through the proxy, as a user sees it (requests are held while workerd restarts).
-  const reload = await reloadLatency(dir, last, proxyPort, `${last}.localhost`);
+  // Through the proxy, as a user sees it, with the hub's own account of each reload.
+  const reload = await reloadWithParts(dir, last, proxyPort, `${last}.localhost`);
   // The proxy's cost on its own: the last Worker of the chain answers without calling another.
   const proxy = await proxyFigures(lastPort, proxyPort, `${last}.localhost`);
   // After the proxy runs (the trace store full of the proxy's spans): the dashboard's reads.
@@ -340,33 +407,45 @@ async function wranglerSeparate(n) {
 
 const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
 const mb = (v) => `${Math.round(v)} MB`;
+const ms = (v) => `${Math.round(v)} ms`;
 const rows = [];
-// N separate wrangler devs cost ~380 MB each: measured up to 10 only.
+// N separate wrangler devs cost ~380 MB each: measured up to 10 only. One Nx task per Worker costs
+// ~45 MB of Nx each: measured up to 50 (closure mode is the way past it).
 const SEPARATE_MAX = 10;
-for (const n of sizes) {
-  const multi = await wranglerMulti(n);
-  const separate = n <= SEPARATE_MAX ? await wranglerSeparate(n) : undefined;
-  const floor = await plainNx(n);
-  const hub = await hubFloor(n);
-  const ours = await nxEdge(n);
-  rows.push({ n, multi, separate, ours });
-  console.log(`\n${n} Workers (chain w0 → … → w${n - 1})`);
-  console.log(`  start → all reachable   nx-edge ${s(ours.allHealthy)} (every Worker, own port + proxy)`);
-  console.log(`                          Nx's floor: ${s(floor.ms)} to start ${n} continuous no-op tasks → nx-edge adds ${s(ours.allHealthy - floor.ms)} (target ≤ 0.50 s at 10)`);
-  console.log(`                          wrangler dev -c ×${n}: ${s(multi.ready)} (only w0 reachable) → ratio ${(ours.allHealthy / multi.ready).toFixed(2)}×`);
-  console.log(`                          any shared-workerd hub's own floor: Node start ${Math.round(hub.boot)} ms + Miniflare load ${Math.round(hub.load)} ms + workerd starting ${n} Workers ${Math.round(hub.workerd)} ms = ${s(hub.boot + hub.load + hub.workerd)}`);
-  if (separate) console.log(`                          ${n} × wrangler dev: ${s(separate.ready)}${separate.restarts ? ` (${separate.restarts} crashed at start and were started again)` : ''} → ratio ${(ours.allHealthy / separate.ready).toFixed(2)}×`);
-  console.log(`  memory                  whole session ${mb(ours.totalRss)} (Nx + ${n} task processes + hub + workerd; target ≤ 600 MB at 10), hub+workerd ${mb(ours.hubRss)}; Nx's floor (${n} no-op tasks) ${mb(floor.rss)}; wrangler -c ×${n} ${mb(multi.rss)}${separate ? `; ${n} × wrangler ${mb(separate.rss)}` : ''}`);
-  console.log(`  save → new code served  nx-edge ${Math.round(ours.reload)} ms (median of 5, target ≤ 100 ms); wrangler -c ×${n} ${Math.round(multi.reload)} ms`);
-  const r = ours.responsiveness;
-  console.log(`  dashboard reads         status ${r['/__nx-edge/status'].toFixed(1)} ms, graph ${r['/__nx-edge/graph'].toFixed(1)} ms, metrics ${r['/__nx-edge/metrics'].toFixed(1)} ms, 200 traces ${r['/__nx-edge/traces?limit=200'].toFixed(1)} ms, page ${r['/'].toFixed(1)} ms (median of 20, after the proxy runs)`);
+const TASKS_MAX = 50;
+
+function printSession(label, ours, nxFloor, hub, n) {
+  console.log(`  ${label}`);
+  console.log(`    start → all reachable   ${s(ours.allHealthy)} (every Worker healthy, own port + proxy); floors: Nx ${s(nxFloor.ms)}, a shared-workerd hub ${s(hub.boot + hub.load + hub.workerd)} (Node ${ms(hub.boot)} + Miniflare load ${ms(hub.load)} + workerd starting ${n} Workers ${ms(hub.workerd)})`);
+  console.log(`    memory                  whole session ${mb(ours.totalRss)} (Nx floor ${mb(nxFloor.rss)}), hub+workerd ${mb(ours.hubRss)}`);
+  const r = ours.reload;
+  console.log(`    save → new code served  ${ms(r.total)} (median of 5) = watcher sees the save ${ms(r.watch)} + settle ${ms(r.settle)} + build ${ms(r.build)} + swap ${ms(r.swap)} + first new answer ${ms(r.answer)} (medians of each part)`);
+  const d = ours.responsiveness;
+  console.log(`    dashboard reads         status ${d['/__nx-edge/status'].toFixed(1)} ms, graph ${d['/__nx-edge/graph'].toFixed(1)} ms, metrics ${d['/__nx-edge/metrics'].toFixed(1)} ms, 200 traces ${d['/__nx-edge/traces?limit=200'].toFixed(1)} ms, page ${d['/'].toFixed(1)} ms (median of 20)`);
   for (const [c, f] of Object.entries(ours.proxy)) {
     console.log(
-      `  proxy, ${String(c).padStart(2)} connection${c === '1' ? ' ' : 's'}  ${f.proxied.rps} req/s vs direct ${f.direct.rps} → ${(f.proxied.rps / f.direct.rps).toFixed(2)}× (bare relay ${(f.relay.rps / f.direct.rps).toFixed(2)}×); p99 ${f.proxied.p99} ms vs direct ${f.direct.p99} ms → +${f.proxied.p99 - f.direct.p99} ms (bare relay +${f.relay.p99 - f.direct.p99} ms; target +2 ms, ≥ 0.5× at 20); errors ${f.proxied.errors + f.direct.errors + f.relay.errors}`,
+      `    proxy, ${String(c).padStart(2)} connection${c === '1' ? ' ' : 's'}  ${f.proxied.rps} req/s → ${(f.proxied.rps / f.relay.rps).toFixed(2)}× a bare relay (${f.relay.rps}), ${(f.proxied.rps / f.direct.rps).toFixed(2)}× direct (${f.direct.rps}); p99 ${f.proxied.p99} ms vs relay ${f.relay.p99} ms → ${f.proxied.p99 - f.relay.p99 >= 0 ? '+' : ''}${f.proxied.p99 - f.relay.p99} ms; errors ${f.proxied.errors + f.direct.errors + f.relay.errors}`,
     );
   }
 }
+
+// BENCH_ONLY=closure: closure mode and its floors only (a quick look while working on the hub).
+const only = process.env.BENCH_ONLY;
+for (const n of sizes) {
+  const multi = only ? undefined : await wranglerMulti(n);
+  const separate = !only && n <= SEPARATE_MAX ? await wranglerSeparate(n) : undefined;
+  const hub = await hubFloor(n);
+  const singleFloor = await plainNx(n, 'single');
+  const closure = await nxEdge(n, 'closure');
+  const tasksFloor = !only && n <= TASKS_MAX ? await plainNx(n, 'tasks') : undefined;
+  const tasks = tasksFloor ? await nxEdge(n, 'tasks') : undefined;
+  rows.push({ n, multi, separate, closure, tasks });
+  console.log(`\n${n} Workers (chain w0 → … → w${n - 1})`);
+  if (multi) console.log(`  wrangler dev -c ×${n}: ${s(multi.ready)} to the chain's answer (only w0 reachable), ${mb(multi.rss)}, save → new code ${ms(multi.reload)}${separate ? `; ${n} × wrangler dev: ${s(separate.ready)}${separate.restarts ? ` (${separate.restarts} crashed at start and were started again)` : ''}, ${mb(separate.rss)}` : ''}`);
+  printSession(`closure mode — nx run w0:dev (one Nx task)`, closure, singleFloor, hub, n);
+  if (tasks && tasksFloor) printSession(`one Nx task per Worker — nx run-many -t dev`, tasks, tasksFloor, hub, n);
+}
 if (rows.length > 1) {
-  const [a, b] = rows;
-  console.log(`\nmemory per extra Worker: nx-edge hub+workerd ${mb((b.ours.hubRss - a.ours.hubRss) / (b.n - a.n))}${a.separate && b.separate ? `, separate wrangler ${mb((b.separate.rss - a.separate.rss) / (b.n - a.n))}` : ''}`);
+  const [a, b] = [rows[0], rows[rows.length - 1]];
+  console.log(`\nmemory per extra Worker (closure mode): hub+workerd ${mb((b.closure.hubRss - a.closure.hubRss) / (b.n - a.n))}, whole session ${mb((b.closure.totalRss - a.closure.totalRss) / (b.n - a.n))}`);
 }

@@ -209,7 +209,7 @@ describe('dev dashboard on a real session: graph, traces, details, actions', () 
     }
     const logs = async () => (await api('/__nx-edge/logs?limit=5000')) as { service: string; message: string }[];
     await expect
-      .poll(async () => (await logs()).filter((l) => /^reloaded after the dashboard asked for a restart \(\d+ ms, workerd restarted\)$/.test(l.message)).map((l) => l.service), { timeout: 20_000 })
+      .poll(async () => (await logs()).filter((l) => /^reloaded after the dashboard asked for a restart \(\d+ ms, workerd restarted; build \d+ ms, restart \d+ ms\)$/.test(l.message)).map((l) => l.service), { timeout: 20_000 })
       .toEqual(['users']);
     expect((await logs()).filter((l) => l.message === 'restart requested from the dashboard').map((l) => l.service)).toEqual(['users']);
     // The reload's time is on the status row (and the page's services table).

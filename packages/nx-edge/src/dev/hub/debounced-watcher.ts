@@ -14,7 +14,8 @@ export interface WatchForChangesOptions {
   clock?: Clock;
   /** chokidar's watch, injected for tests. */
   watch?: WatchFn;
-  onChange(changed: string[]): void;
+  /** `firstAt`: when the watcher saw the batch's first change (clock time), for the reload's parts. */
+  onChange(changed: string[], firstAt: number): void;
 }
 
 const IGNORED_DIRS = ['node_modules', 'dist', '.wrangler', '.nx-edge', '.git', '.nx', 'coverage'];
@@ -66,6 +67,7 @@ export function watchForChanges(opts: WatchForChangesOptions): { close(): Promis
   const ignored = opts.ignored ?? ((path: string) => ignoredByDefault(withinRoot(path)));
   const settleMs = Math.min(25, debounceMs);
   const pending = new Set<string>();
+  let firstAt = 0;
   let lastEvent = -Infinity;
   let leading: unknown;
   let trailing: unknown;
@@ -73,14 +75,15 @@ export function watchForChanges(opts: WatchForChangesOptions): { close(): Promis
   const fire = () => {
     const changed = [...pending].sort();
     pending.clear();
-    if (!closed && changed.length) opts.onChange(changed);
+    if (!closed && changed.length) opts.onChange(changed, firstAt);
   };
   const watcher = watch(opts.paths, { ignoreInitial: true, ignored: (path: string) => ignored(path), awaitWriteFinish: false });
   const ready = new Promise<void>((resolve) => watcher.on('ready', () => resolve()));
   watcher.on('all', (event, path) => {
     if (closed || !['add', 'change', 'unlink'].includes(event)) return;
-    pending.add(path);
     const now = clock.now();
+    if (pending.size === 0) firstAt = now;
+    pending.add(path);
     const quiet = now - lastEvent >= debounceMs;
     lastEvent = now;
     if (leading) return; // an editor's write+rename of one save rides along

@@ -164,7 +164,12 @@ describe('dev hub', () => {
     expect(JSON.parse((await get(proxyPort, `gateway.localhost:${proxyPort}`)).body).users.v).toBe(2);
     const reloads = () => logs.query({ service: 'users' }).filter((r) => r.message.startsWith('reloaded after'));
     // Named from the workspace root, once per save.
-    expect(reloads().map((r) => r.message)).toEqual([expect.stringMatching(/^reloaded after a change in apps\/users\/src\/index\.js \(\d+ ms, swapped in place\)$/)]);
+    expect(reloads().map((r) => r.message)).toEqual([expect.stringMatching(/^reloaded after a change in apps\/users\/src\/index\.js \(\d+ ms, swapped in place; build \d+ ms, swap \d+ ms\)$/)]);
+    // Its parts, as fields: when the watcher saw the save, then settle + build + swap add up to the whole.
+    const parts = reloads()[0].fields as { event: string; seenAt: number; settleMs: number; buildMs: number; swapMs: number; doneAt: number };
+    expect(parts.event).toBe('reload');
+    expect(parts.seenAt + parts.settleMs + parts.buildMs + parts.swapMs).toBe(parts.doneAt);
+    expect(reloads()[0].message).toContain(`build ${parts.buildMs} ms, swap ${parts.swapMs} ms`);
     // An editor's temp file, and a save that changes nothing workerd runs: no reload.
     writeFileSync(join(users.root, 'src', 'sedm98Bnu'), 'partial');
     rmSync(join(users.root, 'src', 'sedm98Bnu'));
@@ -518,7 +523,7 @@ export default {
     expect(hub.statuses().map((s) => s.restarts)).toEqual([0, 0]);
     const reloads = logs.query({ service: 'users' }).filter((r) => r.message.startsWith('reloaded after')).map((r) => r.message);
     expect(reloads).toHaveLength(3);
-    for (const line of reloads) expect(line).toMatch(/^reloaded after a change in apps\/users\/src\/index\.js \(\d+ ms, swapped in place\)$/);
+    for (const line of reloads) expect(line).toMatch(/^reloaded after a change in apps\/users\/src\/index\.js \(\d+ ms, swapped in place; build \d+ ms, swap \d+ ms\)$/);
     expect(logs.query({ service: 'gateway' }).some((r) => r.message.startsWith('reloaded'))).toBe(false);
     // The swapped version's waitUntil work ran, and its queue consumer took the message it sent.
     const usersSays = async (path: string) => JSON.parse((await get(port, 'gateway.localhost', path)).body).users as string;
@@ -544,7 +549,7 @@ export default { fetch(req, env) { return env.COUNTER.get(env.COUNTER.idFromName
     expect((await get(hub.proxyPort!, 'counter.localhost')).body).toBe('v1 n=1');
     writeFileSync(join(counter.root, 'src', 'index.js'), source(2));
     const line = await until('reloaded', () => started.logs.query({ service: 'counter' }).find((r) => r.message.startsWith('reloaded after')));
-    expect(line.message).toMatch(/^reloaded after a change in apps\/counter\/src\/index\.js \(\d+ ms, workerd restarted: it hosts Durable Object Counter\)$/);
+    expect(line.message).toMatch(/^reloaded after a change in apps\/counter\/src\/index\.js \(\d+ ms, workerd restarted: it hosts Durable Object Counter; build \d+ ms, restart \d+ ms\)$/);
     // The object's storage survives the restart.
     expect((await get(hub.proxyPort!, 'counter.localhost')).body).toBe('v2 n=2');
   }, 60_000);

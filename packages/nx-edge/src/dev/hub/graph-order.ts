@@ -7,23 +7,32 @@ export function orderServices(nodes: string[], upstreamOf: (s: string) => string
   const known = new Set(nodes);
   const edges = new Map(nodes.map((n) => [n, [...new Set(upstreamOf(n))].filter((u) => known.has(u) && u !== n)]));
   const cycles = stronglyConnected(nodes, edges).filter((c) => c.length > 1);
-  // Collapse each cycle to one group; everything else is its own group.
+  // Collapse each cycle to one group; everything else is its own group. Then levels by rounds (Kahn's
+  // algorithm, linear: the hub orders its services on every state change, 100 Workers included).
   const groupOf = new Map<string, string[]>();
   for (const cycle of cycles) for (const member of cycle) groupOf.set(member, cycle);
   for (const n of nodes) if (!groupOf.has(n)) groupOf.set(n, [n]);
+  const groups = [...new Set(groupOf.values())];
+  const waitingOn = new Map<string[], number>();
+  const dependents = new Map<string[], string[][]>();
+  for (const group of groups) {
+    const upstreamGroups = new Set(group.flatMap((m) => edges.get(m)!.map((u) => groupOf.get(u)!)).filter((g) => g !== group));
+    waitingOn.set(group, upstreamGroups.size);
+    for (const up of upstreamGroups) dependents.set(up, [...(dependents.get(up) ?? []), group]);
+  }
   const levels: string[][] = [];
-  const placed = new Set<string>();
-  while (placed.size < nodes.length) {
-    const level = new Set<string>();
-    for (const n of nodes) {
-      if (placed.has(n)) continue;
-      const group = groupOf.get(n)!;
-      const ready = group.every((m) => edges.get(m)!.every((u) => placed.has(u) || group.includes(u)));
-      if (ready) for (const m of group) level.add(m);
+  let ready = groups.filter((g) => waitingOn.get(g) === 0);
+  while (ready.length) {
+    levels.push(ready.flat().sort());
+    const next: string[][] = [];
+    for (const group of ready) {
+      for (const dependent of dependents.get(group) ?? []) {
+        const left = waitingOn.get(dependent)! - 1;
+        waitingOn.set(dependent, left);
+        if (left === 0) next.push(dependent);
+      }
     }
-    const sorted = [...level].sort();
-    for (const m of sorted) placed.add(m);
-    levels.push(sorted);
+    ready = next;
   }
   return { levels, cycles: cycles.map((c) => [...c].sort()) };
 }

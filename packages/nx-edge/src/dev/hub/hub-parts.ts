@@ -33,7 +33,7 @@ export interface DevHubOptions {
 export interface HubEvents {
   send(entry: Entry, event: HubEvent): void;
   setState(entry: Entry, to: ServiceState, patch?: Partial<ServiceStatus>): void;
-  log(service: string, stream: 'stdout' | 'stderr' | 'system', line: string, level?: LogRecord['level']): void;
+  log(service: string, stream: 'stdout' | 'stderr' | 'system', line: string, level?: LogRecord['level'], fields?: LogRecord['fields']): void;
 }
 
 /** Starts what waits once its upstream is healthy (StartGate). */

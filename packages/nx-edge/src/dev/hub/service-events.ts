@@ -59,7 +59,7 @@ export class ServiceEvents {
     if (to === 'healthy' || to === 'failed' || to === 'blocked' || to === 'stopped') this.hub.gate.evaluateGates();
   }
 
-  log(service: string, stream: 'stdout' | 'stderr' | 'system', line: string, level?: LogRecord['level']): void {
+  log(service: string, stream: 'stdout' | 'stderr' | 'system', line: string, level?: LogRecord['level'], fields?: LogRecord['fields']): void {
     if (stream !== 'system') {
       line = scrubAndLimitLine(line, this.hub.entries.get(service)?.worker?.secretValues);
       // A span the runtime printed: a trace, not a log line.
@@ -69,7 +69,7 @@ export class ServiceEvents {
         return;
       }
     }
-    const record = stream === 'system' ? ({ time: this.hub.clock.now(), service, stream, level: level ?? 'info', message: line } as LogRecord) : parseLogLine(service, stream, line, this.hub.clock.now());
+    const record = stream === 'system' ? ({ time: this.hub.clock.now(), service, stream, level: level ?? 'info', message: line, ...(fields ? { fields } : {}) } as LogRecord) : parseLogLine(service, stream, line, this.hub.clock.now());
     // The runtime logger names its service by Worker name; show the project's name.
     if (!this.hub.entries.has(record.service)) {
       for (const e of this.hub.entries.values()) if (e.worker?.workerName === record.service) record.service = e.spec.service;

@@ -5,6 +5,15 @@ import { watchForChanges } from './debounced-watcher';
 import { NotSwappable, type HostedWorker } from './worker-host';
 import type { HubParts } from './hub-parts';
 
+const SWAPPED = 'swapped in place';
+
+/** When a reload's steps happened (clock time): the watcher saw the save, the reload started, the bundle was built. */
+interface ReloadParts {
+  seenAt: number;
+  startedAt: number;
+  builtAt?: number;
+}
+
 /** Reloads on change: a save rebuilds the Worker and swaps it in; a failure keeps the last good version serving. */
 export class WorkerReloads {
   constructor(private readonly hub: Pick<HubParts, 'clock' | 'entries' | 'events' | 'host' | 'lastLoadError' | 'opts' | 'shuttingDown' | 'starter'>) {}
@@ -13,16 +22,20 @@ export class WorkerReloads {
     if (entry.watcher || entry.spec.watch.length === 0) return;
     entry.watcher = watchForChanges({
       paths: entry.spec.watch,
-      onChange: (changed) => void this.reload(entry, changed),
+      onChange: (changed, firstAt) => void this.reload(entry, changed, undefined, false, firstAt),
     });
   }
 
-  /** `why` names a reload nobody saved for (the dashboard's); `restart` restarts workerd instead of swapping. */
-  async reload(entry: Entry, changed: string[], why?: string, restart = false): Promise<void> {
+  /**
+   * `why` names a reload nobody saved for (the dashboard's); `restart` restarts workerd instead of swapping;
+   * `seenAt` is when the watcher saw the save (the reload's parts are timed from it).
+   */
+  async reload(entry: Entry, changed: string[], why?: string, restart = false, seenAt?: number): Promise<void> {
     if (this.hub.entries.get(entry.spec.service) !== entry || this.hub.shuttingDown) return;
     const state = entry.status.state;
     if (state === 'pending' || state === 'blocked' || state === 'stopping' || state === 'stopped') return;
     const started = this.hub.clock.now();
+    const parts: ReloadParts = { seenAt: seenAt ?? started, startedAt: started };
     const what = why ?? `a change in ${changed.length === 1 ? relative(this.hub.opts.workspaceRoot, changed[0]) : `${changed.length} files`}`;
     if (entry.spec.kind !== 'worker') {
       this.hub.events.log(entry.spec.service, 'system', `${what}: restarting`);
@@ -43,6 +56,7 @@ export class WorkerReloads {
       return;
     }
     if (run !== entry.run) return;
+    parts.builtAt = this.hub.clock.now();
     // A save that changed nothing workerd would run (a touched file, a file esbuild does not bundle):
     // no restart, no log line.
     const previousVersion = this.hub.host.get(entry.spec.service);
@@ -62,7 +76,7 @@ export class WorkerReloads {
           return undefined;
         }
         entry.worker = prepared;
-        this.reloaded(entry, run, what, started, 'swapped in place');
+        this.reloaded(entry, run, what, parts, SWAPPED);
         return undefined;
       });
       if (restartReason === undefined) return;
@@ -71,20 +85,28 @@ export class WorkerReloads {
     await this.hub.starter.exclusive(() => {
       if (run !== entry.run) return Promise.resolve();
       const previous = this.hub.host.get(entry.spec.service);
-      return this.hub.host.during(() => this.restartWith(entry, prepared, previous, state, run, what, started, restartReason));
+      return this.hub.host.during(() => this.restartWith(entry, prepared, previous, state, run, what, parts, restartReason));
     });
   }
 
-  private reloaded(entry: Entry, run: number, what: string, started: number, how: string): void {
-    const took = this.hub.clock.now() - started;
-    this.hub.events.log(entry.spec.service, 'system', `reloaded after ${what} (${took} ms, ${how})`);
+  /**
+   * Logs the reload with its parts — watcher's settle (seen → started), build, swap or restart — in the line
+   * and as fields (`nx-edge logs --json`, bench/dev.mjs), so any machine shows where its time goes.
+   */
+  private reloaded(entry: Entry, run: number, what: string, parts: ReloadParts, how: string): void {
+    const doneAt = this.hub.clock.now();
+    const builtAt = parts.builtAt ?? parts.startedAt;
+    const took = doneAt - parts.startedAt;
+    const swapped = how === SWAPPED;
+    const fields = { event: 'reload', seenAt: parts.seenAt, settleMs: parts.startedAt - parts.seenAt, buildMs: builtAt - parts.startedAt, [swapped ? 'swapMs' : 'restartMs']: doneAt - builtAt, doneAt };
+    this.hub.events.log(entry.spec.service, 'system', `reloaded after ${what} (${took} ms, ${how}; build ${builtAt - parts.startedAt} ms, ${swapped ? 'swap' : 'restart'} ${doneAt - builtAt} ms)`, 'info', fields);
     if (entry.status.state === 'failed') this.hub.events.setState(entry, 'starting');
     this.hub.events.setState(entry, entry.status.state, { lastReloadMs: took });
     if (entry.status.state !== 'healthy') void this.hub.starter.waitHealthy(entry, run);
   }
 
   /** Restarts workerd with the new version (every Worker keeps its port; the proxy holds requests meanwhile). */
-  async restartWith(entry: Entry, prepared: HostedWorker, previous: HostedWorker | undefined, state: ServiceState, run: number, what: string, started: number, restartReason?: string): Promise<void> {
+  async restartWith(entry: Entry, prepared: HostedWorker, previous: HostedWorker | undefined, state: ServiceState, run: number, what: string, parts: ReloadParts, restartReason?: string): Promise<void> {
     this.hub.host.set(prepared);
     if (state === 'failed') this.hub.events.setState(entry, 'starting');
     try {
@@ -92,7 +114,7 @@ export class WorkerReloads {
       entry.worker = prepared;
       this.hub.starter.noteRemoteOnly(entry);
       this.hub.starter.refreshWorkerAddresses(urls);
-      this.reloaded(entry, run, what, started, restartReason ? `workerd restarted: ${restartReason}` : 'workerd restarted');
+      this.reloaded(entry, run, what, parts, restartReason ? `workerd restarted: ${restartReason}` : 'workerd restarted');
     } catch (error) {
       // workerd refused the new set (e.g. the Worker throws at load): put the last good version back
       // (or leave this Worker out) so every other Worker keeps serving; the next save tries again.
