@@ -352,7 +352,6 @@ export default withEdge(
     await expect.poll(() => singleOutput, { timeout: 10_000 }).toContain('gateway is ready');
     // Nx ran two tasks: gateway's (a Worker) and mailer's (a non-Worker service). users and audit have none:
     // their lines are in gateway's task, one merged log, the cycle named.
-    // eslint-disable-next-line no-control-regex -- Nx's and our colours out
     const plain = singleOutput.replace(/\x1b\[[0-9;]*m/g, '');
     const taskOf = (line: string) => /^(\S+):/.exec(line)?.[1];
     const prefixes = new Set(plain.split('\n').map(taskOf).filter(Boolean));

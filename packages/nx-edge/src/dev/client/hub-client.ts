@@ -8,7 +8,7 @@ import { UserError } from '../../utils/user-error';
 import { hubErrorFile } from '../hub-error';
 import { acquireStartLock, ensurePrivateDevDir, isAlive, readHub, readHubFile, removeHub, sessionGroups, type HubInfo } from '../hub-registry';
 import { stopLeftovers } from './session-leftovers';
-import type { AttachRequest, HubEvent, ServiceSpec } from '../protocol';
+import type { AttachRequest, HubEvent } from '../protocol';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** How often a starting task looks for the hub's hub.json (a file read): the whole session waits on it. */

@@ -4,7 +4,6 @@ import { findWranglerConfig } from '../../config/wrangler-config';
 import { runAttached } from '../../dev/client/run-attached';
 import { resolveMiniflare } from '../../wrangler/miniflare';
 import { upstreamClosure, workerSessionPlan, workerSpecOf, type PlanContext } from '../../dev/client/session-plan';
-import type { CachedGraph } from '../../dev/client/cached-graph';
 import { describeError, UserError } from '../../utils/user-error';
 import type { DevExecutorOptions } from './schema';
 
@@ -20,7 +19,7 @@ export default async function* devExecutor(options: DevExecutorOptions, context:
     resolveMiniflare(context.root);
     const planContext = context as unknown as PlanContext;
     const spec = workerSpecOf(planContext, project, options)!;
-    const closure = upstreamClosure(context.root, context.projectGraph as unknown as CachedGraph, project, context.targetName ?? 'dev', context.configurationName);
+    const closure = upstreamClosure(context.root, context.projectGraph, project, context.targetName ?? 'dev', context.configurationName);
     yield* runAttached({ workspaceRoot: context.root, spec, plan: [...workerSessionPlan(planContext), ...closure], closure, proxyPort: options.proxyPort, onReady: signalNx });
   } catch (error) {
     console.error(describeError(error));
