@@ -10,7 +10,7 @@
 // Run: npm run build:packages && node bench/dev.mjs [10,50,100]
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync, existsSync, openSync, statSync, readSync, closeSync, watch } from 'node:fs';
-import { Agent, createServer as createHttpServer, request } from 'node:http';
+import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -103,7 +103,7 @@ function killTree(child) {
 
 function cannon(url, host, connections = 20) {
   return new Promise((resolve, reject) =>
-    autocannon({ url, connections, duration: Number(process.env.BENCH_DURATION ?? 5), headers: host ? { host } : {} }, (err, r) =>
+    autocannon({ url, connections, duration: Number(process.env.BENCH_DURATION ?? 3), headers: host ? { host } : {} }, (err, r) =>
       err ? reject(err) : resolve({ rps: Math.round(r.requests.average), p99: r.latency.p99, errors: r.errors + r.non2xx }),
     ),
   );
@@ -111,32 +111,55 @@ function cannon(url, host, connections = 20) {
 
 /**
  * The floor of any Node hop: a bare relay of the same requests to the same port (keep-alive agent,
- * no routing, no tracing, no state) — what the proxy's own work is measured against.
+ * no routing, no tracing, no state) — what the proxy's own work is measured against. It runs in a
+ * Node process of its own, as the proxy does in the hub (in autocannon's process the two would share
+ * one event loop and one core).
  */
 function bareRelay(targetPort) {
-  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-  const server = createHttpServer((req, res) => {
-    const upstream = request({ host: '127.0.0.1', port: targetPort, path: req.url, method: req.method, headers: req.headers, agent }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
+  const code = `
+    const { Agent, createServer, request } = require('node:http');
+    const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+    const server = createServer((req, res) => {
+      const upstream = request({ host: '127.0.0.1', port: ${targetPort}, path: req.url, method: req.method, headers: req.headers, agent }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      });
+      upstream.on('error', () => res.destroy());
+      req.pipe(upstream);
     });
-    upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
+    server.keepAliveTimeout = 65000;
+    server.listen(0, '127.0.0.1', () => console.log(server.address().port));`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.stdout.once('data', (d) => resolve({ port: Number(String(d).trim()), close: () => child.kill() }));
+    child.once('exit', (code) => reject(new Error(`bench/dev: the bare relay exited (${code})`)));
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ port: /** @type {import('node:net').AddressInfo} */ (server.address()).port, close: () => (agent.destroy(), server.close()) })));
 }
 
-/** Direct, through a bare relay and through the proxy, at 1, 10 and 20 connections. */
+/**
+ * Direct, through a bare relay and through the proxy, at 1, 10 and 20 connections: 3 rounds each, the
+ * order rotating every round (this 2-core machine drifts between runs by a third), medians per variant.
+ */
 async function proxyFigures(directPort, proxyPort, host) {
   const relay = await bareRelay(directPort);
   const out = {};
   try {
     for (const c of [1, 10, 20]) {
-      out[c] = {
-        direct: await cannon(`http://127.0.0.1:${directPort}/`, undefined, c),
-        relay: await cannon(`http://127.0.0.1:${relay.port}/`, undefined, c),
-        proxied: await cannon(`http://127.0.0.1:${proxyPort}/`, host, c),
+      const variants = {
+        direct: () => cannon(`http://127.0.0.1:${directPort}/`, undefined, c),
+        relay: () => cannon(`http://127.0.0.1:${relay.port}/`, undefined, c),
+        proxied: () => cannon(`http://127.0.0.1:${proxyPort}/`, host, c),
       };
+      const names = Object.keys(variants);
+      /** @type {Record<string, { rps: number, p99: number, errors: number }[]>} */
+      const rounds = Object.fromEntries(names.map((n) => [n, []]));
+      for (let round = 0; round < 3; round++) {
+        for (let i = 0; i < names.length; i++) {
+          const name = names[(i + round) % names.length];
+          rounds[name].push(await variants[name]());
+        }
+      }
+      out[c] = Object.fromEntries(names.map((n) => [n, { rps: Math.round(median(rounds[n].map((r) => r.rps))), p99: median(rounds[n].map((r) => r.p99)), errors: rounds[n].reduce((sum, r) => sum + r.errors, 0) }]));
     }
   } finally {
     relay.close();
