@@ -246,11 +246,17 @@ describe('dev hub', () => {
     gateway.upstream = ['users'];
     const task = client();
     const siteTask = client();
-    hub.prewarm([gateway, users, audit, site]);
+    const bundled: string[] = [];
+    const prepare = hub.host.prepare.bind(hub.host);
+    hub.host.prepare = (spec) => (bundled.push(spec.service), prepare(spec));
+    // As the control channel hands them over: the task's plan, then its closure (overlapping).
+    hub.prewarm([gateway, users, audit, site, users, audit]);
     hub.attach(gateway, task, [users, audit]);
     hub.attach(site, siteTask);
     await until('gateway ready', () => task.events.some((e) => e.type === 'ready'));
     expect(hub.statuses().map((s) => [s.service, s.state]).sort()).toEqual([['audit', 'healthy'], ['gateway', 'healthy'], ['site', 'healthy'], ['users', 'healthy']]);
+    // Each Worker bundled once, whatever overlaps in what was handed over.
+    expect(bundled.sort()).toEqual(['audit', 'gateway', 'site', 'users']);
     // One ready, its own: the task reports ready for gateway, never for a Worker it holds.
     expect(task.events.filter((e) => e.type === 'ready').map((e) => (e as { proxyUrl: string }).proxyUrl)).toEqual([hub.proxyUrl('gateway')]);
     // Each answers at its own name; the held Workers' lines (states, console) are the task's merged log.

@@ -57,7 +57,8 @@ export class ServiceStarter {
    */
   prewarm(plan: ServiceSpec[]): void {
     if (this.hub.shuttingDown) return;
-    const fresh = plan.filter((s) => s.kind === 'worker' && !this.hub.entries.has(s.service) && !this.hub.host.has(s.service) && !this.warming.has(s.service));
+    const handed = [...new Map(plan.map((s) => [s.service, s])).values()]; // a task's plan and closure overlap
+    const fresh = handed.filter((s) => s.kind === 'worker' && !this.hub.entries.has(s.service) && !this.hub.host.has(s.service) && !this.warming.has(s.service));
     if (fresh.length === 0) return;
     if (!this.round) {
       let settle!: () => void;
