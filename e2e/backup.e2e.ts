@@ -215,7 +215,8 @@ describe('backup and restore', () => {
     const lying = copy('lying-count', (m) => (m.resources[d1(m)].count = 999));
     const plan = await cli(['restore', lying, '-c', 'staging', '--dry-run']);
     expect(plan.code, plan.stdout + plan.stderr).toBe(0);
-    expect(plan.stdout).not.toContain('999');
+    // (as a count: a random namespace id may hold the digits 999)
+    expect(plan.stdout).not.toMatch(/\b999 rows\b/);
     expect(plan.stdout).toMatch(/then load 3 rows/);
   });
 
