@@ -92,6 +92,70 @@ describe('dev proxy', () => {
     expect(spans[1]).toMatchObject({ service: 'gone', status: 502, error: true });
   });
 
+  it('relays what the Worker sends and answers, byte for byte: a chunked body, repeated headers, a large streamed answer; a client that leaves ends the Worker\'s request', async () => {
+    const big = Buffer.alloc(8 * 1024 * 1024, 'x');
+    let streamClosed: Promise<void> = Promise.resolve();
+    const server = createServer((req, res) => {
+      if (req.url === '/echo') {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          res.writeHead(201, 'Made It', [['set-cookie', 'a=1'], ['set-cookie', 'b=2'], ['x-te', String(req.headers['transfer-encoding'])]].flat());
+          res.end(Buffer.concat(chunks));
+        });
+      } else if (req.url === '/big') {
+        res.end(big);
+      } else {
+        // Never ends by itself: only the client leaving (through the proxy) closes it.
+        streamClosed = new Promise((r) => res.on('close', () => r()));
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write('data: one\n\n');
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { port } = await proxyWith({ users: { service: 'users', state: 'healthy', url } });
+
+    const echoed = await new Promise<{ status: number; message?: string; cookies?: string[]; te?: string; body: string }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/echo', method: 'POST', headers: { host: 'users.localhost' } }, (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, message: res.statusMessage, cookies: res.headers['set-cookie'], te: String(res.headers['x-te']), body }));
+      });
+      req.on('error', reject);
+      req.write('part one, ');
+      setTimeout(() => req.end('part two'), 20);
+    });
+    expect(echoed).toEqual({ status: 201, message: 'Made It', cookies: ['a=1', 'b=2'], te: 'chunked', body: 'part one, part two' });
+
+    // 8 MiB read slowly at first: backpressure, not buffering, and every byte arrives.
+    const received = await new Promise<number>((resolve, reject) => {
+      request({ host: '127.0.0.1', port, path: '/big', headers: { host: 'users.localhost' } }, (res) => {
+        let n = 0;
+        res.pause();
+        setTimeout(() => res.resume(), 200);
+        res.on('data', (d: Buffer) => (n += d.length));
+        res.on('end', () => resolve(n));
+      }).on('error', reject).end();
+    });
+    expect(received).toBe(big.length);
+
+    const first = await new Promise<string>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/stream', headers: { host: 'users.localhost' } }, (res) => {
+        res.once('data', (d) => {
+          resolve(String(d));
+          req.destroy();
+        });
+      });
+      req.on('error', () => undefined);
+      req.once('error', reject);
+      req.end();
+    });
+    expect(first).toBe('data: one\n\n');
+    await streamClosed;
+  });
+
   it('refuses a request that already went through the proxy (loop)', async () => {
     const users = await upstream();
     const { port } = await proxyWith({ users: { service: 'users', state: 'healthy', url: users.url } });
