@@ -261,7 +261,7 @@ export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; cl
   /** Relays at once when the runtime is settled (no promise on the hot path), else after it settled. */
   function forward(req: IncomingMessage, res: ServerResponse, service: string, resolved?: ProxyTarget, waited = false): void {
     const target = resolved ?? opts.resolve(service);
-    if (!waited && target?.settled && !target.isSettled?.()) return void forwardWhenSettled(req, res, service, target.settled);
+    if (!waited && target?.settled && !target.isSettled?.()) return void forwardWhenSettled(req, res, service, () => target.settled!());
     if (!target || !target.url || target.state !== 'healthy' && target.state !== 'unhealthy' && target.state !== 'starting') {
       const down = describeDown(target, service, knownServices());
       return sendProblem(req, res, 502, down.title, down.detail, down.extra);
