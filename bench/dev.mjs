@@ -137,7 +137,7 @@ function bareRelay(targetPort) {
 }
 
 /**
- * Direct, through a bare relay and through the proxy, at 1, 10 and 20 connections: 3 rounds each, the
+ * Direct, through a bare relay and through the proxy, at 1, 10 and 20 connections: 5 rounds each, the
  * order rotating every round (this 2-core machine drifts between runs by a third), medians per variant.
  */
 async function proxyFigures(directPort, proxyPort, host) {
@@ -153,7 +153,7 @@ async function proxyFigures(directPort, proxyPort, host) {
       const names = Object.keys(variants);
       /** @type {Record<string, { rps: number, p99: number, errors: number }[]>} */
       const rounds = Object.fromEntries(names.map((n) => [n, []]));
-      for (let round = 0; round < 3; round++) {
+      for (let round = 0; round < 5; round++) {
         for (let i = 0; i < names.length; i++) {
           const name = names[(i + round) % names.length];
           rounds[name].push(await variants[name]());
