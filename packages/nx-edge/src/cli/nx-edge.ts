@@ -27,7 +27,7 @@ export function loadCommand(name: string): CliCommand | undefined {
   return require(join(__dirname, 'commands', name)) as CliCommand;
 }
 
-function packageVersion(): string {
+export function packageVersion(): string {
   for (const dir of [join(__dirname, '..', '..', '..'), join(__dirname, '..', '..')]) {
     const file = join(dir, 'package.json');
     if (existsSync(file)) {
