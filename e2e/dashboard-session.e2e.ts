@@ -3,6 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, get, type DevStatus as Status } from './support/http';
 import { REPO_ROOT } from './support/template';
@@ -82,6 +84,8 @@ describe('dev dashboard on a real session: graph, traces, details, actions', () 
     const users = await (await env.USERS.fetch('https://users/me')).json();
     const orders = await (await env.ORDERS.fetch('https://orders/new', { method: 'POST' })).json();
     log.info('gateway answered');
+    // Hostile text in a log line: nothing we hand on (the page, an agent) may carry the raw ESC.
+    console.log('\\x1b[2J\\x1b[31mgateway cleared your screen');
     return Response.json({ users, orders });
   },
 });`,
@@ -268,5 +272,57 @@ for (const action of ['stop', 'restart', 'reload']) {
     for (const t of traces.slice(0, 20)) everything.push((await get(proxyPort, 'localhost', `/__nx-edge/traces/${t.traceId}`)).body);
     expect(bodies.length).toBeGreaterThan(3);
     for (const body of everything) expect(body).not.toContain(SECRET);
+  });
+  it('a coding agent over `nx-edge mcp` (the SDK\'s stdio client): tools listed, a request traced through three Workers, its logs, a restart counted; no answer holds the secret or a raw ESC', async () => {
+    const client = new Client({ name: 'e2e-agent', version: '1.0.0' });
+    // As an agent's MCP config starts it: the workspace's nx-edge bin, in the workspace.
+    const transport = new StdioClientTransport({ command: join(ws.root, 'node_modules', '.bin', 'nx-edge'), args: ['mcp'], cwd: ws.root, env: ws.env as Record<string, string>, stderr: 'pipe' });
+    await client.connect(transport);
+    const answers: string[] = [];
+    const call = async (name: string, args: Record<string, unknown> = {}) => {
+      const result = (await client.callTool({ name, arguments: args })) as { content: { text: string }[]; isError?: boolean };
+      answers.push(result.content[0].text);
+      expect(result.isError, `${name}: ${result.content[0].text}`).toBeFalsy();
+      return JSON.parse(result.content[0].text) as any;
+    };
+    try {
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(['services', 'graph', 'logs', 'traces', 'trace', 'metrics', 'service_details', 'request', 'restart', 'reload', 'stop', 'start', 'workers', 'validate', 'history', 'monitor', 'tail']));
+
+      const sent = await call('request', { service: 'gateway', path: '/from-agent' });
+      expect(sent.status).toBe(200);
+      expect(JSON.parse(sent.body)).toMatchObject({ users: { service: 'users' }, orders: { service: 'orders', queued: true } });
+      expect(sent.traceId).toMatch(/^[0-9a-f]{32}$/);
+      // The Workers' spans reach the hub as their lines do: asked again until all three are in.
+      await expect
+        .poll(async () => [...new Set(((await call('trace', { traceId: sent.traceId })).spans as { service: string }[]).map((span) => span.service))].sort(), { timeout: 15_000 })
+        .toEqual(['gateway', 'orders', 'users']);
+      const traced = await call('trace', { traceId: sent.traceId });
+      expect((traced.spans as { name: string }[]).some((span) => span.name === 'GET /from-agent')).toBe(true);
+
+      const lines = (await call('logs', { trace: sent.traceId })) as { service: string; message: string }[];
+      expect(lines.map((l) => l.message)).toEqual(expect.arrayContaining(['gateway answered', 'order placed']));
+      const hostile = (await call('logs', { service: ['gateway'], search: 'cleared your screen', limit: 1 })) as { message: string }[];
+      expect(hostile[0].message).toContain('\\x1b[2J\\x1b[31mgateway cleared your screen');
+      const clumsy = (await call('logs', { service: ['users'], search: 'billing API', limit: 1 })) as { message: string }[];
+      expect(clumsy[0].message).toContain('calling the billing API with [redacted]');
+
+      const restartsOf = async () => ((await call('services')) as { service: string; restarts: number }[]).find((row) => row.service === 'orders')!.restarts;
+      const before = await restartsOf();
+      expect(await call('restart', { service: 'orders' })).toMatchObject({ ok: true, restart: 'orders' });
+      await expect.poll(restartsOf, { timeout: 30_000 }).toBe(before + 1);
+
+      const details = await call('service_details', { service: 'users' });
+      expect(details.vars).toEqual(expect.arrayContaining([{ name: 'API_TOKEN', value: '••••••', secret: true }]));
+      const workers = await call('workers');
+      expect((workers.workers as { project: string }[]).map((w) => w.project).sort()).toEqual(['gateway', 'mailer', 'orders', 'users']);
+    } finally {
+      await client.close();
+    }
+    expect(answers.length).toBeGreaterThan(6);
+    for (const text of answers) {
+      expect(text).not.toContain(SECRET);
+      expect(text).not.toContain('\x1b');
+    }
   });
 });
