@@ -66,21 +66,35 @@ export function createMcpServer(deps: McpDeps): McpServer {
   ) => void;
   let rootsCache: { at: number; secrets: string[] } | undefined;
 
+  /** The workspace's Workers, read at most every 5 s (a graph of 100 projects, or `nx graph` without a cache). */
+  let workspaceCache: { at: number; view: ReturnType<McpDeps['workspace']> } | undefined;
+  function workspace(): ReturnType<McpDeps['workspace']> {
+    if (!workspaceCache || Date.now() - workspaceCache.at > 5000) workspaceCache = { at: Date.now(), view: deps.workspace() };
+    return workspaceCache.view;
+  }
+
+  /** Values to redact: every `.dev.vars*` of the workspace's Workers and of the session's services, re-read every 5 s. */
   async function secrets(session: SessionApi | undefined): Promise<string[]> {
-    const roots = new Set(deps.workspace().workers.map((w) => w.root));
-    if (session && (!rootsCache || Date.now() - rootsCache.at > 5000)) {
+    if (rootsCache && Date.now() - rootsCache.at <= 5000) return rootsCache.secrets;
+    const roots = new Set<string>();
+    try {
+      for (const w of workspace().workers) roots.add(w.root);
+    } catch {
+      // no project graph: the session's own roots below still count
+    }
+    if (session) {
       const status = (await session.get('/__nx-edge/status').catch(() => [])) as { service: string }[];
       for (const row of Array.isArray(status) ? status : []) {
         const details = (await session.get(`/__nx-edge/services/${encodeURIComponent(row.service)}`).catch(() => undefined)) as { root?: string } | undefined;
         if (typeof details?.root === 'string') roots.add(details.root);
       }
     }
-    if (!rootsCache || Date.now() - rootsCache.at > 5000) rootsCache = { at: Date.now(), secrets: secretValues(deps.workspaceRoot, [...roots]) };
+    rootsCache = { at: Date.now(), secrets: secretValues(deps.workspaceRoot, [...roots]) };
     return rootsCache.secrets;
   }
 
   const answer = async (value: unknown, session?: SessionApi, isError = false): Promise<Answer> => ({
-    content: [{ type: 'text', text: boundedAnswer(value, { secrets: await secrets(session).catch(() => []) }) }],
+    content: [{ type: 'text', text: boundedAnswer(value, { secrets: await secrets(session) }) }],
     ...(isError ? { isError: true } : {}),
   });
   const failed = (message: string): Answer => ({ content: [{ type: 'text', text: boundedAnswer({ error: message }) }], isError: true });
@@ -206,7 +220,7 @@ export function createMcpServer(deps: McpDeps): McpServer {
     annotations: readOnly,
   }, async () => {
     try {
-      return await answer(deps.workspace(), deps.session());
+      return await answer(workspace(), deps.session());
     } catch (error) {
       return failed(`Could not read the workspace's project graph: ${(error as Error).message}`);
     }

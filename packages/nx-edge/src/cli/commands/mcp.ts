@@ -4,7 +4,7 @@ import { findWorkspaceRoot } from '../../utils/workspace-root';
 
 export const description = 'Serve the dev session, the Workers and the deployed envs to a coding agent (Model Context Protocol, stdio)';
 export const usage = '';
-export const examples = ['nx-edge mcp', 'npx @modelcontextprotocol/inspector --cli npx nx-edge mcp --method tools/list'];
+export const examples = ['nx-edge mcp', 'cd apps/api && nx-edge mcp   # any folder of the workspace'];
 
 export function define(_command: Command): void {
   // no options: the agent starts it from the workspace (or any folder inside it)
