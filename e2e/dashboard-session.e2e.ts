@@ -283,7 +283,7 @@ for (const action of ['stop', 'restart', 'reload']) {
       const result = (await client.callTool({ name, arguments: args })) as { content: { text: string }[]; isError?: boolean };
       answers.push(result.content[0].text);
       expect(result.isError, `${name}: ${result.content[0].text}`).toBeFalsy();
-      return JSON.parse(result.content[0].text) as any;
+      return JSON.parse(result.content[0].text);
     };
     try {
       const { tools } = await client.listTools();
