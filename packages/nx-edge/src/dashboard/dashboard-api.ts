@@ -3,6 +3,7 @@ import type { LogRecord, LogStore } from '../logs/log-store';
 import type { ServiceStatus } from '../dev/protocol';
 import type { ServiceDetails, ServiceGraph } from '../dev/hub/session-view';
 import type { TraceStore, TraceSummary } from '../traces/trace-store';
+import type { OpenedSession, SessionMeta } from '../dev/archive/session-archive';
 
 export type DashboardAction = 'restart' | 'stop' | 'start' | 'reload';
 export const DASHBOARD_ACTIONS: DashboardAction[] = ['restart', 'stop', 'start', 'reload'];
@@ -13,6 +14,12 @@ export interface DashboardSource {
   graph(): ServiceGraph;
   details(service: string): ServiceDetails | undefined;
   action(service: string, action: DashboardAction): { ok: boolean; message: string };
+  /** Past sessions of this workspace, read-only (absent: none are kept). */
+  sessions?: {
+    current: string;
+    list(): SessionMeta[];
+    open(id: string): OpenedSession | undefined;
+  };
 }
 
 /** How often the event stream checks for a changed status table or graph, and sends metrics. */
@@ -20,6 +27,15 @@ const STATUS_EVERY_MS = 500;
 const METRICS_EVERY_MS = 2000;
 /** Trace summaries are sent in batches: a request through five Workers is one update, not ten. */
 const TRACE_BATCH_MS = 250;
+
+/** A path segment decoded, or '' when it is not valid percent-encoding (never a throw in the hub). */
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return '';
+  }
+}
 
 const json = (res: ServerResponse, status: number, body: unknown) => {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
@@ -96,6 +112,44 @@ export function createDashboardApi(opts: {
     res.on('close', close);
   }
 
+  function traceList(res: ServerResponse, url: URL, traces: TraceStore): void {
+    const limit = Number(url.searchParams.get('limit'));
+    json(
+      res,
+      200,
+      traces.list({
+        service: url.searchParams.get('service') || undefined,
+        errorsOnly: url.searchParams.get('errors') === '1',
+        search: url.searchParams.get('q') || undefined,
+        limit: Number.isFinite(limit) && limit > 0 ? limit : undefined,
+      }),
+    );
+  }
+
+  function oneTrace(res: ServerResponse, id: string, traces: TraceStore, logs: LogStore): void {
+    const spans = traces.get(id);
+    if (!spans) json(res, 404, { error: `no trace ${id} in this session (the newest ${traces.size()} are kept)` });
+    else json(res, 200, { traceId: id.toLowerCase(), spans, logs: logs.query({ trace: id, limit: 2000 }) });
+  }
+
+  /**
+   * GET /__nx-edge/sessions (the list), /sessions/<id> (its traces and lines, as the event stream's
+   * snapshot holds them), /sessions/<id>/traces and /sessions/<id>/traces/<trace id>: a past session,
+   * read-only (nothing here writes).
+   */
+  function pastSession(res: ServerResponse, url: URL): void {
+    const sessions = source.sessions;
+    if (!sessions) return json(res, 404, { error: 'this dev hub keeps no past sessions' });
+    if (url.pathname === '/__nx-edge/sessions') return json(res, 200, { current: sessions.current, sessions: sessions.list() });
+    const m = /^\/__nx-edge\/sessions\/([^/]+)(\/traces(?:\/([0-9a-fA-F]{32}))?)?$/.exec(url.pathname);
+    const id = m ? safeDecode(m[1]) : '';
+    const opened = id ? sessions.open(id) : undefined;
+    if (!m || !opened) return json(res, 404, { error: `no past session "${id}" (see /__nx-edge/sessions)` });
+    if (m[3]) return oneTrace(res, m[3], opened.traces, opened.logs);
+    if (m[2]) return traceList(res, url, opened.traces);
+    json(res, 200, { meta: opened.meta, traceCount: opened.traces.size(), traces: opened.traces.list({ limit: 2000 }), logs: opened.logs.query({ limit: 5000 }) });
+  }
+
   return {
     /** GET routes; true when answered. */
     get(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
@@ -103,27 +157,10 @@ export function createDashboardApi(opts: {
       if (path === '/__nx-edge/events') return (events(req, res), true);
       if (path === '/__nx-edge/graph') return (json(res, 200, source.graph()), true);
       if (path === '/__nx-edge/metrics') return (json(res, 200, source.traces.metrics()), true);
-      if (path === '/__nx-edge/traces') {
-        const limit = Number(url.searchParams.get('limit'));
-        json(
-          res,
-          200,
-          source.traces.list({
-            service: url.searchParams.get('service') || undefined,
-            errorsOnly: url.searchParams.get('errors') === '1',
-            search: url.searchParams.get('q') || undefined,
-            limit: Number.isFinite(limit) && limit > 0 ? limit : undefined,
-          }),
-        );
-        return true;
-      }
+      if (path === '/__nx-edge/traces') return (traceList(res, url, source.traces), true);
       const trace = /^\/__nx-edge\/traces\/([0-9a-fA-F]{32})$/.exec(path);
-      if (trace) {
-        const spans = source.traces.get(trace[1]);
-        if (!spans) json(res, 404, { error: `no trace ${trace[1]} in this session (the newest ${source.traces.size()} are kept)` });
-        else json(res, 200, { traceId: trace[1].toLowerCase(), spans, logs: opts.logs.query({ trace: trace[1], limit: 2000 }) });
-        return true;
-      }
+      if (trace) return (oneTrace(res, trace[1], source.traces, opts.logs), true);
+      if (path.startsWith('/__nx-edge/sessions')) return (pastSession(res, url), true);
       const service = /^\/__nx-edge\/services\/([^/]+)$/.exec(path);
       if (service) {
         const name = decodeURIComponent(service[1]);

@@ -48,11 +48,13 @@ button{cursor:pointer}button:disabled{opacity:.5;cursor:default}
 #waterfall .bar{position:absolute;top:1px;height:12px;border-radius:3px;min-width:2px}
 #waterfall .span-name{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 #waterfall .span-logs{grid-column:1/-1;padding:0 0 .2rem 2rem;color:var(--muted);white-space:pre-wrap}
+body.past .actions,body.past button[data-action]{display:none}#past-note{color:var(--warn)}
 .svc-dot{display:inline-block;width:.6rem;height:.6rem;border-radius:50%;margin-right:.35rem;vertical-align:middle}
 </style></head>
 <body>
 <header><h1>nx-edge dev</h1>
 <nav><button type="button" data-tab="graph" id="tab-graph">Graph</button><button type="button" data-tab="services" id="tab-services">Services</button><button type="button" data-tab="traces" id="tab-traces">Traces</button><button type="button" data-tab="logs" id="tab-logs">Logs</button></nav>
+<label id="session-pick" hidden>session <select id="session"><option value="">live</option></select></label><span id="past-note" hidden></span>
 <span id="summary">connecting…</span><span id="token-note" class="muted" hidden>read-only: actions need the link with <code>?token=…</code> that <code>nx run-many -t dev</code> (or <code>nx-edge status</code>) prints</span></header>
 <main>
 <div id="views">
@@ -95,7 +97,7 @@ button{cursor:pointer}button:disabled{opacity:.5;cursor:default}
     try{return sessionStorage.getItem(key)||''}catch(e){return ''}})();
   if(!token)document.getElementById('token-note').hidden=false;
   var $=function(id){return document.getElementById(id)};
-  var S={status:[],graph:{nodes:[],edges:[]},metrics:{},logs:[],traces:{},order:[],traceCount:0,tab:'graph',drawer:null,trace:null};
+  var S={status:[],graph:{nodes:[],edges:[]},metrics:{},logs:[],traces:{},order:[],traceCount:0,tab:'graph',drawer:null,trace:null,past:null};
   var LEVELS=['debug','info','warn','error'],MAXLOGS=5000,MAXTRACES=10000,SVG='http://www.w3.org/2000/svg';
   var dirty={};
   function text(tag,cls,t){var e=document.createElement(tag);if(cls)e.className=cls;if(t!==undefined&&t!==null)e.textContent=t;return e}
@@ -176,7 +178,7 @@ button{cursor:pointer}button:disabled{opacity:.5;cursor:default}
   var traceQuery=0;
   function renderTraces(){var service=$('t-service').value,errors=$('t-errors').checked,search=$('t-search').value.trim().toLowerCase();
     if(!service&&!errors&&!search)return drawTraces(matchingTraces('',false,'',200));
-    var q=++traceQuery;fetch('/__nx-edge/traces?limit=200&service='+encodeURIComponent(service)+(errors?'&errors=1':'')+'&q='+encodeURIComponent(search)).then(function(r){return r.json()}).then(function(list){if(q===traceQuery)drawTraces(list)})}
+    var q=++traceQuery;fetch(base()+'/traces?limit=200&service='+encodeURIComponent(service)+(errors?'&errors=1':'')+'&q='+encodeURIComponent(search)).then(function(r){return r.json()}).then(function(list){if(q===traceQuery)drawTraces(list)})}
   function drawTraces(list){var started=performance.now();var body=document.querySelector('#traces tbody');body.textContent='';
     var frag=document.createDocumentFragment();list.forEach(function(t){frag.appendChild(traceRow(t))});body.appendChild(frag);
     if(!list.length){var tr=text('tr');var td=text('td','empty','no traces match: send a request to a service (http://<service>.localhost:'+location.port+'/)');td.colSpan=7;tr.appendChild(td);body.appendChild(tr)}
@@ -184,7 +186,7 @@ button{cursor:pointer}button:disabled{opacity:.5;cursor:default}
   $('traces').addEventListener('click',function(e){var tr=e.target.closest('tr[data-trace]');if(tr)openTrace(tr.dataset.trace)});
   ['t-service','t-errors'].forEach(function(id){$(id).addEventListener('change',function(){mark('traces')})});$('t-search').addEventListener('input',function(){mark('traces')});
   function openTrace(id){S.trace=id;show('traces');$('trace-list').hidden=true;$('trace-view').hidden=false;$('waterfall').textContent='loading…';history.replaceState(null,'','#trace/'+id);
-    fetch('/__nx-edge/traces/'+id).then(function(r){return r.json()}).then(function(data){if(S.trace===id)renderWaterfall(data)})}
+    fetch(base()+'/traces/'+id).then(function(r){return r.json()}).then(function(data){if(S.trace===id)renderWaterfall(data)})}
   function closeTrace(){S.trace=null;$('trace-list').hidden=false;$('trace-view').hidden=true;mark('traces')}
   $('trace-back').addEventListener('click',function(){closeTrace();history.replaceState(null,'','#traces')});
   function renderWaterfall(data){var w=$('waterfall');w.textContent='';if(!data.spans){w.textContent=data.error||'no such trace';return}
@@ -225,7 +227,7 @@ button{cursor:pointer}button:disabled{opacity:.5;cursor:default}
   var known={};function fillOptions(){S.status.forEach(function(s){if(known[s.service])return;known[s.service]=1;['f-service','t-service'].forEach(function(id){var o=text('option','',s.service);o.value=s.service;$(id).appendChild(o)})})}
   // ---- details drawer
   function openDrawer(name){S.drawer=name;S.details=null;$('drawer').classList.add('open');$('d-message').textContent='';loadDetails();mark('drawer')}
-  function loadDetails(){var name=S.drawer;fetch('/__nx-edge/services/'+encodeURIComponent(name)).then(function(r){return r.json()}).then(function(d){if(S.drawer===name){S.details=d;mark('drawer')}})}
+  function loadDetails(){var name=S.drawer;if(S.past)return;fetch('/__nx-edge/services/'+encodeURIComponent(name)).then(function(r){return r.json()}).then(function(d){if(S.drawer===name){S.details=d;mark('drawer')}})}
   $('d-close').addEventListener('click',function(){S.drawer=null;$('drawer').classList.remove('open')});
   $('drawer').querySelector('.actions').addEventListener('click',function(e){var b=e.target.closest('button[data-action]');if(b&&S.drawer)act(S.drawer,b.dataset.action,b)});
   function kvRow(table,k,v,href){var tr=text('tr');tr.appendChild(text('td','',k));var td=text('td');if(href){var a=text('a','',v);a.href=href;a.target='_blank';a.rel='noopener';td.appendChild(a)}else td.textContent=v;tr.appendChild(td);table.appendChild(tr)}
@@ -244,14 +246,31 @@ button{cursor:pointer}button:disabled{opacity:.5;cursor:default}
   $('d-traces').addEventListener('click',function(e){var tr=e.target.closest('tr[data-trace]');if(tr)openTrace(tr.dataset.trace)});
   // ---- the one event stream
   function setMetrics(list){S.metrics={};list.forEach(function(m){S.metrics[m.service]=m})}
-  function connect(){var es=new EventSource('/__nx-edge/events');
+  var es=null;
+  function connect(){es=new EventSource('/__nx-edge/events');
     es.addEventListener('snapshot',function(e){var d=JSON.parse(e.data);S.status=d.status;S.graph=d.graph;setMetrics(d.metrics);S.logs=d.logs;S.logs.forEach(function(r){r._seq=logSeq++});S.traces={};S.order=[];S.traceCount=d.traceCount;d.traces.slice().reverse().forEach(function(t){addTrace(t,true)});mark('summary','options','graph','status','metrics','traces','logsFull')});
     es.addEventListener('status',function(e){S.status=JSON.parse(e.data);mark('summary','options','status');if(S.drawer)loadDetails()});
     es.addEventListener('graph',function(e){S.graph=JSON.parse(e.data);mark('graph')});
     es.addEventListener('metrics',function(e){setMetrics(JSON.parse(e.data));mark('metrics')});
     es.addEventListener('traces',function(e){JSON.parse(e.data).forEach(function(t){addTrace(t)});mark('traces','summary')});
     es.addEventListener('log',function(e){var r=JSON.parse(e.data);r._seq=logSeq++;S.logs.push(r);if(S.logs.length>MAXLOGS)S.logs.splice(0,S.logs.length-MAXLOGS);mark('logs')});
-    es.onerror=function(){$('summary').textContent='disconnected — reconnecting…'}}
+    es.onerror=function(){if(!S.past)$('summary').textContent='disconnected — reconnecting…'}}
+  // ---- past sessions: the hub keeps the last ones on disk; one opens read-only (no stream, no actions)
+  function base(){return S.past?'/__nx-edge/sessions/'+encodeURIComponent(S.past):'/__nx-edge'}
+  function when(t){var d=new Date(t);return d.toLocaleDateString()+' '+clock(t).slice(0,8)}
+  fetch('/__nx-edge/sessions').then(function(r){return r.ok?r.json():null}).then(function(d){if(!d)return;var sel=$('session');
+    d.sessions.forEach(function(m){if(m.id===d.current)return;var end=m.endedAt||m.lastWrittenAt;var o=text('option','',when(m.startedAt)+(end?' – '+clock(end).slice(0,8):'')+' · '+m.services.length+' services');o.value=m.id;sel.appendChild(o)});
+    if(sel.options.length>1)$('session-pick').hidden=false}).catch(function(){});
+  $('session').addEventListener('change',function(){var id=this.value;closeTrace();S.drawer=null;$('drawer').classList.remove('open');
+    if(!id){S.past=null;document.body.classList.remove('past');$('past-note').hidden=true;connect();return}
+    if(es){es.close();es=null}S.past=id;document.body.classList.add('past');
+    fetch('/__nx-edge/sessions/'+encodeURIComponent(id)).then(function(r){return r.json()}).then(function(d){if(S.past!==id)return;
+      if(!d.meta){$('past-note').hidden=false;$('past-note').textContent=d.error||'this session cannot be opened';return}
+      var end=d.meta.endedAt||d.meta.lastWrittenAt;S.status=d.meta.services.map(function(name){return {service:name,kind:'worker',state:'ended',restarts:0}});
+      S.graph=d.meta.graph||{nodes:S.status.map(function(x){return {id:x.service,kind:'worker'}}),edges:[]};S.metrics={};
+      S.logs=d.logs;S.logs.forEach(function(r){r._seq=logSeq++});S.traces={};S.order=[];S.traceCount=d.traceCount;d.traces.slice().reverse().forEach(function(t){addTrace(t,true)});
+      $('past-note').hidden=false;$('past-note').textContent='read-only: the session of '+when(d.meta.startedAt)+(end?' – '+clock(end).slice(0,8):'')+(d.meta.truncated?' (cut: it reached its size cap)':'');
+      renderedSeq=-1;mark('summary','options','graph','status','metrics','traces','logsFull')})});
   var hash=location.hash.slice(1);if(hash.indexOf('trace/')===0){show('traces');openTrace(hash.slice(6))}else show(['graph','services','traces','logs'].indexOf(hash)>=0?hash:'graph');
   connect();setInterval(function(){if(S.tab==='services')mark('status')},1000);
 })();

@@ -7,6 +7,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { createMcpServer, type McpDeps } from './mcp-server';
 import type { SessionApi } from './hub-session';
 import type { CliRunner } from './cli-runner';
+import { listSessions, openSession, recordSession } from '../dev/archive/session-archive';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -23,7 +24,7 @@ function workspace(): string {
 }
 
 async function connect(deps: Partial<McpDeps> & { workspaceRoot: string }): Promise<Client> {
-  const server = createMcpServer({ version: '0.0.0-test', session: () => undefined, run: async () => ({ exitCode: 0, lines: [], moreLines: 0, stderr: '', stopped: false }), workspace: () => ({ workers: [], edges: [] }), ...deps });
+  const server = createMcpServer({ version: '0.0.0-test', session: () => undefined, run: async () => ({ exitCode: 0, lines: [], moreLines: 0, stderr: '', stopped: false }), workspace: () => ({ workers: [], edges: [] }), past: { list: () => [], open: () => undefined }, ...deps });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'spec', version: '1' });
   await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
@@ -64,7 +65,7 @@ describe('nx-edge mcp', () => {
     const { tools } = await client.listTools();
     const byName = Object.fromEntries(tools.map((t) => [t.name, t]));
     expect(Object.keys(byName).sort()).toEqual(
-      ['graph', 'history', 'logs', 'metrics', 'monitor', 'reload', 'request', 'restart', 'service_details', 'services', 'start', 'stop', 'tail', 'trace', 'traces', 'validate', 'workers'].sort(),
+      ['graph', 'history', 'logs', 'sessions', 'metrics', 'monitor', 'reload', 'request', 'restart', 'service_details', 'services', 'start', 'stop', 'tail', 'trace', 'traces', 'validate', 'workers'].sort(),
     );
     for (const name of ['restart', 'reload', 'stop', 'start']) {
       expect(byName[name].annotations?.readOnlyHint).toBe(false);
@@ -133,5 +134,26 @@ describe('nx-edge mcp', () => {
     const monitor = await client.callTool({ name: 'monitor', arguments: { env: 'prod' } });
     expect(monitor.isError).toBe(true);
     expect(JSON.parse(text(monitor))).toMatchObject({ exitCode: 1, error: 'no env "prod" in apps/api/wrangler.jsonc' });
+  });
+  it('opens a past session from disk (no hub running): sessions lists it, trace and logs read it', async () => {
+    const root = workspace();
+    const rec = recordSession(root, { startedAt: Date.UTC(2026, 11, 1, 9, 0, 0), pid: 77 });
+    const traceId = 'c'.repeat(32);
+    rec.span({ traceId, spanId: '1'.repeat(16), service: 'api', kind: 'proxy', name: 'GET /before', start: 5, durationMs: 9, status: 200 });
+    rec.log({ time: 6, service: 'api', stream: 'stdout', level: 'info', message: 'served before the change', trace_id: traceId });
+    rec.describe(['api'], { nodes: [{ id: 'api', kind: 'worker' }], edges: [] });
+    rec.close();
+    const client = await connect({ workspaceRoot: root, past: { list: () => listSessions(root), open: (id) => openSession(root, id) } });
+    const sessions = JSON.parse(text(await client.callTool({ name: 'sessions', arguments: {} }))) as { id: string; services: string[] }[];
+    expect(sessions).toEqual([expect.objectContaining({ id: '20261201T090000Z-77', services: ['api'], startedAtIso: '2026-12-01T09:00:00.000Z' })]);
+    const trace = JSON.parse(text(await client.callTool({ name: 'trace', arguments: { traceId, session: sessions[0].id } })));
+    expect(trace).toMatchObject({ traceId, spans: [{ name: 'GET /before' }], logs: [{ message: 'served before the change' }] });
+    const logs = JSON.parse(text(await client.callTool({ name: 'logs', arguments: { session: sessions[0].id, search: 'BEFORE' } })));
+    expect(logs).toHaveLength(1);
+    const traces = JSON.parse(text(await client.callTool({ name: 'traces', arguments: { session: sessions[0].id } })));
+    expect(traces).toEqual([expect.objectContaining({ traceId, route: 'GET /before' })]);
+    const missing = await client.callTool({ name: 'traces', arguments: { session: '20200101T000000Z-1' } });
+    expect(missing.isError).toBe(true);
+    expect(text(missing)).toContain('No past session');
   });
 });

@@ -8,6 +8,9 @@ import { boundedAnswer } from './bounded-answer';
 import type { SessionApi } from './hub-session';
 import { parsedLines, type CliResult, type CliRunner } from './cli-runner';
 import type { WorkerView } from './workspace-view';
+import type { OpenedSession, SessionMeta } from '../dev/archive/session-archive';
+import { matchesFilter } from '../logs/log-store';
+import { logFilterFromQuery } from '../proxy/dev-proxy';
 
 /** What the MCP server reads and runs, injected (the real ones in mcp-main; fakes in its spec). */
 export interface McpDeps {
@@ -18,11 +21,14 @@ export interface McpDeps {
   /** `nx-edge <args>` in its own process. */
   run: CliRunner;
   workspace(): { workers: WorkerView[]; edges: { from: string; to: string }[] };
+  /** Past dev sessions, read from disk (no hub needed). */
+  past: { list(): SessionMeta[]; open(id: string): OpenedSession | undefined };
 }
 
 const NO_SESSION = (root: string) =>
   `No nx-edge dev session is running in ${root}. Start one in a terminal with \`nx run-many -t dev\` (every service) or \`nx run <worker>:dev\` (one Worker and what it calls), then ask again.`;
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+const SESSION_ID = z.string().regex(/^\d{8}T\d{6}Z-\d{1,10}$/, 'a session id from `sessions`');
 const TRACE_ID = z.string().regex(/^[0-9a-fA-F]{32}$/, 'a trace id: 32 hex digits');
 /** The longest a `tail` window may be: an agent waits for the whole of it. */
 export const MAX_TAIL_SECONDS = 60;
@@ -111,6 +117,15 @@ export function createMcpServer(deps: McpDeps): McpServer {
       }
     };
   }
+  /** A tool over the running session, or over a past one when `session` names it (read from disk). */
+  function liveOrPast<A extends { session?: string }>(fn: (from: { live: SessionApi; past?: undefined } | { live?: undefined; past: OpenedSession }, args: A) => Promise<unknown>) {
+    return async (args: A): Promise<Answer> => {
+      if (!args.session) return sessionTool<A>((live, a) => fn({ live }, a))(args);
+      const past = deps.past.open(args.session);
+      if (!past) return failed(`No past session "${args.session}" in ${deps.workspaceRoot}; \`sessions\` lists them.`);
+      return answer(await fn({ past }, args));
+    };
+  }
   const query = (params: Record<string, string | number | boolean | undefined>) => {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '' && v !== false) q.set(k, String(v));
@@ -134,12 +149,14 @@ export function createMcpServer(deps: McpDeps): McpServer {
       since: z.string().optional().describe('only lines from then on: 30s, 5m, 2h or an ISO time'),
       search: z.string().max(200).optional().describe('only lines whose message contains this text (case-insensitive)'),
       limit: z.number().int().min(1).max(1000).optional().describe('the newest n lines (default 100)'),
+      session: SESSION_ID.optional().describe('a past session (from `sessions`) instead of the running one'),
     },
     annotations: readOnly,
-  }, sessionTool(async (s, a: { service?: string[]; level?: string; trace?: string; since?: string; search?: string; limit?: number }) => {
+  }, liveOrPast(async (from, a: { session?: string; service?: string[]; level?: string; trace?: string; since?: string; search?: string; limit?: number }) => {
     const limit = a.limit ?? 100;
-    // A search is applied here, over the newest 1000 lines the hub returns.
-    const records = (await s.get(`/__nx-edge/logs${query({ service: a.service?.join(','), level: a.level, trace: a.trace, since: a.since, limit: a.search ? 1000 : limit })}`)) as { message?: string }[];
+    // A search is applied here, over the newest 1000 lines matching the rest.
+    const params = query({ service: a.service?.join(','), level: a.level, trace: a.trace, since: a.since, limit: a.search ? 1000 : limit });
+    const records = (from.live ? await from.live.get(`/__nx-edge/logs${params}`) : from.past.logs.query(logFilterFromQuery(new URLSearchParams(params.slice(1))))) as { message?: string }[];
     const needle = a.search?.toLowerCase();
     const matched = needle ? records.filter((r) => String(r.message ?? '').toLowerCase().includes(needle)) : records;
     return matched.slice(-limit);
@@ -152,16 +169,31 @@ export function createMcpServer(deps: McpDeps): McpServer {
       errorsOnly: z.boolean().optional().describe('only traces with an error (status ≥ 500 or an exception)'),
       search: z.string().max(200).optional().describe('a substring of the route or trace id'),
       limit: z.number().int().min(1).max(500).optional().describe('at most n traces (default 50)'),
+      session: SESSION_ID.optional().describe('a past session (from `sessions`) instead of the running one'),
     },
     annotations: readOnly,
-  }, sessionTool(async (s, a: { service?: string; errorsOnly?: boolean; search?: string; limit?: number }) =>
-    s.get(`/__nx-edge/traces${query({ service: a.service, errors: a.errorsOnly ? 1 : undefined, q: a.search, limit: a.limit ?? 50 })}`)));
+  }, liveOrPast(async (from, a: { session?: string; service?: string; errorsOnly?: boolean; search?: string; limit?: number }) =>
+    from.live
+      ? from.live.get(`/__nx-edge/traces${query({ service: a.service, errors: a.errorsOnly ? 1 : undefined, q: a.search, limit: a.limit ?? 50 })}`)
+      : from.past.traces.list({ service: a.service, errorsOnly: a.errorsOnly, search: a.search, limit: a.limit ?? 50 })));
   tool('trace', {
     title: 'One trace',
     description: 'One trace: every span (proxy, each Worker, each call between them) in start order, and the log lines written under it.',
-    inputSchema: { traceId: TRACE_ID.describe('the trace id (from `request`, `traces` or a log line)') },
+    inputSchema: {
+      traceId: TRACE_ID.describe('the trace id (from `request`, `traces` or a log line)'),
+      session: SESSION_ID.optional().describe('a past session (from `sessions`) instead of the running one'),
+    },
     annotations: readOnly,
-  }, sessionTool(async (s, a: { traceId: string }) => s.get(`/__nx-edge/traces/${a.traceId.toLowerCase()}`)));
+  }, liveOrPast(async (from, a: { session?: string; traceId: string }) => {
+    if (from.live) return from.live.get(`/__nx-edge/traces/${a.traceId.toLowerCase()}`);
+    const spans = from.past.traces.get(a.traceId);
+    return spans ? { traceId: a.traceId.toLowerCase(), spans, logs: from.past.logs.query({ trace: a.traceId, limit: 2000 }) } : { error: `no trace ${a.traceId} in session ${from.past.meta.id}` };
+  }));
+  tool('sessions', {
+    title: 'Past dev sessions',
+    description: 'The last dev sessions of this workspace (kept on disk, newest first): id, start, end, services. Pass an id as `session` to `traces`, `trace` or `logs` to read that session (read-only), e.g. to compare a trace before and after a change.',
+    annotations: readOnly,
+  }, async () => answer(deps.past.list().map(({ graph: _graph, ...meta }) => ({ ...meta, startedAtIso: new Date(meta.startedAt).toISOString() }))));
   tool('metrics', { title: 'Service metrics', description: 'Per service over the last minutes: requests per second, error rate, p50/p95/p99 latency (ms), request count.', annotations: readOnly },
     sessionTool(async (s) => ((await s.get('/__nx-edge/metrics')) as Record<string, unknown>[]).map(({ series: _series, ...m }) => m)));
   tool('service_details', {

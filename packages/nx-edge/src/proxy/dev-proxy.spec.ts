@@ -156,6 +156,38 @@ describe('dev proxy', () => {
     await streamClosed;
   });
 
+  it('serves past sessions read-only: the list, one session, its traces and one trace; a bad or unknown id is a 404, never a crash', async () => {
+    const { createTraceStore } = await import('../traces/trace-store');
+    const traces = createTraceStore();
+    const traceId = 'd'.repeat(32);
+    traces.add({ traceId, spanId: '1'.repeat(16), service: 'api', kind: 'proxy', name: 'GET /old', start: 1, durationMs: 2, status: 200 });
+    const logs = createLogStore({});
+    logs.append({ time: 1, service: 'api', stream: 'stdout', level: 'info', message: 'old line', trace_id: traceId });
+    const meta = { id: '20261201T090000Z-77', startedAt: 1, endedAt: 3, services: ['api'] };
+    const { port } = await proxyWith({}, 0, {
+      dashboard: {
+        traces: createTraceStore(),
+        graph: () => ({ nodes: [], edges: [] }),
+        details: () => undefined,
+        action: () => ({ ok: false, message: 'no' }),
+        sessions: { current: '20261202T090000Z-88', list: () => [meta], open: (id) => (id === meta.id ? { meta, traces, logs } : undefined) },
+      },
+    });
+    const read = async (path: string) => {
+      const res = await get(port, 'localhost', path);
+      return { status: res.status, body: JSON.parse(res.body) as Record<string, unknown> };
+    };
+    expect(await read('/__nx-edge/sessions')).toEqual({ status: 200, body: { current: '20261202T090000Z-88', sessions: [meta] } });
+    const one = await read(`/__nx-edge/sessions/${meta.id}`);
+    expect(one.body).toMatchObject({ meta, traceCount: 1, traces: [{ traceId, route: 'GET /old' }], logs: [{ message: 'old line' }] });
+    expect((await read(`/__nx-edge/sessions/${meta.id}/traces?q=old`)).body).toEqual([expect.objectContaining({ traceId })]);
+    expect((await read(`/__nx-edge/sessions/${meta.id}/traces/${traceId}`)).body).toMatchObject({ traceId, spans: [{ name: 'GET /old' }], logs: [{ message: 'old line' }] });
+    expect((await read('/__nx-edge/sessions/20200101T000000Z-1')).status).toBe(404);
+    expect((await read('/__nx-edge/sessions/%E0%A4%A')).status).toBe(404);
+    // A POST there is no action: refused like any unknown path.
+    expect((await post(port, 'localhost', `/__nx-edge/sessions/${meta.id}`)).status).toBe(404);
+  });
+
   it('refuses a request that already went through the proxy (loop)', async () => {
     const users = await upstream();
     const { port } = await proxyWith({ users: { service: 'users', state: 'healthy', url: users.url } });

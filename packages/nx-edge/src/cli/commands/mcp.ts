@@ -18,13 +18,14 @@ export async function run(args: string[], ctx: { cwd: string }): Promise<number>
   parseCommandLine('mcp', { description, usage, define }, args);
   const workspaceRoot = findWorkspaceRoot(ctx.cwd);
   // Loaded here, not at the top: `nx-edge --help` lists this command without loading the SDK.
-  const [{ StdioServerTransport }, { createMcpServer }, { hubSession }, { cliRunner }, { workspaceView, loadProjectGraph }, { packageVersion }] = await Promise.all([
+  const [{ StdioServerTransport }, { createMcpServer }, { hubSession }, { cliRunner }, { workspaceView, loadProjectGraph }, { packageVersion }, { listSessions, openSession }] = await Promise.all([
     import('@modelcontextprotocol/sdk/server/stdio.js'),
     import('../../mcp/mcp-server'),
     import('../../mcp/hub-session'),
     import('../../mcp/cli-runner'),
     import('../../mcp/workspace-view'),
     import('../nx-edge'),
+    import('../../dev/archive/session-archive'),
   ]);
   const server = createMcpServer({
     workspaceRoot,
@@ -32,6 +33,7 @@ export async function run(args: string[], ctx: { cwd: string }): Promise<number>
     session: () => hubSession(workspaceRoot),
     run: cliRunner(workspaceRoot),
     workspace: () => workspaceView(workspaceRoot, loadProjectGraph(workspaceRoot)),
+    past: { list: () => listSessions(workspaceRoot), open: (id) => openSession(workspaceRoot, id) },
   });
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => {

@@ -92,6 +92,7 @@ export class DevHub implements HubParts {
         graph: () => this.graph(),
         details: (service) => this.details(service),
         action: (service, action) => this.action(service, action),
+        sessions: this.opts.sessions,
       },
       onSpan: (span) => this.traces.add(span),
       note: (level, message) => this.events.log(HUB_LOG_NAME, 'system', level === 'warn' ? `WARN ${message}` : message, level),

@@ -7,8 +7,9 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { existsSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLogStore, DEFAULT_MAX_TOTAL } from '../../logs/log-store';
-import { createTraceStore, DEFAULT_MAX_TRACES } from '../../traces/trace-store';
+import { createLogStore, DEFAULT_MAX_TOTAL, type LogStore } from '../../logs/log-store';
+import { createTraceStore, DEFAULT_MAX_TRACES, type TraceStore } from '../../traces/trace-store';
+import { createPastSessions, recordSession } from '../archive/session-archive';
 import { DEV_LOG_RELATIVE_PATH } from '../../logs/log-reader';
 import { UserError } from '../../utils/user-error';
 import { ensurePrivateDevDir, hubFile, removeHub, writeHub, type HubInfo } from '../hub-registry';
@@ -156,8 +157,13 @@ async function main(): Promise<void> {
   const token = randomBytes(32).toString('hex');
   const dashboardToken = randomBytes(24).toString('hex');
   // Kept in memory for the dashboard (the JSONL file keeps every line): .NET Aspire's defaults.
-  const logs = createLogStore({ jsonlPath: join(workspaceRoot, DEV_LOG_RELATIVE_PATH), maxTotal: positiveInt(process.env.NX_EDGE_DEV_LOG_LINES, DEFAULT_MAX_TOTAL) });
-  const traces = createTraceStore({ maxTraces: positiveInt(process.env.NX_EDGE_DEV_TRACES, DEFAULT_MAX_TRACES) });
+  const sessionLogs = createLogStore({ jsonlPath: join(workspaceRoot, DEV_LOG_RELATIVE_PATH), maxTotal: positiveInt(process.env.NX_EDGE_DEV_LOG_LINES, DEFAULT_MAX_TOTAL) });
+  const sessionTraces = createTraceStore({ maxTraces: positiveInt(process.env.NX_EDGE_DEV_TRACES, DEFAULT_MAX_TRACES) });
+  // Every span and line of this session also goes to its archive, for opening it after the session ends.
+  const recorder = recordSession(workspaceRoot, { startedAt, pid: process.pid });
+  const logs: LogStore = { ...sessionLogs, append: (record) => (sessionLogs.append(record), recorder.log(record)) };
+  const traces: TraceStore = { ...sessionTraces, add: (span) => (sessionTraces.add(span), recorder.span(span)) };
+  const pastSessions = createPastSessions(workspaceRoot, recorder.id);
   let exiting = false;
   let control: Server | undefined;
   let info: HubInfo | undefined;
@@ -165,6 +171,8 @@ async function main(): Promise<void> {
     if (exiting) return;
     exiting = true;
     await hub.shutdown().catch(() => undefined);
+    describeSession();
+    recorder.close();
     control?.close();
     removeHub(workspaceRoot, process.pid);
     logs.close();
@@ -176,6 +184,7 @@ async function main(): Promise<void> {
     proxyPort: Number(proxyPortArg),
     logs,
     traces,
+    sessions: pastSessions,
     dashboardToken,
     onIdle: () => void exit(0),
     onProcessesChanged: (groups) => {
@@ -185,6 +194,8 @@ async function main(): Promise<void> {
     },
   });
   // Whatever goes wrong, the registry entry must not outlive the hub (clients would wait on a dead one).
+  const describeSession = () => recorder.describe(hub.statuses().map((s) => s.service), hub.graph());
+  setInterval(describeSession, 5000).unref();
   process.on('uncaughtException', (error) => {
     console.error(`nx-edge dev hub: unexpected error: ${error.stack ?? error}`);
     if (!exiting) return;

@@ -3,6 +3,7 @@
 // DevHub, which constructs them — no collaborator sees the whole hub, and none imports another.
 import type { LogRecord, LogStore } from '../../logs/log-store';
 import type { TraceStore } from '../../traces/trace-store';
+import type { DashboardSource } from '../../dashboard/dashboard-api';
 import type { Clock } from '../../utils/clock';
 import type { HubClient, HubEvent, ServiceState, ServiceStatus } from '../protocol';
 import type { Entry } from './entry';
@@ -26,6 +27,8 @@ export interface DevHubOptions {
   idleExitMs?: number;
   /** The session's traces (default: a store of the newest 10,000). */
   traces?: TraceStore;
+  /** Past sessions, for the dashboard to open read-only. */
+  sessions?: DashboardSource['sessions'];
   onIdle(): void;
 }
 

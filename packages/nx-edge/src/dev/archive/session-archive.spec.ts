@@ -1,0 +1,58 @@
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { listSessions, openSession, recordSession, SESSIONS_KEPT, sessionsDir } from './session-archive';
+import type { Span } from '../../traces/trace-store';
+
+const span = (traceId: string, spanId: string, service: string, start: number): Span => ({ traceId, spanId, service, kind: 'server', name: 'GET /orders', start, durationMs: 5, status: 200 });
+
+describe('session archive', () => {
+  it('records a session\'s spans and log lines and opens them again read-only, private to the user', () => {
+    const root = mkdtempSync(join(tmpdir(), 'nx-edge-archive-'));
+    const rec = recordSession(root, { startedAt: Date.UTC(2026, 11, 2, 20, 45, 1), pid: 4242, now: () => 1000 });
+    expect(rec.id).toBe('20261202T204501Z-4242');
+    const traceId = 'a'.repeat(32);
+    rec.span(span(traceId, '1'.repeat(16), 'gateway', 10));
+    rec.span({ ...span(traceId, '2'.repeat(16), 'users', 12), parentSpanId: '1'.repeat(16) });
+    rec.log({ time: 11, service: 'users', stream: 'stdout', level: 'info', message: 'hello', trace_id: traceId });
+    rec.describe(['gateway', 'users'], { nodes: [{ id: 'gateway', kind: 'worker' }, { id: 'users', kind: 'worker' }], edges: [] });
+    rec.close(2000);
+
+    const [meta] = listSessions(root);
+    expect(meta).toMatchObject({ id: rec.id, endedAt: 2000, services: ['gateway', 'users'] });
+    const opened = openSession(root, rec.id)!;
+    expect(opened.traces.list()).toEqual([expect.objectContaining({ traceId, rootService: 'gateway', spanCount: 2, services: ['gateway', 'users'] })]);
+    expect(opened.logs.query({ trace: traceId }).map((r) => r.message)).toEqual(['hello']);
+    const dir = join(sessionsDir(root), rec.id);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    for (const file of readdirSync(dir)) expect(statSync(join(dir, file)).mode & 0o777, file).toBe(0o600);
+  });
+
+  it(`keeps the newest ${SESSIONS_KEPT} sessions`, () => {
+    const root = mkdtempSync(join(tmpdir(), 'nx-edge-archive-'));
+    for (let i = 0; i < SESSIONS_KEPT + 3; i++) recordSession(root, { startedAt: Date.UTC(2026, 0, 1, 0, 0, i), pid: 100 + i }).close();
+    const ids = listSessions(root).map((m) => m.id);
+    expect(ids).toHaveLength(SESSIONS_KEPT);
+    expect(ids[0]).toBe(`20260101T000012Z-112`);
+    expect(ids.at(-1)).toBe(`20260101T000003Z-103`);
+  });
+
+  it('stops a file at its cap, says so, and skips torn or foreign lines when reading', () => {
+    const root = mkdtempSync(join(tmpdir(), 'nx-edge-archive-'));
+    const rec = recordSession(root, { startedAt: Date.UTC(2026, 0, 2), pid: 7, maxFileBytes: 64 * 1024 });
+    for (let i = 0; i < 5000; i++) rec.log({ time: i, service: 'api', stream: 'stdout', level: 'info', message: `line ${i} ${'x'.repeat(40)}` });
+    rec.close();
+    writeFileSync(join(sessionsDir(root), rec.id, 'spans.jsonl'), '{"traceId":"torn\n"not a span"\n');
+    const opened = openSession(root, rec.id)!;
+    expect(opened.meta.truncated).toEqual(['logs']);
+    expect(opened.logs.query({}).length).toBeLessThan(5000);
+    expect(opened.traces.size()).toBe(0);
+  });
+
+  it('refuses an id that is not a session id (no path out of .nx-edge/sessions)', () => {
+    const root = mkdtempSync(join(tmpdir(), 'nx-edge-archive-'));
+    expect(openSession(root, '../../etc')).toBeUndefined();
+    expect(openSession(root, '20261202T204501Z-1/../..')).toBeUndefined();
+  });
+});

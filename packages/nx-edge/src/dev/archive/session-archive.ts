@@ -1,0 +1,209 @@
+import { closeSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { createLogStore, type LogRecord, type LogStore } from '../../logs/log-store';
+import { createTraceStore, type Span, type TraceStore } from '../../traces/trace-store';
+import { ensurePrivateDir, openPrivateAppend, stateDir } from '../../utils/private-state';
+import type { ServiceGraph } from '../hub/session-view';
+
+/**
+ * Past dev sessions, kept so a trace can be compared before and after a change: each hub appends its
+ * session's spans and log lines (already scrubbed of `.dev.vars` values, as the hub stores them) under
+ * `.nx-edge/sessions/<id>/` (0700, files 0600), bounded per file, and keeps the newest SESSIONS_KEPT.
+ * Read back read-only, by the dashboard (through the running hub) and by `nx-edge mcp` (from disk).
+ */
+export const SESSIONS_KEPT = 10;
+/** Per file (spans, logs): past this a session stops recording and says so in its meta. */
+export const MAX_ARCHIVE_FILE_BYTES = 32 * 1024 * 1024;
+const FLUSH_EVERY_MS = 1000;
+const FLUSH_BYTES = 64 * 1024;
+/** `20261202T204501Z-12345`: a UTC start time and the hub's pid; anything else is refused as a path. */
+const SESSION_ID = /^\d{8}T\d{6}Z-\d{1,10}$/;
+
+export interface SessionMeta {
+  id: string;
+  startedAt: number;
+  /** Absent while the session runs, or when its hub died without closing it (then `lastWrittenAt` stands). */
+  endedAt?: number;
+  lastWrittenAt?: number;
+  services: string[];
+  graph?: ServiceGraph;
+  /** Set when a file reached MAX_ARCHIVE_FILE_BYTES: what came after was not recorded. */
+  truncated?: ('spans' | 'logs')[];
+}
+
+export const sessionsDir = (workspaceRoot: string) => stateDir(workspaceRoot, 'sessions');
+export const isSessionId = (id: string) => SESSION_ID.test(id);
+
+export function sessionIdFor(startedAt: number, pid: number): string {
+  return `${new Date(startedAt).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${pid}`;
+}
+
+function writeMeta(dir: string, meta: SessionMeta): void {
+  const file = join(dir, 'meta.json');
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, JSON.stringify(meta), { mode: 0o600 });
+  renameSync(tmp, file);
+}
+
+export interface SessionRecorder {
+  id: string;
+  span(span: Span): void;
+  log(record: LogRecord): void;
+  /** The services and graph the meta shows (written with the next flush). */
+  describe(services: string[], graph: ServiceGraph): void;
+  close(endedAt?: number): void;
+}
+
+/** Starts recording this hub's session, and removes the oldest sessions beyond SESSIONS_KEPT. */
+export function recordSession(workspaceRoot: string, opts: { startedAt: number; pid: number; maxFileBytes?: number; now?: () => number }): SessionRecorder {
+  const now = opts.now ?? Date.now;
+  const maxBytes = opts.maxFileBytes ?? MAX_ARCHIVE_FILE_BYTES;
+  const id = sessionIdFor(opts.startedAt, opts.pid);
+  const dir = ensurePrivateDir(join(sessionsDir(workspaceRoot), id));
+  const meta: SessionMeta = { id, startedAt: opts.startedAt, services: [] };
+  writeMeta(dir, meta);
+  for (const old of listSessionIds(workspaceRoot).slice(0, -SESSIONS_KEPT)) rmSync(join(sessionsDir(workspaceRoot), old), { recursive: true, force: true });
+
+  const files = {
+    spans: { fd: openPrivateAppend(join(dir, 'spans.jsonl')) as number | undefined, buffer: [] as string[], buffered: 0, written: 0 },
+    logs: { fd: openPrivateAppend(join(dir, 'logs.jsonl')) as number | undefined, buffer: [] as string[], buffered: 0, written: 0 },
+  };
+  let metaChanged = false;
+  const flushFile = (kind: 'spans' | 'logs') => {
+    const f = files[kind];
+    if (f.fd === undefined || !f.buffer.length) return;
+    const bytes = Buffer.from(f.buffer.join(''));
+    f.buffer = [];
+    f.buffered = 0;
+    if (f.written + bytes.length > maxBytes) {
+      // Whole lines only, and then no more: the meta says the session was cut.
+      closeSync(f.fd);
+      f.fd = undefined;
+      (meta.truncated ??= []).push(kind);
+      metaChanged = true;
+      return;
+    }
+    let offset = 0;
+    while (offset < bytes.length) offset += writeSync(f.fd, bytes, offset);
+    f.written += bytes.length;
+  };
+  const flush = () => {
+    flushFile('spans');
+    flushFile('logs');
+    if (metaChanged) {
+      meta.lastWrittenAt = now();
+      writeMeta(dir, meta);
+      metaChanged = false;
+    }
+  };
+  const timer = setInterval(flush, FLUSH_EVERY_MS);
+  timer.unref();
+  const append = (kind: 'spans' | 'logs', value: unknown) => {
+    const f = files[kind];
+    if (f.fd === undefined) return;
+    const line = JSON.stringify(value) + '\n';
+    f.buffer.push(line);
+    f.buffered += line.length;
+    metaChanged = true;
+    if (f.buffered >= FLUSH_BYTES) flushFile(kind);
+  };
+  return {
+    id,
+    span: (span) => append('spans', span),
+    log: (record) => append('logs', record),
+    describe(services, graph) {
+      meta.services = services;
+      meta.graph = graph;
+      metaChanged = true;
+    },
+    close(endedAt = now()) {
+      clearInterval(timer);
+      meta.endedAt = endedAt;
+      metaChanged = true;
+      flush();
+      for (const f of Object.values(files)) if (f.fd !== undefined) closeSync(f.fd);
+      files.spans.fd = files.logs.fd = undefined;
+    },
+  };
+}
+
+/** The ids of the recorded sessions, oldest first. */
+export function listSessionIds(workspaceRoot: string): string[] {
+  const dir = sessionsDir(workspaceRoot);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter(isSessionId).sort();
+}
+
+export function readSessionMeta(workspaceRoot: string, id: string): SessionMeta | undefined {
+  if (!isSessionId(id)) return undefined;
+  try {
+    return JSON.parse(readFileSync(join(sessionsDir(workspaceRoot), id, 'meta.json'), 'utf8')) as SessionMeta;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The recorded sessions, newest first. */
+export function listSessions(workspaceRoot: string): SessionMeta[] {
+  return listSessionIds(workspaceRoot)
+    .reverse()
+    .map((id) => readSessionMeta(workspaceRoot, id))
+    .filter((m): m is SessionMeta => !!m);
+}
+
+export interface OpenedSession {
+  meta: SessionMeta;
+  traces: TraceStore;
+  logs: LogStore;
+}
+
+/** Each JSON line of a file, linearly; a torn or foreign line is skipped. */
+function eachLine(file: string, fn: (value: unknown) => void): void {
+  if (!existsSync(file)) return;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line) continue;
+    try {
+      fn(JSON.parse(line));
+    } catch {
+      // a line cut by a crash
+    }
+  }
+}
+
+/** A past session as stores the dashboard and MCP already know how to query (read-only: nothing writes them back). */
+export function openSession(workspaceRoot: string, id: string): OpenedSession | undefined {
+  const meta = readSessionMeta(workspaceRoot, id);
+  if (!meta) return undefined;
+  const dir = join(sessionsDir(workspaceRoot), id);
+  const traces = createTraceStore();
+  const logs = createLogStore({});
+  eachLine(join(dir, 'spans.jsonl'), (span) => {
+    const s = span as Span;
+    if (s && typeof s.traceId === 'string' && typeof s.spanId === 'string' && typeof s.start === 'number') traces.add(s);
+  });
+  eachLine(join(dir, 'logs.jsonl'), (record) => {
+    const r = record as LogRecord;
+    if (r && typeof r.service === 'string' && typeof r.time === 'number' && typeof r.message === 'string') logs.append(r);
+  });
+  return { meta, traces, logs };
+}
+
+/** How long an opened past session stays in memory (the dashboard asks for it once per view). */
+const OPEN_SESSION_TTL_MS = 60_000;
+
+/** The hub's view of its workspace's past sessions: the list, and one opened at a time, kept a minute. */
+export function createPastSessions(workspaceRoot: string, current: string): { current: string; list(): SessionMeta[]; open(id: string): OpenedSession | undefined } {
+  let cached: { id: string; at: number; session: OpenedSession } | undefined;
+  return {
+    current,
+    list: () => listSessions(workspaceRoot),
+    open(id) {
+      // The session being recorded is the live one: it is read from the hub's own stores, not from here.
+      if (id === current) return undefined;
+      if (cached?.id === id && Date.now() - cached.at < OPEN_SESSION_TTL_MS) return cached.session;
+      const session = openSession(workspaceRoot, id);
+      cached = session ? { id, at: Date.now(), session } : undefined;
+      return session;
+    },
+  };
+}
