@@ -9,7 +9,6 @@ import type { SessionApi } from './hub-session';
 import { parsedLines, type CliResult, type CliRunner } from './cli-runner';
 import type { WorkerView } from './workspace-view';
 import type { OpenedSession, SessionMeta } from '../dev/archive/session-archive';
-import { matchesFilter } from '../logs/log-store';
 import { logFilterFromQuery } from '../proxy/dev-proxy';
 
 /** What the MCP server reads and runs, injected (the real ones in mcp-main; fakes in its spec). */
