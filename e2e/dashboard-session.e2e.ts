@@ -325,4 +325,40 @@ for (const action of ['stop', 'restart', 'reload']) {
       expect(text).not.toContain('\x1b');
     }
   });
+  it('after dev is restarted, the last session opens read-only — in the page (its /checkout trace with every span, no actions) and over MCP', async () => {
+    const [checkout] = (await api('/__nx-edge/traces?q=/checkout')) as { traceId: string; spanCount: number }[];
+    expect(checkout.spanCount).toBe(7);
+    // Ctrl-C, as a developer stops dev; the hub stops once its last task is gone.
+    process.kill(-nx.pid!, 'SIGINT');
+    await expect.poll(() => ws.exists('.nx-edge/dev/hub.json'), { timeout: 30_000, interval: 250 }).toBe(false);
+    nx = ws.spawn('nx', ['run-many', '-t', 'dev', '--output-style=stream'], { env: { ...ws.env, NX_EDGE_PROXY_PORT: String(proxyPort) } });
+    nx.stdout!.on('data', (d) => (output += d));
+    nx.stderr!.on('data', (d) => (output += d));
+    await expect.poll(async () => (await status().catch(() => [])).filter((s) => s.state === 'healthy').length, { timeout: 180_000, interval: 250 }).toBe(4);
+
+    await page.goto(`http://localhost:${proxyPort}/#traces`);
+    await expect.poll(() => page.locator('#session option').count(), { timeout: 10_000 }).toBeGreaterThan(1);
+    await page.selectOption('#session', { index: 1 });
+    await expect.poll(() => page.locator('#past-note').textContent(), { timeout: 10_000 }).toMatch(/^read-only: the session of /);
+    const row = page.locator('#traces tbody tr[data-trace="' + checkout.traceId + '"]');
+    await expect.poll(() => row.count(), { timeout: 10_000 }).toBe(1);
+    await row.click();
+    await expect.poll(() => page.locator('#waterfall .span-row').count(), { timeout: 10_000 }).toBe(7);
+    expect(await page.locator('#waterfall .span-row').evaluateAll((rows) => [...new Set(rows.map((r) => (r as HTMLElement).dataset.service))].sort())).toEqual(['gateway', 'orders', 'users']);
+    expect(await page.locator('button[data-action]').evaluateAll((buttons) => buttons.filter((b) => (b as HTMLElement).offsetParent !== null).length)).toBe(0);
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-past-session.png') });
+
+    const client = new Client({ name: 'e2e-agent', version: '1.0.0' });
+    await client.connect(new StdioClientTransport({ command: join(ws.root, 'node_modules', '.bin', 'nx-edge'), args: ['mcp'], cwd: ws.root, env: ws.env as Record<string, string>, stderr: 'pipe' }));
+    try {
+      const listed = (await client.callTool({ name: 'sessions', arguments: {} })) as { content: { text: string }[] };
+      const sessions = JSON.parse(listed.content[0].text) as { id: string }[];
+      expect(sessions.length).toBeGreaterThanOrEqual(2); // the running one first, then the one before it
+      const past = (await client.callTool({ name: 'trace', arguments: { traceId: checkout.traceId, session: sessions[1].id } })) as { content: { text: string }[] };
+      expect((JSON.parse(past.content[0].text) as { spans: unknown[] }).spans).toHaveLength(7);
+      expect(past.content[0].text).not.toContain(SECRET);
+    } finally {
+      await client.close();
+    }
+  });
 });
