@@ -273,6 +273,24 @@ for (const action of ['stop', 'restart', 'reload']) {
     expect(bodies.length).toBeGreaterThan(3);
     for (const body of everything) expect(body).not.toContain(SECRET);
   });
+  it('the API explorer sends a request to gateway through the proxy and shows the answer beside the trace it produced (three Workers); recent requests are kept', async () => {
+    await page.goto(`http://localhost:${proxyPort}/#explorer`);
+    await expect.poll(() => page.locator('#x-service option').count(), { timeout: 10_000 }).toBe(4);
+    await page.selectOption('#x-service', 'gateway');
+    await page.selectOption('#x-method', 'POST');
+    await page.fill('#x-path', '/from-explorer?n=1');
+    await page.fill('#x-headers', 'x-demo: explorer');
+    await page.fill('#x-body', '{"item": 42}');
+    await page.click('#x-send');
+    await expect.poll(() => page.locator('#x-status').textContent(), { timeout: 15_000 }).toMatch(/^POST \/from-explorer\?n=1 → 200 · \d+ ms · trace [0-9a-f]{32}$/);
+    expect(JSON.parse((await page.locator('#x-resp-body').textContent())!)).toMatchObject({ users: { service: 'users' }, orders: { service: 'orders', queued: true } });
+    expect(await page.locator('#x-resp-headers').textContent()).toContain('application/json');
+    await expect.poll(() => page.locator('#x-waterfall .span-row').evaluateAll((rows) => [...new Set(rows.map((r) => (r as HTMLElement).dataset.service))].sort()), { timeout: 15_000 }).toEqual(['gateway', 'orders', 'users']);
+    expect(await page.locator('#x-waterfall .span-row').first().textContent()).toContain('POST /from-explorer');
+    expect(await page.locator('#x-recent .recent').first().textContent()).toBe('POST gateway /from-explorer?n=1 → 200');
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-explorer.png') });
+  });
+
   it('a coding agent over `nx-edge mcp` (the SDK\'s stdio client): tools listed, a request traced through three Workers, its logs, a restart counted; no answer holds the secret or a raw ESC', async () => {
     const client = new Client({ name: 'e2e-agent', version: '1.0.0' });
     // As an agent's MCP config starts it: the workspace's nx-edge bin, in the workspace.

@@ -4,6 +4,8 @@ import type { ServiceStatus } from '../dev/protocol';
 import type { ServiceDetails, ServiceGraph } from '../dev/hub/session-view';
 import type { TraceStore, TraceSummary } from '../traces/trace-store';
 import type { OpenedSession, SessionMeta } from '../dev/archive/session-archive';
+import { scrubSecrets } from '../dev/hub/service-events';
+import { sendThroughProxy } from '../proxy/proxy-request';
 
 export type DashboardAction = 'restart' | 'stop' | 'start' | 'reload';
 export const DASHBOARD_ACTIONS: DashboardAction[] = ['restart', 'stop', 'start', 'reload'];
@@ -14,6 +16,8 @@ export interface DashboardSource {
   graph(): ServiceGraph;
   details(service: string): ServiceDetails | undefined;
   action(service: string, action: DashboardAction): { ok: boolean; message: string };
+  /** Where the explorer's requests to a service go (its proxy host label) and what to redact from answers. */
+  requestTarget?(service: string): { hostLabel: string; secrets: string[] } | undefined;
   /** Past sessions of this workspace, read-only (absent: none are kept). */
   sessions?: {
     current: string;
@@ -176,6 +180,44 @@ export function createDashboardApi(opts: {
       const m = /^\/__nx-edge\/services\/([^/]+)\/([a-z]+)$/.exec(path);
       if (!m || !(DASHBOARD_ACTIONS as string[]).includes(m[2])) return undefined;
       return { service: decodeURIComponent(m[1]), action: m[2] as DashboardAction };
+    },
+    /** The service a POST path asks the explorer to send a request to, if it is that path. */
+    explorerRequestOf(path: string): string | undefined {
+      const m = /^\/__nx-edge\/services\/([^/]+)\/request$/.exec(path);
+      return m ? safeDecode(m[1]) || undefined : undefined;
+    },
+    /**
+     * The API explorer's request: sent through the proxy as a browser would (so it is traced like any), the
+     * answer returned to the page — the page cannot read a `<service>.localhost` answer itself (another origin).
+     */
+    async explorerRequest(res: ServerResponse, service: string, rawBody: string, proxyPort: number): Promise<void> {
+      const target = source.requestTarget?.(service);
+      if (!target) return json(res, 404, { error: `no service "${service}" in this session` });
+      let ask: { method?: unknown; path?: unknown; headers?: unknown; body?: unknown };
+      try {
+        ask = JSON.parse(rawBody) as typeof ask;
+      } catch {
+        return json(res, 400, { error: 'the request description is not JSON' });
+      }
+      const method = typeof ask.method === 'string' && /^[A-Z]{3,7}$/.test(ask.method) ? ask.method : undefined;
+      const path = typeof ask.path === 'string' && ask.path.startsWith('/') ? ask.path : undefined;
+      if (!method || !path) return json(res, 400, { error: 'method (GET, POST, …) and a path starting with / are required' });
+      const headers: Record<string, string> = {};
+      if (ask.headers && typeof ask.headers === 'object') for (const [k, v] of Object.entries(ask.headers)) if (typeof v === 'string' && /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(k)) headers[k] = v;
+      try {
+        const answer = await sendThroughProxy(proxyPort, target.hostLabel, { method, path, headers, body: typeof ask.body === 'string' && method !== 'GET' && method !== 'HEAD' ? ask.body : undefined });
+        const scrub = (text: string) => scrubSecrets(text, target.secrets);
+        json(res, 200, {
+          status: answer.status,
+          traceId: answer.traceId,
+          durationMs: answer.durationMs,
+          headers: Object.fromEntries(Object.entries(answer.headers).map(([k, v]) => [k, scrub(Array.isArray(v) ? v.join(', ') : String(v ?? ''))])),
+          body: scrub(answer.body),
+          truncatedBytes: answer.truncatedBytes,
+        });
+      } catch (error) {
+        json(res, 502, { error: `the request did not complete: ${(error as Error).message}` });
+      }
     },
     act(res: ServerResponse, service: string, action: DashboardAction): void {
       const result = source.action(service, action);

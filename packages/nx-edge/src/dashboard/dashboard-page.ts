@@ -28,7 +28,7 @@ th{color:var(--muted);font-weight:500}td a,a{color:var(--accent)}tr.click{cursor
 .filters{display:flex;gap:.6rem;flex-wrap:wrap;margin-bottom:.6rem;align-items:center}
 select,input,button{background:var(--bg);color:var(--text);border:1px solid var(--line);border-radius:5px;padding:.28rem .5rem;font:inherit}
 button{cursor:pointer}button:disabled{opacity:.5;cursor:default}
-.mono,#log,#waterfall{font:12.5px/1.5 ui-monospace,SFMono-Regular,Menlo,monospace}
+.mono,#log,.waterfall{font:12.5px/1.5 ui-monospace,SFMono-Regular,Menlo,monospace}
 #log{max-height:65vh;overflow:auto;white-space:pre-wrap;word-break:break-word}
 .line{padding:.05rem 0}.time{color:var(--muted)}.lvl-warn{color:var(--warn)}.lvl-error{color:var(--bad)}.lvl-debug{color:var(--muted)}
 .trace{color:var(--accent);cursor:pointer;text-decoration:underline dotted}.fields{color:var(--muted)}
@@ -43,17 +43,20 @@ button{cursor:pointer}button:disabled{opacity:.5;cursor:default}
 .metrics{display:grid;grid-template-columns:repeat(5,1fr);gap:.4rem;margin:.4rem 0}.metric{background:var(--bg);border:1px solid var(--line);border-radius:6px;padding:.3rem .45rem}
 .metric b{display:block;font-size:1rem}.metric span{color:var(--muted);font-size:.75rem}
 .spark{display:block}.spark path{fill:none;stroke:var(--accent);stroke-width:1.5}.spark .p95{stroke:var(--warn)}
-#waterfall .span-row{display:grid;grid-template-columns:minmax(16rem,36%) 1fr 5rem;gap:.5rem;align-items:center;padding:.1rem 0;border-bottom:1px solid #1c2029}
-#waterfall .bar-track{position:relative;height:14px;background:#12151b;border-radius:3px}
-#waterfall .bar{position:absolute;top:1px;height:12px;border-radius:3px;min-width:2px}
-#waterfall .span-name{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
-#waterfall .span-logs{grid-column:1/-1;padding:0 0 .2rem 2rem;color:var(--muted);white-space:pre-wrap}
-body.past .actions,body.past button[data-action]{display:none}#past-note{color:var(--warn)}
+.waterfall .span-row{display:grid;grid-template-columns:minmax(16rem,36%) 1fr 5rem;gap:.5rem;align-items:center;padding:.1rem 0;border-bottom:1px solid #1c2029}
+.waterfall .bar-track{position:relative;height:14px;background:#12151b;border-radius:3px}
+.waterfall .bar{position:absolute;top:1px;height:12px;border-radius:3px;min-width:2px}
+.waterfall .span-name{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.waterfall .span-logs{grid-column:1/-1;padding:0 0 .2rem 2rem;color:var(--muted);white-space:pre-wrap}
+body.past .actions,body.past button[data-action],body.past #x-send{display:none}
+.x-grid{display:grid;grid-template-columns:1fr 1fr;gap:.6rem;margin:.4rem 0}.x-grid label{display:flex;flex-direction:column;gap:.2rem;color:var(--muted)}
+textarea{background:var(--bg);color:var(--text);border:1px solid var(--line);border-radius:5px;padding:.3rem .5rem;font:12.5px/1.4 ui-monospace,monospace}
+#x-resp-body{max-height:40vh;overflow:auto;white-space:pre-wrap;word-break:break-word;margin:.4rem 0}#x-recent .recent{cursor:pointer;padding:.1rem 0}#x-recent .recent:hover{color:var(--accent)}#past-note{color:var(--warn)}
 .svc-dot{display:inline-block;width:.6rem;height:.6rem;border-radius:50%;margin-right:.35rem;vertical-align:middle}
 </style></head>
 <body>
 <header><h1>nx-edge dev</h1>
-<nav><button type="button" data-tab="graph" id="tab-graph">Graph</button><button type="button" data-tab="services" id="tab-services">Services</button><button type="button" data-tab="traces" id="tab-traces">Traces</button><button type="button" data-tab="logs" id="tab-logs">Logs</button></nav>
+<nav><button type="button" data-tab="graph" id="tab-graph">Graph</button><button type="button" data-tab="services" id="tab-services">Services</button><button type="button" data-tab="traces" id="tab-traces">Traces</button><button type="button" data-tab="logs" id="tab-logs">Logs</button><button type="button" data-tab="explorer" id="tab-explorer">Explorer</button></nav>
 <label id="session-pick" hidden>session <select id="session"><option value="">live</option></select></label><span id="past-note" hidden></span>
 <span id="summary">connecting…</span><span id="token-note" class="muted" hidden>read-only: actions need the link with <code>?token=…</code> that <code>nx run-many -t dev</code> (or <code>nx-edge status</code>) prints</span></header>
 <main>
@@ -67,7 +70,15 @@ body.past .actions,body.past button[data-action]{display:none}#past-note{color:v
 <label><input type="checkbox" id="t-errors"> errors only</label><label>search <input id="t-search" placeholder="route or trace id" size="28"></label><span id="t-count" class="muted"></span></div>
 <table id="traces"><thead><tr><th>time</th><th>root</th><th>route</th><th>duration</th><th>status</th><th>spans</th><th>services</th></tr></thead><tbody></tbody></table>
 </section>
-<section id="trace-view" hidden><h2><button type="button" id="trace-back">← traces</button> <span id="trace-title"></span></h2><div id="waterfall"></div></section></div>
+<section id="trace-view" hidden><h2><button type="button" id="trace-back">← traces</button> <span id="trace-title"></span></h2><div id="waterfall" class="waterfall"></div></section></div>
+<div class="view" id="view-explorer"><section><h2>API explorer</h2>
+<form id="x-form" class="filters"><label>service <select id="x-service"></select></label>
+<select id="x-method"><option>GET</option><option>POST</option><option>PUT</option><option>PATCH</option><option>DELETE</option><option>HEAD</option><option>OPTIONS</option></select>
+<input id="x-path" value="/" size="48" aria-label="path"><button type="submit" id="x-send">Send</button><span id="x-note" class="muted"></span></form>
+<div class="x-grid"><label>headers, one <code>name: value</code> per line<textarea id="x-headers" rows="3"></textarea></label><label>body (JSON)<textarea id="x-body" rows="3"></textarea></label></div>
+<h3>Recent requests</h3><div id="x-recent" class="mono"><span class="muted">none yet</span></div></section>
+<section id="x-result" hidden><h2 id="x-status"></h2><table class="kv" id="x-resp-headers"></table><pre id="x-resp-body" class="mono"></pre>
+<h3>Its trace <span id="x-trace-title" class="muted"></span></h3><div id="x-waterfall" class="waterfall"></div></section></div>
 <div class="view" id="view-logs"><section><h2>Logs</h2>
 <div class="filters">
 <label>service <select id="f-service"><option value="">all</option></select></label>
@@ -121,7 +132,7 @@ body.past .actions,body.past button[data-action]{display:none}#past-note{color:v
     if(S.tab==='logs'&&(d.logs||d.logsFull))renderLogs(d.logsFull);
     if(S.drawer&&(d.status||d.metrics||d.drawer||d.logs||d.traces))renderDrawer(d.drawer)}
   // ---- tabs
-  function show(tab){S.tab=tab;['graph','services','traces','logs'].forEach(function(t){$('view-'+t).classList.toggle('active',t===tab);$('tab-'+t).classList.toggle('active',t===tab)});
+  function show(tab){S.tab=tab;['graph','services','traces','logs','explorer'].forEach(function(t){$('view-'+t).classList.toggle('active',t===tab);$('tab-'+t).classList.toggle('active',t===tab)});
     if(location.hash!=='#'+tab&&!(tab==='traces'&&S.trace))history.replaceState(null,'','#'+tab);mark('graph','status','traces','logsFull','metrics')}
   document.querySelector('nav').addEventListener('click',function(e){var b=e.target.closest('button[data-tab]');if(b){if(b.dataset.tab==='traces')closeTrace();show(b.dataset.tab)}});
   // ---- graph: layered left to right (callers left of what they call), readable at 30+ services
@@ -186,15 +197,15 @@ body.past .actions,body.past button[data-action]{display:none}#past-note{color:v
   $('traces').addEventListener('click',function(e){var tr=e.target.closest('tr[data-trace]');if(tr)openTrace(tr.dataset.trace)});
   ['t-service','t-errors'].forEach(function(id){$(id).addEventListener('change',function(){mark('traces')})});$('t-search').addEventListener('input',function(){mark('traces')});
   function openTrace(id){S.trace=id;show('traces');$('trace-list').hidden=true;$('trace-view').hidden=false;$('waterfall').textContent='loading…';history.replaceState(null,'','#trace/'+id);
-    fetch(base()+'/traces/'+id).then(function(r){return r.json()}).then(function(data){if(S.trace===id)renderWaterfall(data)})}
+    fetch(base()+'/traces/'+id).then(function(r){return r.json()}).then(function(data){if(S.trace===id)renderWaterfall(data,$('waterfall'),$('trace-title'))})}
   function closeTrace(){S.trace=null;$('trace-list').hidden=false;$('trace-view').hidden=true;mark('traces')}
   $('trace-back').addEventListener('click',function(){closeTrace();history.replaceState(null,'','#traces')});
-  function renderWaterfall(data){var w=$('waterfall');w.textContent='';if(!data.spans){w.textContent=data.error||'no such trace';return}
+  function renderWaterfall(data,w,title){w.textContent='';if(!data.spans){w.textContent=data.error||'no such trace';return}
     var spans=data.spans,ids={},children={},roots=[];spans.forEach(function(s){ids[s.spanId]=s});
     spans.forEach(function(s){if(s.parentSpanId&&ids[s.parentSpanId])(children[s.parentSpanId]=children[s.parentSpanId]||[]).push(s);else roots.push(s)});
     var t0=Math.min.apply(null,spans.map(function(s){return s.start})),t1=Math.max.apply(null,spans.map(function(s){return s.start+s.durationMs})),total=Math.max(1,t1-t0);
     var services={};spans.forEach(function(s){services[s.service]=1});
-    $('trace-title').textContent='trace '+data.traceId+' · '+ms(t1-t0)+' · '+spans.length+' spans · '+Object.keys(services).join(', ');
+    title.textContent='trace '+data.traceId+' · '+ms(t1-t0)+' · '+spans.length+' spans · '+Object.keys(services).join(', ');
     var bySpan={},loose=[];(data.logs||[]).forEach(function(l){if(l.span_id&&ids[l.span_id])(bySpan[l.span_id]=bySpan[l.span_id]||[]).push(l);else loose.push(l)});
     function row(s,depth){var r=text('div','span-row');r.dataset.span=s.spanId;r.dataset.parent=s.parentSpanId||'';r.dataset.service=s.service;r.dataset.start=s.start;r.dataset.duration=s.durationMs;r.dataset.depth=depth;
       var name=text('div','span-name');name.style.paddingLeft=(depth*1.1)+'rem';var dot=text('span','svc-dot');dot.style.background=colour(s.service);name.appendChild(dot);
@@ -224,7 +235,34 @@ body.past .actions,body.past button[data-action]{display:none}#past-note{color:v
   $('log').addEventListener('click',function(e){var t=e.target.closest('.trace');if(!t)return;$('f-trace').value=t.dataset.trace;mark('logsFull')});
   ['f-service','f-level'].forEach(function(id){$(id).addEventListener('change',function(){mark('logsFull')})});$('f-trace').addEventListener('input',function(){mark('logsFull')});
   $('f-clear').addEventListener('click',function(){$('f-service').value='';$('f-level').value='';$('f-trace').value='';mark('logsFull')});
-  var known={};function fillOptions(){S.status.forEach(function(s){if(known[s.service])return;known[s.service]=1;['f-service','t-service'].forEach(function(id){var o=text('option','',s.service);o.value=s.service;$(id).appendChild(o)})})}
+  var known={};function fillOptions(){S.status.forEach(function(s){if(known[s.service])return;known[s.service]=1;['f-service','t-service','x-service'].forEach(function(id){var o=text('option','',s.service);o.value=s.service;$(id).appendChild(o)})})}
+  // ---- API explorer: the hub sends the request through the proxy (the page cannot read another origin's
+  // answer) and returns it with the trace id it produced; the last 20 requests are kept in this tab.
+  var RECENT='nx-edge-explorer';
+  function recent(){try{return JSON.parse(sessionStorage.getItem(RECENT)||'[]')}catch(e){return []}}
+  function drawRecent(){var box=$('x-recent'),list=recent();box.textContent='';if(!list.length){box.appendChild(text('span','muted','none yet'));return}
+    list.forEach(function(r,i){var d=text('div','recent',r.method+' '+r.service+' '+r.path+(r.status?' → '+r.status:''));d.dataset.index=i;box.appendChild(d)})}
+  $('x-recent').addEventListener('click',function(e){var d=e.target.closest('.recent');if(!d)return;var r=recent()[+d.dataset.index];if(!r)return;
+    $('x-service').value=r.service;$('x-method').value=r.method;$('x-path').value=r.path;$('x-headers').value=r.headers||'';$('x-body').value=r.body||''});
+  function parseHeaders(textValue){var out={};textValue.split('\n').forEach(function(line){var i=line.indexOf(':');if(i>0)out[line.slice(0,i).trim()]=line.slice(i+1).trim()});return out}
+  $('x-form').addEventListener('submit',function(e){e.preventDefault();var service=$('x-service').value,method=$('x-method').value,path=$('x-path').value||'/',hv=$('x-headers').value,body=$('x-body').value;
+    if(!service){$('x-note').textContent='choose a service';return}if(path.charAt(0)!=='/')path='/'+path;
+    var headers=parseHeaders(hv);if(body&&!Object.keys(headers).some(function(k){return k.toLowerCase()==='content-type'}))headers['content-type']='application/json';
+    if(body&&method!=='GET'&&method!=='HEAD'){try{JSON.parse(body);$('x-note').textContent=''}catch(err){$('x-note').textContent='the body is not JSON: sent as written'}}
+    $('x-send').disabled=true;
+    fetch('/__nx-edge/services/'+encodeURIComponent(service)+'/request',{method:'POST',headers:{'x-nx-edge-token':token,'content-type':'application/json'},body:JSON.stringify({method:method,path:path,headers:headers,body:body||undefined})})
+      .then(function(r){if(r.status===403)$('token-note').hidden=false;return r.json()}).then(function(a){
+        var list=recent();list.unshift({service:service,method:method,path:path,headers:hv,body:body,status:a.status});try{sessionStorage.setItem(RECENT,JSON.stringify(list.slice(0,20)))}catch(err){}drawRecent();
+        $('x-result').hidden=false;if(a.error){$('x-status').textContent=a.error;$('x-resp-headers').textContent='';$('x-resp-body').textContent='';$('x-waterfall').textContent='';return}
+        $('x-status').textContent=method+' '+path+' → '+a.status+' · '+ms(a.durationMs)+' · trace '+a.traceId;
+        var kv=$('x-resp-headers');kv.textContent='';Object.keys(a.headers).forEach(function(k){kvRow(kv,k,a.headers[k])});
+        var shown=a.body;try{shown=JSON.stringify(JSON.parse(a.body),null,2)}catch(err){}$('x-resp-body').textContent=shown+(a.truncatedBytes?'\n… '+a.truncatedBytes+' more bytes not shown':'');
+        followTrace(a.traceId,0,-1)}).finally(function(){$('x-send').disabled=false})});
+  // The Workers' spans arrive just after the answer: asked again until the span count stops growing.
+  function followTrace(id,tries,lastCount){fetch('/__nx-edge/traces/'+id).then(function(r){return r.json()}).then(function(data){
+    var count=data.spans?data.spans.length:0;if(count)renderWaterfall(data,$('x-waterfall'),$('x-trace-title'));else $('x-waterfall').textContent='waiting for its spans…';
+    if(tries<12&&(count===0||count!==lastCount))setTimeout(function(){followTrace(id,tries+1,count)},250)})}
+  drawRecent();
   // ---- details drawer
   function openDrawer(name){S.drawer=name;S.details=null;$('drawer').classList.add('open');$('d-message').textContent='';loadDetails();mark('drawer')}
   function loadDetails(){var name=S.drawer;if(S.past)return;fetch('/__nx-edge/services/'+encodeURIComponent(name)).then(function(r){return r.json()}).then(function(d){if(S.drawer===name){S.details=d;mark('drawer')}})}
@@ -271,7 +309,7 @@ body.past .actions,body.past button[data-action]{display:none}#past-note{color:v
       S.logs=d.logs;S.logs.forEach(function(r){r._seq=logSeq++});S.traces={};S.order=[];S.traceCount=d.traceCount;d.traces.slice().reverse().forEach(function(t){addTrace(t,true)});
       $('past-note').hidden=false;$('past-note').textContent='read-only: the session of '+when(d.meta.startedAt)+(end?' – '+clock(end).slice(0,8):'')+(d.meta.truncated?' (cut: it reached its size cap)':'');
       renderedSeq=-1;mark('summary','options','graph','status','metrics','traces','logsFull')})});
-  var hash=location.hash.slice(1);if(hash.indexOf('trace/')===0){show('traces');openTrace(hash.slice(6))}else show(['graph','services','traces','logs'].indexOf(hash)>=0?hash:'graph');
+  var hash=location.hash.slice(1);if(hash.indexOf('trace/')===0){show('traces');openTrace(hash.slice(6))}else show(['graph','services','traces','logs','explorer'].indexOf(hash)>=0?hash:'graph');
   connect();setInterval(function(){if(S.tab==='services')mark('status')},1000);
 })();
 </script>

@@ -318,6 +318,45 @@ describe('dev proxy', () => {
     expect(restarted).toEqual(['users', 'nope']);
   });
 
+  it('the API explorer sends a request through the proxy under a trace it returns; token and origin rules as the actions; secrets redacted', async () => {
+    const users = await upstream();
+    const spans: Span[] = [];
+    const { port } = await proxyWith({ users: { service: 'users', state: 'healthy', url: users.url } }, 0, {
+      dashboardToken: 'tok123',
+      onSpan: (span) => spans.push(span),
+      dashboard: {
+        traces: (await import('../traces/trace-store')).createTraceStore(),
+        graph: () => ({ nodes: [], edges: [] }),
+        details: () => undefined,
+        action: () => ({ ok: false, message: 'no' }),
+        requestTarget: (service) => (service === 'users' ? { hostLabel: 'users', secrets: ['/orders/secret-path-value'] } : undefined),
+      },
+    });
+    const explore = (service: string, body: string, headers: Record<string, string> = { 'x-nx-edge-token': 'tok123' }) =>
+      new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: `/__nx-edge/services/${service}/request`, method: 'POST', headers: { host: 'localhost', 'content-type': 'application/json', ...headers } }, (res) => {
+          let text = '';
+          res.on('data', (d) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text.startsWith('{') ? (JSON.parse(text) as Record<string, unknown>) : {} }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    const sent = await explore('users', JSON.stringify({ method: 'POST', path: '/orders/secret-path-value?x=1', headers: { 'x-demo': 'yes', host: 'evil.example' }, body: '{"n":1}' }));
+    expect(sent.status).toBe(200);
+    expect(sent.body).toMatchObject({ status: 200, body: '{"path":"[redacted]?x=1"}', truncatedBytes: 0 });
+    expect(sent.body.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(users.seen[0]).toMatchObject({ 'x-demo': 'yes', host: `users.localhost:${port}` });
+    expect(String(users.seen[0].traceparent).split('-')[1]).toBe(sent.body.traceId);
+    await expect.poll(() => spans.map((s) => s.traceId)).toContain(sent.body.traceId);
+    expect((await explore('users', '{}', {})).status).toBe(403);
+    expect((await explore('users', '{}', { 'x-nx-edge-token': 'tok123', origin: 'https://evil.example' })).status).toBe(403);
+    expect((await explore('nope', JSON.stringify({ method: 'GET', path: '/' }))).status).toBe(404);
+    expect((await explore('users', 'not json')).status).toBe(400);
+    expect((await explore('users', JSON.stringify({ method: 'GET', path: 'no-slash' }))).status).toBe(400);
+    expect(users.seen).toHaveLength(1);
+  });
+
   it('holds a request while the runtime is reconfigured, and retries a refused connection once it settled', async () => {
     const users = await upstream();
     let settle!: () => void;

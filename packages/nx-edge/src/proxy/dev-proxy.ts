@@ -148,6 +148,27 @@ function sameToken(given: string | string[] | undefined, expected: string | unde
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** The most an explorer request (method, path, headers, body as JSON) may be. */
+const MAX_EXPLORER_BODY = 1024 * 1024;
+
+/** A request's body as text, refused past `max` bytes. */
+function readBounded(req: IncomingMessage, max: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new Error('too large'));
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
 const hasBody = (req: IncomingMessage) => (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') || req.headers['transfer-encoding'] !== undefined;
 
 export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; close(): Promise<void> }> {
@@ -347,12 +368,17 @@ export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; cl
     }
     if (req.method === 'POST') {
       const action = api.actionOf(url.pathname);
-      if (!action) return sendProblem(req, res, 404, 'not found', `Nothing to ${req.method} at ${url.pathname}.`);
+      const explorerService = action ? undefined : api.explorerRequestOf(url.pathname);
+      if (!action && !explorerService) return sendProblem(req, res, 404, 'not found', `Nothing to ${req.method} at ${url.pathname}.`);
       if (!sameToken(req.headers[TOKEN_HEADER], opts.dashboardToken)) {
         note('warn', `refused POST ${url.pathname}: no valid ${TOKEN_HEADER} header`);
         return sendProblem(req, res, 403, 'token required', `Actions need the dashboard's token in the ${TOKEN_HEADER} header.`);
       }
-      return api.act(res, action.service, action.action);
+      if (action) return api.act(res, action.service, action.action);
+      return void readBounded(req, MAX_EXPLORER_BODY).then(
+        (body) => api.explorerRequest(res, explorerService!, body, req.socket.localPort ?? opts.port),
+        () => sendProblem(req, res, 413, 'request too large', `The explorer sends at most ${MAX_EXPLORER_BODY / 1024} KiB.`),
+      );
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendProblem(req, res, 405, 'method not allowed', `${req.method} is not served here.`);
     if (url.pathname === '/' || url.pathname === '/index.html') {

@@ -93,6 +93,10 @@ export class DevHub implements HubParts {
         details: (service) => this.details(service),
         action: (service, action) => this.action(service, action),
         sessions: this.opts.sessions,
+        requestTarget: (service) => {
+          const entry = this.entries.get(service);
+          return entry ? { hostLabel: this.labels().get(service)?.[0] ?? dnsLabel(service), secrets: entry.worker?.secretValues ?? [] } : undefined;
+        },
       },
       onSpan: (span) => this.traces.add(span),
       note: (level, message) => this.events.log(HUB_LOG_NAME, 'system', level === 'warn' ? `WARN ${message}` : message, level),
