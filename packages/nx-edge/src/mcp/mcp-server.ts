@@ -216,8 +216,8 @@ export function createMcpServer(deps: McpDeps): McpServer {
     const rows = (await s.get('/__nx-edge/status')) as { service: string; hosts?: string[] }[];
     const row = rows.find((r) => r.service === a.service);
     if (!row) return { error: `no service "${a.service}" in this session`, services: rows.map((r) => r.service) };
-    const headers = Object.fromEntries(Object.entries(a.headers ?? {}).filter(([k]) => !['host', 'traceparent', 'content-length', 'x-nx-edge-hop'].includes(k.toLowerCase())));
-    const res = await s.send(row.hosts?.[0] ?? a.service, { method: a.method ?? 'GET', path: a.path ?? '/', headers, body: a.body });
+    // Host, traceparent, content-length and the hop mark are the proxy request's own (sendThroughProxy drops any given).
+    const res = await s.send(row.hosts?.[0] ?? a.service, { method: a.method ?? 'GET', path: a.path ?? '/', headers: a.headers, body: a.body });
     const cut = res.body.length > MAX_BODY_CHARS;
     return {
       status: res.status,
