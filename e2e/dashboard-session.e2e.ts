@@ -49,7 +49,17 @@ describe('dev dashboard on a real session: graph, traces, details, actions', () 
     ws.write('apps/users/.dev.vars', `API_TOKEN=${SECRET}\n`);
     worker(
       'users',
-      `export default withEdge<{ CACHE: KVNamespace; API_TOKEN: string; GREETING: string }>({
+      `import { WorkerEntrypoint } from 'cloudflare:workers';
+
+/** Methods other Workers call over RPC; the dashboard's explorer calls them too. */
+export class UsersApi extends WorkerEntrypoint<{ CACHE: KVNamespace }> {
+  async profile(id: string) {
+    await this.env.CACHE.put('profile', id);
+    return { id, name: 'ada', cached: await this.env.CACHE.get('profile') };
+  }
+}
+
+export default withEdge<{ CACHE: KVNamespace; API_TOKEN: string; GREETING: string }>({
   async fetch(_request, env) {
     // A clumsy log line: the hub must keep this value out of everything the dashboard shows.
     console.log('calling the billing API with', env.API_TOKEN);
@@ -289,6 +299,17 @@ for (const action of ['stop', 'restart', 'reload']) {
     expect(await page.locator('#x-waterfall .span-row').first().textContent()).toContain('POST /from-explorer');
     expect(await page.locator('#x-recent .recent').first().textContent()).toBe('POST gateway /from-explorer?n=1 → 200');
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-explorer.png') });
+
+    // An RPC call: users' WorkerEntrypoint methods, listed from its running code, called with JSON arguments.
+    await page.selectOption('#x-service', 'users');
+    await expect.poll(() => page.locator('#r-method option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value)), { timeout: 10_000 }).toEqual(['UsersApi.profile']);
+    await page.fill('#r-args', '["42"]');
+    await page.click('#r-call');
+    await expect.poll(() => page.locator('#x-status').textContent(), { timeout: 15_000 }).toMatch(/^RPC UsersApi\.profile\(\) → ok · \d+ ms · trace [0-9a-f]{32}$/);
+    expect(JSON.parse((await page.locator('#x-resp-body').textContent())!)).toEqual({ id: '42', name: 'ada', cached: '42' });
+    await expect.poll(() => page.locator('#x-waterfall .span-row').allTextContents(), { timeout: 10_000 }).toEqual([expect.stringContaining('RPC UsersApi.profile()')]);
+    expect(await page.locator('#x-recent .recent').first().textContent()).toBe('RPC users UsersApi.profile() → ok');
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-explorer-rpc.png') });
   });
 
   it('a coding agent over `nx-edge mcp` (the SDK\'s stdio client): tools listed, a request traced through three Workers, its logs, a restart counted; no answer holds the secret or a raw ESC', async () => {

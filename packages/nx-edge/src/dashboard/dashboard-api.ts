@@ -18,6 +18,11 @@ export interface DashboardSource {
   action(service: string, action: DashboardAction): { ok: boolean; message: string };
   /** Where the explorer's requests to a service go (its proxy host label) and what to redact from answers. */
   requestTarget?(service: string): { hostLabel: string; secrets: string[] } | undefined;
+  /** A Worker's WorkerEntrypoint methods (undefined: none can be called here) and a call of one, with JSON arguments. */
+  rpc?: {
+    describe(service: string): Promise<{ entrypoint: string; methods: string[] }[] | undefined>;
+    call(service: string, entrypoint: string, method: string, args: unknown[]): Promise<{ status: number; body: Record<string, unknown> }>;
+  };
   /** Past sessions of this workspace, read-only (absent: none are kept). */
   sessions?: {
     current: string;
@@ -165,6 +170,15 @@ export function createDashboardApi(opts: {
       const trace = /^\/__nx-edge\/traces\/([0-9a-fA-F]{32})$/.exec(path);
       if (trace) return (oneTrace(res, trace[1], source.traces, opts.logs), true);
       if (path.startsWith('/__nx-edge/sessions')) return (pastSession(res, url), true);
+      const rpcOf = /^\/__nx-edge\/services\/([^/]+)\/rpc$/.exec(path);
+      if (rpcOf) {
+        const name = safeDecode(rpcOf[1]);
+        void (source.rpc?.describe(name) ?? Promise.resolve(undefined)).then(
+          (entrypoints) => json(res, 200, { service: name, entrypoints: entrypoints ?? [] }),
+          (error: Error) => json(res, 502, { error: `could not ask ${name} for its methods: ${error.message}` }),
+        );
+        return true;
+      }
       const service = /^\/__nx-edge\/services\/([^/]+)$/.exec(path);
       if (service) {
         const name = decodeURIComponent(service[1]);
@@ -181,10 +195,30 @@ export function createDashboardApi(opts: {
       if (!m || !(DASHBOARD_ACTIONS as string[]).includes(m[2])) return undefined;
       return { service: decodeURIComponent(m[1]), action: m[2] as DashboardAction };
     },
-    /** The service a POST path asks the explorer to send a request to, if it is that path. */
-    explorerRequestOf(path: string): string | undefined {
-      const m = /^\/__nx-edge\/services\/([^/]+)\/request$/.exec(path);
-      return m ? safeDecode(m[1]) || undefined : undefined;
+    /** What an explorer POST path asks for (a request to send, or an RPC call), and of which service. */
+    explorerRequestOf(path: string): { service: string; kind: 'request' | 'rpc' } | undefined {
+      const m = /^\/__nx-edge\/services\/([^/]+)\/(request|rpc)$/.exec(path);
+      const service = m ? safeDecode(m[1]) : '';
+      return m && service ? { service, kind: m[2] as 'request' | 'rpc' } : undefined;
+    },
+    /** The explorer's RPC call: `{ entrypoint, method, args }` (args a JSON array). */
+    async explorerRpc(res: ServerResponse, service: string, rawBody: string): Promise<void> {
+      if (!source.rpc) return json(res, 404, { error: 'this dev hub calls no RPC methods' });
+      let ask: { entrypoint?: unknown; method?: unknown; args?: unknown };
+      try {
+        ask = JSON.parse(rawBody) as typeof ask;
+      } catch {
+        return json(res, 400, { error: 'the call is not JSON' });
+      }
+      if (typeof ask.entrypoint !== 'string' || typeof ask.method !== 'string' || (ask.args !== undefined && !Array.isArray(ask.args))) {
+        return json(res, 400, { error: 'entrypoint and method (strings) are required; args, when given, is a JSON array' });
+      }
+      try {
+        const answer = await source.rpc.call(service, ask.entrypoint, ask.method, (ask.args as unknown[] | undefined) ?? []);
+        json(res, answer.status, answer.body);
+      } catch (error) {
+        json(res, 502, { error: `the call did not complete: ${(error as Error).message}` });
+      }
     },
     /**
      * The API explorer's request: sent through the proxy as a browser would (so it is traced like any), the

@@ -48,7 +48,7 @@ button{cursor:pointer}button:disabled{opacity:.5;cursor:default}
 .waterfall .bar{position:absolute;top:1px;height:12px;border-radius:3px;min-width:2px}
 .waterfall .span-name{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .waterfall .span-logs{grid-column:1/-1;padding:0 0 .2rem 2rem;color:var(--muted);white-space:pre-wrap}
-body.past .actions,body.past button[data-action],body.past #x-send{display:none}
+body.past .actions,body.past button[data-action],body.past #x-send,body.past #r-call{display:none}
 .x-grid{display:grid;grid-template-columns:1fr 1fr;gap:.6rem;margin:.4rem 0}.x-grid label{display:flex;flex-direction:column;gap:.2rem;color:var(--muted)}
 textarea{background:var(--bg);color:var(--text);border:1px solid var(--line);border-radius:5px;padding:.3rem .5rem;font:12.5px/1.4 ui-monospace,monospace}
 #x-resp-body{max-height:40vh;overflow:auto;white-space:pre-wrap;word-break:break-word;margin:.4rem 0}#x-recent .recent{cursor:pointer;padding:.1rem 0}#x-recent .recent:hover{color:var(--accent)}#past-note{color:var(--warn)}
@@ -76,6 +76,7 @@ textarea{background:var(--bg);color:var(--text);border:1px solid var(--line);bor
 <select id="x-method"><option>GET</option><option>POST</option><option>PUT</option><option>PATCH</option><option>DELETE</option><option>HEAD</option><option>OPTIONS</option></select>
 <input id="x-path" value="/" size="48" aria-label="path"><button type="submit" id="x-send">Send</button><span id="x-note" class="muted"></span></form>
 <div class="x-grid"><label>headers, one <code>name: value</code> per line<textarea id="x-headers" rows="3"></textarea></label><label>body (JSON)<textarea id="x-body" rows="3"></textarea></label></div>
+<h3>RPC</h3><form id="r-form" class="filters"><label>method <select id="r-method"></select></label><label>arguments (a JSON array) <input id="r-args" value="[]" size="40"></label><button type="submit" id="r-call">Call</button><span id="r-note" class="muted"></span></form>
 <h3>Recent requests</h3><div id="x-recent" class="mono"><span class="muted">none yet</span></div></section>
 <section id="x-result" hidden><h2 id="x-status"></h2><table class="kv" id="x-resp-headers"></table><pre id="x-resp-body" class="mono"></pre>
 <h3>Its trace <span id="x-trace-title" class="muted"></span></h3><div id="x-waterfall" class="waterfall"></div></section></div>
@@ -235,7 +236,7 @@ textarea{background:var(--bg);color:var(--text);border:1px solid var(--line);bor
   $('log').addEventListener('click',function(e){var t=e.target.closest('.trace');if(!t)return;$('f-trace').value=t.dataset.trace;mark('logsFull')});
   ['f-service','f-level'].forEach(function(id){$(id).addEventListener('change',function(){mark('logsFull')})});$('f-trace').addEventListener('input',function(){mark('logsFull')});
   $('f-clear').addEventListener('click',function(){$('f-service').value='';$('f-level').value='';$('f-trace').value='';mark('logsFull')});
-  var known={};function fillOptions(){S.status.forEach(function(s){if(known[s.service])return;known[s.service]=1;['f-service','t-service','x-service'].forEach(function(id){var o=text('option','',s.service);o.value=s.service;$(id).appendChild(o)})})}
+  var known={};function fillOptions(){var had=$('x-service').options.length;S.status.forEach(function(s){if(known[s.service])return;known[s.service]=1;['f-service','t-service','x-service'].forEach(function(id){var o=text('option','',s.service);o.value=s.service;$(id).appendChild(o)})});if(!had&&$('x-service').options.length&&!S.past)loadMethods()}
   // ---- API explorer: the hub sends the request through the proxy (the page cannot read another origin's
   // answer) and returns it with the trace id it produced; the last 20 requests are kept in this tab.
   var RECENT='nx-edge-explorer';
@@ -243,7 +244,8 @@ textarea{background:var(--bg);color:var(--text);border:1px solid var(--line);bor
   function drawRecent(){var box=$('x-recent'),list=recent();box.textContent='';if(!list.length){box.appendChild(text('span','muted','none yet'));return}
     list.forEach(function(r,i){var d=text('div','recent',r.method+' '+r.service+' '+r.path+(r.status?' → '+r.status:''));d.dataset.index=i;box.appendChild(d)})}
   $('x-recent').addEventListener('click',function(e){var d=e.target.closest('.recent');if(!d)return;var r=recent()[+d.dataset.index];if(!r)return;
-    $('x-service').value=r.service;$('x-method').value=r.method;$('x-path').value=r.path;$('x-headers').value=r.headers||'';$('x-body').value=r.body||''});
+    $('x-service').value=r.service;if(r.rpc){$('r-args').value=r.args||'[]';loadMethods();setTimeout(function(){$('r-method').value=r.rpc},300);return}
+    $('x-method').value=r.method;$('x-path').value=r.path;$('x-headers').value=r.headers||'';$('x-body').value=r.body||'';loadMethods()});
   function parseHeaders(textValue){var out={};textValue.split('\n').forEach(function(line){var i=line.indexOf(':');if(i>0)out[line.slice(0,i).trim()]=line.slice(i+1).trim()});return out}
   $('x-form').addEventListener('submit',function(e){e.preventDefault();var service=$('x-service').value,method=$('x-method').value,path=$('x-path').value||'/',hv=$('x-headers').value,body=$('x-body').value;
     if(!service){$('x-note').textContent='choose a service';return}if(path.charAt(0)!=='/')path='/'+path;
@@ -262,6 +264,22 @@ textarea{background:var(--bg);color:var(--text);border:1px solid var(--line);bor
   function followTrace(id,tries,lastCount){fetch('/__nx-edge/traces/'+id).then(function(r){return r.json()}).then(function(data){
     var count=data.spans?data.spans.length:0;if(count)renderWaterfall(data,$('x-waterfall'),$('x-trace-title'));else $('x-waterfall').textContent='waiting for its spans…';
     if(tries<12&&(count===0||count!==lastCount))setTimeout(function(){followTrace(id,tries+1,count)},250)})}
+  // RPC: the service's WorkerEntrypoint classes and their methods, asked of its dev shell through the hub.
+  function loadMethods(){var service=$('x-service').value,sel=$('r-method');sel.textContent='';$('r-note').textContent='';if(!service)return;
+    fetch('/__nx-edge/services/'+encodeURIComponent(service)+'/rpc').then(function(r){return r.json()}).then(function(d){if($('x-service').value!==service)return;
+      (d.entrypoints||[]).forEach(function(e){e.methods.forEach(function(m){var o=text('option','',e.entrypoint+'.'+m+'()');o.value=e.entrypoint+'.'+m;sel.appendChild(o)})});
+      $('r-call').disabled=!sel.options.length;$('r-note').textContent=sel.options.length?'':(d.error||'no WorkerEntrypoint methods to call')})}
+  $('x-service').addEventListener('change',loadMethods);
+  $('r-form').addEventListener('submit',function(e){e.preventDefault();var service=$('x-service').value,picked=$('r-method').value,args;if(!picked)return;
+    try{args=JSON.parse($('r-args').value||'[]');if(!Array.isArray(args))throw new Error('not an array')}catch(err){$('r-note').textContent='arguments must be a JSON array, e.g. ["7", {"full": true}]';return}
+    var dot=picked.indexOf('.'),entrypoint=picked.slice(0,dot),method=picked.slice(dot+1);$('r-note').textContent='';$('r-call').disabled=true;
+    fetch('/__nx-edge/services/'+encodeURIComponent(service)+'/rpc',{method:'POST',headers:{'x-nx-edge-token':token,'content-type':'application/json'},body:JSON.stringify({entrypoint:entrypoint,method:method,args:args})})
+      .then(function(r){if(r.status===403)$('token-note').hidden=false;return r.json()}).then(function(a){
+        var list=recent();list.unshift({service:service,method:'RPC',path:picked+'()',rpc:picked,args:$('r-args').value,status:a.error||a.thrown?'error':'ok'});try{sessionStorage.setItem(RECENT,JSON.stringify(list.slice(0,20)))}catch(err){}drawRecent();
+        $('x-result').hidden=false;$('x-resp-headers').textContent='';
+        var outcome=a.error?a.error:a.thrown?'threw: '+a.thrown:a.notJson?a.notJson:'ok';
+        $('x-status').textContent='RPC '+picked+'() → '+outcome+(a.durationMs!==undefined?' · '+ms(a.durationMs):'')+(a.traceId?' · trace '+a.traceId:'');
+        $('x-resp-body').textContent='result' in a?JSON.stringify(a.result,null,2):'';if(a.traceId)followTrace(a.traceId,0,-1);else $('x-waterfall').textContent=''}).finally(function(){$('r-call').disabled=false})});
   drawRecent();
   // ---- details drawer
   function openDrawer(name){S.drawer=name;S.details=null;$('drawer').classList.add('open');$('d-message').textContent='';loadDetails();mark('drawer')}

@@ -375,8 +375,9 @@ export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; cl
         return sendProblem(req, res, 403, 'token required', `Actions need the dashboard's token in the ${TOKEN_HEADER} header.`);
       }
       if (action) return api.act(res, action.service, action.action);
+      const explorer = explorerService!;
       return void readBounded(req, MAX_EXPLORER_BODY).then(
-        (body) => api.explorerRequest(res, explorerService!, body, req.socket.localPort ?? opts.port),
+        (body) => (explorer.kind === 'rpc' ? api.explorerRpc(res, explorer.service, body) : api.explorerRequest(res, explorer.service, body, req.socket.localPort ?? opts.port)),
         () => sendProblem(req, res, 413, 'request too large', `The explorer sends at most ${MAX_EXPLORER_BODY / 1024} KiB.`),
       );
     }

@@ -112,9 +112,44 @@ function requireExternal(path) {
   if (!required.has(path)) required.set(path, { __esModule: true, ...externals[path] });
   return required.get(path);
 }
+// The dashboard's RPC explorer (through the hub, with the same token): the WorkerEntrypoint classes the
+// current version exports and their methods, and a call of one with JSON arguments and the real env.
+const LIFECYCLE = new Set(["constructor", "fetch", "scheduled", "queue", "tail", "tailStream", "trace", "email", "alarm", "webSocketMessage", "webSocketClose", "webSocketError"]);
+const isEntrypoint = (value) => isClass(value) && value.prototype instanceof WorkerEntrypoint;
+function methodsOf(cls) {
+  const names = new Set();
+  for (let proto = cls.prototype; proto && proto !== WorkerEntrypoint.prototype && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      const descriptor = Object.getOwnPropertyDescriptor(proto, name);
+      if (!LIFECYCLE.has(name) && !name.startsWith("_") && typeof descriptor?.value === "function") names.add(name);
+    }
+  }
+  return [...names].sort();
+}
+function describeRpc() {
+  return Object.keys(current).filter((name) => isEntrypoint(current[name])).sort().map((name) => ({ entrypoint: name, methods: methodsOf(current[name]) }));
+}
+async function callRpc(request, ctx, env) {
+  let ask;
+  try { ask = await request.json(); } catch { return Response.json({ error: "the call is not JSON" }, { status: 400 }); }
+  const cls = current[ask?.entrypoint];
+  if (!isEntrypoint(cls) || !methodsOf(cls).includes(ask.method)) return Response.json({ error: ${JSON.stringify(service)} + " exports no WorkerEntrypoint " + ask?.entrypoint + " with a method " + ask?.method }, { status: 404 });
+  let result;
+  try {
+    result = await new cls(ctx, userEnv(env))[ask.method](...(Array.isArray(ask.args) ? ask.args : []));
+  } catch (error) {
+    console.error("Uncaught (in RPC " + ask.entrypoint + "." + ask.method + "()) " + ((error && error.stack) || error));
+    return Response.json({ thrown: String((error && error.message) || error) });
+  }
+  let text;
+  try { text = JSON.stringify(result === undefined ? null : result); } catch (error) { return Response.json({ notJson: "the method returned something JSON cannot hold (" + String(error && error.message) + ")" }); }
+  return new Response('{"result":' + text + "}", { headers: { "content-type": "application/json" } });
+}
 export class ${SWAP_ENTRYPOINT} extends WorkerEntrypoint {
   async fetch(request) {
-    if (request.method !== "POST" || !sameToken(request.headers.get(${JSON.stringify(SWAP_TOKEN_HEADER)}))) return new Response("forbidden", { status: 403 });
+    if (!sameToken(request.headers.get(${JSON.stringify(SWAP_TOKEN_HEADER)}))) return new Response("forbidden", { status: 403 });
+    if (new URL(request.url).pathname === "/rpc") return request.method === "POST" ? callRpc(request, this.ctx, this.env) : Response.json(describeRpc());
+    if (request.method !== "POST") return new Response("forbidden", { status: 403 });
     const code = await request.text();
     try {
       const module = { exports: {} };

@@ -577,4 +577,52 @@ export default { fetch(req, env) { return env.COUNTER.get(env.COUNTER.idFromName
     expect(attempts.map((r) => r.status)).toEqual([403, 403, 403]);
     expect(await get(hub.proxyPort!, 'api.localhost')).toEqual({ status: 200, body: 'genuine' });
   }, 60_000);
+  it("the explorer calls a Worker's WorkerEntrypoint methods with JSON arguments and its real env, as a traced span; a save brings new methods; secrets come back redacted", async () => {
+    ws = mkdtempSync(join(tmpdir(), 'nx-edge-hub-'));
+    const logs = createLogStore({});
+    const token = 'dash-token-123';
+    hub = new DevHub({ workspaceRoot: ws, proxyPort: 0, logs, dashboardToken: token, onIdle: () => undefined });
+    await hub.start();
+    const source = (version: string) => `import { WorkerEntrypoint } from 'cloudflare:workers';
+export class UsersApi extends WorkerEntrypoint {
+  async getUser(id) { await this.env.CACHE.put('last', String(id)); return { id, name: 'ada', last: await this.env.CACHE.get('last') }; }
+  async secret() { return 'key is ' + this.env.API_KEY; }
+  async boom() { throw new Error('no such user'); }
+  ${version === 'v2' ? "async count() { return 2; }" : ''}
+  _private() { return 1; }
+}
+export default { fetch() { return new Response('users ${version}'); } };`;
+    const api = writeWorker(ws, 'users', source('v1'), { kv_namespaces: [{ binding: 'CACHE', id: 'users-cache' }] });
+    writeFileSync(join(ws, 'apps/users/.dev.vars'), 'API_KEY=sk_test_rpc_secret_1\n');
+    const c = client();
+    hub.attach(api, c);
+    await until('users ready', () => c.events.some((e) => e.type === 'ready'));
+    const port = hub.proxyPort!;
+    const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = { 'x-nx-edge-token': token }) =>
+      new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, method, path, headers: { host: 'localhost', 'content-type': 'application/json', ...headers } }, (res) => {
+          let text = '';
+          res.on('data', (d) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: (text.startsWith('{') ? JSON.parse(text) : { html: text.slice(0, 300) }) as Record<string, unknown> }));
+        });
+        req.on('error', reject);
+        req.end(body === undefined ? undefined : JSON.stringify(body));
+      });
+    expect((await call('GET', '/__nx-edge/services/users/rpc')).body).toEqual({ service: 'users', entrypoints: [{ entrypoint: 'UsersApi', methods: ['boom', 'getUser', 'secret'] }] });
+    const got = await call('POST', '/__nx-edge/services/users/rpc', { entrypoint: 'UsersApi', method: 'getUser', args: ['7'] });
+    expect(got.status).toBe(200);
+    expect(got.body).toMatchObject({ result: { id: '7', name: 'ada', last: '7' } });
+    const traced = hub.traces.get(String(got.body.traceId))!;
+    expect(traced).toEqual([expect.objectContaining({ service: 'users', name: 'RPC UsersApi.getUser()', status: 200, error: false })]);
+    expect((await call('POST', '/__nx-edge/services/users/rpc', { entrypoint: 'UsersApi', method: 'secret' })).body).toMatchObject({ result: 'key is [redacted]' });
+    expect((await call('POST', '/__nx-edge/services/users/rpc', { entrypoint: 'UsersApi', method: 'boom' })).body).toMatchObject({ thrown: 'no such user' });
+    expect((await call('POST', '/__nx-edge/services/users/rpc', { entrypoint: 'UsersApi', method: '_private' })).status).toBe(404);
+    expect((await call('POST', '/__nx-edge/services/users/rpc', { entrypoint: 'UsersApi', method: 'getUser' }, {})).status).toBe(403);
+    expect((await call('POST', '/__nx-edge/services/nope/rpc', { entrypoint: 'UsersApi', method: 'getUser' })).status).toBe(404);
+    // A save swaps the new version in: its new method is listed and answers.
+    writeFileSync(join(ws, 'apps/users/src/index.js'), source('v2'));
+    await untilAsync('the new version', async () => (await get(port, 'users.localhost')).body === 'users v2');
+    expect((await call('GET', '/__nx-edge/services/users/rpc')).body).toMatchObject({ entrypoints: [{ entrypoint: 'UsersApi', methods: ['boom', 'count', 'getUser', 'secret'] }] });
+    expect((await call('POST', '/__nx-edge/services/users/rpc', { entrypoint: 'UsersApi', method: 'count' })).body).toMatchObject({ result: 2 });
+  }, 60_000);
 });

@@ -2,6 +2,8 @@ import type { LogRecord } from '../../logs/log-store';
 import { localStateRoot } from '../../local/persistence';
 import { startDevProxy } from '../../proxy/dev-proxy';
 import { dnsLabel, hostLabels } from '../../proxy/host-names';
+import { proxySpanIds } from '../../proxy/trace-context';
+import { scrubSecrets } from './service-events';
 import { systemClock, type Clock } from '../../utils/clock';
 import { createTraceStore, type TraceStore } from '../../traces/trace-store';
 import type { HubClient, ServiceSpec, ServiceStatus } from '../protocol';
@@ -93,6 +95,13 @@ export class DevHub implements HubParts {
         details: (service) => this.details(service),
         action: (service, action) => this.action(service, action),
         sessions: this.opts.sessions,
+        rpc: {
+          describe: async (service) => {
+            const answer = await this.host.shellRpc(service);
+            return answer && answer.status === 200 ? (JSON.parse(answer.text) as { entrypoint: string; methods: string[] }[]) : undefined;
+          },
+          call: (service, entrypoint, method, args) => this.rpcCall(service, entrypoint, method, args),
+        },
         requestTarget: (service) => {
           const entry = this.entries.get(service);
           return entry ? { hostLabel: this.labels().get(service)?.[0] ?? dnsLabel(service), secrets: entry.worker?.secretValues ?? [] } : undefined;
@@ -102,6 +111,38 @@ export class DevHub implements HubParts {
       note: (level, message) => this.events.log(HUB_LOG_NAME, 'system', level === 'warn' ? `WARN ${message}` : message, level),
     });
     this.starter.startMonitor(this.opts.monitorIntervalMs ?? 2000);
+  }
+
+  /**
+   * The explorer's RPC call of a Worker's method: run in the Worker (its real env) by its dev shell, recorded
+   * as a span of a new trace (the proxy sees no RPC) so the page shows it like a request; secrets redacted.
+   */
+  private async rpcCall(service: string, entrypoint: string, method: string, args: unknown[]): Promise<{ status: number; body: Record<string, unknown> }> {
+    const start = Date.now();
+    const ids = proxySpanIds(undefined);
+    const answer = await this.host.shellRpc(service, JSON.stringify({ entrypoint, method, args }));
+    if (!answer) return { status: 404, body: { error: `${service} is not a running Worker whose methods can be called here (a Worker hosting a Durable Object or Workflow restarts rather than swaps, and is not offered)` } };
+    const text = scrubSecrets(answer.text, this.entries.get(service)?.worker?.secretValues);
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      body = { error: 'the Worker answered something that is not JSON' };
+    }
+    const failed = answer.status !== 200 || 'thrown' in body || 'error' in body;
+    this.traces.add({
+      traceId: ids.traceId,
+      spanId: ids.spanId,
+      service,
+      kind: 'server',
+      name: `RPC ${entrypoint}.${method}()`,
+      start,
+      durationMs: Date.now() - start,
+      status: failed ? 500 : 200,
+      error: failed,
+      attributes: { rpc: method, entrypoint, via: 'dashboard explorer' },
+    });
+    return { status: answer.status === 200 ? 200 : answer.status, body: { ...body, traceId: ids.traceId, durationMs: Date.now() - start } };
   }
 
   statuses(): ServiceStatus[] {

@@ -179,6 +179,31 @@ export class WorkerHost {
   }
 
   /**
+   * The shell's RPC explorer route of a running swappable Worker (token-gated like a swap): GET lists its
+   * WorkerEntrypoint classes and methods, POST calls one. Undefined when it is not swappable (it hosts a
+   * Durable Object or Workflow, or is not running). The answer is read up to 1 MiB.
+   */
+  async shellRpc(service: string, body?: string): Promise<{ status: number; text: string } | undefined> {
+    const url = await this.swapUrl(service);
+    if (!url) return undefined;
+    const response = await fetch(new URL('/rpc', url), { method: body === undefined ? 'GET' : 'POST', headers: { [SWAP_TOKEN_HEADER]: this.swapToken, 'content-type': 'application/json' }, body });
+    const reader = response.body?.getReader() as ReadableStreamDefaultReader<Uint8Array> | undefined;
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    while (reader) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > 1024 * 1024) {
+        await reader.cancel();
+        return { status: 413, text: JSON.stringify({ error: 'the answer is over 1 MiB' }) };
+      }
+      chunks.push(value);
+    }
+    return { status: response.status, text: Buffer.concat(chunks).toString('utf8') };
+  }
+
+  /**
    * Swaps a new version of a running Worker in place (serialised with applies): the new bundle is
    * evaluated in the Worker's isolate, workerd keeps running and no other Worker is touched. Throws
    * NotSwappable when it needs a restart instead, or the new version's load error (the previous
