@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, get, type DevStatus as Status } from './support/http';
 import { REPO_ROOT } from './support/template';
 import { createE2eWorkspace, type E2eWorkspace } from './support/workspace';
+import { inspectorCli } from './support/mcp-inspector';
 
 // The dashboard in headless Chromium against a real `nx run-many -t dev` session of four Workers:
 // gateway calls users and orders over service bindings; orders sends to a queue mailer consumes.
@@ -312,7 +313,7 @@ for (const action of ['stop', 'restart', 'reload']) {
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-explorer-rpc.png') });
   });
 
-  it('a coding agent over `nx-edge mcp` (the SDK\'s stdio client): tools listed, a request traced through three Workers, its logs, a restart counted; no answer holds the secret or a raw ESC', async () => {
+  it('a coding agent over `nx-edge mcp` (the SDK\'s stdio client, then the published MCP Inspector CLI): tools listed, a request traced through three Workers, its logs, a restart counted; no answer holds the secret or a raw ESC', async () => {
     const client = new Client({ name: 'e2e-agent', version: '1.0.0' });
     // As an agent's MCP config starts it: the workspace's nx-edge bin, in the workspace.
     const transport = new StdioClientTransport({ command: join(ws.root, 'node_modules', '.bin', 'nx-edge'), args: ['mcp'], cwd: ws.root, env: ws.env as Record<string, string>, stderr: 'pipe' });
@@ -358,6 +359,22 @@ for (const action of ['stop', 'restart', 'reload']) {
     } finally {
       await client.close();
     }
+
+    // Once more through a client none of us wrote: the published MCP Inspector's CLI.
+    const server = { command: join(ws.root, 'node_modules', '.bin', 'nx-edge'), args: ['mcp'], cwd: ws.root };
+    const listed = (await inspectorCli(['--method', 'tools/list'], server)) as { tools: { name: string; annotations?: { readOnlyHint?: boolean } }[] };
+    expect(listed.tools.find((t) => t.name === 'restart')?.annotations?.readOnlyHint).toBe(false);
+    const viaInspector = (await inspectorCli(['--method', 'tools/call', '--tool-name', 'request', '--tool-arg', 'service=gateway', 'path=/from-inspector'], server)) as { content: { text: string }[] };
+    answers.push(viaInspector.content[0].text);
+    const inspected = JSON.parse(viaInspector.content[0].text) as { status: number; traceId: string };
+    expect(inspected.status).toBe(200);
+    await expect
+      .poll(async () => {
+        const traced = (await inspectorCli(['--method', 'tools/call', '--tool-name', 'trace', '--tool-arg', `traceId=${inspected.traceId}`], server)) as { content: { text: string }[] };
+        answers.push(traced.content[0].text);
+        return [...new Set((JSON.parse(traced.content[0].text) as { spans: { service: string }[] }).spans.map((s) => s.service))].sort();
+      }, { timeout: 20_000 })
+      .toEqual(['gateway', 'orders', 'users']);
     expect(answers.length).toBeGreaterThan(6);
     for (const text of answers) {
       expect(text).not.toContain(SECRET);
