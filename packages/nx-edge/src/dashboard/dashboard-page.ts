@@ -246,7 +246,7 @@ textarea{background:var(--bg);color:var(--text);border:1px solid var(--line);bor
   $('x-recent').addEventListener('click',function(e){var d=e.target.closest('.recent');if(!d)return;var r=recent()[+d.dataset.index];if(!r)return;
     $('x-service').value=r.service;if(r.rpc){$('r-args').value=r.args||'[]';loadMethods();setTimeout(function(){$('r-method').value=r.rpc},300);return}
     $('x-method').value=r.method;$('x-path').value=r.path;$('x-headers').value=r.headers||'';$('x-body').value=r.body||'';loadMethods()});
-  function parseHeaders(textValue){var out={};textValue.split('\n').forEach(function(line){var i=line.indexOf(':');if(i>0)out[line.slice(0,i).trim()]=line.slice(i+1).trim()});return out}
+  function parseHeaders(textValue){var out={};textValue.split('\\n').forEach(function(line){var i=line.indexOf(':');if(i>0)out[line.slice(0,i).trim()]=line.slice(i+1).trim()});return out}
   $('x-form').addEventListener('submit',function(e){e.preventDefault();var service=$('x-service').value,method=$('x-method').value,path=$('x-path').value||'/',hv=$('x-headers').value,body=$('x-body').value;
     if(!service){$('x-note').textContent='choose a service';return}if(path.charAt(0)!=='/')path='/'+path;
     var headers=parseHeaders(hv);if(body&&!Object.keys(headers).some(function(k){return k.toLowerCase()==='content-type'}))headers['content-type']='application/json';
@@ -258,7 +258,7 @@ textarea{background:var(--bg);color:var(--text);border:1px solid var(--line);bor
         $('x-result').hidden=false;if(a.error){$('x-status').textContent=a.error;$('x-resp-headers').textContent='';$('x-resp-body').textContent='';$('x-waterfall').textContent='';return}
         $('x-status').textContent=method+' '+path+' → '+a.status+' · '+ms(a.durationMs)+' · trace '+a.traceId;
         var kv=$('x-resp-headers');kv.textContent='';Object.keys(a.headers).forEach(function(k){kvRow(kv,k,a.headers[k])});
-        var shown=a.body;try{shown=JSON.stringify(JSON.parse(a.body),null,2)}catch(err){}$('x-resp-body').textContent=shown+(a.truncatedBytes?'\n… '+a.truncatedBytes+' more bytes not shown':'');
+        var shown=a.body;try{shown=JSON.stringify(JSON.parse(a.body),null,2)}catch(err){}$('x-resp-body').textContent=shown+(a.truncatedBytes?'\\n… '+a.truncatedBytes+' more bytes not shown':'');
         followTrace(a.traceId,0,-1)}).finally(function(){$('x-send').disabled=false})});
   // The Workers' spans arrive just after the answer: asked again until the span count stops growing.
   function followTrace(id,tries,lastCount){fetch('/__nx-edge/traces/'+id).then(function(r){return r.json()}).then(function(data){
