@@ -285,7 +285,7 @@ for (const action of ['stop', 'restart', 'reload']) {
     for (const body of everything) expect(body).not.toContain(SECRET);
   });
   it('the API explorer sends a request to gateway through the proxy and shows the answer beside the trace it produced (three Workers); recent requests are kept', async () => {
-    await page.goto(`http://localhost:${proxyPort}/#explorer`);
+    await page.click('#tab-explorer');
     await expect.poll(() => page.locator('#x-service option').count(), { timeout: 10_000 }).toBe(4);
     await page.selectOption('#x-service', 'gateway');
     await page.selectOption('#x-method', 'POST');
@@ -392,8 +392,9 @@ for (const action of ['stop', 'restart', 'reload']) {
     nx.stderr!.on('data', (d) => (output += d));
     await expect.poll(async () => (await status().catch(() => [])).filter((s) => s.state === 'healthy').length, { timeout: 180_000, interval: 250 }).toBe(4);
 
-    await page.goto(`http://localhost:${proxyPort}/#traces`);
-    await expect.poll(() => page.locator('#session option').count(), { timeout: 10_000 }).toBeGreaterThan(1);
+    // The page stayed open across the restart: its stream reconnects to the new hub and offers the old session.
+    await page.click('#tab-traces');
+    await expect.poll(() => page.locator('#session option').count(), { timeout: 20_000 }).toBeGreaterThan(1);
     await page.selectOption('#session', { index: 1 });
     await expect.poll(() => page.locator('#past-note').textContent(), { timeout: 10_000 }).toMatch(/^read-only: the session of /);
     const row = page.locator('#traces tbody tr[data-trace="' + checkout.traceId + '"]');

@@ -304,7 +304,7 @@ textarea{background:var(--bg);color:var(--text);border:1px solid var(--line);bor
   function setMetrics(list){S.metrics={};list.forEach(function(m){S.metrics[m.service]=m})}
   var es=null;
   function connect(){es=new EventSource('/__nx-edge/events');
-    es.addEventListener('snapshot',function(e){var d=JSON.parse(e.data);S.status=d.status;S.graph=d.graph;setMetrics(d.metrics);S.logs=d.logs;S.logs.forEach(function(r){r._seq=logSeq++});S.traces={};S.order=[];S.traceCount=d.traceCount;d.traces.slice().reverse().forEach(function(t){addTrace(t,true)});mark('summary','options','graph','status','metrics','traces','logsFull')});
+    es.addEventListener('snapshot',function(e){loadSessions();var d=JSON.parse(e.data);S.status=d.status;S.graph=d.graph;setMetrics(d.metrics);S.logs=d.logs;S.logs.forEach(function(r){r._seq=logSeq++});S.traces={};S.order=[];S.traceCount=d.traceCount;d.traces.slice().reverse().forEach(function(t){addTrace(t,true)});mark('summary','options','graph','status','metrics','traces','logsFull')});
     es.addEventListener('status',function(e){S.status=JSON.parse(e.data);mark('summary','options','status');if(S.drawer)loadDetails()});
     es.addEventListener('graph',function(e){S.graph=JSON.parse(e.data);mark('graph')});
     es.addEventListener('metrics',function(e){setMetrics(JSON.parse(e.data));mark('metrics')});
@@ -314,9 +314,12 @@ textarea{background:var(--bg);color:var(--text);border:1px solid var(--line);bor
   // ---- past sessions: the hub keeps the last ones on disk; one opens read-only (no stream, no actions)
   function base(){return S.past?'/__nx-edge/sessions/'+encodeURIComponent(S.past):'/__nx-edge'}
   function when(t){var d=new Date(t);return d.toLocaleDateString()+' '+clock(t).slice(0,8)}
-  fetch('/__nx-edge/sessions').then(function(r){return r.ok?r.json():null}).then(function(d){if(!d)return;var sel=$('session');
+  // Asked again on every snapshot: after dev is restarted the stream reconnects to the new hub, and the
+  // session the page was showing is now a past one.
+  function loadSessions(){fetch('/__nx-edge/sessions').then(function(r){return r.ok?r.json():null}).then(function(d){if(!d)return;var sel=$('session'),chosen=sel.value;
+    while(sel.options.length>1)sel.remove(1);
     d.sessions.forEach(function(m){if(m.id===d.current)return;var end=m.endedAt||m.lastWrittenAt;var o=text('option','',when(m.startedAt)+(end?' – '+clock(end).slice(0,8):'')+' · '+m.services.length+' services');o.value=m.id;sel.appendChild(o)});
-    if(sel.options.length>1)$('session-pick').hidden=false}).catch(function(){});
+    sel.value=chosen;if(sel.value!==chosen)sel.value='';$('session-pick').hidden=sel.options.length<2}).catch(function(){})}
   $('session').addEventListener('change',function(){var id=this.value;closeTrace();S.drawer=null;$('drawer').classList.remove('open');
     if(!id){S.past=null;document.body.classList.remove('past');$('past-note').hidden=true;connect();return}
     if(es){es.close();es=null}S.past=id;document.body.classList.add('past');
