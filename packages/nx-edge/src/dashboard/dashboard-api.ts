@@ -4,7 +4,7 @@ import type { ServiceStatus } from '../dev/protocol';
 import type { ServiceDetails, ServiceGraph } from '../dev/hub/session-view';
 import type { TraceStore, TraceSummary } from '../traces/trace-store';
 import type { OpenedSession, SessionMeta } from '../dev/archive/session-archive';
-import { scrubSecrets } from '../dev/hub/service-events';
+import { scrubSecrets } from '../local/dev-vars';
 import { sendThroughProxy } from '../proxy/proxy-request';
 
 export type DashboardAction = 'restart' | 'stop' | 'start' | 'reload';

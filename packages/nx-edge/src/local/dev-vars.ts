@@ -29,3 +29,14 @@ export function readDevVars(root: string, environment?: string): Record<string, 
   const file = devVarsFileFor(root, environment);
   return file ? parseDevVars(readFileSync(file, 'utf8')) : {};
 }
+
+/** `.dev.vars` values this short are too likely to be ordinary words ("true", "dev") to scrub. */
+const MIN_SCRUBBED_LENGTH = 6;
+
+/** A Worker's `.dev.vars` values out of a line before it is stored, shown or sent anywhere. */
+export function scrubSecrets(line: string, values: string[] | undefined): string {
+  if (!values?.length) return line;
+  let out = line;
+  for (const value of values) if (value.length >= MIN_SCRUBBED_LENGTH && out.includes(value)) out = out.split(value).join('[redacted]');
+  return out;
+}

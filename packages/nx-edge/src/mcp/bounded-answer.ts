@@ -1,5 +1,5 @@
 import { inertText } from '../logs/inert-text';
-import { scrubSecrets } from '../dev/hub/service-events';
+import { scrubSecrets } from '../local/dev-vars';
 
 /** The most characters one tool answer holds: an agent's context is the scarce thing, not our bytes. */
 export const MAX_ANSWER_CHARS = 20_000;

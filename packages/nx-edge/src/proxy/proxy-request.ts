@@ -56,5 +56,7 @@ export async function sendThroughProxy(
   if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
   const started = performance.now();
   const answer = await localRequest(proxyPort, { method: req.method, path: req.path, headers, body: req.body });
+  // The Worker's headers, not those of the hop to the proxy.
+  for (const hop of ['connection', 'keep-alive', 'transfer-encoding']) delete answer.headers[hop];
   return { ...answer, traceId: traceIdOf(traceparent), durationMs: Math.round(performance.now() - started) };
 }

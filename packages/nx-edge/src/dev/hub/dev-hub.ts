@@ -3,7 +3,7 @@ import { localStateRoot } from '../../local/persistence';
 import { startDevProxy } from '../../proxy/dev-proxy';
 import { dnsLabel, hostLabels } from '../../proxy/host-names';
 import { proxySpanIds } from '../../proxy/trace-context';
-import { scrubSecrets } from './service-events';
+import { scrubSecrets } from '../../local/dev-vars';
 import { systemClock, type Clock } from '../../utils/clock';
 import { createTraceStore, type TraceStore } from '../../traces/trace-store';
 import type { HubClient, ServiceSpec, ServiceStatus } from '../protocol';

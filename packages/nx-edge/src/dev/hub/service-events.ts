@@ -1,3 +1,4 @@
+import { scrubSecrets } from '../../local/dev-vars';
 import type { LogRecord } from '../../logs/log-store';
 import { parseLogLine } from '../../logs/log-line';
 import { parseSpanLine } from '../../traces/trace-store';
@@ -100,15 +101,4 @@ export function scrubAndLimitLine(line: string, values: string[] | undefined): s
   const longest = Math.max(0, ...(values ?? []).map((v) => v.length));
   const scrubbed = scrubSecrets(line.slice(0, MAX_HUB_LINE_CHARS + SCRUB_MARGIN_CHARS + longest), values);
   return `${scrubbed.slice(0, MAX_HUB_LINE_CHARS)}… [truncated: ${line.length - MAX_HUB_LINE_CHARS} more characters]`;
-}
-
-/** `.dev.vars` values this short are too likely to be ordinary words ("true", "dev") to scrub. */
-const MIN_SCRUBBED_LENGTH = 6;
-
-/** A Worker's `.dev.vars` values out of a line before it is stored, shown or sent anywhere. */
-export function scrubSecrets(line: string, values: string[] | undefined): string {
-  if (!values?.length) return line;
-  let out = line;
-  for (const value of values) if (value.length >= MIN_SCRUBBED_LENGTH && out.includes(value)) out = out.split(value).join('[redacted]');
-  return out;
 }
