@@ -368,6 +368,12 @@ for (const action of ['stop', 'restart', 'reload']) {
     answers.push(viaInspector.content[0].text);
     const inspected = JSON.parse(viaInspector.content[0].text) as { status: number; traceId: string };
     expect(inspected.status).toBe(200);
+    // docs/dev.md's picture of what an agent sees: the outside client's command and the tool's answer.
+    const transcript = `$ npx @modelcontextprotocol/inspector --cli npx nx-edge mcp --method tools/call \\\n    --tool-name request --tool-arg service=gateway path=/from-inspector\n\n${JSON.stringify(inspected, null, 2)}`;
+    const shot = await browser.newPage({ viewport: { width: 1000, height: 720 } });
+    await shot.setContent(`<pre style="margin:0;padding:18px;background:#0f1115;color:#d8dee9;font:13px/1.45 ui-monospace,monospace;min-height:100vh;white-space:pre-wrap">${transcript.replace(/[&<>]/g, (c) => `&#${c.charCodeAt(0)};`)}</pre>`);
+    await shot.screenshot({ path: join(ARTIFACTS, 'mcp-inspector.png') });
+    await shot.close();
     await expect
       .poll(async () => {
         const traced = (await inspectorCli(['--method', 'tools/call', '--tool-name', 'trace', '--tool-arg', `traceId=${inspected.traceId}`], server)) as { content: { text: string }[] };
