@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -48,6 +48,18 @@ describe('session archive', () => {
     expect(opened.meta.truncated).toEqual(['logs']);
     expect(opened.logs.query({}).length).toBeLessThan(5000);
     expect(opened.traces.size()).toBe(0);
+  });
+
+  it('keeps recording when .nx-edge/ is deleted under it (it starts the folder again), and closing never throws', () => {
+    const root = mkdtempSync(join(tmpdir(), 'nx-edge-archive-'));
+    const rec = recordSession(root, { startedAt: Date.UTC(2026, 0, 3), pid: 9 });
+    rec.log({ time: 1, service: 'api', stream: 'stdout', level: 'info', message: 'before' });
+    rmSync(join(root, '.nx-edge'), { recursive: true, force: true });
+    rec.log({ time: 2, service: 'api', stream: 'stdout', level: 'info', message: 'after' });
+    expect(() => rec.close(5)).not.toThrow();
+    const opened = openSession(root, rec.id)!;
+    expect(opened.meta.endedAt).toBe(5);
+    expect(opened.logs.query({}).map((r) => r.message)).toEqual(['before', 'after']);
   });
 
   it('refuses an id that is not a session id (no path out of .nx-edge/sessions)', () => {

@@ -69,6 +69,18 @@ export function recordSession(workspaceRoot: string, opts: { startedAt: number; 
     logs: { fd: openPrivateAppend(join(dir, 'logs.jsonl')) as number | undefined, buffer: [] as string[], buffered: 0, written: 0 },
   };
   let metaChanged = false;
+  /** `.nx-edge/` deleted while the session runs (the hub recreates its own files too): the archive starts again. */
+  const reopenIfGone = () => {
+    if (existsSync(join(dir, 'meta.json'))) return;
+    ensurePrivateDir(dir);
+    for (const [kind, f] of Object.entries(files)) {
+      if (f.fd === undefined) continue;
+      closeSync(f.fd);
+      f.fd = openPrivateAppend(join(dir, `${kind}.jsonl`));
+      f.written = 0;
+    }
+    metaChanged = true;
+  };
   const flushFile = (kind: 'spans' | 'logs') => {
     const f = files[kind];
     if (f.fd === undefined || !f.buffer.length) return;
@@ -87,13 +99,19 @@ export function recordSession(workspaceRoot: string, opts: { startedAt: number; 
     while (offset < bytes.length) offset += writeSync(f.fd, bytes, offset);
     f.written += bytes.length;
   };
+  // Never throws: the archive is a record on the side, and the hub must stop (and exit) whatever happens to it.
   const flush = () => {
-    flushFile('spans');
-    flushFile('logs');
-    if (metaChanged) {
-      meta.lastWrittenAt = now();
-      writeMeta(dir, meta);
-      metaChanged = false;
+    try {
+      reopenIfGone();
+      flushFile('spans');
+      flushFile('logs');
+      if (metaChanged) {
+        meta.lastWrittenAt = now();
+        writeMeta(dir, meta);
+        metaChanged = false;
+      }
+    } catch {
+      // a full disk or a folder taken away mid-write: this flush is lost, the next one tries again
     }
   };
   const timer = setInterval(flush, FLUSH_EVERY_MS);
@@ -105,7 +123,7 @@ export function recordSession(workspaceRoot: string, opts: { startedAt: number; 
     f.buffer.push(line);
     f.buffered += line.length;
     metaChanged = true;
-    if (f.buffered >= FLUSH_BYTES) flushFile(kind);
+    if (f.buffered >= FLUSH_BYTES) flush();
   };
   return {
     id,

@@ -171,8 +171,12 @@ async function main(): Promise<void> {
     if (exiting) return;
     exiting = true;
     await hub.shutdown().catch(() => undefined);
-    describeSession();
-    recorder.close();
+    try {
+      describeSession();
+      recorder.close();
+    } catch (error) {
+      console.error(`nx-edge dev hub: the session archive could not be closed: ${(error as Error).message}`);
+    }
     control?.close();
     removeHub(workspaceRoot, process.pid);
     logs.close();
