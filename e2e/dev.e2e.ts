@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { rmSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,22 @@ import { createE2eWorkspace, type E2eWorkspace } from './support/workspace';
 
 
 
+
+/** Nx's isolated plugin workers among a process's children (cmdline: node …/plugin-worker.js <socket> <plugin>). */
+function pluginWorkersOf(parent: number): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== parent) continue;
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (cmd.some((word) => word.endsWith('plugin-worker.js'))) found.push(cmd[cmd.length - 3] || cmd.join(' '));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
 
 describe('nx run-many -t dev', () => {
   let ws: E2eWorkspace;
@@ -300,9 +316,12 @@ export default withEdge(
     pids.push(hubPid);
     expect(pids.every(alive)).toBe(true);
     const before = records().length;
+    // Our plugin's worker left once the run had started (Nx starts it again for the end-of-run hook).
+    expect(pluginWorkersOf(nx.pid!)).toEqual([]);
     process.kill(-nx.pid!, 'SIGINT');
     await new Promise((resolve) => nx.once('exit', resolve));
     await expect.poll(() => pids.filter(alive), { timeout: 20_000 }).toEqual([]);
+    expect(output).not.toMatch(/exited unexpectedly|plugin worker/i);
     const leftover = () => (ws.exists('.nx-edge/dev/hub.json') ? `hub.json: ${ws.read('.nx-edge/dev/hub.json')} (hub was ${hubPid})\n${ws.read('.nx-edge/dev/hub.log')}` : '');
     expect(ws.exists('.nx-edge/dev/hub.json'), leftover()).toBe(false);
     // A stop is not a failure: stopping → stopped for each, dependents first, nothing failed.
@@ -350,6 +369,9 @@ export default withEdge(
     expect((await get(proxyPort, `audit.localhost:${proxyPort}`)).status).toBe(200);
     expect((await status()).find((s) => s.service === 'audit')!.hosts).toEqual(['audit']);
     await expect.poll(() => singleOutput, { timeout: 10_000 }).toContain('gateway is ready');
+    // Nx keeps no plugin worker of ours for the session's length (without the daemon, ~70 MB): ours left after
+    // the pre-task hook; Nx's own after the graph.
+    await expect.poll(() => pluginWorkersOf(single.pid!), { timeout: 10_000 }).toEqual([]);
     // Nx ran two tasks: gateway's (a Worker) and mailer's (a non-Worker service). users and audit have none:
     // their lines are in gateway's task, one merged log, the cycle named.
     const plain = singleOutput.replace(/\x1b\[[0-9;]*m/g, '');

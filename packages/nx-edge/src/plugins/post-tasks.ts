@@ -5,6 +5,7 @@ import type { PostTasksExecution } from '@nx/devkit';
 import { formatBytes, SIZE_REPORT_FILE } from '../build/size-report';
 import { historyFile, readDeploymentRecords, summaryLine } from '../deploy/deploy-history';
 import { normalizePluginOptions, type NxEdgePluginOptions } from './options';
+import { keepWorker } from './worker-release';
 
 interface FinishedTask {
   task: { target: { project: string; target: string }; outputs?: string[]; projectRoot?: string };
@@ -51,6 +52,7 @@ export function runSummary(results: FinishedTask[], workspaceRoot: string, names
 }
 
 export const postTasksExecution: PostTasksExecution<NxEdgePluginOptions> = (options, context) => {
+  keepWorker();
   const names = normalizePluginOptions(options);
   const lines = runSummary(Object.values(context.taskResults), context.workspaceRoot, { build: names.buildTargetName, deploy: names.deployTargetName }, context.startTime);
   if (lines.length) console.log(`\n${lines.join('\n')}`);

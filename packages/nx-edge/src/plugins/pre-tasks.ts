@@ -1,6 +1,7 @@
 // Types only: this runs in Nx's plugin worker before every task run.
 import type { PreTasksExecution } from '@nx/devkit';
 import { normalizePluginOptions, type NxEdgePluginOptions } from './options';
+import { nxVersionNear, releasesWorker, releaseWorkerSoon } from './worker-release';
 
 /** Flags that can only carry a secret value. */
 const VALUE_FLAGS = /^(value|secret|secret-value|secretValue|text)$/i;
@@ -59,6 +60,11 @@ function withoutNodeAndNx(rawArgv: string[]): string[] {
   let skip = 0;
   while (skip < rawArgv.length && skip < 2 && /[\\/]/.test(rawArgv[skip]) && /(node|nx)(\.[cm]?js|\.exe)?$/.test(rawArgv[skip])) skip++;
   return rawArgv.slice(skip);
+}
+
+/** Whether a run's command line (`nx run p:dev`, `nx dev p`, `nx run-many -t dev,…`, `nx affected --targets=dev`) starts `target`. */
+export function runsTarget(rawArgv: string[], target: string): boolean {
+  return targetStart(withoutNodeAndNx(rawArgv), target) >= 0;
 }
 
 /**
@@ -149,4 +155,6 @@ export const preTasksExecution: PreTasksExecution<NxEdgePluginOptions> = (option
     error.stack = refusal;
     throw error;
   }
+  const mainFile = require.main?.filename;
+  if (releasesWorker({ runsDev: runsTarget(context.argv, normalized.devTargetName), env: process.env, mainFile, nxVersion: nxVersionNear(mainFile, context.workspaceRoot) })) releaseWorkerSoon();
 };
