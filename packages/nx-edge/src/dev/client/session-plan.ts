@@ -28,19 +28,14 @@ export function devOptionsOf(context: PlanContext, project: string, target: stri
 }
 
 export function workerSpecOf(context: PlanContext, project: string, options: DevExecutorOptions): ServiceSpec | undefined {
-  const root = join(context.root, context.projectsConfigurations.projects[project].root);
-  const configPath = findWranglerConfig(root);
+  return workerSpecAt(context.root, context.projectsConfigurations.projects[project].root, context.projectGraph as GraphView, project, options);
+}
+
+/** The one place a dev target's options become a Worker's spec (the executor's and the CLI's paths both). */
+function workerSpecAt(root: string, projectRoot: string, graph: GraphView, project: string, options: DevExecutorOptions): ServiceSpec | undefined {
+  const configPath = findWranglerConfig(join(root, projectRoot));
   if (!configPath) return undefined;
-  return buildServiceSpec({
-    workspaceRoot: context.root,
-    project,
-    graph: context.projectGraph as GraphView,
-    kind: 'worker',
-    port: options.port,
-    health: options.health,
-    watch: options.watch,
-    worker: { configPath, environment: options.env || undefined },
-  });
+  return buildServiceSpec({ workspaceRoot: root, project, graph, kind: 'worker', port: options.port, health: options.health, watch: options.watch, worker: { configPath, environment: options.env || undefined } });
 }
 
 /**
@@ -74,10 +69,7 @@ export function devTargetOptions(graph: CachedGraph, project: string, target: st
 /** A project's Worker as a dev session runs it, or undefined when it has no wrangler config. */
 export function workerSpecIn(root: string, graph: CachedGraph, project: string, options: DevExecutorOptions): ServiceSpec | undefined {
   const projectRoot = graph.nodes[project]?.data.root;
-  if (projectRoot === undefined) return undefined;
-  const configPath = findWranglerConfig(join(root, projectRoot));
-  if (!configPath) return undefined;
-  return buildServiceSpec({ workspaceRoot: root, project, graph, kind: 'worker', port: options.port, health: options.health, watch: options.watch, worker: { configPath, environment: options.env || undefined } });
+  return projectRoot === undefined ? undefined : workerSpecAt(root, projectRoot, graph, project, options);
 }
 
 /**
