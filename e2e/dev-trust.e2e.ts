@@ -5,7 +5,7 @@ import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alive, freePort, get, type DevLogRecord as JsonlRecord, type DevStatus as Status } from './support/http';
+import { alive, freePort, get, procStat, type DevLogRecord as JsonlRecord, type DevStatus as Status } from './support/http';
 import { createE2eWorkspace, type E2eWorkspace } from './support/workspace';
 
 // Dev as people leave it running all day, next to a browser, tried as an attacker and a clumsy user:
@@ -34,14 +34,7 @@ const portIsFree = (port: number) =>
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 
-const pgidOf = (pid: number) => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-  } catch {
-    return -1;
-  }
-};
+const pgidOf = (pid: number) => Number(procStat(pid)?.[2] ?? -1);
 /** Live processes whose working directory is the workspace (Nx, its tasks, the hub). */
 const processesIn = (root: string) =>
   readdirSync('/proc')

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alive, freePort, get, type DevLogRecord as JsonlRecord, type DevStatus as Status } from './support/http';
+import { alive, freePort, get, procStat, type DevLogRecord as JsonlRecord, type DevStatus as Status } from './support/http';
 import { createE2eWorkspace, type E2eWorkspace } from './support/workspace';
 
 // `nx run-many -t dev` in a fresh workspace: two Workers (gateway → users by a service binding,
@@ -17,9 +17,8 @@ import { createE2eWorkspace, type E2eWorkspace } from './support/workspace';
 function pluginWorkersOf(parent: number): string[] {
   const found: string[] = [];
   for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    if (Number(procStat(Number(entry))?.[1]) !== parent) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== parent) continue;
       const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
       if (cmd.some((word) => word.endsWith('plugin-worker.js'))) found.push(cmd[cmd.length - 3] || cmd.join(' '));
     } catch {

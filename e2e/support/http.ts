@@ -25,13 +25,20 @@ export function get(port: number, host: string, path = '/', headers: Record<stri
   });
 }
 
+/** The fields of /proc/<pid>/stat after the command name (state, ppid, pgrp, …), or undefined once it is gone. */
+export function procStat(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
 /** A dead orphan may stay a zombie until init reaps it: dead all the same. */
 export function alive(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0] !== 'Z';
-  } catch {
-    return false;
-  }
+  const state = procStat(pid)?.[0];
+  return state !== undefined && state !== 'Z';
 }
 
 /** A row of GET /__nx-edge/status, as the e2e tests read it. */

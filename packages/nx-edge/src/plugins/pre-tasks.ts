@@ -155,6 +155,8 @@ export const preTasksExecution: PreTasksExecution<NxEdgePluginOptions> = (option
     error.stack = refusal;
     throw error;
   }
+  // Nx's version is read only for a dev run: this hook runs before every task run.
+  const runsDev = runsTarget(context.argv, normalized.devTargetName);
   const mainFile = require.main?.filename;
-  if (releasesWorker({ runsDev: runsTarget(context.argv, normalized.devTargetName), env: process.env, mainFile, nxVersion: nxVersionNear(mainFile, context.workspaceRoot) })) releaseWorkerSoon();
+  if (runsDev && releasesWorker({ runsDev, env: process.env, mainFile, nxVersion: nxVersionNear(mainFile, context.workspaceRoot) })) releaseWorkerSoon();
 };
