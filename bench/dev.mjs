@@ -103,10 +103,16 @@ function killTree(child) {
 
 function cannon(url, host, connections = 20) {
   return new Promise((resolve, reject) =>
-    autocannon({ url, connections, duration: Number(process.env.BENCH_DURATION ?? 3), headers: host ? { host } : {} }, (err, r) =>
-      err ? reject(err) : resolve({ rps: Math.round(r.requests.average), p99: r.latency.p99, errors: r.errors + r.non2xx }),
+    autocannon({ url, connections, duration: Number(process.env.BENCH_DURATION ?? 2), headers: host ? { host } : {} }, (err, r) =>
+      err ? reject(err) : resolve({ rps: Math.round(r.requests.average), p99: r.latency.p99, errors: r.errors + r.non2xx, requests: r.requests.total }),
     ),
   );
+}
+
+/** CPU time (ms, all threads) a process has used so far: what one request costs a hop, apart from the machine's drift. */
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /**
@@ -131,48 +137,63 @@ function bareRelay(targetPort) {
     server.listen(0, '127.0.0.1', () => console.log(server.address().port));`;
   const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
-    child.stdout.once('data', (d) => resolve({ port: Number(String(d).trim()), close: () => child.kill() }));
+    child.stdout.once('data', (d) => resolve({ port: Number(String(d).trim()), pid: child.pid, close: () => child.kill() }));
     child.once('exit', (code) => reject(new Error(`bench/dev: the bare relay exited (${code})`)));
   });
 }
 
 /**
- * Direct, through a bare relay and through the proxy, at 1, 10 and 20 connections: 7 rounds each, the
- * order rotating every round (this 2-core machine drifts between runs by a third); medians per variant,
- * and the median of each round's own ratio (proxy ÷ relay of the same round) for the comparison.
+ * Direct, through a bare relay, through a second identical relay and through the proxy, at 1, 10 and 20
+ * connections: 9 rounds of 2 s each, the order rotating every round. This 2-core VM's speed moves by a third
+ * from one second to the next (the hypervisor's steal time reaches 40 %), so each round's proxy is compared
+ * with the same round's relay (the median of those ratios), and the relay against its identical twin shows
+ * how far such a ratio moves with nothing different at all. CPU per request (of the hub, of the relay) is the
+ * cost apart from that drift.
  */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 
-async function proxyFigures(directPort, proxyPort, host) {
+async function proxyFigures(directPort, proxyPort, host, hubPid) {
   const relay = await bareRelay(directPort);
+  const twin = await bareRelay(directPort);
   const out = {};
   try {
     for (const c of [1, 10, 20]) {
       const variants = {
-        direct: () => cannon(`http://127.0.0.1:${directPort}/`, undefined, c),
-        relay: () => cannon(`http://127.0.0.1:${relay.port}/`, undefined, c),
-        proxied: () => cannon(`http://127.0.0.1:${proxyPort}/`, host, c),
+        direct: { run: () => cannon(`http://127.0.0.1:${directPort}/`, undefined, c) },
+        relay: { run: () => cannon(`http://127.0.0.1:${relay.port}/`, undefined, c), pid: relay.pid },
+        twin: { run: () => cannon(`http://127.0.0.1:${twin.port}/`, undefined, c), pid: twin.pid },
+        proxied: { run: () => cannon(`http://127.0.0.1:${proxyPort}/`, host, c), pid: hubPid },
       };
       const names = Object.keys(variants);
-      /** @type {Record<string, { rps: number, p99: number, errors: number }[]>} */
+      /** @type {Record<string, { rps: number, p99: number, errors: number, cpuPerRequest?: number }[]>} */
       const rounds = Object.fromEntries(names.map((n) => [n, []]));
       for (let round = 0; round < ROUNDS; round++) {
         for (let i = 0; i < names.length; i++) {
           const name = names[(i + round) % names.length];
-          rounds[name].push(await variants[name]());
+          const { run, pid } = variants[name];
+          const before = pid ? cpuMs(pid) : 0;
+          const r = await run();
+          rounds[name].push({ ...r, cpuPerRequest: pid ? ((cpuMs(pid) - before) * 1000) / Math.max(1, r.requests) : undefined });
         }
       }
       out[c] = Object.fromEntries(names.map((n) => [n, { rps: Math.round(median(rounds[n].map((r) => r.rps))), p99: median(rounds[n].map((r) => r.p99)), errors: rounds[n].reduce((sum, r) => sum + r.errors, 0) }]));
+      const ratios = (a, b) => rounds[a].map((r, i) => r.rps / rounds[b][i].rps);
+      const spread = (values) => [Math.min(...values), Math.max(...values)];
       // Each round's proxy against the same round's relay (run next to each other), then the median: the
       // machine's drift between rounds cancels out of the ratio.
       out[c].paired = {
-        vsRelay: median(rounds.proxied.map((r, i) => r.rps / rounds.relay[i].rps)),
-        vsDirect: median(rounds.proxied.map((r, i) => r.rps / rounds.direct[i].rps)),
+        vsRelay: median(ratios('proxied', 'relay')),
+        vsRelaySpread: spread(ratios('proxied', 'relay')),
+        twinVsRelay: median(ratios('twin', 'relay')),
+        twinSpread: spread(ratios('twin', 'relay')),
+        vsDirect: median(ratios('proxied', 'direct')),
         p99OverRelay: median(rounds.proxied.map((r, i) => r.p99 - rounds.relay[i].p99)),
       };
+      out[c].cpuPerRequest = { proxy: median(rounds.proxied.map((r) => r.cpuPerRequest)), relay: median([...rounds.relay, ...rounds.twin].map((r) => r.cpuPerRequest)) };
     }
   } finally {
     relay.close();
+    twin.close();
   }
   return out;
 }
@@ -370,7 +391,7 @@ async function nxEdge(n, mode) {
   // Through the proxy, as a user sees it, with the hub's own account of each reload.
   const reload = await reloadWithParts(dir, last, proxyPort, `${last}.localhost`);
   // The proxy's cost on its own: the last Worker of the chain answers without calling another.
-  const proxy = await proxyFigures(lastPort, proxyPort, `${last}.localhost`);
+  const proxy = await proxyFigures(lastPort, proxyPort, `${last}.localhost`, hubPid);
   // After the proxy runs (the trace store full of the proxy's spans): the dashboard's reads.
   const responsiveness = await readLatencies(proxyPort);
   await killTree(child);
@@ -458,9 +479,11 @@ function printSession(label, ours, nxFloor, hub, n) {
   const d = ours.responsiveness;
   console.log(`    dashboard reads         status ${d['/__nx-edge/status'].toFixed(1)} ms, graph ${d['/__nx-edge/graph'].toFixed(1)} ms, metrics ${d['/__nx-edge/metrics'].toFixed(1)} ms, 200 traces ${d['/__nx-edge/traces?limit=200'].toFixed(1)} ms, page ${d['/'].toFixed(1)} ms (median of 20)`);
   for (const [c, f] of Object.entries(ours.proxy)) {
-    const added = f.paired.p99OverRelay;
+    const p = f.paired;
+    const added = p.p99OverRelay;
+    const range = ([a, b]) => `${a.toFixed(2)}–${b.toFixed(2)}`;
     console.log(
-      `    proxy, ${String(c).padStart(2)} connection${c === '1' ? ' ' : 's'}  ${f.paired.vsRelay.toFixed(2)}× a bare relay, ${f.paired.vsDirect.toFixed(2)}× direct (median of ${ROUNDS} rounds' own ratios); p99 ${added >= 0 ? '+' : ''}${added} ms over the relay; medians ${f.proxied.rps} / ${f.relay.rps} / ${f.direct.rps} req/s (proxy / relay / direct), p99 ${f.proxied.p99} / ${f.relay.p99} ms; errors ${f.proxied.errors + f.direct.errors + f.relay.errors}`,
+      `    proxy, ${String(c).padStart(2)} connection${c === '1' ? ' ' : 's'}  ${p.vsRelay.toFixed(2)}× a bare relay (rounds ${range(p.vsRelaySpread)}; an identical second relay: ${p.twinVsRelay.toFixed(2)}×, rounds ${range(p.twinSpread)}), ${p.vsDirect.toFixed(2)}× direct (medians of ${ROUNDS} rounds' own ratios); p99 ${added >= 0 ? '+' : ''}${added} ms over the relay; CPU per request ${Math.round(f.cpuPerRequest.proxy)} µs (hub) / ${Math.round(f.cpuPerRequest.relay)} µs (relay); medians ${f.proxied.rps} / ${f.relay.rps} / ${f.direct.rps} req/s (proxy / relay / direct), p99 ${f.proxied.p99} / ${f.relay.p99} ms; errors ${f.proxied.errors + f.direct.errors + f.relay.errors + f.twin.errors}`,
     );
   }
 }
