@@ -89,10 +89,11 @@ export function createMcpServer(deps: McpDeps): McpServer {
     }
     if (session) {
       const status = (await session.get('/__nx-edge/status').catch(() => [])) as { service: string }[];
-      for (const row of Array.isArray(status) ? status : []) {
-        const details = (await session.get(`/__nx-edge/services/${encodeURIComponent(row.service)}`).catch(() => undefined)) as { root?: string } | undefined;
-        if (typeof details?.root === 'string') roots.add(details.root);
-      }
+      // Asked together: one after another, 100 services cost 100 round trips before the answer.
+      const details = await Promise.all(
+        (Array.isArray(status) ? status : []).map((row) => session.get(`/__nx-edge/services/${encodeURIComponent(row.service)}`).catch(() => undefined) as Promise<{ root?: string } | undefined>),
+      );
+      for (const d of details) if (typeof d?.root === 'string') roots.add(d.root);
     }
     rootsCache = { at: Date.now(), secrets: secretValues(deps.workspaceRoot, [...roots]) };
     return rootsCache.secrets;
