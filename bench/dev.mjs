@@ -15,6 +15,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { generateWorkspace, median, NX_ENV, REPO_ROOT } from './lib/workspace.mjs';
+import { procStat } from './lib/proc.mjs';
 
 const sizes = (process.argv[2] ?? '10,50').split(',').map(Number);
 const bin = (name) => join(REPO_ROOT, 'node_modules', '.bin', name);
@@ -63,15 +64,11 @@ function treeRss(rootPids) {
   const rss = new Map();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ppid = Number(fields[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-      rss.set(Number(entry), Number(fields[21]) * 4096);
-    } catch {
-      // gone
-    }
+    const fields = procStat(entry);
+    if (!fields) continue; // gone
+    const ppid = Number(fields[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    rss.set(Number(entry), Number(fields[21]) * 4096);
   }
   const seen = new Set();
   const walk = (pid) => {
@@ -111,8 +108,8 @@ function cannon(url, host, connections = 20) {
 
 /** CPU time (ms, all threads) a process has used so far: what one request costs a hop, apart from the machine's drift. */
 function cpuMs(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  const fields = procStat(pid) ?? [];
+  return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) * 10;
 }
 
 /**

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateWorkspace, median, NX_ENV, REPO_ROOT } from './lib/workspace.mjs';
+import { procStat } from './lib/proc.mjs';
 
 const runs = Number(process.argv[2] ?? 5);
 const nx = (dir, args) => execFileSync(join(REPO_ROOT, 'node_modules', '.bin', 'nx'), args, { cwd: dir, env: NX_ENV, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
@@ -71,11 +72,10 @@ function treeRssMb(pid) {
   const children = new Map();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
-    } catch {}
+    const fields = procStat(name);
+    if (!fields) continue;
+    const ppid = Number(fields[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
   }
   let total = 0;
   const stack = [pid];
