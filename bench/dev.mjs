@@ -106,10 +106,27 @@ function cannon(url, host, connections = 20) {
   );
 }
 
-/** CPU time (ms, all threads) a process has used so far: what one request costs a hop, apart from the machine's drift. */
-function cpuMs(pid) {
-  const fields = procStat(pid) ?? [];
-  return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) * 10;
+/** CPU time (ms, all threads) processes have used so far: what one request costs a hop, apart from the machine's drift. */
+function cpuMs(pids) {
+  return pids.reduce((sum, pid) => {
+    const fields = procStat(pid) ?? [];
+    return sum + (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) * 10;
+  }, 0);
+}
+
+/** The dev proxy's processes: the hub and its front (the hub's Node child; workerd is the Worker's cost). */
+function proxyPids(hubPid) {
+  const front = readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry) && procStat(entry)?.[1] === String(hubPid))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'node';
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+  return [hubPid, ...front];
 }
 
 /**
@@ -157,20 +174,21 @@ async function proxyFigures(directPort, proxyPort, host, hubPid) {
     for (const c of [1, 10, 20]) {
       const variants = {
         direct: { run: () => cannon(`http://127.0.0.1:${directPort}/`, undefined, c) },
-        relay: { run: () => cannon(`http://127.0.0.1:${relay.port}/`, undefined, c), pid: relay.pid },
-        twin: { run: () => cannon(`http://127.0.0.1:${twin.port}/`, undefined, c), pid: twin.pid },
-        proxied: { run: () => cannon(`http://127.0.0.1:${proxyPort}/`, host, c), pid: hubPid },
+        relay: { run: () => cannon(`http://127.0.0.1:${relay.port}/`, undefined, c), pids: [relay.pid] },
+        twin: { run: () => cannon(`http://127.0.0.1:${twin.port}/`, undefined, c), pids: [twin.pid] },
+        proxied: { run: () => cannon(`http://127.0.0.1:${proxyPort}/`, host, c), pids: proxyPids(hubPid) },
       };
       const names = Object.keys(variants);
-      /** @type {Record<string, { rps: number, p99: number, errors: number, cpuPerRequest?: number }[]>} */
+      /** @type {Record<string, { rps: number, p99: number, errors: number, cpuPerRequest?: number, cpuParts: number[] }[]>} */
       const rounds = Object.fromEntries(names.map((n) => [n, []]));
       for (let round = 0; round < ROUNDS; round++) {
         for (let i = 0; i < names.length; i++) {
           const name = names[(i + round) % names.length];
-          const { run, pid } = variants[name];
-          const before = pid ? cpuMs(pid) : 0;
+          const { run, pids } = variants[name];
+          const before = (pids ?? []).map((pid) => cpuMs([pid]));
           const r = await run();
-          rounds[name].push({ ...r, cpuPerRequest: pid ? ((cpuMs(pid) - before) * 1000) / Math.max(1, r.requests) : undefined });
+          const perRequest = (pids ?? []).map((pid, k) => ((cpuMs([pid]) - before[k]) * 1000) / Math.max(1, r.requests));
+          rounds[name].push({ ...r, cpuPerRequest: pids ? perRequest.reduce((a, b) => a + b, 0) : undefined, cpuParts: perRequest });
         }
       }
       out[c] = Object.fromEntries(names.map((n) => [n, { rps: Math.round(median(rounds[n].map((r) => r.rps))), p99: median(rounds[n].map((r) => r.p99)), errors: rounds[n].reduce((sum, r) => sum + r.errors, 0) }]));
@@ -186,7 +204,7 @@ async function proxyFigures(directPort, proxyPort, host, hubPid) {
         vsDirect: median(ratios('proxied', 'direct')),
         p99OverRelay: median(rounds.proxied.map((r, i) => r.p99 - rounds.relay[i].p99)),
       };
-      out[c].cpuPerRequest = { proxy: median(rounds.proxied.map((r) => r.cpuPerRequest)), relay: median([...rounds.relay, ...rounds.twin].map((r) => r.cpuPerRequest)) };
+      out[c].cpuPerRequest = { proxy: median(rounds.proxied.map((r) => r.cpuPerRequest)), hub: median(rounds.proxied.map((r) => r.cpuParts[0])), relay: median([...rounds.relay, ...rounds.twin].map((r) => r.cpuPerRequest)) };
     }
   } finally {
     relay.close();
@@ -480,7 +498,7 @@ function printSession(label, ours, nxFloor, hub, n) {
     const added = p.p99OverRelay;
     const range = ([a, b]) => `${a.toFixed(2)}–${b.toFixed(2)}`;
     console.log(
-      `    proxy, ${String(c).padStart(2)} connection${c === '1' ? ' ' : 's'}  ${p.vsRelay.toFixed(2)}× a bare relay (rounds ${range(p.vsRelaySpread)}; an identical second relay: ${p.twinVsRelay.toFixed(2)}×, rounds ${range(p.twinSpread)}), ${p.vsDirect.toFixed(2)}× direct (medians of ${ROUNDS} rounds' own ratios); p99 ${added >= 0 ? '+' : ''}${added} ms over the relay; CPU per request ${Math.round(f.cpuPerRequest.proxy)} µs (hub) / ${Math.round(f.cpuPerRequest.relay)} µs (relay); medians ${f.proxied.rps} / ${f.relay.rps} / ${f.direct.rps} req/s (proxy / relay / direct), p99 ${f.proxied.p99} / ${f.relay.p99} ms; errors ${f.proxied.errors + f.direct.errors + f.relay.errors + f.twin.errors}`,
+      `    proxy, ${String(c).padStart(2)} connection${c === '1' ? ' ' : 's'}  ${p.vsRelay.toFixed(2)}× a bare relay (rounds ${range(p.vsRelaySpread)}; an identical second relay: ${p.twinVsRelay.toFixed(2)}×, rounds ${range(p.twinSpread)}), ${p.vsDirect.toFixed(2)}× direct (medians of ${ROUNDS} rounds' own ratios); p99 ${added >= 0 ? '+' : ''}${added} ms over the relay; CPU per request ${Math.round(f.cpuPerRequest.proxy)} µs (proxy: front + hub, the hub's part ${Math.round(f.cpuPerRequest.hub)}) / ${Math.round(f.cpuPerRequest.relay)} µs (relay); medians ${f.proxied.rps} / ${f.relay.rps} / ${f.direct.rps} req/s (proxy / relay / direct), p99 ${f.proxied.p99} / ${f.relay.p99} ms; errors ${f.proxied.errors + f.direct.errors + f.relay.errors + f.twin.errors}`,
     );
   }
 }

@@ -1,17 +1,19 @@
-import { createServer, Agent, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
-import { Pool } from 'undici';
+import { createServer, Agent, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import httpProxy from 'http-proxy';
-import { UserError } from '../utils/user-error';
 import type { LogFilter, LogStore } from '../logs/log-store';
 import { isLogLevel } from '../logs/log-line';
 import { dashboardPage } from '../dashboard/dashboard-page';
 import { createDashboardApi, type DashboardSource } from '../dashboard/dashboard-api';
 import { routeHost } from './host-routing';
-import { proxySpanIds } from './trace-context';
+import { HOP_HEADER, openProxySpan, closeProxySpanWith, type OpenSpan } from './proxy-span';
+import { listenError } from './listen-error';
 import { createTraceStore, type Span } from '../traces/trace-store';
 import type { ServiceState, ServiceStatus } from '../dev/protocol';
+import { requestHadBody } from './relay';
+import { createUndiciRelay } from './undici-relay';
+import { describeDown, sendProblem as sendProblemAt } from './problem-page';
 
 
 export interface ProxyTarget {
@@ -47,55 +49,20 @@ export interface DevProxyOptions {
   note?(level: 'warn' | 'info', message: string): void;
   /** The proxy's span for each request it routes to a service (a Worker without withEdge still gets a trace). */
   onSpan?(span: Span): void;
+  /**
+   * The port users reach when another process (the proxy front) owns it and passes requests here: the
+   * dashboard's same-origin check, its links and the explorer use it. Default: the port the request came in on.
+   */
+  publicPort?(): number | undefined;
 }
 
 export const DEFAULT_PROXY_PORT = 7080;
-export const HOP_HEADER = 'x-nx-edge-hop';
+export { HOP_HEADER };
 export const TOKEN_HEADER = 'x-nx-edge-token';
 /** A follower that leaves more than this unread is dropped (its memory would grow with every line). */
 export const DEFAULT_MAX_FOLLOWER_BUFFER = 256 * 1024;
-/** Headers of one hop, not forwarded (RFC 9110 §7.6.1); the agent and the server set their own. */
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer'];
-/** Plus `expect`: Node's server already answered `100 continue`, and undici refuses to send it on. */
-const REQUEST_HOP_BY_HOP = [...HOP_BY_HOP, 'expect'];
 /** How long a request waits for workerd to finish a reload before it is answered 502. */
 const SETTLE_TIMEOUT_MS = 10_000;
-
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-function wantsJson(req: IncomingMessage): boolean {
-  const accept = req.headers.accept ?? '';
-  return accept.includes('application/json') && !accept.includes('text/html');
-}
-
-function sendProblem(req: IncomingMessage, res: ServerResponse, status: number, title: string, detail: string, extra: Record<string, unknown> = {}): void {
-  if (res.headersSent) return void res.end();
-  if (wantsJson(req)) {
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(JSON.stringify({ error: title, detail, ...extra }));
-    return;
-  }
-  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(`<!doctype html><html><head><meta charset="utf-8"><title>${status} ${escapeHtml(title)}</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#222}h1{font-size:1.4rem}code{background:#eee;padding:.1rem .3rem;border-radius:3px}</style></head>
-<body><h1>${status} — ${escapeHtml(title)}</h1><p>${escapeHtml(detail)}</p><p><a href="http://localhost:${escapeHtml(String((req.socket.localPort ?? '')))}/">nx-edge dev dashboard</a></p></body></html>`);
-}
-
-function describeDown(target: ProxyTarget | undefined, service: string, known: string[]): { title: string; detail: string; extra: Record<string, unknown> } {
-  if (!target) {
-    return {
-      title: `no service "${service}"`,
-      detail: `No service named "${service}" is running in this nx-edge dev session. Known services: ${known.length ? known.join(', ') : '(none yet)'}.`,
-      extra: { service, known },
-    };
-  }
-  const why = target.detail ? ` (${target.detail})` : '';
-  return {
-    title: `${service} is ${target.state}`,
-    detail: `Service "${service}" is ${target.state}${why}${target.url || target.detail ? '' : ' and has no address yet'}; the request could not reach it. See its logs in the dashboard or with \`nx-edge logs --service ${service}\`.`,
-    extra: { service, state: target.state, ...(target.detail ? { reason: target.detail } : {}) },
-  };
-}
 
 function parseDuration(value: string | null, now: number): number | undefined {
   if (!value) return undefined;
@@ -134,10 +101,9 @@ function standaloneSource(opts: DevProxyOptions): DashboardSource {
 }
 
 /** True when the request comes from a page of another origin (browsers send `Origin` cross-site). */
-export function isForeignOrigin(req: IncomingMessage): boolean {
+export function isForeignOrigin(req: IncomingMessage, port = req.socket.localPort): boolean {
   const origin = req.headers.origin;
   if (origin === undefined) return false; // not a browser, or a same-origin GET
-  const port = req.socket.localPort;
   return ![`http://localhost:${port}`, `http://127.0.0.1:${port}`, `http://[::1]:${port}`].includes(origin.toLowerCase());
 }
 
@@ -169,8 +135,6 @@ function readBounded(req: IncomingMessage, max: number): Promise<string> {
   });
 }
 
-const hasBody = (req: IncomingMessage) => (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') || req.headers['transfer-encoding'] !== undefined;
-
 export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; close(): Promise<void> }> {
   const host = opts.host ?? '127.0.0.1';
   const maxFollowerBuffer = opts.maxFollowerBuffer ?? DEFAULT_MAX_FOLLOWER_BUFFER;
@@ -182,6 +146,9 @@ export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; cl
   const sseResponses = new Set<ServerResponse>();
 
   const knownServices = () => opts.status().map((s) => s.service);
+  const publicPort = (req: IncomingMessage) => opts.publicPort?.() ?? req.socket.localPort;
+  const sendProblem = (req: IncomingMessage, res: ServerResponse, status: number, title: string, detail: string, extra?: Record<string, unknown>) =>
+    sendProblemAt(req, res, publicPort(req), status, title, detail, extra);
   const api = createDashboardApi({
     source: opts.dashboard ?? standaloneSource(opts),
     status: () => opts.status(),
@@ -193,7 +160,7 @@ export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; cl
       res.on('close', () => sseResponses.delete(res));
     },
   });
-  type Tagged = IncomingMessage & { nxEdgeService?: string; nxEdgeRetried?: boolean; nxEdgeHasBody?: boolean; nxEdgeSpan?: { traceId: string; spanId: string; parentSpanId?: string; start: number } };
+  type Tagged = IncomingMessage & { nxEdgeService?: string; nxEdgeRetried?: boolean; nxEdgeSpan?: OpenSpan };
 
   // Mandatory: http-proxy emits 'error' on a refused/reset upstream and would crash the process (#1468).
   proxy.on('error', (err, req, resOrSocket) => upstreamFailed(err, req, resOrSocket));
@@ -205,79 +172,18 @@ export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; cl
     const target = opts.resolve(service);
     const res = resOrSocket && 'writeHead' in resOrSocket ? (resOrSocket) : undefined;
     // workerd restarting under a reload refuses connections for a moment: wait for it and try once more.
-    if (res && !res.headersSent && !tagged.nxEdgeRetried && !tagged.nxEdgeHasBody && (err as NodeJS.ErrnoException).code === 'ECONNREFUSED' && target?.settled) {
+    if (res && !res.headersSent && !tagged.nxEdgeRetried && !requestHadBody(req) && (err as NodeJS.ErrnoException).code === 'ECONNREFUSED' && target?.settled) {
       tagged.nxEdgeRetried = true;
       forward(req, res, service);
       return;
     }
     if (res) {
-      const down = describeDown(target && target.state === 'healthy' ? { ...target, state: 'unreachable' as ServiceState } : target, service, knownServices());
+      const down = describeDown(target && target.state === 'healthy' ? { ...target, state: 'unreachable' as const } : target, service, knownServices());
       sendProblem(req, res, 502, down.title, `${down.detail} (${(err as NodeJS.ErrnoException).code ?? err.message})`, down.extra);
     } else (resOrSocket as Socket | undefined)?.destroy();
   }
 
-  /**
-   * One request relayed to a Worker's own port over a kept-alive undici pool: the request's headers as they
-   * are (plus the proxy's `traceparent` and hop mark), the answer streamed back with backpressure. Measured
-   * (bench/dev.mjs): http-proxy's passes and x-forwarded-* headers (which Cloudflare never sends a Worker) cost
-   * 20–30 % of a bare Node relay's throughput, and undici's client costs a quarter less CPU per request than
-   * node:http's; websockets still go through http-proxy.
-   */
-  function relay(req: IncomingMessage, res: ServerResponse, service: string, url: string): void {
-    // Node's own parsed copy of the headers: trimmed in place (the proxy's hot path).
-    const headers = req.headers;
-    const tagged = req as Tagged;
-    // Before the trim (it reads transfer-encoding), once: a retry must know the body was sent.
-    tagged.nxEdgeHasBody ??= hasBody(req);
-    const body = tagged.nxEdgeHasBody ? req : null;
-    for (const hop of REQUEST_HOP_BY_HOP) if (hop in headers) delete headers[hop];
-    let controller: { abort(reason: Error): void; pause(): void; resume(): void } | undefined;
-    let answered = false;
-    // The client went away before the answer ended: let the Worker's request go too.
-    res.once('close', () => {
-      if (!answered || !res.writableFinished) controller?.abort(new Error('client closed'));
-    });
-    const resume = () => controller?.resume();
-    poolFor(service, url).dispatch(
-      { path: req.url ?? '/', method: req.method ?? 'GET', headers, body },
-      {
-        onRequestStart(c) {
-          controller = c;
-        },
-        onResponseStart(_c, statusCode, answerHeaders, statusMessage) {
-          for (const hop of HOP_BY_HOP) if (hop in answerHeaders) delete answerHeaders[hop];
-          res.writeHead(statusCode, statusMessage, answerHeaders as OutgoingHttpHeaders);
-        },
-        onResponseData(c, chunk) {
-          if (!res.write(chunk)) {
-            c.pause();
-            res.once('drain', resume);
-          }
-        },
-        onResponseEnd() {
-          answered = true;
-          res.end();
-        },
-        onResponseError(_c, err) {
-          if (res.destroyed) return;
-          if (res.headersSent) return void res.destroy();
-          upstreamFailed(err, req, res);
-        },
-      },
-    );
-  }
-
-  // One pool per service, replaced when its address changes (a restart moves a Worker to a new port).
-  const pools = new Map<string, { url: string; pool: Pool }>();
-  function poolFor(service: string, url: string): Pool {
-    const known = pools.get(service);
-    if (known?.url === url) return known.pool;
-    void known?.pool.close().catch(() => undefined);
-    // No timeouts: a Worker may stream (server-sent events) or think for as long as it likes in dev.
-    const pool = new Pool(url, { connections: 256, headersTimeout: 0, bodyTimeout: 0 });
-    pools.set(service, { url, pool });
-    return pool;
-  }
+  const relay = createUndiciRelay();
 
   /** Relays at once when the runtime is settled (no promise on the hot path), else after it settled. */
   function forward(req: IncomingMessage, res: ServerResponse, service: string, resolved?: ProxyTarget, waited = false): void {
@@ -288,7 +194,7 @@ export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; cl
       return sendProblem(req, res, 502, down.title, down.detail, down.extra);
     }
     (req as Tagged).nxEdgeService = service;
-    relay(req, res, service, target.url);
+    relay.send(req, res, service, target.url, (err) => upstreamFailed(err, req, res));
   }
 
   async function forwardWhenSettled(req: IncomingMessage, res: ServerResponse, service: string, settled: () => Promise<void>): Promise<void> {
@@ -299,38 +205,16 @@ export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; cl
   }
 
   function prepare(req: IncomingMessage): string | undefined {
-    if (req.headers[HOP_HEADER]) return 'loop';
-    req.headers[HOP_HEADER] = '1';
-    const existing = req.headers.traceparent;
-    const ids = proxySpanIds(typeof existing === 'string' ? existing : undefined);
-    req.headers.traceparent = ids.traceparent;
-    (req as Tagged).nxEdgeSpan = { traceId: ids.traceId, spanId: ids.spanId, parentSpanId: ids.parentSpanId, start: Date.now() };
+    const span = openProxySpan(req);
+    if (!span) return 'loop';
+    (req as Tagged).nxEdgeSpan = span;
     return undefined;
   }
 
   /** Records the proxy's span once the response is over (or the client went away). */
   function recordSpan(req: IncomingMessage, res: ServerResponse, service: string): void {
     const span = (req as Tagged).nxEdgeSpan;
-    if (!span || !opts.onSpan) return;
-    res.once('close', () => {
-      const status = res.headersSent ? res.statusCode : undefined;
-      const url = req.url ?? '/';
-      const query = url.indexOf('?');
-      const path = query === -1 ? url : url.slice(0, query);
-      opts.onSpan!({
-        traceId: span.traceId,
-        spanId: span.spanId,
-        parentSpanId: span.parentSpanId,
-        service,
-        kind: 'proxy',
-        name: `${req.method} ${path}`,
-        start: span.start,
-        durationMs: Date.now() - span.start,
-        status,
-        error: status === undefined || status >= 500 || !res.writableFinished,
-        attributes: { method: req.method ?? 'GET', path, host: String(req.headers.host ?? '') },
-      });
-    });
+    if (span && opts.onSpan) closeProxySpanWith(req, res, service, span, (s) => opts.onSpan?.(s));
   }
 
   function follow(res: ServerResponse, filter: LogFilter): void {
@@ -362,7 +246,7 @@ export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; cl
   function serveRoot(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://localhost');
     // The dashboard and its API answer pages of their own origin only (and tools, which send no Origin).
-    if (isForeignOrigin(req)) {
+    if (isForeignOrigin(req, publicPort(req))) {
       note('warn', `refused ${req.method} ${url.pathname} from a page of another origin (${req.headers.origin})`);
       return sendProblem(req, res, 403, 'cross-origin request refused', `The nx-edge dashboard answers only its own pages; a page of ${req.headers.origin} may not use it.`);
     }
@@ -377,7 +261,7 @@ export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; cl
       if (action) return api.act(res, action.service, action.action);
       const explorer = explorerService!;
       return void readBounded(req, MAX_EXPLORER_BODY).then(
-        (body) => (explorer.kind === 'rpc' ? api.explorerRpc(res, explorer.service, body) : api.explorerRequest(res, explorer.service, body, req.socket.localPort ?? opts.port)),
+        (body) => (explorer.kind === 'rpc' ? api.explorerRpc(res, explorer.service, body) : api.explorerRequest(res, explorer.service, body, publicPort(req) ?? opts.port)),
         () => sendProblem(req, res, 413, 'request too large', `The explorer sends at most ${MAX_EXPLORER_BODY / 1024} KiB.`),
       );
     }
@@ -404,7 +288,7 @@ export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; cl
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
       return void res.end(JSON.stringify(opts.logs.query(filter)));
     }
-    sendProblem(req, res, 404, 'not found', `Nothing at ${url.pathname}. Services are reached as http://<service>.localhost:${req.socket.localPort}/.`);
+    sendProblem(req, res, 404, 'not found', `Nothing at ${url.pathname}. Services are reached as http://<service>.localhost:${publicPort(req)}/.`);
   }
 
   const server = createServer((req, res) => {
@@ -444,15 +328,7 @@ export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; cl
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       agent.destroy();
-      if (err.code === 'EADDRINUSE') {
-        reject(
-          new UserError(
-            `port ${opts.port} on ${host} is in use (another nx-edge dev, perhaps of another workspace, or another program) — stop it, or pass --proxyPort <free port> to use another port`,
-          ),
-        );
-      } else if (err.code === 'EACCES') {
-        reject(new UserError(`not allowed to listen on port ${opts.port} on ${host} — pass --proxyPort with a port above 1024`));
-      } else reject(err);
+      reject(listenError(err, opts.port, host));
     });
     server.listen(opts.port, host, () => {
       const address = server.address();
@@ -466,7 +342,7 @@ export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; cl
             for (const socket of openSockets) socket.destroy();
             proxy.close();
             agent.destroy();
-            for (const { pool } of pools.values()) void pool.destroy().catch(() => undefined);
+            relay.close();
           }),
       });
     });

@@ -3,7 +3,7 @@ import { proxySpanIds } from './trace-context';
 
 describe("the proxy's span ids", () => {
   it('are distinct across pool refills, well-formed, and continue an incoming trace', () => {
-    const ids = Array.from({ length: 5000 }, () => proxySpanIds(undefined)); // 24 bytes each: ~30 refills of the 4 KiB pool
+    const ids = Array.from({ length: 5000 }, () => proxySpanIds(undefined)); // 48 hex digits each: ~30 refills of the 4 KiB pool
     expect(new Set(ids.map((i) => i.traceId)).size).toBe(5000);
     expect(new Set(ids.map((i) => i.spanId)).size).toBe(5000);
     for (const i of ids.slice(0, 50)) expect(i.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);

@@ -1,16 +1,19 @@
 import { randomFillSync } from 'node:crypto';
 
-// Trace and span ids need to be unique, not secret: taken from a pool refilled 4 KiB at a time
-// (one randomBytes call per request was 5 % of the proxy's time).
+// Trace and span ids need to be unique, not secret: sliced from 4 KiB of random bytes turned to hex at once
+// (one randomBytes call per request was 5 % of the proxy's time; a Buffer view and a hex encoding per id, measured
+// in the proxy's front, still 10 % of its CPU per request).
 const pool = Buffer.alloc(4096);
-let used = pool.length;
-export function pooledRandomBytes(n: number): Buffer {
-  if (used + n > pool.length) {
+let hex = '';
+let used = 0;
+export function pooledRandomHex(chars: number): string {
+  if (used + chars > hex.length) {
     randomFillSync(pool);
+    hex = pool.toString('hex');
     used = 0;
   }
-  used += n;
-  return pool.subarray(used - n, used);
+  used += chars;
+  return hex.slice(used - chars, used);
 }
 
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
@@ -21,8 +24,8 @@ export function isValidTraceparent(value: string | undefined): boolean {
   return !!m && m[1] !== 'ff' && !/^0+$/.test(m[2]) && !/^0+$/.test(m[3]);
 }
 
-export function newTraceparent(random: (n: number) => Buffer = pooledRandomBytes): string {
-  return `00-${random(16).toString('hex')}-${random(8).toString('hex')}-01`;
+export function newTraceparent(): string {
+  return `00-${pooledRandomHex(32)}-${pooledRandomHex(16)}-01`;
 }
 
 export function traceIdOf(traceparent: string): string {
@@ -33,9 +36,9 @@ export function traceIdOf(traceparent: string): string {
  * The proxy's own span for a request it routes: the incoming traceparent (a caller's span) is its
  * parent, or a new trace starts; the Worker sees the proxy's span as its parent.
  */
-export function proxySpanIds(incoming: string | undefined, random: (n: number) => Buffer = pooledRandomBytes): { traceId: string; spanId: string; parentSpanId?: string; traceparent: string } {
+export function proxySpanIds(incoming: string | undefined): { traceId: string; spanId: string; parentSpanId?: string; traceparent: string } {
   const m = incoming && isValidTraceparent(incoming) ? TRACEPARENT.exec(incoming.trim()) : null;
-  const traceId = m ? m[2] : random(16).toString('hex');
-  const spanId = random(8).toString('hex');
+  const traceId = m ? m[2] : pooledRandomHex(32);
+  const spanId = pooledRandomHex(16);
   return { traceId, spanId, parentSpanId: m ? m[3] : undefined, traceparent: `00-${traceId}-${spanId}-${m ? m[4] : '01'}` };
 }

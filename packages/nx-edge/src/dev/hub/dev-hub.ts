@@ -1,6 +1,8 @@
 import type { LogRecord } from '../../logs/log-store';
 import { localStateRoot } from '../../local/persistence';
-import { startDevProxy } from '../../proxy/dev-proxy';
+import { startDevProxy, type DevProxyOptions } from '../../proxy/dev-proxy';
+import { startProxyFront, type ProxyFront } from '../../proxy/front-process';
+import type { FrontRoute } from '../../proxy/front-proxy';
 import { dnsLabel, hostLabels } from '../../proxy/host-names';
 import { proxySpanIds } from '../../proxy/trace-context';
 import { scrubSecrets } from '../../local/dev-vars';
@@ -62,6 +64,7 @@ export class DevHub implements HubParts {
       persistRoot: localStateRoot(opts.workspaceRoot),
       onLine: (service, stream, line) => this.events.log(service, stream, line),
       onRuntimeExit: (pid) => this.starter.onWorkerdExit(pid),
+      onSettledChange: () => this.routesChanged(),
     });
   }
 
@@ -70,8 +73,69 @@ export class DevHub implements HubParts {
   }
 
   async start(): Promise<void> {
-    this.proxy = await startDevProxy({
-      port: this.opts.proxyPort,
+    const proxyOptions = this.proxyOptions();
+    if (!this.opts.proxyFront) this.proxy = await startDevProxy({ ...proxyOptions, port: this.opts.proxyPort });
+    else {
+      // Behind the front: the hub's proxy answers what the front passes on, as if on the public port.
+      const inner = await startDevProxy({ ...proxyOptions, port: 0, publicPort: () => this.front?.port });
+      try {
+        this.front = await startProxyFront({
+          port: this.opts.proxyPort,
+          hubUrl: `http://127.0.0.1:${inner.port}`,
+          onSpans: (spans) => {
+            for (const span of spans) this.traces.add(span);
+          },
+          onExit: (message) => this.events.log(HUB_LOG_NAME, 'system', `WARN ${message}`, 'warn'),
+        });
+      } catch (error) {
+        await inner.close();
+        throw error;
+      }
+      const front = this.front;
+      this.proxy = {
+        port: front.port,
+        close: async () => {
+          await front.close();
+          await inner.close();
+        },
+      };
+      this.routesChanged();
+    }
+    this.starter.startMonitor(this.opts.monitorIntervalMs ?? 2000);
+  }
+
+  private front: ProxyFront | undefined;
+  private routesPending = false;
+
+  /**
+   * Tells the front where services are: at once when workerd starts being reconfigured (the front then passes
+   * Workers' requests to the hub, which holds them), else once the current turn's changes are all made.
+   */
+  routesChanged(): void {
+    if (!this.front) return;
+    if (!this.host.isSettled()) return this.front.update(this.frontRoutes(false));
+    if (this.routesPending) return;
+    this.routesPending = true;
+    setImmediate(() => {
+      this.routesPending = false;
+      this.front?.update(this.frontRoutes(this.host.isSettled()));
+    });
+  }
+
+  private frontRoutes(settled: boolean): { routes: Record<string, FrontRoute>; settled: boolean } {
+    const routes: Record<string, FrontRoute> = {};
+    const routeOf = (entry: Entry): FrontRoute => {
+      const { state, url } = entry.status;
+      return { service: entry.spec.service, ready: state === 'healthy' && !!url, url, worker: entry.spec.kind === 'worker' };
+    };
+    // As entryForHost: a project's own name wins over another's alias.
+    for (const [service, labels] of this.labels()) for (const label of labels) routes[label] = routeOf(this.entries.get(service)!);
+    for (const entry of this.entries.values()) routes[entry.spec.service] = routeOf(entry);
+    return { routes, settled };
+  }
+
+  private proxyOptions(): Omit<DevProxyOptions, 'port'> {
+    return {
       resolve: (label) => {
         const entry = this.entryForHost(label);
         if (!entry) return undefined;
@@ -109,8 +173,7 @@ export class DevHub implements HubParts {
       },
       onSpan: (span) => this.traces.add(span),
       note: (level, message) => this.events.log(HUB_LOG_NAME, 'system', level === 'warn' ? `WARN ${message}` : message, level),
-    });
-    this.starter.startMonitor(this.opts.monitorIntervalMs ?? 2000);
+    };
   }
 
   /**
@@ -243,6 +306,7 @@ export class DevHub implements HubParts {
     }
     const count = await this.stopper.stopServices(orphans);
     for (const service of orphans) this.entries.delete(service);
+    this.routesChanged();
     this.reportStopped(count);
     await this.starter.dropUnclaimed();
   }

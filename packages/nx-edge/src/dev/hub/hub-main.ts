@@ -186,6 +186,7 @@ async function main(): Promise<void> {
   const hub: DevHub = new DevHub({
     workspaceRoot,
     proxyPort: Number(proxyPortArg),
+    proxyFront: true,
     logs,
     traces,
     sessions: pastSessions,

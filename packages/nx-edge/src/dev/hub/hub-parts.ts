@@ -29,6 +29,11 @@ export interface DevHubOptions {
   traces?: TraceStore;
   /** Past sessions, for the dashboard to open read-only. */
   sessions?: DashboardSource['sessions'];
+  /**
+   * The proxy's hot path in a process of its own (proxy/front-process.ts) owning the public port, the hub's proxy
+   * behind it on an internal port. Default: the hub's proxy on the public port (in-process, as in unit tests).
+   */
+  proxyFront?: boolean;
   onIdle(): void;
 }
 
@@ -76,4 +81,6 @@ export interface HubParts {
   readonly starter: HubStarter;
   readonly reloads: HubReloads;
   proxyUrl(service: string): string;
+  /** Where a service is reachable may have changed (state, address, workerd reconfigured): tells the proxy's front. */
+  routesChanged(): void;
 }

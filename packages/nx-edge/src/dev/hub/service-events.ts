@@ -8,7 +8,7 @@ import type { HubParts } from './hub-parts';
 
 /** States and logs: every transition is recorded, logged and sent to the clients that follow the service. */
 export class ServiceEvents {
-  constructor(private readonly hub: Pick<HubParts, 'clock' | 'entries' | 'gate' | 'lastLoadError' | 'leaving' | 'opts' | 'proxyUrl' | 'traces' | 'workerPolicy'>) {}
+  constructor(private readonly hub: Pick<HubParts, 'clock' | 'entries' | 'gate' | 'lastLoadError' | 'leaving' | 'opts' | 'proxyUrl' | 'routesChanged' | 'traces' | 'workerPolicy'>) {}
 
   /**
    * To the clients that follow the service: its own task's, or — while it has none — the tasks whose closure
@@ -41,6 +41,7 @@ export class ServiceEvents {
   setState(entry: Entry, to: ServiceState, patch: Partial<ServiceStatus> = {}): void {
     const from = entry.status.state;
     Object.assign(entry.status, patch);
+    this.hub.routesChanged();
     if (from === to) {
       this.send(entry, { type: 'status', status: { ...entry.status } });
       return;

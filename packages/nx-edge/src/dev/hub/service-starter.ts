@@ -12,7 +12,7 @@ export const WARM_SETTLE_MS = 40;
 
 /** Starting, probing and restarting: Workers in the one workerd (prewarmed per Nx run), commands as child processes. */
 export class ServiceStarter {
-  constructor(private readonly hub: Pick<HubParts, 'clock' | 'entries' | 'events' | 'host' | 'lastLoadError' | 'opts' | 'reloads' | 'shuttingDown' | 'workerPolicy'>) {}
+  constructor(private readonly hub: Pick<HubParts, 'clock' | 'entries' | 'events' | 'host' | 'lastLoadError' | 'opts' | 'reloads' | 'routesChanged' | 'shuttingDown' | 'workerPolicy'>) {}
 
   private monitorTimer: unknown;
   private monitoring = false;
@@ -217,6 +217,7 @@ export class ServiceStarter {
       e.status.port = Number(new URL(url).port);
       e.status.pid = this.hub.host.pid;
     }
+    this.hub.routesChanged();
   }
 
   startCommand(entry: Entry): void {

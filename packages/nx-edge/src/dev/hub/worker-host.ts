@@ -54,6 +54,8 @@ export interface WorkerHostOptions {
   onRuntimeExit(pid: number): void;
   /** Where bundles go; default `<workspace>/.nx-edge/dev/workers`. */
   outRoot?: string;
+  /** isSettled() may have changed (the proxy's front must hold requests while workerd is reconfigured). */
+  onSettledChange?(): void;
 }
 
 function workerdChildPid(): number | undefined {
@@ -251,10 +253,12 @@ export class WorkerHost {
   /** Runs a reconfiguration of several applies (e.g. a swap and its restore) as one, for settled(). */
   async during<T>(work: () => Promise<T>): Promise<T> {
     if (this.holding++ === 0) this.released = new Promise((resolve) => (this.release = resolve));
+    this.opts.onSettledChange?.();
     try {
       return await work();
     } finally {
       if (--this.holding === 0) this.release?.();
+      this.opts.onSettledChange?.();
     }
   }
 
@@ -277,7 +281,13 @@ export class WorkerHost {
   /** Applies the current set to workerd (serialised). Resolves with each hosted Worker's direct URL. */
   apply(): Promise<Map<string, string>> {
     this.applying++;
-    const run = this.queue.then(() => this.applyNow()).finally(() => this.applying--);
+    this.opts.onSettledChange?.();
+    const run = this.queue
+      .then(() => this.applyNow())
+      .finally(() => {
+        this.applying--;
+        this.opts.onSettledChange?.();
+      });
     this.queue = run.catch(() => undefined);
     return run;
   }

@@ -1,0 +1,31 @@
+// The dev proxy's front process: `node front-main.js <port> <host> <hubUrl>`, forked by the hub
+// (front-process.ts) with an IPC channel. It owns the public port, relays requests for ready services itself
+// and passes the rest to the hub's proxy; it exits when the channel closes (the hub stopped or died).
+import { startFrontProxy } from './front-proxy';
+import { encodeProxySpan } from './proxy-span';
+import type { FrontToHub, HubToFront } from './front-process';
+
+function send(message: FrontToHub): void {
+  if (process.connected) process.send!(message);
+}
+
+async function main(): Promise<void> {
+  const [portArg, host, hubUrl] = process.argv.slice(2);
+  process.on('disconnect', () => process.exit(0));
+  let front;
+  try {
+    front = await startFrontProxy({ port: Number(portArg), host, hubUrl, onSpans: (spans) => send({ type: 'spans', spans: spans.map(encodeProxySpan) }) });
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException;
+    send({ type: 'failed', code: err.code, message: err.message });
+    process.exit(1);
+  }
+  const running = front;
+  process.on('message', (message: HubToFront) => {
+    if (message.type === 'routes') running.setRoutes(message);
+    else if (message.type === 'close') void running.close().then(() => process.exit(0));
+  });
+  send({ type: 'listening', port: running.port });
+}
+
+if (require.main === module) void main();

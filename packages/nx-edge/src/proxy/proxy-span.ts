@@ -1,0 +1,73 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Span } from '../traces/trace-store';
+import { proxySpanIds } from './trace-context';
+
+/** Marks a request the proxy passed on: seeing it again means a service points at the proxy itself. */
+export const HOP_HEADER = 'x-nx-edge-hop';
+
+export interface OpenSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  start: number;
+}
+
+/**
+ * Opens the proxy's span for a request it routes to a service: marks the request (hop header) and gives it the
+ * span's traceparent (the caller's span, if any, is its parent). Returns undefined for a request already marked.
+ */
+export function openProxySpan(req: IncomingMessage): OpenSpan | undefined {
+  if (req.headers[HOP_HEADER]) return undefined;
+  req.headers[HOP_HEADER] = '1';
+  const existing = req.headers.traceparent;
+  const ids = proxySpanIds(typeof existing === 'string' ? existing : undefined);
+  req.headers.traceparent = ids.traceparent;
+  return { traceId: ids.traceId, spanId: ids.spanId, parentSpanId: ids.parentSpanId, start: Date.now() };
+}
+
+/** Calls `record` with the proxy's span once the response is over (or the client went away). */
+export function closeProxySpanWith(req: IncomingMessage, res: ServerResponse, service: string, span: OpenSpan, record: (span: Span) => void): void {
+  res.once('close', () => {
+    const status = res.headersSent ? res.statusCode : undefined;
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
+    record({
+      traceId: span.traceId,
+      spanId: span.spanId,
+      parentSpanId: span.parentSpanId,
+      service,
+      kind: 'proxy',
+      name: `${req.method} ${path}`,
+      start: span.start,
+      durationMs: Date.now() - span.start,
+      status,
+      error: status === undefined || status >= 500 || !res.writableFinished,
+      attributes: { method: req.method ?? 'GET', path, host: String(req.headers.host ?? '') },
+    });
+  });
+}
+
+/** A proxy span as the front sends it to the hub: a tuple (no key repeated per span; a third of the bytes). */
+export type ProxySpanTuple = [traceId: string, spanId: string, parentSpanId: string, service: string, method: string, path: string, host: string, start: number, durationMs: number, status: number, error: 0 | 1];
+
+export function encodeProxySpan(span: Span): ProxySpanTuple {
+  const attributes = span.attributes as { method: string; path: string; host: string };
+  return [span.traceId, span.spanId, span.parentSpanId ?? '', span.service, attributes.method, attributes.path, attributes.host, span.start, span.durationMs, span.status ?? -1, span.error ? 1 : 0];
+}
+
+export function decodeProxySpan([traceId, spanId, parentSpanId, service, method, path, host, start, durationMs, status, error]: ProxySpanTuple): Span {
+  return {
+    traceId,
+    spanId,
+    parentSpanId: parentSpanId || undefined,
+    service,
+    kind: 'proxy',
+    name: `${method} ${path}`,
+    start,
+    durationMs,
+    status: status === -1 ? undefined : status,
+    error: error === 1,
+    attributes: { method, path, host },
+  };
+}
