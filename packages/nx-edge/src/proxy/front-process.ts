@@ -22,6 +22,8 @@ export interface ProxyFrontOptions {
 
 export interface ProxyFront {
   readonly port: number;
+  /** The front process's pid (a new one after it was started again). */
+  readonly pid: number | undefined;
   /** Tells the front the session's routes (sent only when they changed). */
   update(routes: FrontRoutes): void;
   close(): Promise<void>;
@@ -91,6 +93,9 @@ export async function startProxyFront(opts: ProxyFrontOptions): Promise<ProxyFro
   return {
     get port() {
       return port;
+    },
+    get pid() {
+      return child.pid;
     },
     update(routes) {
       const json = JSON.stringify(routes);

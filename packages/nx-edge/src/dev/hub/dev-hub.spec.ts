@@ -6,6 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogStore, type LogRecord, type LogStore } from '../../logs/log-store';
 import type { CommandServiceSpec, HubEvent, ServiceSpec, ServiceStatus } from '../protocol';
 import { DevHub } from './dev-hub';
+import { startProxyFront } from '../../proxy/front-process';
+import type { FrontRoutes } from '../../proxy/front-proxy';
 
 // The hub in-process with real parts: workerd (Miniflare), a real child process, real sockets.
 
@@ -70,7 +72,7 @@ const states = (logs: LogStore, service: string) =>
 /** A hub with in-memory logs, as each planned-session spec needs. */
 async function startHub(workspaceRoot: string): Promise<{ hub: DevHub; logs: LogStore }> {
   const logs = createLogStore({});
-  const hub = new DevHub({ workspaceRoot, proxyPort: 0, logs, onIdle: () => undefined });
+  const hub = new DevHub({ workspaceRoot, proxyPort: 0, proxyFront: true, logs, onIdle: () => undefined });
   await hub.start();
   return { hub, logs };
 }
@@ -107,7 +109,7 @@ describe('dev hub', () => {
     ws = mkdtempSync(join(tmpdir(), 'nx-edge-hub-'));
     const logs = createLogStore({ jsonlPath: join(ws, '.nx-edge/logs/dev.jsonl') });
     let idle = false;
-    hub = new DevHub({ workspaceRoot: ws, proxyPort: 0, logs, onIdle: () => (idle = true), idleExitMs: 50 });
+    hub = new DevHub({ workspaceRoot: ws, proxyPort: 0, proxyFront: true, logs, onIdle: () => (idle = true), idleExitMs: 50 });
     await hub.start();
     const proxyPort = hub.proxyPort!;
 
@@ -190,10 +192,64 @@ describe('dev hub', () => {
     expect(() => process.kill(after.find((s) => s.service === 'users')!.pid!, 0)).toThrow();
   }, 120_000);
 
+  it("tells the proxy's front where each Worker is and holds its requests while workerd is reconfigured: none refused across reloads and a workerd restart", async () => {
+    ws = mkdtempSync(join(tmpdir(), 'nx-edge-hub-'));
+    const logs = createLogStore({});
+    const told: FrontRoutes[] = [];
+    hub = new DevHub({
+      workspaceRoot: ws,
+      proxyPort: 0,
+      logs,
+      onIdle: () => undefined,
+      proxyFront: async (opts) => {
+        const front = await startProxyFront(opts);
+        return {
+          get port() {
+            return front.port;
+          },
+          get pid() {
+            return front.pid;
+          },
+          update: (routes) => (told.push(routes), front.update(routes)),
+          close: () => front.close(),
+        };
+      },
+    });
+    await hub.start();
+    const users = writeWorker(ws, 'users', `export default { fetch() { return new Response('users v1'); } };`);
+    const clients = attachPlanned(hub, [users]);
+    await until('ready', () => clients.users.events.some((e) => e.type === 'ready'));
+    await hub.watching('users');
+    const port = hub.proxyPort!;
+    const url = hub.statuses()[0].url!;
+    await until('told users is ready', () => told.at(-1)?.settled && told.at(-1)?.routes.users?.ready);
+    expect(told.at(-1)!.routes.users).toEqual({ service: 'users', ready: true, url, worker: true });
+
+    const answers: number[] = [];
+    let polling = true;
+    const poller = (async () => {
+      while (polling) answers.push((await get(port, 'users.localhost').catch(() => ({ status: 0 }))).status);
+    })();
+    // A save is swapped into the running workerd (nothing to hold), …
+    writeFileSync(join(users.root, 'src', 'index.js'), `export default { fetch() { return new Response('users v2'); } };`);
+    await untilAsync('v2 served', async () => (await get(port, 'users.localhost')).body === 'users v2');
+    // … a restart reconfigures workerd: announced to the front (which hands Workers' requests to the hub, which
+    // holds them) and its end too.
+    const before = told.length;
+    hub.action('users', 'restart');
+    await until('restart announced and over', () => told.slice(before).some((r) => !r.settled) && told.at(-1)?.settled);
+    await untilAsync('served after restart', async () => (await get(port, 'users.localhost')).body === 'users v2');
+    polling = false;
+    await poller;
+    expect(answers.length).toBeGreaterThan(5);
+    expect(answers.filter((s) => s !== 200)).toEqual([]);
+    expect(told.at(-1)!.routes.users).toMatchObject({ ready: true, url: hub.statuses()[0].url });
+  }, 60_000);
+
   it('a timed-out upstream blocks its dependent with the last observation (no fatal: the task keeps waiting)', async () => {
     ws = mkdtempSync(join(tmpdir(), 'nx-edge-hub-'));
     const logs = createLogStore({});
-    hub = new DevHub({ workspaceRoot: ws, proxyPort: 0, logs, onIdle: () => undefined, gateTimeoutMs: 1500 });
+    hub = new DevHub({ workspaceRoot: ws, proxyPort: 0, proxyFront: true, logs, onIdle: () => undefined, gateTimeoutMs: 1500 });
     await hub.start();
     const api = writeWorker(ws, 'api', `export default { fetch() { return new Response('api'); } };`);
     api.upstream = ['db'];
@@ -373,7 +429,7 @@ describe('dev hub', () => {
   it('clients that leave get their services stopped dependents first (stopping → stopped, never failed) and one summary', async () => {
     ws = mkdtempSync(join(tmpdir(), 'nx-edge-hub-'));
     const logs = createLogStore({});
-    hub = new DevHub({ workspaceRoot: ws, proxyPort: 0, logs, onIdle: () => void hub!.shutdown(), idleExitMs: 50 });
+    hub = new DevHub({ workspaceRoot: ws, proxyPort: 0, proxyFront: true, logs, onIdle: () => void hub!.shutdown(), idleExitMs: 50 });
     await hub.start();
     const mailer = commandService(ws, 'mailer', `node -e "setInterval(() => {}, 1000)"`);
     const users = writeWorker(ws, 'users', `export default { fetch() { return new Response('users'); } };`);
@@ -581,7 +637,7 @@ export default { fetch(req, env) { return env.COUNTER.get(env.COUNTER.idFromName
     ws = mkdtempSync(join(tmpdir(), 'nx-edge-hub-'));
     const logs = createLogStore({});
     const token = 'dash-token-123';
-    hub = new DevHub({ workspaceRoot: ws, proxyPort: 0, logs, dashboardToken: token, onIdle: () => undefined });
+    hub = new DevHub({ workspaceRoot: ws, proxyPort: 0, proxyFront: true, logs, dashboardToken: token, onIdle: () => undefined });
     await hub.start();
     const source = (version: string) => `import { WorkerEntrypoint } from 'cloudflare:workers';
 export class UsersApi extends WorkerEntrypoint {

@@ -79,7 +79,8 @@ export class DevHub implements HubParts {
       // Behind the front: the hub's proxy answers what the front passes on, as if on the public port.
       const inner = await startDevProxy({ ...proxyOptions, port: 0, publicPort: () => this.front?.port });
       try {
-        this.front = await startProxyFront({
+        const startFront = typeof this.opts.proxyFront === 'function' ? this.opts.proxyFront : startProxyFront;
+        this.front = await startFront({
           port: this.opts.proxyPort,
           hubUrl: `http://127.0.0.1:${inner.port}`,
           onSpans: (spans) => {

@@ -9,6 +9,7 @@ import type { HubClient, HubEvent, ServiceState, ServiceStatus } from '../protoc
 import type { Entry } from './entry';
 import type { createRestartPolicy } from './restart-policy';
 import type { WorkerHost } from './worker-host';
+import type { startProxyFront } from '../../proxy/front-process';
 
 export interface DevHubOptions {
   workspaceRoot: string;
@@ -31,9 +32,10 @@ export interface DevHubOptions {
   sessions?: DashboardSource['sessions'];
   /**
    * The proxy's hot path in a process of its own (proxy/front-process.ts) owning the public port, the hub's proxy
-   * behind it on an internal port. Default: the hub's proxy on the public port (in-process, as in unit tests).
+   * behind it on an internal port (a function: how to start it, for tests to watch what the hub tells it).
+   * Default: the hub's proxy on the public port, in-process.
    */
-  proxyFront?: boolean;
+  proxyFront?: boolean | typeof startProxyFront;
   onIdle(): void;
 }
 
