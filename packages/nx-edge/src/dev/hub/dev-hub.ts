@@ -124,7 +124,8 @@ export class DevHub implements HubParts {
   }
 
   private frontRoutes(settled: boolean): { routes: Record<string, FrontRoute>; settled: boolean } {
-    const routes: Record<string, FrontRoute> = {};
+    // No prototype: a project may be named like one of Object's own keys.
+    const routes = Object.create(null) as Record<string, FrontRoute>;
     const routeOf = (entry: Entry): FrontRoute => {
       const { state, url } = entry.status;
       return { service: entry.spec.service, ready: state === 'healthy' && !!url, url, worker: entry.spec.kind === 'worker' };
