@@ -1,6 +1,7 @@
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { websocketEcho } from '../../../../test-support/websocket-echo';
 import type { Span } from '../traces/trace-store';
 import { createLogStore } from '../logs/log-store';
 import { isUserError } from '../utils/user-error';
@@ -268,21 +269,7 @@ describe('dev proxy', () => {
   it('proxies websocket upgrades', async () => {
     const users = await upstream();
     const { port } = await proxyWith({ users: { service: 'users', state: 'healthy', url: users.url } });
-    const reply = await new Promise<string>((resolve, reject) => {
-      const socket = connect(port, '127.0.0.1', () => {
-        socket.write('GET /ws HTTP/1.1\r\nhost: users.localhost\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
-      });
-      let text = '';
-      socket.on('data', (d) => {
-        text += d.toString();
-        if (text.includes('\r\n\r\n') && !text.includes('ping')) socket.write('ping');
-        if (text.endsWith('ping')) {
-          socket.destroy();
-          resolve(text);
-        }
-      });
-      socket.on('error', reject);
-    });
+    const reply = await websocketEcho(port, 'users.localhost');
     expect(reply).toMatch(/^HTTP\/1.1 101/);
     expect(reply.endsWith('ping')).toBe(true);
   });

@@ -1,6 +1,7 @@
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { websocketEcho } from '../../../../test-support/websocket-echo';
 import { createLogStore } from '../logs/log-store';
 import type { Span } from '../traces/trace-store';
 import { isUserError } from '../utils/user-error';
@@ -201,21 +202,7 @@ describe('the dev proxy front', () => {
   it('passes websocket upgrades through the hub to the Worker', async () => {
     const users = await worker();
     const { port, hubRequests } = await frontBeforeHub({ users: { service: 'users', state: 'healthy', url: users.url } }, { users: { service: 'users', ready: true, url: users.url, worker: true } });
-    const reply = await new Promise<string>((resolve, reject) => {
-      const socket = connect(port, '127.0.0.1', () => {
-        socket.write('GET /ws HTTP/1.1\r\nhost: users.localhost\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
-      });
-      let text = '';
-      socket.on('data', (d) => {
-        text += d.toString();
-        if (text.includes('\r\n\r\n') && !text.includes('ping')) socket.write('ping');
-        if (text.endsWith('ping')) {
-          socket.destroy();
-          resolve(text);
-        }
-      });
-      socket.on('error', reject);
-    });
+    const reply = await websocketEcho(port, 'users.localhost');
     expect(reply).toMatch(/^HTTP\/1.1 101/);
     expect(hubRequests[0].upgrade).toBe('websocket');
   });
