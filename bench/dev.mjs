@@ -158,13 +158,14 @@ function bareRelay(targetPort) {
 
 /**
  * Direct, through a bare relay, through a second identical relay and through the proxy, at 1, 10 and 20
- * connections: 9 rounds of 2 s each, the order rotating every round. This 2-core VM's speed moves by a third
- * from one second to the next (the hypervisor's steal time reaches 40 %), so each round's proxy is compared
- * with the same round's relay (the median of those ratios), and the relay against its identical twin shows
- * how far such a ratio moves with nothing different at all. CPU per request (of the hub, of the relay) is the
- * cost apart from that drift.
+ * connections: 10 rounds of 2 s each. This 2-core VM's speed moves by a third from one second to the next (the
+ * hypervisor's steal time reaches 40 %), so each round's proxy is compared with the same round's relay (the
+ * median of those ratios). The relay runs between the twin and the proxy, the order reversed every other round
+ * (twin, relay, proxy, then proxy, relay, twin): the proxy and the twin are each next to the relay in time and
+ * each goes first as often as second, so the twin's ratio shows how far the proxy's can move with nothing
+ * different at all. CPU per request (of the proxy's processes, of the relay) is the cost apart from that drift.
  */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 
 async function proxyFigures(directPort, proxyPort, host, hubPid) {
   const relay = await bareRelay(directPort);
@@ -179,11 +180,11 @@ async function proxyFigures(directPort, proxyPort, host, hubPid) {
         proxied: { run: () => cannon(`http://127.0.0.1:${proxyPort}/`, host, c), pids: proxyPids(hubPid) },
       };
       const names = Object.keys(variants);
+      const schedule = ['direct', 'twin', 'relay', 'proxied'];
       /** @type {Record<string, { rps: number, p99: number, errors: number, cpuPerRequest?: number, cpuParts: number[] }[]>} */
       const rounds = Object.fromEntries(names.map((n) => [n, []]));
       for (let round = 0; round < ROUNDS; round++) {
-        for (let i = 0; i < names.length; i++) {
-          const name = names[(i + round) % names.length];
+        for (const name of round % 2 ? [...schedule].reverse() : schedule) {
           const { run, pids } = variants[name];
           const before = (pids ?? []).map((pid) => cpuMs([pid]));
           const r = await run();

@@ -2,7 +2,6 @@
 // (front-process.ts) with an IPC channel. It owns the public port, relays requests for ready services itself
 // and passes the rest to the hub's proxy; it exits when the channel closes (the hub stopped or died).
 import { startFrontProxy } from './front-proxy';
-import { encodeProxySpan } from './proxy-span';
 import type { FrontToHub, HubToFront } from './front-process';
 
 function send(message: FrontToHub): void {
@@ -14,7 +13,7 @@ async function main(): Promise<void> {
   process.on('disconnect', () => process.exit(0));
   let front;
   try {
-    front = await startFrontProxy({ port: Number(portArg), host, hubUrl, onSpans: (spans) => send({ type: 'spans', spans: spans.map(encodeProxySpan) }) });
+    front = await startFrontProxy({ port: Number(portArg), host, hubUrl, onSpans: (spans) => send({ type: 'spans', spans }) });
   } catch (error) {
     const err = error as NodeJS.ErrnoException;
     send({ type: 'failed', code: err.code, message: err.message });

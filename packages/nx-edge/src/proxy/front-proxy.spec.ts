@@ -8,7 +8,7 @@ import { isUserError } from '../utils/user-error';
 import type { ServiceStatus } from '../dev/protocol';
 import { startDevProxy, type ProxyTarget } from './dev-proxy';
 import { startFrontProxy, type FrontRoute } from './front-proxy';
-import { decodeProxySpan, encodeProxySpan } from './proxy-span';
+import { decodeProxySpan, type ProxySpanTuple } from './proxy-span';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -16,10 +16,12 @@ afterEach(async () => {
 });
 
 /** A Worker stand-in: records what it was sent, echoes bodies, answers repeated and hop-by-hop headers, and websockets. */
-async function worker(): Promise<{ url: string; port: number; seen: IncomingHttpHeaders[]; close(): Promise<void> }> {
+async function worker(): Promise<{ url: string; port: number; seen: IncomingHttpHeaders[]; seenRaw: string[][]; close(): Promise<void> }> {
   const seen: IncomingHttpHeaders[] = [];
+  const seenRaw: string[][] = [];
   const server: Server = createServer((req, res) => {
     seen.push({ ...req.headers });
+    seenRaw.push(req.rawHeaders);
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -41,7 +43,7 @@ async function worker(): Promise<{ url: string; port: number; seen: IncomingHttp
       server.close(() => r());
     });
   cleanups.push(close);
-  return { url: `http://127.0.0.1:${port}`, port, seen, close };
+  return { url: `http://127.0.0.1:${port}`, port, seen, seenRaw, close };
 }
 
 /** The front before the hub's real proxy (on port 0, told the front's port), as the dev hub runs them. */
@@ -90,7 +92,10 @@ async function frontBeforeHub(targets: Record<string, ProxyTarget>, routes: Reco
         spy.close(() => r());
       }),
   );
-  const front = await startFrontProxy({ port: 0, hubUrl: `http://127.0.0.1:${(spy.address() as AddressInfo).port}`, onSpans: (spans) => frontSpans.push(...spans), spanBatchMs: 5 });
+  const front = await startFrontProxy({ port: 0, hubUrl: `http://127.0.0.1:${(spy.address() as AddressInfo).port}`, // As the hub reads them: through the IPC channel's JSON, then decoded.
+    onSpans: (spans) => frontSpans.push(...(JSON.parse(JSON.stringify(spans)) as ProxySpanTuple[]).map(decodeProxySpan)),
+    spanBatchMs: 5,
+  });
   cleanups.push(() => front.close());
   publicPort.value = front.port;
   front.setRoutes({ routes, settled });
@@ -218,10 +223,33 @@ describe('the dev proxy front', () => {
     expect((taken as Error).message).toMatch(new RegExp(`^port ${front.port} on 127.0.0.1 is in use .* pass --proxyPort <free port>`));
   });
 
-  it("sends spans as tuples the hub reads back to the same span", () => {
-    const span: Span = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), service: 'users', kind: 'proxy', name: 'GET /x', start: 1, durationMs: 2, status: undefined, error: true, attributes: { method: 'GET', path: '/x', host: 'users.localhost' } };
-    expect(decodeProxySpan(JSON.parse(JSON.stringify(encodeProxySpan(span))))).toEqual({ ...span, parentSpanId: undefined });
-    const child = { ...span, parentSpanId: 'c'.repeat(16), status: 200, error: false };
-    expect(decodeProxySpan(encodeProxySpan(child))).toEqual(child);
+  it('reads a hostile head as Node would: the first Host routes and is the only one sent on, repeated traceparents start a new trace, a hop mark goes to the hub', async () => {
+    const users = await worker();
+    const { port, frontSpans, hubRequests } = await frontBeforeHub(
+      { users: { service: 'users', state: 'healthy', url: users.url }, admin: { service: 'admin', state: 'healthy', url: users.url } },
+      { users: { service: 'users', ready: true, url: users.url, worker: true }, admin: { service: 'admin', ready: true, url: users.url, worker: true } },
+    );
+    const a = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const b = '00-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-bbbbbbbbbbbbbbbb-01';
+    const raw = (lines: string[]) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => socket.write(`GET /x HTTP/1.1\r\n${lines.join('\r\n')}\r\nConnection: close\r\n\r\n`));
+        let text = '';
+        socket.on('data', (d: Buffer) => (text += d.toString()));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+    expect(await raw(['Host: users.localhost', 'Host: admin.localhost', `TraceParent: ${a}`, `traceparent: ${b}`, 'Content-Length: 0'])).toMatch(/^HTTP\/1.1 200/);
+    expect(users.seenRaw[0].filter((name, i) => i % 2 === 0 && /^(host|traceparent)$/i.test(name)).map((name) => name.toLowerCase())).toEqual(['host', 'traceparent']);
+    expect(users.seen[0].host).toBe('users.localhost');
+    const [, traceId] = String(users.seen[0].traceparent).split('-');
+    expect([a.split('-')[1], b.split('-')[1]]).not.toContain(traceId);
+    await expect.poll(() => frontSpans.length).toBe(1);
+    expect(frontSpans[0]).toMatchObject({ traceId, parentSpanId: undefined, service: 'users', attributes: { host: 'users.localhost' } });
+    expect(hubRequests).toEqual([]);
+    // A request already marked by the proxy (a service calling the proxy back): the hub answers the loop.
+    expect(await raw(['Host: users.localhost', 'X-NX-Edge-Hop: 1'])).toMatch(/^HTTP\/1.1 508/);
+    expect(hubRequests).toHaveLength(1);
+    expect(users.seen).toHaveLength(1);
   });
 });

@@ -1,12 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Span } from '../traces/trace-store';
 import { routeHost } from './host-routing';
 import { listenError } from './listen-error';
 import { describeDown, sendProblem } from './problem-page';
-import { HOP_HEADER, closeProxySpanWith, openProxySpan, type OpenSpan } from './proxy-span';
-import { createNodeRelay } from './node-relay';
-import { requestHadBody } from './relay';
+import { HOP_HEADER, endProxySpan, startProxySpan, type ProxySpanTuple } from './proxy-span';
+import { createNodeRelay, readRequestHead, type RequestHead } from './node-relay';
 
 /** A `<label>.localhost` name of the session, as the hub last told the front. */
 export interface FrontRoute {
@@ -29,8 +27,8 @@ export interface FrontProxyOptions {
   host?: string;
   /** The hub's own proxy (dashboard, API, services not ready, requests held across a reload). */
   hubUrl: string;
-  /** The spans of requests the front relayed itself, a batch at a time. */
-  onSpans(spans: Span[]): void;
+  /** The spans of requests the front relayed itself, a batch at a time (as sent to the hub). */
+  onSpans(spans: ProxySpanTuple[]): void;
   /** How long spans wait to be sent together (default 50 ms). */
   spanBatchMs?: number;
 }
@@ -41,11 +39,9 @@ export interface FrontProxy {
   close(): Promise<void>;
 }
 
-const HUB_POOL = '\0hub';
-
 /**
  * The public side of the dev proxy, in a process of its own: a request for a service that is ready (and, for a
- * Worker, while workerd is settled) goes straight to it over the same relay as the hub's proxy; everything else
+ * Worker, while workerd is settled) goes straight to it (node-relay.ts); everything else
  * goes to the hub's proxy unchanged — it answers exactly as it would have on this port. Measured (bench/dev.mjs):
  * the hub's process pays 30–50 % more CPU per relayed request than a process of its own, and the gap grows
  * with the session (its heap's young-generation collections), so the hot path lives here.
@@ -68,7 +64,7 @@ export function startFrontProxy(opts: FrontProxyOptions): Promise<FrontProxy> {
     return wsProxy;
   };
   let table: FrontRoutes = { routes: {}, settled: false };
-  let spans: Span[] = [];
+  let spans: ProxySpanTuple[] = [];
   let flushTimer: NodeJS.Timeout | undefined;
   let port = opts.port;
 
@@ -79,46 +75,51 @@ export function startFrontProxy(opts: FrontProxyOptions): Promise<FrontProxy> {
     spans = [];
     opts.onSpans(batch);
   };
-  const record = (span: Span) => {
+  const record = (span: ProxySpanTuple) => {
     spans.push(span);
     flushTimer ??= setTimeout(flush, opts.spanBatchMs ?? 50);
   };
 
   /** The route to relay to directly, or undefined to let the hub answer. */
-  function directRoute(req: IncomingMessage): FrontRoute | undefined {
+  function directRoute(head: RequestHead): FrontRoute | undefined {
     // A loop (the hub says so), the dashboard, unknown or refused hosts: the hub's.
-    if (req.headers[HOP_HEADER]) return undefined;
-    const host = routeHost(req.headers.host);
+    if (head.marked) return undefined;
+    const host = routeHost(head.host);
     if (host.kind !== 'service') return undefined;
     const route = Object.hasOwn(table.routes, host.service) ? table.routes[host.service] : undefined;
     return route?.ready && route.url && (table.settled || !route.worker) ? route : undefined;
   }
 
-  function toHub(req: IncomingMessage, res: ServerResponse): void {
-    relay.send(req, res, HUB_POOL, opts.hubUrl, (err) =>
+  function toHub(req: IncomingMessage, res: ServerResponse, head: RequestHead): void {
+    relay.send(req, res, opts.hubUrl, head, (err) =>
       sendProblem(req, res, port, 502, 'the nx-edge dev hub is not answering', `The dev session's hub did not take the request (${(err as NodeJS.ErrnoException).code ?? err.message}); it may be stopping.`),
     );
   }
 
   const server = createServer((req, res) => {
-    const route = directRoute(req);
-    if (!route) return toHub(req, res);
-    const incomingTraceparent = req.headers.traceparent;
-    const span = openProxySpan(req) as OpenSpan;
+    // Node's `req.headers` is never built here: the head is read once from the raw list (see readRequestHead).
+    const head = readRequestHead(req);
+    const route = directRoute(head);
+    if (!route) return toHub(req, res, head);
+    const received = head.headers.length;
+    const span = startProxySpan(head.traceparent);
+    if (head.traceparentAt === -1) head.headers.push('traceparent', span.traceparent);
+    else head.headers[head.traceparentAt] = span.traceparent;
+    head.headers.push(HOP_HEADER, '1');
     let passed = false;
-    closeProxySpanWith(req, res, route.service, span, (s) => passed || record(s));
-    relay.send(req, res, route.service, route.url!, (err) => {
-      // Refused before anything was sent (workerd restarting, the table a moment old): the hub holds and retries.
-      if ((err as NodeJS.ErrnoException).code === 'ECONNREFUSED' && !requestHadBody(req)) {
+    const closed = () => passed || record(endProxySpan(span, route.service, req, res, head.host ?? ''));
+    relay.send(req, res, route.url!, head, (err) => {
+      // Refused before anything was sent (workerd restarting, the table a moment old): the hub holds and retries
+      // the request as it came (without the hop mark, with the caller's traceparent).
+      if ((err as NodeJS.ErrnoException).code === 'ECONNREFUSED' && !head.hasBody) {
         passed = true;
-        delete req.headers[HOP_HEADER];
-        if (incomingTraceparent === undefined) delete req.headers.traceparent;
-        else req.headers.traceparent = incomingTraceparent;
-        return toHub(req, res);
+        head.headers.length = received;
+        if (head.traceparentAt !== -1) head.headers[head.traceparentAt] = head.traceparent!;
+        return toHub(req, res, head);
       }
       const down = describeDown({ state: 'unreachable', url: route.url }, route.service, []);
       sendProblem(req, res, port, 502, down.title, `${down.detail} (${(err as NodeJS.ErrnoException).code ?? err.message})`, down.extra);
-    });
+    }, closed);
   });
   server.keepAliveTimeout = 65_000;
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => websocketProxy().ws(req, socket, head));

@@ -12,6 +12,12 @@ export interface OpenSpan {
   start: number;
 }
 
+/** The proxy's span, started: its ids (the caller's span, if any, is its parent) and the traceparent the service gets. */
+export function startProxySpan(incomingTraceparent: string | undefined): OpenSpan & { traceparent: string } {
+  const ids = proxySpanIds(incomingTraceparent);
+  return { traceId: ids.traceId, spanId: ids.spanId, parentSpanId: ids.parentSpanId, traceparent: ids.traceparent, start: Date.now() };
+}
+
 /**
  * Opens the proxy's span for a request it routes to a service: marks the request (hop header) and gives it the
  * span's traceparent (the caller's span, if any, is its parent). Returns undefined for a request already marked.
@@ -20,40 +26,27 @@ export function openProxySpan(req: IncomingMessage): OpenSpan | undefined {
   if (req.headers[HOP_HEADER]) return undefined;
   req.headers[HOP_HEADER] = '1';
   const existing = req.headers.traceparent;
-  const ids = proxySpanIds(typeof existing === 'string' ? existing : undefined);
-  req.headers.traceparent = ids.traceparent;
-  return { traceId: ids.traceId, spanId: ids.spanId, parentSpanId: ids.parentSpanId, start: Date.now() };
-}
-
-/** Calls `record` with the proxy's span once the response is over (or the client went away). */
-export function closeProxySpanWith(req: IncomingMessage, res: ServerResponse, service: string, span: OpenSpan, record: (span: Span) => void): void {
-  res.once('close', () => {
-    const status = res.headersSent ? res.statusCode : undefined;
-    const url = req.url ?? '/';
-    const query = url.indexOf('?');
-    const path = query === -1 ? url : url.slice(0, query);
-    record({
-      traceId: span.traceId,
-      spanId: span.spanId,
-      parentSpanId: span.parentSpanId,
-      service,
-      kind: 'proxy',
-      name: `${req.method} ${path}`,
-      start: span.start,
-      durationMs: Date.now() - span.start,
-      status,
-      error: status === undefined || status >= 500 || !res.writableFinished,
-      attributes: { method: req.method ?? 'GET', path, host: String(req.headers.host ?? '') },
-    });
-  });
+  const span = startProxySpan(typeof existing === 'string' ? existing : undefined);
+  req.headers.traceparent = span.traceparent;
+  return span;
 }
 
 /** A proxy span as the front sends it to the hub: a tuple (no key repeated per span; a third of the bytes). */
 export type ProxySpanTuple = [traceId: string, spanId: string, parentSpanId: string, service: string, method: string, path: string, host: string, start: number, durationMs: number, status: number, error: 0 | 1];
 
-export function encodeProxySpan(span: Span): ProxySpanTuple {
-  const attributes = span.attributes as { method: string; path: string; host: string };
-  return [span.traceId, span.spanId, span.parentSpanId ?? '', span.service, attributes.method, attributes.path, attributes.host, span.start, span.durationMs, span.status ?? -1, span.error ? 1 : 0];
+/** The proxy's span of a request whose response is over (or whose client went away), as a tuple. */
+export function endProxySpan(span: OpenSpan, service: string, req: IncomingMessage, res: ServerResponse, host: string): ProxySpanTuple {
+  const status = res.headersSent ? res.statusCode : -1;
+  const url = req.url ?? '/';
+  const query = url.indexOf('?');
+  const path = query === -1 ? url : url.slice(0, query);
+  const error = status === -1 || status >= 500 || !res.writableFinished;
+  return [span.traceId, span.spanId, span.parentSpanId ?? '', service, req.method ?? 'GET', path, host, span.start, Date.now() - span.start, status, error ? 1 : 0];
+}
+
+/** Calls `record` with the proxy's span once the response is over (or the client went away). */
+export function closeProxySpanWith(req: IncomingMessage, res: ServerResponse, service: string, span: OpenSpan, record: (span: Span) => void): void {
+  res.once('close', () => record(decodeProxySpan(endProxySpan(span, service, req, res, String(req.headers.host ?? '')))));
 }
 
 export function decodeProxySpan([traceId, spanId, parentSpanId, service, method, path, host, start, durationMs, status, error]: ProxySpanTuple): Span {
