@@ -439,7 +439,8 @@ async function wranglerSeparate(n) {
   let restarts = 0;
   const start = performance.now();
   // wrangler's bundled esbuild sometimes deadlocks when ten start at once ("all goroutines are
-  // asleep"): a user would start that one again, so the bench does too (up to twice) and says so.
+  // asleep"), and a port found free can be taken by another one's workerd before this one binds it: a
+  // user would start that one again (on other ports), so the bench does too (up to twice) and says so.
   const launch = (i) => {
     const name = names[i];
     const args = ['dev', '-c', join('apps', name, 'wrangler.jsonc'), '--ip', '127.0.0.1', '--port', String(ports[i].port), '--inspector-port', String(ports[i].inspector), '--show-interactive-dev-session=false'];
@@ -450,8 +451,12 @@ async function wranglerSeparate(n) {
       if (children[i] !== child || stopped) return;
       if (restarts < 2 * n && (child.attempt ?? 0) < 2) {
         restarts++;
-        const again = launch(i);
-        again.attempt = (child.attempt ?? 0) + 1;
+        void (async () => {
+          ports[i] = { port: await freePort(), inspector: await freePort() };
+          if (stopped) return;
+          const again = launch(i);
+          again.attempt = (child.attempt ?? 0) + 1;
+        })();
       } else failures.push(`${name} (code ${code}; see ${join(dir, `wrangler-${name}.log`)})`);
     });
     children[i] = child;
