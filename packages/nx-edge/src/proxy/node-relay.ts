@@ -18,7 +18,10 @@ export interface RequestHead {
   /** Where its value sits in `headers` (-1: none). */
   traceparentAt: number;
   hasBody: boolean;
-  /** `[name, value, …]` as received, hop-by-hop headers and repeated Hosts and traceparents left out. */
+  /**
+   * `[name, value, …]` as received, hop-by-hop headers and repeated Hosts and traceparents left out; other
+   * repeated headers go on as they came (the Worker's `Headers` joins them, as at Cloudflare).
+   */
   headers: string[];
 }
 
