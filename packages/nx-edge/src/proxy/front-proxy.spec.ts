@@ -223,7 +223,7 @@ describe('the dev proxy front', () => {
     expect((taken as Error).message).toMatch(new RegExp(`^port ${front.port} on 127.0.0.1 is in use .* pass --proxyPort <free port>`));
   });
 
-  it('reads a hostile head as Node would: the first Host routes and is the only one sent on, repeated traceparents start a new trace, a hop mark goes to the hub', async () => {
+  it('reads a hostile head as Node would: the first Host routes and is the only one sent on, repeated traceparents start a new trace, other repeats reach the Worker, a hop mark goes to the hub', async () => {
     const users = await worker();
     const { port, frontSpans, hubRequests } = await frontBeforeHub(
       { users: { service: 'users', state: 'healthy', url: users.url }, admin: { service: 'admin', state: 'healthy', url: users.url } },
@@ -239,9 +239,10 @@ describe('the dev proxy front', () => {
         socket.on('end', () => resolve(text));
         socket.on('error', reject);
       });
-    expect(await raw(['Host: users.localhost', 'Host: admin.localhost', `TraceParent: ${a}`, `traceparent: ${b}`, 'Content-Length: 0'])).toMatch(/^HTTP\/1.1 200/);
+    expect(await raw(['Host: users.localhost', 'Host: admin.localhost', `TraceParent: ${a}`, `traceparent: ${b}`, 'X-Tag: a', 'X-Tag: b', 'Content-Length: 0'])).toMatch(/^HTTP\/1.1 200/);
     expect(users.seenRaw[0].filter((name, i) => i % 2 === 0 && /^(host|traceparent)$/i.test(name)).map((name) => name.toLowerCase())).toEqual(['host', 'traceparent']);
     expect(users.seen[0].host).toBe('users.localhost');
+    expect(users.seen[0]['x-tag']).toBe('a, b');
     const [, traceId] = String(users.seen[0].traceparent).split('-');
     expect([a.split('-')[1], b.split('-')[1]]).not.toContain(traceId);
     await expect.poll(() => frontSpans.length).toBe(1);
