@@ -179,12 +179,11 @@ async function proxyFigures(directPort, proxyPort, host, hubPid) {
         twin: { run: () => cannon(`http://127.0.0.1:${twin.port}/`, undefined, c), pids: [twin.pid] },
         proxied: { run: () => cannon(`http://127.0.0.1:${proxyPort}/`, host, c), pids: proxyPids(hubPid) },
       };
-      const names = Object.keys(variants);
-      const schedule = ['direct', 'twin', 'relay', 'proxied'];
+      const names = ['direct', 'twin', 'relay', 'proxied'];
       /** @type {Record<string, { rps: number, p99: number, errors: number, cpuPerRequest?: number, cpuParts: number[] }[]>} */
       const rounds = Object.fromEntries(names.map((n) => [n, []]));
       for (let round = 0; round < ROUNDS; round++) {
-        for (const name of round % 2 ? [...schedule].reverse() : schedule) {
+        for (const name of round % 2 ? [...names].reverse() : names) {
           const { run, pids } = variants[name];
           const before = (pids ?? []).map((pid) => cpuMs([pid]));
           const r = await run();

@@ -14,8 +14,7 @@ export interface OpenSpan {
 
 /** The proxy's span, started: its ids (the caller's span, if any, is its parent) and the traceparent the service gets. */
 export function startProxySpan(incomingTraceparent: string | undefined): OpenSpan & { traceparent: string } {
-  const ids = proxySpanIds(incomingTraceparent);
-  return { traceId: ids.traceId, spanId: ids.spanId, parentSpanId: ids.parentSpanId, traceparent: ids.traceparent, start: Date.now() };
+  return { ...proxySpanIds(incomingTraceparent), start: Date.now() };
 }
 
 /**
