@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Span } from '../traces/trace-store';
 import { isUserError } from '../utils/user-error';
 import { startProxyFront } from './front-process';
+import { decodeProxySpan } from './proxy-span';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -45,7 +46,7 @@ describe("the dev proxy's front process", () => {
     const hubUrl = await listening(createServer((_req, res) => res.end('from the hub')));
     const spans: Span[] = [];
     const exits: string[] = [];
-    const front = await startProxyFront({ port: 0, hubUrl, onSpans: (s) => spans.push(...s), onExit: (m) => exits.push(m) });
+    const front = await startProxyFront({ port: 0, hubUrl, onSpans: (s) => spans.push(...s.map(decodeProxySpan)), onExit: (m) => exits.push(m) });
     let closed = false;
     cleanups.push(() => (closed ? undefined : front.close()));
     const routes = { routes: { users: { service: 'users', ready: true, url: workerUrl, worker: true } }, settled: true };

@@ -1,10 +1,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Span } from '../traces/trace-store';
 import { UserError } from '../utils/user-error';
 import type { FrontRoutes } from './front-proxy';
-import { decodeProxySpan, type ProxySpanTuple } from './proxy-span';
+import type { ProxySpanTuple } from './proxy-span';
 import { listenError } from './listen-error';
 
 export type HubToFront = ({ type: 'routes' } & FrontRoutes) | { type: 'close' };
@@ -15,7 +14,8 @@ export interface ProxyFrontOptions {
   host?: string;
   /** The hub's own proxy, on an internal port. */
   hubUrl: string;
-  onSpans(spans: Span[]): void;
+  /** The front's spans, as it sent them: the trace store keeps them so (see StoredSpan). */
+  onSpans(spans: ProxySpanTuple[]): void;
   /** The front ended without being asked (it is started again). */
   onExit?(message: string): void;
 }
@@ -72,7 +72,7 @@ export async function startProxyFront(opts: ProxyFrontOptions): Promise<ProxyFro
   };
   const watch = (c: ChildProcess) => {
     c.on('message', (message: FrontToHub) => {
-      if (message.type === 'spans') opts.onSpans(message.spans.map(decodeProxySpan));
+      if (message.type === 'spans') opts.onSpans(message.spans);
     });
     c.once('exit', (code, signal) => {
       if (closing) return;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Span } from '../traces/trace-store';
+import type { Span } from '../traces/span';
 import { proxySpanIds } from './trace-context';
 
 /** Marks a request the proxy passed on: seeing it again means a service points at the proxy itself. */
@@ -32,6 +32,13 @@ export function openProxySpan(req: IncomingMessage): OpenSpan | undefined {
 
 /** A proxy span as the front sends it to the hub: a tuple (no key repeated per span; a third of the bytes). */
 export type ProxySpanTuple = [traceId: string, spanId: string, parentSpanId: string, service: string, method: string, path: string, host: string, start: number, durationMs: number, status: number, error: 0 | 1];
+
+/** A value read back (an archive line) that is a proxy span tuple. */
+export function isProxySpanTuple(value: unknown): value is ProxySpanTuple {
+  if (!Array.isArray(value) || value.length !== 11) return false;
+  for (let i = 0; i < 7; i++) if (typeof value[i] !== 'string') return false;
+  return typeof value[7] === 'number' && typeof value[8] === 'number' && typeof value[9] === 'number' && (value[10] === 0 || value[10] === 1);
+}
 
 /** The proxy's span of a request whose response is over (or whose client went away), as a tuple. */
 export function endProxySpan(span: OpenSpan, service: string, req: IncomingMessage, res: ServerResponse, host: string): ProxySpanTuple {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ProxySpanTuple } from '../proxy/proxy-span';
 import { createTraceStore, parseSpanLine, percentile, type Span } from './trace-store';
 
 const span = (over: Partial<Span>): Span => ({ traceId: 'a'.repeat(32), spanId: '1'.repeat(16), service: 'gateway', kind: 'server', name: 'GET /', start: 1000, durationMs: 10, ...over });
@@ -46,6 +47,41 @@ describe('trace store', () => {
     clock += 10 * 60_000;
     expect(store.metrics()[0]).toMatchObject({ count: 0, rps: 0, p95: 0 });
     expect(percentile([], 50)).toBe(0);
+  });
+
+  it("keeps the proxy's spans as the front's tuples and reads them as spans, with a Worker's own spans, when asked", () => {
+    const clock = 1_000_000;
+    const store = createTraceStore({ now: () => clock });
+    const proxied = (i: number, status: number): ProxySpanTuple => [i.toString(16).padStart(32, '0'), 'p'.repeat(16), '', 'users', 'GET', `/u/${i}`, 'users.localhost:7080', clock - 2000, i, status, status >= 500 || status === -1 ? 1 : 0];
+    store.add(proxied(1, 200));
+    store.add(span({ traceId: proxied(1, 200)[0], spanId: 'w'.repeat(16), parentSpanId: 'p'.repeat(16), service: 'users', name: 'GET /u/1', start: clock - 1999, durationMs: 0.5 }));
+    store.add(proxied(2, -1));
+    expect(store.get(proxied(1, 200)[0])).toEqual([
+      { traceId: proxied(1, 200)[0], spanId: 'p'.repeat(16), parentSpanId: undefined, service: 'users', kind: 'proxy', name: 'GET /u/1', start: clock - 2000, durationMs: 1, status: 200, error: false, attributes: { method: 'GET', path: '/u/1', host: 'users.localhost:7080' } },
+      expect.objectContaining({ spanId: 'w'.repeat(16), kind: 'server' }),
+    ]);
+    // A client gone before the answer: no status, an error.
+    expect(store.list()).toEqual([
+      { traceId: proxied(2, -1)[0], rootService: 'users', route: 'GET /u/2', start: clock - 2000, durationMs: 2, status: undefined, error: true, spanCount: 1, services: ['users'] },
+      expect.objectContaining({ traceId: proxied(1, 200)[0], route: 'GET /u/1', spanCount: 2, status: 200, error: false }),
+    ]);
+    // The Worker's own span counts for it once it has one; the proxy's only for a service without.
+    expect(store.metrics()).toEqual([expect.objectContaining({ service: 'users', count: 1, p50: 0.5, errorRate: 0 })]);
+    const onlyProxied = createTraceStore({ now: () => clock });
+    onlyProxied.add(proxied(3, 200));
+    onlyProxied.add(proxied(4, 503));
+    expect(onlyProxied.metrics()).toEqual([expect.objectContaining({ service: 'users', count: 2, errorRate: 0.5, p50: 3, p99: 4 })]);
+  });
+
+  it("keeps a busy service's newest 20,000 requests for its figures", () => {
+    let clock = 1_000_000;
+    const store = createTraceStore({ now: () => clock, maxTraces: 10 });
+    // 25,000 requests, the newest ones slowest: the figures show the newest 20,000 (durations 5,000–24,999).
+    for (let i = 0; i < 25_000; i++) store.add(span({ traceId: i.toString(16).padStart(32, '0'), kind: 'proxy', start: clock - 60_000 + i, durationMs: i }));
+    clock += 1;
+    const [figures] = store.metrics();
+    expect(figures).toMatchObject({ count: 20_000, p50: 14_999, p99: 24_799 });
+    expect(figures.series.reduce((n, b) => n + b.requests, 0)).toBe(20_000);
   });
 
   it('reads the span lines the runtime prints, and nothing else', () => {

@@ -1,26 +1,13 @@
+import { decodeProxySpan, type ProxySpanTuple } from '../proxy/proxy-span';
+import type { Span } from './span';
+
 /**
  * The dev session's traces: spans from @aero/edge-runtime (Workers using withEdge) and from the dev
  * proxy (every request it routes), grouped by W3C trace id. Bounded like .NET Aspire's dashboard:
  * the newest `maxTraces` traces are kept, the oldest dropped whole. Per-service metrics (rate, error
  * rate, latency percentiles) are computed from the same spans.
  */
-export type SpanKind = 'server' | 'client' | 'consumer' | 'proxy';
-
-export interface Span {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  /** The project (session service) that recorded it. */
-  service: string;
-  kind: SpanKind;
-  name: string;
-  /** Epoch ms. */
-  start: number;
-  durationMs: number;
-  status?: number;
-  error?: boolean;
-  attributes?: Record<string, string | number>;
-}
+export type { Span, SpanKind } from './span';
 
 export interface TraceSummary {
   traceId: string;
@@ -58,8 +45,15 @@ export interface ServiceMetrics {
   series: { requests: number; errors: number; p95: number }[];
 }
 
+/**
+ * A span as the store keeps it. The proxy's spans stay the tuples the front sent (see proxy-span.ts) and are read
+ * as Spans only when asked for: a Span object, its attributes and its name per request cost the hub more in GC
+ * than the rest of its intake, and the front's throughput with it (docs/architecture.md, `traces/`).
+ */
+export type StoredSpan = Span | ProxySpanTuple;
+
 export interface TraceStore {
-  add(span: Span): void;
+  add(span: StoredSpan): void;
   list(filter?: TraceFilter): TraceSummary[];
   get(traceId: string): Span[] | undefined;
   metrics(): ServiceMetrics[];
@@ -75,13 +69,63 @@ const RATE_WINDOW_MS = 60_000;
 const BUCKET_MS = 10_000;
 const MAX_SAMPLES_PER_SERVICE = 20_000;
 
-interface Sample {
-  end: number;
-  durationMs: number;
-  error: boolean;
-  /** A Worker's own span (withEdge) rather than the proxy's: preferred when a service has both. */
-  own: boolean;
+const ERROR = 1;
+/** A Worker's own span (withEdge) rather than the proxy's: preferred when a service has both. */
+const OWN = 2;
+
+/**
+ * A service's newest requests (end, duration, flags), oldest first, in typed arrays that grow up to `max`: no
+ * object per request for the GC to copy and keep.
+ */
+class SampleRing {
+  private ends = new Float64Array(64);
+  private durations = new Float64Array(64);
+  private flags = new Uint8Array(64);
+  /** Where the next sample goes; once full, also the oldest. */
+  private next = 0;
+  length = 0;
+
+  constructor(private readonly max: number) {}
+
+  push(end: number, durationMs: number, flags: number): void {
+    if (this.length === this.ends.length && this.length < this.max) this.grow();
+    const i = this.next;
+    this.ends[i] = end;
+    this.durations[i] = durationMs;
+    this.flags[i] = flags;
+    this.next = (i + 1) % this.ends.length;
+    if (this.length < this.ends.length) this.length++;
+  }
+
+  /** Calls `fn` with each sample, oldest first. */
+  forEach(fn: (end: number, durationMs: number, flags: number) => void): void {
+    const capacity = this.ends.length;
+    const first = this.length < capacity ? 0 : this.next;
+    for (let k = 0; k < this.length; k++) {
+      const i = (first + k) % capacity;
+      fn(this.ends[i], this.durations[i], this.flags[i]);
+    }
+  }
+
+  private grow(): void {
+    // Only ever grown while not yet wrapped: the samples are in order from 0.
+    const capacity = Math.min(this.max, this.ends.length * 2);
+    this.ends = widened(this.ends, new Float64Array(capacity));
+    this.durations = widened(this.durations, new Float64Array(capacity));
+    this.flags = widened(this.flags, new Uint8Array(capacity));
+    this.next = this.length;
+  }
 }
+
+/** `to` (the larger array) holding what `from` held. */
+function widened<T extends Float64Array | Uint8Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
+}
+
+const isTuple = (span: StoredSpan): span is ProxySpanTuple => Array.isArray(span);
+/** The stored span as a Span (a proxy tuple is decoded: only when someone reads it). */
+const asSpan = (span: StoredSpan): Span => (isTuple(span) ? decodeProxySpan(span) : span);
 
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
@@ -92,13 +136,14 @@ export function createTraceStore(opts: { maxTraces?: number; now?: () => number 
   const maxTraces = opts.maxTraces ?? DEFAULT_MAX_TRACES;
   const now = opts.now ?? Date.now;
   // Insertion order = first seen: the first key is the oldest trace.
-  const traces = new Map<string, Span[]>();
+  const traces = new Map<string, StoredSpan[]>();
   const arrival: string[] = [];
   let oldest = 0;
-  const samples = new Map<string, Sample[]>();
+  const samples = new Map<string, SampleRing>();
   const subscribers = new Set<(summary: TraceSummary) => void>();
 
-  function summarize(traceId: string, spans: Span[]): TraceSummary {
+  function summarize(traceId: string, stored: StoredSpan[]): TraceSummary {
+    const spans = stored.map(asSpan);
     const ids = new Set(spans.map((s) => s.spanId));
     // The root: a span whose parent is not in this trace, the earliest such (the proxy's, when it routed it).
     const roots = spans.filter((s) => !s.parentSpanId || !ids.has(s.parentSpanId));
@@ -118,22 +163,21 @@ export function createTraceStore(opts: { maxTraces?: number; now?: () => number 
     };
   }
 
-  function sample(span: Span): void {
-    // A request a service answered: its server span (a Worker's own, or the proxy's for any service).
-    if (span.kind === 'client') return;
-    let list = samples.get(span.service);
-    if (!list) samples.set(span.service, (list = []));
-    list.push({ end: span.start + span.durationMs, durationMs: span.durationMs, error: !!span.error || (span.status ?? 0) >= 500, own: span.kind !== 'proxy' });
-    // Trimmed in batches: a splice per request would move 20,000 entries every time.
-    if (list.length > MAX_SAMPLES_PER_SERVICE * 1.25) list.splice(0, list.length - MAX_SAMPLES_PER_SERVICE);
+  /** A request a service answered: its server span (a Worker's own, or the proxy's for any service). */
+  function sample(service: string, end: number, durationMs: number, flags: number): void {
+    let ring = samples.get(service);
+    if (!ring) samples.set(service, (ring = new SampleRing(MAX_SAMPLES_PER_SERVICE)));
+    ring.push(end, durationMs, flags);
   }
 
   return {
     add(span) {
-      let spans = traces.get(span.traceId);
+      const tuple = isTuple(span);
+      const traceId = tuple ? span[0] : span.traceId;
+      let spans = traces.get(traceId);
       if (!spans) {
-        traces.set(span.traceId, (spans = []));
-        arrival.push(span.traceId);
+        traces.set(traceId, (spans = []));
+        arrival.push(traceId);
         // The oldest by arrival: V8's Map iterator walks past every deleted slot, so asking the Map
         // for its first key cost 6 µs per request once it was full.
         if (traces.size > maxTraces) traces.delete(arrival[oldest++]);
@@ -144,9 +188,15 @@ export function createTraceStore(opts: { maxTraces?: number; now?: () => number 
       }
       if (spans.length >= MAX_SPANS_PER_TRACE) return;
       spans.push(span);
-      sample(span);
+      if (tuple) {
+        const [, , , service, , , , start, durationMs, status, error] = span;
+        sample(service, start + durationMs, durationMs, error === 1 || status >= 500 ? ERROR : 0);
+      } else if (span.kind !== 'client') {
+        const error = !!span.error || (span.status ?? 0) >= 500;
+        sample(span.service, span.start + span.durationMs, span.durationMs, (error ? ERROR : 0) | (span.kind === 'proxy' ? 0 : OWN));
+      }
       if (subscribers.size) {
-        const summary = summarize(span.traceId, spans);
+        const summary = summarize(traceId, spans);
         for (const fn of subscribers) fn(summary);
       }
     },
@@ -166,31 +216,33 @@ export function createTraceStore(opts: { maxTraces?: number; now?: () => number 
     },
     get(traceId) {
       const spans = traces.get(traceId.toLowerCase());
-      return spans ? [...spans].sort((a, b) => a.start - b.start) : undefined;
+      return spans ? spans.map(asSpan).sort((a, b) => a.start - b.start) : undefined;
     },
     metrics() {
       const at = now();
       const out: ServiceMetrics[] = [];
-      for (const [service, list] of samples) {
-        if (list.length > MAX_SAMPLES_PER_SERVICE) list.splice(0, list.length - MAX_SAMPLES_PER_SERVICE);
+      for (const [service, ring] of samples) {
         // One pass over the samples (a busy service has 20,000): windowed, bucketed, then sorted once each.
         const from = at - METRICS_WINDOW_MS;
         const bucketCount = METRICS_WINDOW_MS / BUCKET_MS;
-        let own = false;
-        for (const sample of list) if (sample.own && sample.end > from) own = true;
+        let own = 0;
+        ring.forEach((end, _durationMs, flags) => {
+          if (flags & OWN && end > from) own = OWN;
+        });
         const buckets = Array.from({ length: bucketCount }, () => ({ durations: [] as number[], errors: 0 }));
         const durations: number[] = [];
         let errors = 0;
         let lastMinute = 0;
-        for (const sample of list) {
-          if (sample.end <= from || sample.own !== own) continue;
-          durations.push(sample.durationMs);
-          if (sample.error) errors++;
-          if (sample.end > at - RATE_WINDOW_MS) lastMinute++;
-          const bucket = buckets[Math.min(bucketCount - 1, Math.ceil((sample.end - from) / BUCKET_MS) - 1)];
-          bucket.durations.push(sample.durationMs);
-          if (sample.error) bucket.errors++;
-        }
+        ring.forEach((end, durationMs, flags) => {
+          if (end <= from || (flags & OWN) !== own) return;
+          const error = flags & ERROR;
+          durations.push(durationMs);
+          if (error) errors++;
+          if (end > at - RATE_WINDOW_MS) lastMinute++;
+          const bucket = buckets[Math.min(bucketCount - 1, Math.ceil((end - from) / BUCKET_MS) - 1)];
+          bucket.durations.push(durationMs);
+          if (error) bucket.errors++;
+        });
         const byValue = (a: number, b: number) => a - b;
         durations.sort(byValue);
         const series = buckets.map((b) => ({ requests: b.durations.length, errors: b.errors, p95: percentile(b.durations.sort(byValue), 95) }));

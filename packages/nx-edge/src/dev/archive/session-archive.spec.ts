@@ -15,6 +15,8 @@ describe('session archive', () => {
     const traceId = 'a'.repeat(32);
     rec.span(span(traceId, '1'.repeat(16), 'gateway', 10));
     rec.span({ ...span(traceId, '2'.repeat(16), 'users', 12), parentSpanId: '1'.repeat(16) });
+    // The proxy's span, as the front sent it: written as that tuple, read back as the span it is.
+    rec.span([traceId, '0'.repeat(16), '', 'gateway', 'GET', '/orders', 'gateway.localhost:7080', 9, 8, 200, 0]);
     rec.log({ time: 11, service: 'users', stream: 'stdout', level: 'info', message: 'hello', trace_id: traceId });
     rec.describe(['gateway', 'users'], { nodes: [{ id: 'gateway', kind: 'worker' }, { id: 'users', kind: 'worker' }], edges: [] });
     rec.close(2000);
@@ -22,7 +24,8 @@ describe('session archive', () => {
     const [meta] = listSessions(root);
     expect(meta).toMatchObject({ id: rec.id, endedAt: 2000, services: ['gateway', 'users'] });
     const opened = openSession(root, rec.id)!;
-    expect(opened.traces.list()).toEqual([expect.objectContaining({ traceId, rootService: 'gateway', spanCount: 2, services: ['gateway', 'users'] })]);
+    expect(opened.traces.list()).toEqual([expect.objectContaining({ traceId, rootService: 'gateway', route: 'GET /orders', spanCount: 3, services: ['gateway', 'users'] })]);
+    expect(opened.traces.get(traceId)![0]).toEqual({ traceId, spanId: '0'.repeat(16), parentSpanId: undefined, service: 'gateway', kind: 'proxy', name: 'GET /orders', start: 9, durationMs: 8, status: 200, error: false, attributes: { method: 'GET', path: '/orders', host: 'gateway.localhost:7080' } });
     expect(opened.logs.query({ trace: traceId }).map((r) => r.message)).toEqual(['hello']);
     const dir = join(sessionsDir(root), rec.id);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
@@ -43,7 +46,7 @@ describe('session archive', () => {
     const rec = recordSession(root, { startedAt: Date.UTC(2026, 0, 2), pid: 7, maxFileBytes: 64 * 1024 });
     for (let i = 0; i < 5000; i++) rec.log({ time: i, service: 'api', stream: 'stdout', level: 'info', message: `line ${i} ${'x'.repeat(40)}` });
     rec.close();
-    writeFileSync(join(sessionsDir(root), rec.id, 'spans.jsonl'), '{"traceId":"torn\n"not a span"\n');
+    writeFileSync(join(sessionsDir(root), rec.id, 'spans.jsonl'), '{"traceId":"torn\n"not a span"\n["a","b"]\n["t","s","","api","GET","/","h",1,2,200,7]\n');
     const opened = openSession(root, rec.id)!;
     expect(opened.meta.truncated).toEqual(['logs']);
     expect(opened.logs.query({}).length).toBeLessThan(5000);

@@ -1,7 +1,8 @@
 import { closeSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogStore, type LogRecord, type LogStore } from '../../logs/log-store';
-import { createTraceStore, type Span, type TraceStore } from '../../traces/trace-store';
+import { isProxySpanTuple } from '../../proxy/proxy-span';
+import { createTraceStore, type Span, type StoredSpan, type TraceStore } from '../../traces/trace-store';
 import { ensurePrivateDir, openPrivateAppend, stateDir } from '../../utils/private-state';
 import type { ServiceGraph } from '../hub/session-view';
 
@@ -47,7 +48,8 @@ function writeMeta(dir: string, meta: SessionMeta): void {
 
 export interface SessionRecorder {
   id: string;
-  span(span: Span): void;
+  /** A proxy span is written as the tuple it came as (a line that is a JSON array). */
+  span(span: StoredSpan): void;
   log(record: LogRecord): void;
   /** The services and graph the meta shows (written with the next flush). */
   describe(services: string[], graph: ServiceGraph): void;
@@ -198,6 +200,7 @@ export function openSession(workspaceRoot: string, id: string): OpenedSession | 
   const traces = createTraceStore();
   const logs = createLogStore({});
   eachLine(join(dir, 'spans.jsonl'), (span) => {
+    if (isProxySpanTuple(span)) return traces.add(span);
     const s = span as Span;
     if (s && typeof s.traceId === 'string' && typeof s.spanId === 'string' && typeof s.start === 'number') traces.add(s);
   });
