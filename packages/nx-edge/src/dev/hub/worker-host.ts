@@ -12,6 +12,7 @@ import type { ServiceSpec } from '../protocol';
 import { readDevVars } from '../../local/dev-vars';
 import { localWorkerOptions } from '../../local/worker-options';
 import { attributeWorkerLine, consoleTagBanner } from './worker-logs';
+import { sharedOutboundWorker, throughSharedOutbound, usesCacheApi } from './helper-isolates';
 import { EVAL_BINDING, SHELL_FILE, SWAP_ENTRYPOINT, SWAP_TOKEN_HEADER, shellModule, swapPlan, swappableScript, type SwapPlan } from './code-swap';
 
 type MiniflareModule = typeof import('miniflare');
@@ -161,14 +162,16 @@ export class WorkerHost {
     // Listed explicitly: Miniflare's module walker refuses bundles with dynamic import().
     const bundleModule = { type: 'ESModule', path: scriptPath, contents: readFileSync(scriptPath, 'utf8') };
     const swap = swapPlan(config, bundle.metafile, scriptPath);
+    const cache = usesCacheApi(bundleModule.contents) ? {} : { cache: false };
     const options: Record<string, unknown> = swap.swappable
       ? {
           ...rest,
+          ...cache,
           modules: [{ type: 'ESModule', path: join(outDir, SHELL_FILE), contents: shellModule(swap, scriptPath, this.swapToken, spec.service) }, bundleModule],
           unsafeEvalBinding: EVAL_BINDING,
           unsafeDirectSockets: [{ host: '127.0.0.1', port: spec.port ?? 0 }, { host: '127.0.0.1', port: 0, entrypoint: SWAP_ENTRYPOINT }],
         }
-      : { ...rest, modules: [bundleModule], unsafeDirectSockets: [{ host: '127.0.0.1', port: spec.port ?? 0 }] };
+      : { ...rest, ...cache, modules: [bundleModule], unsafeDirectSockets: [{ host: '127.0.0.1', port: spec.port ?? 0 }] };
     const remoteOnly = remoteOnlyBindings(config);
     return { service: spec.service, workerName, config, options, inputs: bundle.inputs, remoteOnly, secretNames: Object.keys(devVars), secretValues: Object.values(devVars), swap, bundlePath: scriptPath };
   }
@@ -216,6 +219,7 @@ export class WorkerHost {
       const running = this.running.get(worker.service);
       if (!worker.swap.swappable) throw new NotSwappable(worker.swap.reason);
       if (!this.mf || !running || this.watchedPid === undefined) throw new NotSwappable('workerd is not running it');
+      if (running.options.cache !== worker.options.cache) throw new NotSwappable(worker.options.cache === false ? 'it no longer uses the Cache API' : 'it now uses the Cache API');
       if (shapeOf(running) !== shapeOf(worker)) throw new NotSwappable('its config, exports or imports changed');
       const bundle = (worker.options.modules as { path: string; contents: string }[]).find((m) => m.path === worker.bundlePath);
       const prepared = await swappableScript(bundle?.contents ?? '');
@@ -294,8 +298,10 @@ export class WorkerHost {
 
   private miniflareOptions(applied: HostedWorker[]): Record<string, unknown> {
     const names = new Set(applied.map((w) => w.workerName));
+    let sharesOutbound = false;
     const workers = applied.map((w) => {
       const options: Record<string, unknown> = { ...w.options, name: w.workerName };
+      if (throughSharedOutbound(options, w.workerName)) sharesOutbound = true;
       const services = options.serviceBindings as Record<string, string | { name: string; entrypoint: string }> | undefined;
       if (services) {
         // A binding to a Worker outside the session answers 503 saying how to start it.
@@ -329,7 +335,7 @@ export class WorkerHost {
       })),
     );
     return {
-      workers: [...workers, ...stubs],
+      workers: [...workers, ...stubs, ...(sharesOutbound ? [sharedOutboundWorker()] : [])],
       cf: false,
       host: '127.0.0.1',
       port: 0,
