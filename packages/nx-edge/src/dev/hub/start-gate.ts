@@ -6,12 +6,27 @@ import type { HubParts } from './hub-parts';
 export class StartGate {
   constructor(private readonly hub: Pick<HubParts, 'clock' | 'entries' | 'events' | 'opts' | 'starter'>) {}
 
-  evaluateGates(): void {
+  /** Each service's cycle-mates, for the entries they were computed from (a session's graph changes only when entries come or go). */
+  private cycles: { of: Entry[]; mates: Map<string, Set<string>> } = { of: [], mates: new Map() };
+
+  /** Runs on every state change (a 100-Worker start makes hundreds): the graph's cycles are found once per set of entries. */
+  private cycleMates(): Map<string, Set<string>> {
+    const entries = [...this.hub.entries.values()];
+    const known = this.cycles.of;
+    if (entries.length === known.length && entries.every((entry, i) => entry === known[i])) return this.cycles.mates;
     const { cycles } = orderServices([...this.hub.entries.keys()], (s) => this.hub.entries.get(s)?.spec.upstream ?? []);
-    const cycleMates = (service: string) => new Set(cycles.filter((c) => c.includes(service)).flat());
+    const mates = new Map<string, Set<string>>();
+    for (const cycle of cycles) for (const member of cycle) mates.set(member, new Set([...(mates.get(member) ?? []), ...cycle]));
+    this.cycles = { of: entries, mates };
+    return mates;
+  }
+
+  evaluateGates(): void {
+    const cycleMates = this.cycleMates();
+    const none = new Set<string>();
     for (const entry of this.hub.entries.values()) {
       if (entry.status.state !== 'pending' && entry.status.state !== 'blocked') continue;
-      const mates = cycleMates(entry.spec.service);
+      const mates = cycleMates.get(entry.spec.service) ?? none;
       const upstream = entry.spec.upstream.filter((u) => u !== entry.spec.service && !mates.has(u));
       if (upstream.every((u) => this.hub.entries.get(u)?.status.state === 'healthy')) {
         if (entry.gateTimer) this.hub.clock.clearTimeout(entry.gateTimer);
