@@ -38,6 +38,13 @@ describe('loadMiniflare: the Miniflare of the workspace wrangler', () => {
     expect(seen).toEqual([{ converted: { workers: [{ name: 'api' }], resourcePersistencePath: persist } }, { converted: { workers: [{ name: 'web' }] } }]);
   });
 
+  it("names a Worker's Cache API switch as Miniflare 5's converter reads it (cacheAPI), leaving its other options as they are", () => {
+    const convert = (o: never) => o;
+    expect(toMiniflare5Options({ workers: [{ name: 'api', cache: false, zone: 'a.example.com' }, { name: 'web' }] }, convert)).toEqual({
+      workers: [{ name: 'api', cacheAPI: false, zone: 'a.example.com' }, { name: 'web' }],
+    });
+  });
+
   it('refuses state folders Miniflare 5 cannot keep under one root, and raw stdio handlers it does not offer', () => {
     const convert = (o: never) => o;
     expect(() => toMiniflare5Options({ kvPersist: '/a/kv', d1Persist: '/b/d1' }, convert)).toThrow('Miniflare 5 keeps all local state under one root; got /a, /b');

@@ -49,7 +49,8 @@ export function toMiniflare5Options(options: Record<string, unknown>, convert: (
   const roots = new Set<string>();
   for (const [key, value] of Object.entries(options)) {
     const folder = PERSIST_FOLDERS[key];
-    if (folder === undefined) rest[key] = value;
+    if (key === 'workers' && Array.isArray(value)) rest.workers = value.map(workerAsMiniflare5Takes);
+    else if (folder === undefined) rest[key] = value;
     else if (typeof value === 'string') {
       if (join(dirname(value), folder) !== join(value)) throw new Error(`${key} must end in /${folder} to map onto Miniflare 5's resourcePersistencePath (got ${value})`);
       roots.add(dirname(value));
@@ -58,6 +59,13 @@ export function toMiniflare5Options(options: Record<string, unknown>, convert: (
   if (roots.size > 1) throw new Error(`Miniflare 5 keeps all local state under one root; got ${[...roots].join(', ')}`);
   if (rest.handleRuntimeStdio) throw new Error('Miniflare 5 has no handleRuntimeStdio: use handleStructuredLogs');
   return convert({ ...rest, ...(roots.size ? { resourcePersistencePath: [...roots][0] } : {}) } as never);
+}
+
+/** A Worker's Miniflare 4 options that Miniflare 5's converter reads under another name (it drops names it does not know). */
+function workerAsMiniflare5Takes(worker: unknown): unknown {
+  if (!worker || typeof worker !== 'object' || !('cache' in worker)) return worker;
+  const { cache, ...rest } = worker as Record<string, unknown>;
+  return { ...rest, cacheAPI: cache };
 }
 
 function withMiniflare4Options(module: MiniflareModule): MiniflareModule {
