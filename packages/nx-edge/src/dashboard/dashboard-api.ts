@@ -23,6 +23,13 @@ export interface DashboardSource {
     describe(service: string): Promise<{ entrypoint: string; methods: string[] }[] | undefined>;
     call(service: string, entrypoint: string, method: string, args: unknown[]): Promise<{ status: number; body: Record<string, unknown> }>;
   };
+  /**
+   * Brings `traces` up to date before it is read (the proxy's front hands the hub its spans only when asked; see
+   * proxy/front-spans.ts). Absent: `traces` is always up to date.
+   */
+  freshTraces?(): Promise<void>;
+  /** While a live page follows the session, its spans reach `traces` as they come; the function returned ends that. */
+  followTraces?(): () => void;
   /** Past sessions of this workspace, read-only (absent: none are kept). */
   sessions?: {
     current: string;
@@ -89,6 +96,16 @@ export function createDashboardApi(opts: {
       }
       res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     };
+    unsubscribers.push(source.followTraces?.() ?? (() => undefined));
+    void (source.freshTraces?.() ?? Promise.resolve()).then(() => {
+      if (!closed) streamSession(send, timers, unsubscribers);
+    });
+    req.on('close', close);
+    res.on('close', close);
+  }
+
+  /** The event stream's snapshot of the session, then its changes. */
+  function streamSession(send: (event: string, data: unknown) => void, timers: NodeJS.Timeout[], unsubscribers: (() => void)[]): void {
     let lastStatus = JSON.stringify(opts.status());
     let lastGraph = JSON.stringify(source.graph());
     send('snapshot', {
@@ -117,8 +134,6 @@ export function createDashboardApi(opts: {
       setInterval(() => send('metrics', source.traces.metrics()), METRICS_EVERY_MS),
     );
     timers.forEach((t) => t.unref());
-    req.on('close', close);
-    res.on('close', close);
   }
 
   function traceList(res: ServerResponse, url: URL, traces: TraceStore): void {
@@ -159,16 +174,22 @@ export function createDashboardApi(opts: {
     json(res, 200, { meta: opened.meta, traceCount: opened.traces.size(), traces: opened.traces.list({ limit: 2000 }), logs: opened.logs.query({ limit: 5000 }) });
   }
 
+  /** Answers once the trace store has every span (true: the route is this API's). */
+  function afterFreshTraces(answer: () => void): true {
+    void (source.freshTraces?.() ?? Promise.resolve()).then(answer);
+    return true;
+  }
+
   return {
     /** GET routes; true when answered. */
     get(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
       const path = url.pathname;
       if (path === '/__nx-edge/events') return (events(req, res), true);
       if (path === '/__nx-edge/graph') return (json(res, 200, source.graph()), true);
-      if (path === '/__nx-edge/metrics') return (json(res, 200, source.traces.metrics()), true);
-      if (path === '/__nx-edge/traces') return (traceList(res, url, source.traces), true);
+      if (path === '/__nx-edge/metrics') return afterFreshTraces(() => json(res, 200, source.traces.metrics()));
+      if (path === '/__nx-edge/traces') return afterFreshTraces(() => traceList(res, url, source.traces));
       const trace = /^\/__nx-edge\/traces\/([0-9a-fA-F]{32})$/.exec(path);
-      if (trace) return (oneTrace(res, trace[1], source.traces, opts.logs), true);
+      if (trace) return afterFreshTraces(() => oneTrace(res, trace[1], source.traces, opts.logs));
       if (path.startsWith('/__nx-edge/sessions')) return (pastSession(res, url), true);
       const rpcOf = /^\/__nx-edge\/services\/([^/]+)\/rpc$/.exec(path);
       if (rpcOf) {

@@ -3,11 +3,15 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../utils/user-error';
 import type { FrontRoutes } from './front-proxy';
-import type { ProxySpanTuple } from './proxy-span';
+import { isProxySpanTuple, type ProxySpanTuple } from './proxy-span';
+import type { SpanBatchesMessage } from './front-spans';
 import { listenError } from './listen-error';
 
-export type HubToFront = ({ type: 'routes' } & FrontRoutes) | { type: 'close' };
-export type FrontToHub = { type: 'listening'; port: number } | { type: 'failed'; code?: string; message: string } | { type: 'spans'; spans: ProxySpanTuple[] };
+export type HubToFront = ({ type: 'routes' } & FrontRoutes) | { type: 'follow'; on: boolean } | { type: 'drain'; id: number } | { type: 'close' };
+export type FrontToHub = { type: 'listening'; port: number } | { type: 'failed'; code?: string; message: string } | SpanBatchesMessage | { type: 'archive-cut' };
+
+/** How long a read of the traces waits for the front's spans before answering with what the hub has. */
+const DRAIN_TIMEOUT_MS = 2000;
 
 export interface ProxyFrontOptions {
   port: number;
@@ -16,6 +20,10 @@ export interface ProxyFrontOptions {
   hubUrl: string;
   /** The front's spans, as it sent them: the trace store keeps them so (see StoredSpan). */
   onSpans(spans: ProxySpanTuple[]): void;
+  /** The session archive's file for the front's spans, and its bound (see front-spans.ts); none: not archived. */
+  archive?: { file: string; maxBytes: number };
+  /** The front's archive file reached its bound. */
+  onArchiveCut?(): void;
   /** The front ended without being asked (it is started again). */
   onExit?(message: string): void;
 }
@@ -26,6 +34,10 @@ export interface ProxyFront {
   readonly pid: number | undefined;
   /** Tells the front the session's routes (sent only when they changed). */
   update(routes: FrontRoutes): void;
+  /** Resolves once the front has handed over every span it holds (onSpans has them), or after DRAIN_TIMEOUT_MS. */
+  drain(): Promise<void>;
+  /** While on, the front hands each batch of spans over as it is made (a live page follows the traces). */
+  follow(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -37,15 +49,17 @@ function frontCommand(): { script: string; execArgv: string[] } {
   return { script: join(__dirname, 'front-main.ts'), execArgv: ['--require', require.resolve('@swc-node/register')] };
 }
 
-function forkFront(port: number, host: string, hubUrl: string): Promise<{ child: ChildProcess; port: number }> {
+function forkFront(port: number, host: string, hubUrl: string, archive: ProxyFrontOptions['archive']): Promise<{ child: ChildProcess; port: number }> {
   const { script, execArgv } = frontCommand();
-  const child = fork(script, [String(port), host, hubUrl], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const args = [String(port), host, hubUrl, ...(archive ? [archive.file, String(archive.maxBytes)] : [])];
+  // 'advanced' (V8's serializer): a batch of spans crosses as the text it is, not escaped again as JSON.
+  const child = fork(script, args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
   return new Promise((resolve, reject) => {
     const onExit = (code: number | null) => reject(new Error(`the dev proxy's front process ended at start (exit ${code})`));
     child.once('exit', onExit);
     child.once('error', reject);
     child.on('message', function first(message: FrontToHub) {
-      if (message.type === 'spans') return;
+      if (message.type === 'spans' || message.type === 'archive-cut') return;
       child.off('message', first);
       child.off('exit', onExit);
       if (message.type === 'listening') return resolve({ child, port: message.port });
@@ -60,29 +74,55 @@ function forkFront(port: number, host: string, hubUrl: string): Promise<{ child:
  */
 export async function startProxyFront(opts: ProxyFrontOptions): Promise<ProxyFront> {
   const host = opts.host ?? '127.0.0.1';
-  const first = await forkFront(opts.port, host, opts.hubUrl);
+  const first = await forkFront(opts.port, host, opts.hubUrl, opts.archive);
   const port = first.port;
   let child = first.child;
   let last: string | undefined;
   let latest: FrontRoutes | undefined;
   let closing = false;
+  let following = false;
+  let drains = 0;
+  const waiting = new Map<number, () => void>();
 
-  const send = (routes: FrontRoutes) => {
-    if (child.connected) child.send({ type: 'routes', ...routes } satisfies HubToFront);
+  const tell = (message: HubToFront) => {
+    if (child.connected) child.send(message);
+  };
+  const send = (routes: FrontRoutes) => tell({ type: 'routes', ...routes });
+  const take = (batches: string[]) => {
+    for (const text of batches) {
+      let batch: unknown;
+      try {
+        batch = JSON.parse(text);
+      } catch {
+        continue; // not ours: never a throw into the hub
+      }
+      if (Array.isArray(batch)) opts.onSpans(batch.filter(isProxySpanTuple));
+    }
+  };
+  const settleDrains = () => {
+    for (const done of waiting.values()) done();
+    waiting.clear();
   };
   const watch = (c: ChildProcess) => {
+    // A message to a front that just died fails with EPIPE: its exit (below) is what counts, never a throw in the hub.
+    c.on('error', () => undefined);
     c.on('message', (message: FrontToHub) => {
-      if (message.type === 'spans') opts.onSpans(message.spans);
+      if (message.type === 'spans') {
+        take(message.batches);
+        if (message.id !== undefined) waiting.get(message.id)?.();
+      } else if (message.type === 'archive-cut') opts.onArchiveCut?.();
     });
     c.once('exit', (code, signal) => {
+      settleDrains(); // what it held is gone with it (its archive has what it had written)
       if (closing) return;
       opts.onExit?.(`the dev proxy's front process ended (${signal ?? `exit ${code}`}); starting it again on port ${port}`);
-      void forkFront(port, host, opts.hubUrl).then(
+      void forkFront(port, host, opts.hubUrl, opts.archive).then(
         (again) => {
           if (closing) return void again.child.kill();
           child = again.child;
           watch(child);
           if (latest) send(latest);
+          if (following) tell({ type: 'follow', on: true });
         },
         (error: Error) => opts.onExit?.(`the dev proxy's front process could not start again: ${error instanceof UserError ? error.message : error.stack}`),
       );
@@ -96,6 +136,25 @@ export async function startProxyFront(opts: ProxyFrontOptions): Promise<ProxyFro
     },
     get pid() {
       return child.pid;
+    },
+    drain() {
+      if (!child.connected) return Promise.resolve();
+      const id = ++drains;
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(done, DRAIN_TIMEOUT_MS);
+        function done() {
+          clearTimeout(timer);
+          waiting.delete(id);
+          resolve();
+        }
+        waiting.set(id, done);
+        tell({ type: 'drain', id });
+      });
+    },
+    follow(on) {
+      if (on === following) return;
+      following = on;
+      tell({ type: 'follow', on });
     },
     update(routes) {
       const json = JSON.stringify(routes);

@@ -20,11 +20,17 @@ describe('session archive', () => {
     rec.log({ time: 11, service: 'users', stream: 'stdout', level: 'info', message: 'hello', trace_id: traceId });
     rec.describe(['gateway', 'users'], { nodes: [{ id: 'gateway', kind: 'worker' }, { id: 'users', kind: 'worker' }], edges: [] });
     rec.close(2000);
+    // The front's file (written by the front itself): a line per batch of tuples; a torn line is skipped.
+    const otherTrace = 'c'.repeat(32);
+    writeFileSync(rec.proxySpans.file, `${JSON.stringify([[otherTrace, '3'.repeat(16), '', 'users', 'POST', '/users', 'users.localhost', 20, 3, 201, 0]])}\n[["torn`, { mode: 0o600 });
 
     const [meta] = listSessions(root);
     expect(meta).toMatchObject({ id: rec.id, endedAt: 2000, services: ['gateway', 'users'] });
     const opened = openSession(root, rec.id)!;
-    expect(opened.traces.list()).toEqual([expect.objectContaining({ traceId, rootService: 'gateway', route: 'GET /orders', spanCount: 3, services: ['gateway', 'users'] })]);
+    expect(opened.traces.list()).toEqual([
+      expect.objectContaining({ traceId: otherTrace, rootService: 'users', route: 'POST /users', spanCount: 1, status: 201 }),
+      expect.objectContaining({ traceId, rootService: 'gateway', route: 'GET /orders', spanCount: 3, services: ['gateway', 'users'] }),
+    ]);
     expect(opened.traces.get(traceId)![0]).toEqual({ traceId, spanId: '0'.repeat(16), parentSpanId: undefined, service: 'gateway', kind: 'proxy', name: 'GET /orders', start: 9, durationMs: 8, status: 200, error: false, attributes: { method: 'GET', path: '/orders', host: 'gateway.localhost:7080' } });
     expect(opened.logs.query({ trace: traceId }).map((r) => r.message)).toEqual(['hello']);
     const dir = join(sessionsDir(root), rec.id);

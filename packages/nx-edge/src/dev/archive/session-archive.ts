@@ -1,9 +1,12 @@
-import { closeSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogStore, type LogRecord, type LogStore } from '../../logs/log-store';
 import { isProxySpanTuple } from '../../proxy/proxy-span';
 import { createTraceStore, type Span, type StoredSpan, type TraceStore } from '../../traces/trace-store';
-import { ensurePrivateDir, openPrivateAppend, stateDir } from '../../utils/private-state';
+import { ensurePrivateDir, stateDir } from '../../utils/private-state';
+import { ARCHIVE_FLUSH_BYTES as FLUSH_BYTES, ARCHIVE_FLUSH_EVERY_MS as FLUSH_EVERY_MS, MAX_ARCHIVE_FILE_BYTES, openArchiveFile } from './archive-file';
+
+export { MAX_ARCHIVE_FILE_BYTES } from './archive-file';
 import type { ServiceGraph } from '../hub/session-view';
 
 /**
@@ -13,10 +16,11 @@ import type { ServiceGraph } from '../hub/session-view';
  * Read back read-only, by the dashboard (through the running hub) and by `nx-edge mcp` (from disk).
  */
 export const SESSIONS_KEPT = 10;
-/** Per file (spans, logs): past this a session stops recording and says so in its meta. */
-export const MAX_ARCHIVE_FILE_BYTES = 32 * 1024 * 1024;
-const FLUSH_EVERY_MS = 1000;
-const FLUSH_BYTES = 64 * 1024;
+/**
+ * The proxy's front writes the spans of the requests it relays to a file of its own, a line per batch (a JSON
+ * array of span tuples, see proxy-span.ts), so the hub takes none of them while nobody reads traces.
+ */
+export const PROXY_SPANS_FILE = 'proxy-spans.jsonl';
 /** `20261202T204501Z-12345`: a UTC start time and the hub's pid; anything else is refused as a path. */
 const SESSION_ID = /^\d{8}T\d{6}Z-\d{1,10}$/;
 
@@ -48,6 +52,11 @@ function writeMeta(dir: string, meta: SessionMeta): void {
 
 export interface SessionRecorder {
   id: string;
+  /**
+   * Where the proxy's front appends the spans of the requests it relays itself (it writes them, not the hub), its
+   * bound, and what it reports when it reached it (the meta says the session's spans were cut).
+   */
+  proxySpans: { file: string; maxBytes: number; cut(): void };
   /** A proxy span is written as the tuple it came as (a line that is a JSON array). */
   span(span: StoredSpan): void;
   log(record: LogRecord): void;
@@ -67,49 +76,31 @@ export function recordSession(workspaceRoot: string, opts: { startedAt: number; 
   for (const old of listSessionIds(workspaceRoot).slice(0, -SESSIONS_KEPT)) rmSync(join(sessionsDir(workspaceRoot), old), { recursive: true, force: true });
 
   const files = {
-    spans: { fd: openPrivateAppend(join(dir, 'spans.jsonl')) as number | undefined, buffer: [] as string[], buffered: 0, written: 0 },
-    logs: { fd: openPrivateAppend(join(dir, 'logs.jsonl')) as number | undefined, buffer: [] as string[], buffered: 0, written: 0 },
+    spans: openArchiveFile(join(dir, 'spans.jsonl'), { maxBytes, flushBytes: FLUSH_BYTES, onCut: () => markCut('spans') }),
+    logs: openArchiveFile(join(dir, 'logs.jsonl'), { maxBytes, flushBytes: FLUSH_BYTES, onCut: () => markCut('logs') }),
   };
   let metaChanged = false;
+  function markCut(kind: 'spans' | 'logs'): void {
+    if (meta.truncated?.includes(kind)) return;
+    (meta.truncated ??= []).push(kind);
+    metaChanged = true;
+  }
   /** `.nx-edge/` deleted while the session runs (the hub recreates its own files too): the archive starts again. */
   const reopenIfGone = () => {
     if (existsSync(join(dir, 'meta.json'))) return;
     ensurePrivateDir(dir);
-    for (const [kind, f] of Object.entries(files)) {
-      if (f.fd === undefined) continue;
-      closeSync(f.fd);
-      f.fd = openPrivateAppend(join(dir, `${kind}.jsonl`));
-      f.written = 0;
-    }
+    for (const f of Object.values(files)) f.reopen();
     metaChanged = true;
   };
-  const flushFile = (kind: 'spans' | 'logs') => {
-    const f = files[kind];
-    if (f.fd === undefined || !f.buffer.length) return;
-    const bytes = Buffer.from(f.buffer.join(''));
-    f.buffer = [];
-    f.buffered = 0;
-    if (f.written + bytes.length > maxBytes) {
-      // Whole lines only, and then no more: the meta says the session was cut.
-      closeSync(f.fd);
-      f.fd = undefined;
-      (meta.truncated ??= []).push(kind);
-      metaChanged = true;
-      return;
-    }
-    let offset = 0;
-    while (offset < bytes.length) offset += writeSync(f.fd, bytes, offset);
-    f.written += bytes.length;
-  };
   // Never throws: the archive is a record on the side, and the hub must stop (and exit) whatever happens to it.
-  // A full buffer writes its lines only; the folder check and the meta (a write and a rename) wait for the
-  // timer's flush: under load (thousands of spans a second through the proxy) they cost the proxy's throughput.
-  const flush = (linesOnly = false) => {
+  // A full buffer writes its lines only (ArchiveFile); the folder check and the meta (a write and a rename) wait
+  // for the timer's flush: under load (thousands of spans a second) they cost the proxy's throughput.
+  const flush = () => {
     try {
-      if (!linesOnly) reopenIfGone();
-      flushFile('spans');
-      flushFile('logs');
-      if (metaChanged && !linesOnly) {
+      reopenIfGone();
+      files.spans.flush();
+      files.logs.flush();
+      if (metaChanged) {
         meta.lastWrittenAt = now();
         writeMeta(dir, meta);
         metaChanged = false;
@@ -121,16 +112,16 @@ export function recordSession(workspaceRoot: string, opts: { startedAt: number; 
   const timer = setInterval(() => flush(), FLUSH_EVERY_MS);
   timer.unref();
   const append = (kind: 'spans' | 'logs', value: unknown) => {
-    const f = files[kind];
-    if (f.fd === undefined) return;
-    const line = JSON.stringify(value) + '\n';
-    f.buffer.push(line);
-    f.buffered += line.length;
+    try {
+      files[kind].append(JSON.stringify(value) + '\n');
+    } catch {
+      // as flush: never a throw into the hub
+    }
     metaChanged = true;
-    if (f.buffered >= FLUSH_BYTES) flush(true);
   };
   return {
     id,
+    proxySpans: { file: join(dir, PROXY_SPANS_FILE), maxBytes, cut: () => markCut('spans') },
     span: (span) => append('spans', span),
     log: (record) => append('logs', record),
     describe(services, graph) {
@@ -143,8 +134,7 @@ export function recordSession(workspaceRoot: string, opts: { startedAt: number; 
       meta.endedAt = endedAt;
       metaChanged = true;
       flush();
-      for (const f of Object.values(files)) if (f.fd !== undefined) closeSync(f.fd);
-      files.spans.fd = files.logs.fd = undefined;
+      for (const f of Object.values(files)) f.close();
     },
   };
 }
@@ -203,6 +193,9 @@ export function openSession(workspaceRoot: string, id: string): OpenedSession | 
     if (isProxySpanTuple(span)) return traces.add(span);
     const s = span as Span;
     if (s && typeof s.traceId === 'string' && typeof s.spanId === 'string' && typeof s.start === 'number') traces.add(s);
+  });
+  eachLine(join(dir, PROXY_SPANS_FILE), (batch) => {
+    if (Array.isArray(batch)) for (const span of batch) if (isProxySpanTuple(span)) traces.add(span);
   });
   eachLine(join(dir, 'logs.jsonl'), (record) => {
     const r = record as LogRecord;

@@ -211,6 +211,8 @@ describe('dev hub', () => {
             return front.pid;
           },
           update: (routes) => (told.push(routes), front.update(routes)),
+          drain: () => front.drain(),
+          follow: (on) => front.follow(on),
           close: () => front.close(),
         };
       },

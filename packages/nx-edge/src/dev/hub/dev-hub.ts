@@ -86,6 +86,8 @@ export class DevHub implements HubParts {
           onSpans: (spans) => {
             for (const span of spans) this.traces.add(span);
           },
+          archive: this.opts.frontArchive && { file: this.opts.frontArchive.file, maxBytes: this.opts.frontArchive.maxBytes },
+          onArchiveCut: () => this.opts.frontArchive?.cut(),
           onExit: (message) => this.events.log(HUB_LOG_NAME, 'system', `WARN ${message}`, 'warn'),
         });
       } catch (error) {
@@ -106,6 +108,8 @@ export class DevHub implements HubParts {
   }
 
   private front: ProxyFront | undefined;
+  /** Live pages following the traces: while any does, the front hands over its spans as they come. */
+  private traceFollowers = 0;
   private routesPending = false;
 
   /**
@@ -161,6 +165,17 @@ export class DevHub implements HubParts {
         details: (service) => this.details(service),
         action: (service, action) => this.action(service, action),
         sessions: this.opts.sessions,
+        freshTraces: () => this.front?.drain() ?? Promise.resolve(),
+        followTraces: () => {
+          this.traceFollowers++;
+          this.front?.follow(true);
+          let ended = false;
+          return () => {
+            if (ended) return;
+            ended = true;
+            if (--this.traceFollowers === 0) this.front?.follow(false);
+          };
+        },
         rpc: {
           describe: async (service) => {
             const answer = await this.host.shellRpc(service);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { createLogStore, DEFAULT_MAX_TOTAL, type LogStore } from '../../logs/log-store';
 import { createTraceStore, DEFAULT_MAX_TRACES, type TraceStore } from '../../traces/trace-store';
 import { createPastSessions, recordSession } from '../archive/session-archive';
+import { isProxySpanTuple } from '../../proxy/proxy-span';
 import { DEV_LOG_RELATIVE_PATH } from '../../logs/log-reader';
 import { UserError } from '../../utils/user-error';
 import { ensurePrivateDevDir, hubFile, removeHub, writeHub, type HubInfo } from '../hub-registry';
@@ -162,7 +163,14 @@ async function main(): Promise<void> {
   // Every span and line of this session also goes to its archive, for opening it after the session ends.
   const recorder = recordSession(workspaceRoot, { startedAt, pid: process.pid });
   const logs: LogStore = { ...sessionLogs, append: (record) => (sessionLogs.append(record), recorder.log(record)) };
-  const traces: TraceStore = { ...sessionTraces, add: (span) => (sessionTraces.add(span), recorder.span(span)) };
+  // The front's spans (tuples) are in the archive already: the front writes them itself (proxy/front-spans.ts).
+  const traces: TraceStore = {
+    ...sessionTraces,
+    add: (span) => {
+      sessionTraces.add(span);
+      if (!isProxySpanTuple(span)) recorder.span(span);
+    },
+  };
   const pastSessions = createPastSessions(workspaceRoot, recorder.id);
   let exiting = false;
   let control: Server | undefined;
@@ -187,6 +195,7 @@ async function main(): Promise<void> {
     workspaceRoot,
     proxyPort: Number(proxyPortArg),
     proxyFront: true,
+    frontArchive: recorder.proxySpans,
     logs,
     traces,
     sessions: pastSessions,

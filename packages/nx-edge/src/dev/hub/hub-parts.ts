@@ -36,6 +36,8 @@ export interface DevHubOptions {
    * Default: the hub's proxy on the public port, in-process.
    */
   proxyFront?: boolean | typeof startProxyFront;
+  /** Where the front writes the spans of the requests it relays (the session archive's file), its bound, and what it reports at the bound. */
+  frontArchive?: { file: string; maxBytes: number; cut(): void };
   onIdle(): void;
 }
 
