@@ -21,7 +21,7 @@ export interface FrontSpans {
  * hub taking every span as it came cost it 8–14 µs of CPU per request on the cores the front, workerd and the
  * load share — the front's throughput — whether or not anyone looked. So the front writes each batch to the
  * session's archive itself (one JSON line, the same text it would send) and hands batches to the hub only when it
- * reads its traces (the dashboard's API, `nx-edge mcp`, the CLI ask it to drain first) or while a live page
+ * reads its traces (the dashboard's API and `nx-edge mcp` ask it to drain first) or while a live page
  * follows them.
  */
 export function createFrontSpans(opts: {
