@@ -29,6 +29,8 @@ export interface BundleWorkerOptions {
    * re-reads only what changed. The owner disposes them (disposeBundleContexts).
    */
   contexts?: BundleContexts;
+  /** Measure each file's gzip size for `files` (default true); dev skips it (level-9 gzip of a big bundle costs tens of ms a save). */
+  sizes?: boolean;
 }
 
 /** esbuild contexts kept for incremental rebuilds, one per output folder, with the options they were made for. */
@@ -214,7 +216,7 @@ export async function bundleWorker(options: BundleWorkerOptions): Promise<Bundle
   const files: BundledFile[] = [];
   const add = (file: string) => {
     const contents = readFileSync(join(outDir, file));
-    files.push({ file, bytes: contents.length, gzipBytes: gzipSync(contents, { level: 9 }).length });
+    files.push({ file, bytes: contents.length, gzipBytes: options.sizes === false ? 0 : gzipSync(contents, { level: 9 }).length });
   };
   add('index.js');
   for (const name of copied.values()) add(name);

@@ -291,6 +291,27 @@ describe('dev hub', () => {
     expect(logs.query({ service: 'c' }).filter((r) => r.fields?.event === 'state' && r.fields.to === 'failed')).toEqual([]);
   }, 60_000);
 
+  it('a save made after a Worker was bundled and before its watcher is up (set up once the burst of starts is over) is still served; an untouched one is not reloaded', async () => {
+    const { logs, hub } = await freshHub();
+    const users = writeWorker(ws, 'users', `export default { fetch() { return new Response('users v1'); } };`);
+    const orders = writeWorker(ws, 'orders', `export default { fetch() { return new Response('orders v1'); } };`);
+    // Written a moment before the session reads them, as a workspace's files are (a file changed within the file
+    // clock's slack of the read counts as changed).
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const clients = attachPlanned(hub, [users, orders]);
+    await until('both ready', () => ['users', 'orders'].every((s) => clients[s].events.some((e) => e.type === 'ready')));
+    let watching = false;
+    const watched = Promise.all([hub.watching('users'), hub.watching('orders')]).then(() => (watching = true));
+    writeFileSync(join(users.root, 'src', 'index.js'), `export default { fetch() { return new Response('users v2'); } };`);
+    expect(watching).toBe(false); // the save came before the watchers
+    await watched;
+    await untilAsync('v2 served', async () => (await get(hub.proxyPort!, 'users.localhost')).body === 'users v2');
+    const reloads = (service: string) => logs.query({ service }).filter((r) => r.fields?.event === 'reload').map((r) => r.message.replace(/ \(.*$/, ''));
+    expect(reloads('users')).toEqual(['reloaded after a change in apps/users/src/index.js']);
+    expect(reloads('orders')).toEqual([]);
+    expect(await get(hub.proxyPort!, 'orders.localhost')).toEqual({ status: 200, body: 'orders v1' });
+  }, 60_000);
+
   it('closure mode: one client brings up its upstream Workers (a cycle too); their lines reach it until their own task attaches; they stop with it', async () => {
     const { hub, logs } = await freshHub();
     const ok = (name: string) => `export default { fetch() { console.log('${name} served'); return new Response('${name}'); } };`;

@@ -359,7 +359,8 @@ export class DevHub implements HubParts {
 
   /** Resolves once the service's file watcher sees changes (a save before that is not noticed). */
   async watching(service: string): Promise<void> {
-    await this.entries.get(service)?.watcher?.ready;
+    const entry = this.entries.get(service);
+    if (entry) await this.reloads.watching(entry);
   }
 
   /** The session's service graph, for the dashboard. */
@@ -420,6 +421,11 @@ export class DevHub implements HubParts {
       this.opts.logs.flush();
     })();
     return this.shuttingDown;
+  }
+
+  /** Loads Miniflare ahead of the first Worker (see WorkerHost.preload). */
+  preload(): void {
+    this.host.preload();
   }
 
   /** See ServiceStarter.prewarm. */

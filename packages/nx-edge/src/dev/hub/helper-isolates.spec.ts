@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingHttpHeaders } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ServiceSpec } from '../protocol';
 import { NotSwappable, WorkerHost } from './worker-host';
 import { throughSharedOutbound } from './helper-isolates';
+import { shareNoopCache } from '../../wrangler/noop-cache';
 
 // Real workerd: two Workers of one session calling out to the internet (a local HTTP server and a TCP echo).
 
@@ -115,6 +116,65 @@ describe('the Cache API in a session (the real one only where a bundle names cac
     host.set(saved);
     urls = await host.apply();
     expect([await text('later'), await text('later')]).toEqual(['miss', 'hit:stored']);
+  });
+});
+
+describe('the no-op Cache API of Workers that never name caches (one server in the hub, no isolate each)', () => {
+  const cleanups: (() => unknown)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  it('answers as Miniflare\'s no-op cache (a lookup misses, a store is dropped) and gives workerd no cache Worker per Worker', async () => {
+    const ws = mkdtempSync(join(tmpdir(), 'nx-edge-noop-cache-'));
+    cleanups.push(() => rmSync(ws, { recursive: true, force: true }));
+    const configDump = join(ws, 'workerd-config.json');
+    process.env.MINIFLARE_WORKERD_CONFIG_DEBUG = configDump; // Miniflare's own dump of the config it gives workerd
+    cleanups.push(() => delete process.env.MINIFLARE_WORKERD_CONFIG_DEBUG);
+    const host = new WorkerHost({ workspaceRoot: ws, persistRoot: join(ws, '.state'), outRoot: join(ws, '.out'), onLine: () => undefined, onRuntimeExit: () => undefined });
+    cleanups.push(() => host.dispose());
+    // The name built at run time: the bundle never says it, so the Worker gets the no-op cache.
+    const sly = `export default { async fetch() {
+  const store = globalThis[['cach', 'es'].join('')].default;
+  await store.put('https://example.com/k', new Response('stored', { headers: { 'cache-control': 'max-age=600' } }));
+  const hit = await store.match('https://example.com/k');
+  const gone = await store.delete('https://example.com/k');
+  return new Response(hit ? 'hit' : 'miss:' + gone);
+} };`;
+    for (const name of ['a', 'b', 'c']) host.set(await host.prepare(writeWorker(ws, name, sly)));
+    const urls = await host.apply();
+    for (const name of ['a', 'b', 'c']) expect(await (await fetch(urls.get(name)!)).text()).toBe('miss:false');
+    const services = (JSON.parse(readFileSync(configDump, 'utf8')) as { services: { name: string; worker?: unknown; external?: unknown }[] }).services;
+    const cacheWorkers = services.filter((s) => /^cache:\d+$/.test(s.name) && s.worker);
+    expect(cacheWorkers.map((s) => s.name)).toEqual([]);
+    expect(services.filter((s) => /^cache:\d+$/.test(s.name) && s.external).length).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('shareNoopCache', () => {
+  const noopWorker = (i: number) => ({ name: `cache:${i}`, worker: { modules: [{ name: 'cache-entry-noop.worker.js', esModule: '' }] } });
+  it('replaces only the no-op cache Worker of a cache: false Worker, once however often it is applied', async () => {
+    const real = [{ name: 'cache:1', worker: { modules: [{ name: 'cache-entry.worker.js' }] } }, { name: 'cache:storage' }];
+    const plugin = { getServices: async ({ options, workerIndex }: { options: { cache?: boolean }; workerIndex: number }) => (options.cache === false ? [noopWorker(workerIndex)] : real) };
+    const module = { PLUGINS: { cache: plugin } } as never;
+    shareNoopCache(shareNoopCache(module));
+    const noop = (await plugin.getServices({ options: { cache: false }, workerIndex: 4 })) as { name: string; external?: { address: string } }[];
+    expect(noop).toEqual([{ name: 'cache:4', external: { address: expect.stringMatching(/^127\.0\.0\.1:\d+$/), http: {} } }]);
+    expect(await plugin.getServices({ options: {}, workerIndex: 1 })).toBe(real);
+    // The server answers as the no-op Worker would, whatever is stored.
+    const base = `http://${noop[0].external!.address}`;
+    expect((await fetch(`${base}/k`)).status).toBe(504);
+    expect((await fetch(`${base}/k`)).headers.get('cf-cache-status')).toBe('MISS');
+    expect((await fetch(`${base}/k`, { method: 'PUT', body: 'x'.repeat(100_000) })).status).toBe(204);
+    expect((await fetch(`${base}/k`, { method: 'POST' })).status).toBe(405);
+  });
+
+  it('leaves a cache plugin of another shape as it is', async () => {
+    const odd = [{ name: 'cache:0', worker: { modules: [{ name: 'something-else.js' }] } }];
+    const plugin = { getServices: async () => odd };
+    shareNoopCache({ PLUGINS: { cache: plugin } } as never);
+    expect(await (plugin.getServices as (args: unknown) => Promise<unknown>)({ options: { cache: false }, workerIndex: 0 })).toBe(odd);
+    expect(shareNoopCache({} as never)).toEqual({});
   });
 });
 

@@ -32,6 +32,7 @@ export function sharedOutboundWorker(): Record<string, unknown> {
     compatibilityDate: '2025-01-01',
     compatibilityFlags: ['connect_pass_through', 'experimental'],
     stripCfConnectingIp: false,
+    cache: false, // it never uses the Cache API: no cache Worker of its own
   };
 }
 
@@ -49,9 +50,9 @@ export function throughSharedOutbound(options: Record<string, unknown>, workerNa
 
 /**
  * The Cache API (`caches.default`, `caches.open`) is served through a helper Worker per Worker; a bundle that never
- * names `caches` (in code or in a string) does not use it, short of building that name at run time, and gets Miniflare's no-op one, which starts
- * lighter (0.35 s less at 100 Workers, measured). A save that starts using it restarts workerd to give it the
- * real one.
+ * names `caches` (in code or in a string) does not use it, short of building that name at run time, and gets a no-op
+ * one: Miniflare's answers, from one server in the hub rather than an isolate per Worker (wrangler/noop-cache.ts;
+ * 0.35 s + 0.4–0.8 s less at 100 Workers, measured). A save that starts using it restarts workerd to give it the real one.
  */
 export function usesCacheApi(bundleText: string): boolean {
   return /\bcaches\b/.test(bundleText);

@@ -67,6 +67,7 @@ export interface HubStarter {
 /** Reloads on change (WorkerReloads). */
 export interface HubReloads {
   ensureWatcher(entry: Entry): void;
+  watchSoon(entry: Entry): void;
 }
 
 /** The hub's shared state and collaborators, as the collaborators see them. */

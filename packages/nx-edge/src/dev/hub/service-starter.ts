@@ -153,7 +153,7 @@ export class ServiceStarter {
       return;
     }
     if (run !== entry.run) return;
-    this.hub.reloads.ensureWatcher(entry);
+    this.hub.reloads.watchSoon(entry);
     await this.waitHealthy(entry, run);
   }
 

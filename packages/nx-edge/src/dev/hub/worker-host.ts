@@ -6,10 +6,11 @@ import { bundleWorker, disposeBundleContexts, type BundleContexts } from '../../
 import { readWranglerConfig, resolveEnvironment, type WorkerConfig } from '../../config/wrangler-config';
 import { applyD1Migrations } from '../../local/d1-migrations';
 import { loadMiniflare } from '../../wrangler/miniflare';
+import { shareNoopCache } from '../../wrangler/noop-cache';
 import { UserError } from '../../utils/user-error';
 import { remoteOnlyBindings, remoteOnlyMessage, remoteOnlyStubScript, type RemoteOnlyBinding } from './remote-only';
 import type { ServiceSpec } from '../protocol';
-import { readDevVars } from '../../local/dev-vars';
+import { devVarsFileFor, readDevVars } from '../../local/dev-vars';
 import { localWorkerOptions } from '../../local/worker-options';
 import { attributeWorkerLine, consoleTagBanner } from './worker-logs';
 import { sharedOutboundWorker, throughSharedOutbound, usesCacheApi } from './helper-isolates';
@@ -35,6 +36,11 @@ export interface HostedWorker {
   swap: SwapPlan;
   /** The bundle module (path and contents) inside `options.modules`. */
   bundlePath: string;
+  /**
+   * When the hub began reading this version (wall clock, as file times are) and every file it read: sources,
+   * wrangler config, `.dev.vars`. A file changed since is a save this version may not hold.
+   */
+  read?: { at: number; files: string[] };
 }
 
 /** What must match for a new version to be swapped into the running one: everything but the bundle's code. */
@@ -107,12 +113,16 @@ export class WorkerHost {
    */
   private get miniflare(): MiniflareModule {
      
-    this.miniflareModule ??= loadMiniflare(this.opts.workspaceRoot);
+    this.miniflareModule ??= shareNoopCache(loadMiniflare(this.opts.workspaceRoot));
     return this.miniflareModule;
   }
 
   preload(): void {
-    void this.miniflare;
+    try {
+      void this.miniflare;
+    } catch {
+      // No usable Miniflare (a session of commands only, a broken install): the first Worker's start says why.
+    }
   }
 
   get pid(): number | undefined {
@@ -141,6 +151,7 @@ export class WorkerHost {
   /** Bundles the Worker from its sources (not yet applied). Throws UserError on config/build errors. */
   async prepare(spec: ServiceSpec): Promise<HostedWorker> {
     if (spec.kind !== 'worker') throw new Error(`${spec.service} is not a Worker`);
+    const readAt = Date.now();
     const { config: raw } = readWranglerConfig(spec.worker.configPath);
     const config = resolveEnvironment(raw, spec.worker.environment);
     const workerName = config.name ?? spec.service;
@@ -156,6 +167,7 @@ export class WorkerHost {
       define: { 'process.env.NODE_ENV': '"development"', __NX_EDGE_DEV_SPANS__: 'true' },
       banner: consoleTagBanner(spec.service),
       contexts: this.bundleContexts,
+      sizes: false,
     });
     const devVars = readDevVars(spec.root, spec.worker.environment);
     const { scriptPath, ...rest } = localWorkerOptions(config, { scriptPath: bundle.entry, modulesRoot: outDir, projectRoot: spec.root }, devVars);
@@ -173,7 +185,9 @@ export class WorkerHost {
         }
       : { ...rest, ...cache, modules: [bundleModule], unsafeDirectSockets: [{ host: '127.0.0.1', port: spec.port ?? 0 }] };
     const remoteOnly = remoteOnlyBindings(config);
-    return { service: spec.service, workerName, config, options, inputs: bundle.inputs, remoteOnly, secretNames: Object.keys(devVars), secretValues: Object.values(devVars), swap, bundlePath: scriptPath };
+    const devVarsFile = devVarsFileFor(spec.root, spec.worker.environment);
+    const read = { at: readAt, files: [...bundle.inputs, spec.worker.configPath, ...(devVarsFile ? [devVarsFile] : [])] };
+    return { service: spec.service, workerName, config, options, inputs: bundle.inputs, remoteOnly, secretNames: Object.keys(devVars), secretValues: Object.values(devVars), swap, bundlePath: scriptPath, read };
   }
 
   /** Where a running swappable Worker takes new code (token-gated), for diagnostics and tests. */

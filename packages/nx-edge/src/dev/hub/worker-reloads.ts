@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { ServiceState } from '../protocol';
 import { oneLine, sameWorker, type Entry } from './entry';
@@ -6,6 +7,17 @@ import { NotSwappable, type HostedWorker } from './worker-host';
 import type { HubParts } from './hub-parts';
 
 const SWAPPED = 'swapped in place';
+
+/**
+ * Workers' watchers are set up once a burst of starts is over (WATCH_SETTLE_MS without another), at most
+ * WATCH_AT_MOST_MS after its first: a 100-Worker start opens a gate every few ms, and a chokidar scan per gate
+ * slowed every gate after it (0.35–0.45 s of the start at 100 Workers, measured). A save made before a watcher
+ * is ready is caught when it is: a file read for the running version and changed since reloads it.
+ */
+export const WATCH_SETTLE_MS = 100;
+export const WATCH_AT_MOST_MS = 2000;
+/** File times come from a coarser clock than Date.now() (a few ms behind): a change this close counts. */
+const FILE_CLOCK_SLACK_MS = 20;
 
 /** When a reload's steps happened (clock time): the watcher saw the save, the reload started, the bundle was built. */
 interface ReloadParts {
@@ -24,6 +36,52 @@ export class WorkerReloads {
       paths: entry.spec.watch,
       onChange: (changed, firstAt) => void this.reload(entry, changed, undefined, false, firstAt),
     });
+  }
+
+  private burst: { entries: Set<Entry>; firstAt: number; timer: unknown; watching: Promise<void>; settle(): void } | undefined;
+
+  /** A started Worker's watcher, with its burst's (see WATCH_SETTLE_MS); anything else's at once. */
+  watchSoon(entry: Entry): void {
+    if (entry.watcher || entry.spec.watch.length === 0) return;
+    if (!entry.worker?.read) return this.ensureWatcher(entry);
+    const now = this.hub.clock.now();
+    if (!this.burst) {
+      let settle!: () => void;
+      const watching = new Promise<void>((resolve) => (settle = resolve));
+      this.burst = { entries: new Set(), firstAt: now, timer: undefined, watching, settle };
+    }
+    const burst = this.burst;
+    burst.entries.add(entry);
+    if (burst.timer) this.hub.clock.clearTimeout(burst.timer);
+    burst.timer = this.hub.clock.setTimeout(() => this.watchBurst(burst), Math.max(0, Math.min(WATCH_SETTLE_MS, burst.firstAt + WATCH_AT_MOST_MS - now)));
+  }
+
+  /** Resolves once the service's watcher sees changes (one still waiting for its burst included). */
+  async watching(entry: Entry): Promise<void> {
+    if (this.burst?.entries.has(entry)) await this.burst.watching;
+    await entry.watcher?.ready;
+  }
+
+  private watchBurst(burst: NonNullable<WorkerReloads['burst']>): void {
+    if (this.burst === burst) this.burst = undefined;
+    const ready: Promise<void>[] = [];
+    for (const entry of burst.entries) {
+      const state = entry.status.state;
+      if (this.hub.entries.get(entry.spec.service) !== entry || this.hub.shuttingDown || entry.watcher || state === 'stopping' || state === 'stopped') continue;
+      this.ensureWatcher(entry);
+      const version = entry.worker;
+      const watcher = entry.watcher as Entry['watcher']; // set by ensureWatcher just now
+      if (watcher) ready.push(watcher.ready.then(() => this.catchUp(entry, version)));
+    }
+    void Promise.all(ready).finally(() => burst.settle());
+  }
+
+  /** Reloads a Worker whose files changed after its running version read them and before its watcher was ready. */
+  private catchUp(entry: Entry, version: HostedWorker | undefined): void {
+    if (!version?.read || entry.worker !== version || this.hub.entries.get(entry.spec.service) !== entry) return;
+    const since = version.read.at - FILE_CLOCK_SLACK_MS;
+    const changed = [...new Set(version.read.files)].filter((file) => (statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? Infinity) >= since);
+    if (changed.length) void this.reload(entry, changed, undefined, false, this.hub.clock.now());
   }
 
   /**
