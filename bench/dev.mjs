@@ -230,7 +230,8 @@ async function readLatencies(proxyPort) {
 
 /**
  * What any dev hub that runs N Workers in one workerd must pay before the first answers, measured
- * apart: a Node process start, loading Miniflare, and workerd starting the N Workers (trivial ones).
+ * apart: a Node process start, loading Miniflare, and workerd starting the N Workers (trivial ones, without the helper
+ * Workers Miniflare would give each: as the hub starts them, see packages/nx-edge/src/dev/hub/helper-isolates.ts).
  */
 async function hubFloor(n) {
   const node = (code) =>
@@ -246,9 +247,11 @@ async function hubFloor(n) {
   const timings = JSON.parse(
     await node(`(async () => {
       const t0 = performance.now();
-      const { Miniflare } = require('miniflare');
+      const { Miniflare } = require('./packages/nx-edge/dist/src/wrangler/noop-cache.js').shareNoopCache(require('miniflare'));
       const loaded = performance.now();
-      const mf = new Miniflare({ cf: false, workers: Array.from({ length: ${n} }, (_, i) => ({ name: 'w' + i, modules: true, compatibilityDate: '2025-06-01', script: 'export default { fetch() { return new Response("ok") } }', unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }] })) });
+      // No helper isolate per Worker, as the hub starts them: one shared outbound Worker, the no-op cache from one server.
+      const outbound = { name: 'outbound', modules: true, compatibilityDate: '2025-06-01', script: 'export default { fetch(r) { return fetch(r) } }', stripCfConnectingIp: false, cache: false };
+      const mf = new Miniflare({ cf: false, workers: [...Array.from({ length: ${n} }, (_, i) => ({ name: 'w' + i, modules: true, compatibilityDate: '2025-06-01', script: 'export default { fetch() { return new Response("ok") } }', unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }], cache: false, stripCfConnectingIp: false, outboundService: 'outbound' })), outbound] });
       await mf.ready;
       const ready = performance.now();
       await mf.dispose();
