@@ -19,15 +19,30 @@ function writeWorker(ws: string, name: string, source: string, extra: Record<str
   return { service: name, kind: 'worker', root, upstream: [], watch: [root], worker: { configPath: join(root, 'wrangler.jsonc') } };
 }
 
+// Undone after each test, last first.
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A workspace folder of its own, removed after the test. */
+function workspace(prefix: string): string {
+  const ws = mkdtempSync(join(tmpdir(), prefix));
+  cleanups.push(() => rmSync(ws, { recursive: true, force: true }));
+  return ws;
+}
+
+/** The hub's WorkerHost (real workerd) for `ws`, disposed after the test. */
+function hostIn(ws: string): WorkerHost {
+  const host = new WorkerHost({ workspaceRoot: ws, persistRoot: join(ws, '.state'), outRoot: join(ws, '.out'), onLine: () => undefined, onRuntimeExit: () => undefined });
+  cleanups.push(() => host.dispose());
+  return host;
+}
+
 const listening = <T extends { listen(port: number, host: string, cb: () => void): unknown; address(): unknown }>(server: T) =>
   new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
 
 describe('a session\'s Workers calling out (one shared outbound Worker)', () => {
-  const cleanups: (() => unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
-
   it('strip CF-Connecting-IP and name their own zone in CF-Worker, as at Cloudflare; TCP sockets pass through', async () => {
     const seen: IncomingHttpHeaders[] = [];
     const http = createHttpServer((req, res) => {
@@ -40,8 +55,7 @@ describe('a session\'s Workers calling out (one shared outbound Worker)', () => 
     const tcpPort = await listening(tcp);
     cleanups.push(() => new Promise((r) => tcp.close(r)));
 
-    const ws = mkdtempSync(join(tmpdir(), 'nx-edge-outbound-'));
-    cleanups.push(() => rmSync(ws, { recursive: true, force: true }));
+    const ws = workspace('nx-edge-outbound-');
     const caller = (name: string) =>
       writeWorker(
         ws,
@@ -62,8 +76,7 @@ export default {
 };
 `,
       );
-    const host = new WorkerHost({ workspaceRoot: ws, persistRoot: join(ws, '.state'), outRoot: join(ws, '.out'), onLine: () => undefined, onRuntimeExit: () => undefined });
-    cleanups.push(() => host.dispose());
+    const host = hostIn(ws);
     for (const spec of [caller('alpha'), caller('beta')]) host.set(await host.prepare(spec));
     const urls = await host.apply();
 
@@ -90,16 +103,9 @@ const caching = (key: string) => `export default {
 `;
 
 describe('the Cache API in a session (the real one only where a bundle names caches)', () => {
-  const cleanups: (() => unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
-
   it('caches for a Worker that uses it, and for one that starts using it on a save (workerd restarts to give it one)', async () => {
-    const ws = mkdtempSync(join(tmpdir(), 'nx-edge-cache-'));
-    cleanups.push(() => rmSync(ws, { recursive: true, force: true }));
-    const host = new WorkerHost({ workspaceRoot: ws, persistRoot: join(ws, '.state'), outRoot: join(ws, '.out'), onLine: () => undefined, onRuntimeExit: () => undefined });
-    cleanups.push(() => host.dispose());
+    const ws = workspace('nx-edge-cache-');
+    const host = hostIn(ws);
     host.set(await host.prepare(writeWorker(ws, 'cached', caching('cached'))));
     const later = writeWorker(ws, 'later', 'export default { fetch() { return new Response("v1") } };');
     host.set(await host.prepare(later));
@@ -120,19 +126,12 @@ describe('the Cache API in a session (the real one only where a bundle names cac
 });
 
 describe('the no-op Cache API of Workers that never name caches (one server in the hub, no isolate each)', () => {
-  const cleanups: (() => unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
-
   it('answers as Miniflare\'s no-op cache (a lookup misses, a store is dropped) and gives workerd no cache Worker per Worker', async () => {
-    const ws = mkdtempSync(join(tmpdir(), 'nx-edge-noop-cache-'));
-    cleanups.push(() => rmSync(ws, { recursive: true, force: true }));
+    const ws = workspace('nx-edge-noop-cache-');
     const configDump = join(ws, 'workerd-config.json');
     process.env.MINIFLARE_WORKERD_CONFIG_DEBUG = configDump; // Miniflare's own dump of the config it gives workerd
     cleanups.push(() => delete process.env.MINIFLARE_WORKERD_CONFIG_DEBUG);
-    const host = new WorkerHost({ workspaceRoot: ws, persistRoot: join(ws, '.state'), outRoot: join(ws, '.out'), onLine: () => undefined, onRuntimeExit: () => undefined });
-    cleanups.push(() => host.dispose());
+    const host = hostIn(ws);
     // The name built at run time: the bundle never says it, so the Worker gets the no-op cache.
     const sly = `export default { async fetch() {
   const store = globalThis[['cach', 'es'].join('')].default;

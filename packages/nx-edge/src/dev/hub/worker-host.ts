@@ -37,10 +37,10 @@ export interface HostedWorker {
   /** The bundle module (path and contents) inside `options.modules`. */
   bundlePath: string;
   /**
-   * When the hub began reading this version (wall clock, as file times are) and every file it read: sources,
-   * wrangler config, `.dev.vars`. A file changed since is a save this version may not hold.
+   * When the hub began reading this version (wall clock, as file times are) and the files it read besides
+   * `inputs`: wrangler config, `.dev.vars`. A file of either changed since is a save this version may not hold.
    */
-  read?: { at: number; files: string[] };
+  read?: { at: number; configFiles: string[] };
 }
 
 /** What must match for a new version to be swapped into the running one: everything but the bundle's code. */
@@ -186,7 +186,7 @@ export class WorkerHost {
       : { ...rest, ...cache, modules: [bundleModule], unsafeDirectSockets: [{ host: '127.0.0.1', port: spec.port ?? 0 }] };
     const remoteOnly = remoteOnlyBindings(config);
     const devVarsFile = devVarsFileFor(spec.root, spec.worker.environment);
-    const read = { at: readAt, files: [...bundle.inputs, spec.worker.configPath, ...(devVarsFile ? [devVarsFile] : [])] };
+    const read = { at: readAt, configFiles: [spec.worker.configPath, ...(devVarsFile ? [devVarsFile] : [])] };
     return { service: spec.service, workerName, config, options, inputs: bundle.inputs, remoteOnly, secretNames: Object.keys(devVars), secretValues: Object.values(devVars), swap, bundlePath: scriptPath, read };
   }
 

@@ -14,8 +14,8 @@ const SWAPPED = 'swapped in place';
  * slowed every gate after it (0.35–0.45 s of the start at 100 Workers, measured). A save made before a watcher
  * is ready is caught when it is: a file read for the running version and changed since reloads it.
  */
-export const WATCH_SETTLE_MS = 100;
-export const WATCH_AT_MOST_MS = 2000;
+const WATCH_SETTLE_MS = 100;
+const WATCH_AT_MOST_MS = 2000;
 /** File times come from a coarser clock than Date.now() (a few ms behind): a change this close counts. */
 const FILE_CLOCK_SLACK_MS = 20;
 
@@ -80,7 +80,7 @@ export class WorkerReloads {
   private catchUp(entry: Entry, version: HostedWorker | undefined): void {
     if (!version?.read || entry.worker !== version || this.hub.entries.get(entry.spec.service) !== entry) return;
     const since = version.read.at - FILE_CLOCK_SLACK_MS;
-    const changed = [...new Set(version.read.files)].filter((file) => (statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? Infinity) >= since);
+    const changed = [...version.inputs, ...version.read.configFiles].filter((file) => (statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? Infinity) >= since);
     if (changed.length) void this.reload(entry, changed, undefined, false, this.hub.clock.now());
   }
 
