@@ -34,7 +34,7 @@ export interface BundleWorkerOptions {
 }
 
 /** esbuild contexts kept for incremental rebuilds, one per output folder, with the options they were made for. */
-export type BundleContexts = Map<string, { key: string; context: BuildContext<BuildOptions & { metafile: true }>; copied: Map<string, string> }>;
+export type BundleContexts = Map<string, { key: string; context: BuildContext<BuildOptions & { metafile: true }>; copied: Map<string, string>; turn: Promise<unknown> }>;
 
 export async function disposeBundleContexts(contexts: BundleContexts, outDir?: string): Promise<void> {
   const entries = outDir ? [...contexts].filter(([dir]) => dir === outDir) : [...contexts];
@@ -195,12 +195,17 @@ export async function bundleWorker(options: BundleWorkerOptions): Promise<Bundle
       let kept = options.contexts.get(outDir);
       if (kept?.key !== key) {
         await disposeBundleContexts(options.contexts, outDir);
-        kept = { key, context: await context(buildOptions), copied };
+        kept = { key, context: await context(buildOptions), copied, turn: Promise.resolve() };
         options.contexts.set(outDir, kept);
       }
       // The module-rules plugin of the kept context records into the Map it was made with.
       copied = kept.copied;
-      result = await kept.context.rebuild();
+      // One rebuild at a time: esbuild may answer a rebuild asked for during another with that one's result, read
+      // before a newer save (4 of 20 such pairs in a plain esbuild script), and the save would be lost.
+      const { context: ctx } = kept;
+      const rebuilt = kept.turn.then(() => ctx.rebuild());
+      kept.turn = rebuilt.catch(() => undefined);
+      result = await rebuilt;
     } else {
       result = await build(buildOptions);
     }
