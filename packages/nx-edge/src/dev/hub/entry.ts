@@ -25,6 +25,11 @@ export interface Entry {
   ready: boolean;
   /** Bumped when the service is (re)started or stopped, so late callbacks of an old run are ignored. */
   run: number;
+  /**
+   * A restart asked for (dashboard, `nx-edge restart`) and not yet done: kept across a newer save that takes
+   * over the reload's run, so that save restarts workerd instead of swapping (else the restart is lost).
+   */
+  restartAsked?: boolean;
   worker?: HostedWorker;
   /** The wrangler name, read at attach (before the Worker is built), for the proxy's host aliases. */
   workerName?: string;

@@ -140,6 +140,7 @@ export class ServiceStarter {
 
   async startService(entry: Entry): Promise<void> {
     const run = ++entry.run;
+    entry.restartAsked = false; // a start is a fresh workerd set
     this.hub.events.setState(entry, 'starting');
     try {
       if (entry.spec.kind === 'worker') await this.startWorker(entry);

@@ -30,6 +30,7 @@ export class ServiceStopper {
     const { clock, host } = this.hub;
     const service = entry.spec.service;
     entry.run++;
+    entry.restartAsked = false;
     entry.abort?.abort();
     if (entry.gateTimer) clock.clearTimeout(entry.gateTimer);
     if (entry.restartTimer) clock.clearTimeout(entry.restartTimer);

@@ -104,6 +104,7 @@ export class WorkerReloads {
       void this.hub.starter.startService(entry);
       return;
     }
+    if (restart) entry.restartAsked = true;
     const run = ++entry.run;
     let prepared: HostedWorker;
     try {
@@ -115,15 +116,17 @@ export class WorkerReloads {
     }
     if (run !== entry.run) return;
     parts.builtAt = this.hub.clock.now();
+    // A restart asked for and taken over by this (newer) reload is done by this one.
+    const restarting = restart || !!entry.restartAsked;
     // A save that changed nothing workerd would run (a touched file, a file esbuild does not bundle):
     // no restart, no log line.
     const previousVersion = this.hub.host.get(entry.spec.service);
-    if (!why && state === 'healthy' && previousVersion && sameWorker(previousVersion, prepared)) return;
+    if (!why && !restarting && state === 'healthy' && previousVersion && sameWorker(previousVersion, prepared)) return;
     this.hub.lastLoadError.delete(entry.spec.service);
     // A save (or "reload now") swaps the new code into the running Worker; a restart asked for, or a
     // Worker that cannot be swapped, restarts workerd.
     let restartReason: string | undefined;
-    if (!restart) {
+    if (!restarting) {
       restartReason = await this.hub.starter.exclusive(async () => {
         if (run !== entry.run) return undefined; // a newer save (or a stop) took over
         try {
@@ -142,6 +145,7 @@ export class WorkerReloads {
     // The proxy holds requests to every Worker until the restart (and any restore) is over.
     await this.hub.starter.exclusive(() => {
       if (run !== entry.run) return Promise.resolve();
+      entry.restartAsked = false;
       const previous = this.hub.host.get(entry.spec.service);
       return this.hub.host.during(() => this.restartWith(entry, prepared, previous, state, run, what, parts, restartReason));
     });
