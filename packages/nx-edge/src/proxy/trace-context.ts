@@ -20,8 +20,13 @@ const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$
 
 /** A W3C traceparent is valid when its fields have the right shape and ids are not all zeros. */
 export function isValidTraceparent(value: string | undefined): boolean {
+  return !!parseTraceparent(value);
+}
+
+/** A valid traceparent's fields (version, trace id, parent id, flags), or null. */
+function parseTraceparent(value: string | undefined): RegExpExecArray | null {
   const m = value ? TRACEPARENT.exec(value.trim()) : null;
-  return !!m && m[1] !== 'ff' && !/^0+$/.test(m[2]) && !/^0+$/.test(m[3]);
+  return m && m[1] !== 'ff' && !/^0+$/.test(m[2]) && !/^0+$/.test(m[3]) ? m : null;
 }
 
 export function newTraceparent(): string {
@@ -36,9 +41,12 @@ export function traceIdOf(traceparent: string): string {
  * The proxy's own span for a request it routes: the incoming traceparent (a caller's span) is its
  * parent, or a new trace starts; the Worker sees the proxy's span as its parent.
  */
-export function proxySpanIds(incoming: string | undefined): { traceId: string; spanId: string; parentSpanId?: string; traceparent: string } {
-  const m = incoming && isValidTraceparent(incoming) ? TRACEPARENT.exec(incoming.trim()) : null;
-  const traceId = m ? m[2] : pooledRandomHex(32);
+export function proxySpanIds(incoming: string | undefined): { traceId: string; spanId: string; parentSpanId: string | undefined; traceparent: string } {
+  const m = parseTraceparent(incoming);
   const spanId = pooledRandomHex(16);
-  return { traceId, spanId, parentSpanId: m ? m[3] : undefined, traceparent: `00-${traceId}-${spanId}-${m ? m[4] : '01'}` };
+  if (!m) {
+    const traceId = pooledRandomHex(32);
+    return { traceId, spanId, parentSpanId: undefined, traceparent: `00-${traceId}-${spanId}-01` };
+  }
+  return { traceId: m[2], spanId, parentSpanId: m[3], traceparent: `00-${m[2]}-${spanId}-${m[4]}` };
 }
