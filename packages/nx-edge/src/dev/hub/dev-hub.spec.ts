@@ -33,6 +33,12 @@ async function until<T>(what: string, check: () => T | undefined | false, timeou
   }
 }
 
+/** Resolves once `count()` grew by `more`: progress counted in requests, not time (a loaded machine polls less often). */
+function grown(what: string, count: () => number, more: number): Promise<boolean> {
+  const from = count();
+  return until(`${more} more ${what}`, () => count() >= from + more);
+}
+
 async function untilAsync(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -236,11 +242,7 @@ describe('dev hub', () => {
     const poller = (async () => {
       while (polling) answers.push((await get(port, 'users.localhost').catch(() => ({ status: 0 }))).status);
     })();
-    // Counted in requests, not time: a loaded machine polls less often.
-    const polled = (more: number) => {
-      const from = answers.length;
-      return until(`${more} more answers to the poller`, () => answers.length >= from + more);
-    };
+    const polled = (more: number) => grown('answers to the poller', () => answers.length, more);
     await polled(3);
     // A save is swapped into the running workerd (nothing to hold), …
     writeFileSync(join(users.root, 'src', 'index.js'), `export default { fetch() { return new Response('users v2'); } };`);
@@ -410,11 +412,7 @@ describe('dev hub', () => {
         answers.users.push((await get(port, 'users.localhost')).body);
       }
     })();
-    // Counted in requests, not time: a loaded machine polls less often.
-    const polled = (more: number) => {
-      const from = answers.other.length;
-      return until(`${more} more answers to the poller`, () => answers.other.length >= from + more);
-    };
+    const polled = (more: number) => grown('answers to the poller', () => answers.other.length, more);
     await polled(3);
     writeFileSync(join(users.root, 'src', 'index.js'), `throw new Error('x'); export default { fetch() { return new Response('never'); } };`);
     const failedLine = await until('reload failure said', () => logs.query({ service: 'users' }).find((r) => r.message.includes('reload failed')));

@@ -26,7 +26,7 @@ export interface Entry {
   /** Bumped when the service is (re)started or stopped, so late callbacks of an old run are ignored. */
   run: number;
   /**
-   * A restart asked for (dashboard, `nx-edge restart`) and not yet done: kept across a newer save that takes
+   * A restart asked for (the dashboard's or an agent's action) and not yet done: kept across a newer save that takes
    * over the reload's run, so that save restarts workerd instead of swapping (else the restart is lost).
    */
   restartAsked?: boolean;
