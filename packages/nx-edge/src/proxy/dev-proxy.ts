@@ -11,8 +11,7 @@ import { HOP_HEADER, openProxySpan, closeProxySpanWith, type OpenSpan } from './
 import { listenError } from './listen-error';
 import { createTraceStore, type Span } from '../traces/trace-store';
 import type { ServiceState, ServiceStatus } from '../dev/protocol';
-import { requestHadBody } from './relay';
-import { createUndiciRelay } from './undici-relay';
+import { createRelay, requestHadBody, takeBodyAndTrim } from './relay';
 import { describeDown, sendProblem as sendProblemAt } from './problem-page';
 
 
@@ -183,7 +182,7 @@ export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; cl
     } else (resOrSocket as Socket | undefined)?.destroy();
   }
 
-  const relay = createUndiciRelay();
+  const relay = createRelay();
 
   /** Relays at once when the runtime is settled (no promise on the hot path), else after it settled. */
   function forward(req: IncomingMessage, res: ServerResponse, service: string, resolved?: ProxyTarget, waited = false): void {
@@ -194,7 +193,7 @@ export function startDevProxy(opts: DevProxyOptions): Promise<{ port: number; cl
       return sendProblem(req, res, 502, down.title, down.detail, down.extra);
     }
     (req as Tagged).nxEdgeService = service;
-    relay.send(req, res, service, target.url, (err) => upstreamFailed(err, req, res));
+    relay.send(req, res, service, target.url, { hasBody: takeBodyAndTrim(req), headers: req.headers }, (err) => upstreamFailed(err, req, res));
   }
 
   async function forwardWhenSettled(req: IncomingMessage, res: ServerResponse, service: string, settled: () => Promise<void>): Promise<void> {

@@ -4,7 +4,8 @@ import { routeHost } from './host-routing';
 import { listenError } from './listen-error';
 import { describeDown, sendProblem } from './problem-page';
 import { HOP_HEADER, endProxySpan, startProxySpan, type ProxySpanTuple } from './proxy-span';
-import { createNodeRelay, readRequestHead, type RequestHead } from './node-relay';
+import { createRelay } from './relay';
+import { readRequestHead, type RequestHead } from './request-head';
 
 /** A `<label>.localhost` name of the session, as the hub last told the front. */
 export interface FrontRoute {
@@ -41,14 +42,14 @@ export interface FrontProxy {
 
 /**
  * The public side of the dev proxy, in a process of its own: a request for a service that is ready (and, for a
- * Worker, while workerd is settled) goes straight to it (node-relay.ts); everything else
+ * Worker, while workerd is settled) goes straight to it (relay.ts); everything else
  * goes to the hub's proxy unchanged — it answers exactly as it would have on this port. Measured (bench/dev.mjs):
  * the hub's process pays 30–50 % more CPU per relayed request than a process of its own, and the gap grows
  * with the session (its heap's young-generation collections), so the hot path lives here.
  */
 export function startFrontProxy(opts: FrontProxyOptions): Promise<FrontProxy> {
   const host = opts.host ?? '127.0.0.1';
-  const relay = createNodeRelay();
+  const relay = createRelay();
   const openSockets = new Set<Socket>();
   // Websockets are few and long-lived: all of them go to the hub, which routes them as before (http-proxy is
   // loaded on the first one: a front that never sees one does not carry it).
@@ -91,7 +92,8 @@ export function startFrontProxy(opts: FrontProxyOptions): Promise<FrontProxy> {
   }
 
   function toHub(req: IncomingMessage, res: ServerResponse, head: RequestHead): void {
-    relay.send(req, res, opts.hubUrl, head, (err) =>
+    // Its pool's key is no service's name (a project's name is never empty).
+    relay.send(req, res, '', opts.hubUrl, head, (err) =>
       sendProblem(req, res, port, 502, 'the nx-edge dev hub is not answering', `The dev session's hub did not take the request (${(err as NodeJS.ErrnoException).code ?? err.message}); it may be stopping.`),
     );
   }
@@ -108,7 +110,7 @@ export function startFrontProxy(opts: FrontProxyOptions): Promise<FrontProxy> {
     head.headers.push(HOP_HEADER, '1');
     let passed = false;
     const closed = () => passed || record(endProxySpan(span, route.service, req, res, head.host ?? ''));
-    relay.send(req, res, route.url!, head, (err) => {
+    relay.send(req, res, route.service, route.url!, head, (err) => {
       // Refused before anything was sent (workerd restarting, the table a moment old): the hub holds and retries
       // the request as it came (without the hop mark, with the caller's traceparent).
       if ((err as NodeJS.ErrnoException).code === 'ECONNREFUSED' && !head.hasBody) {
