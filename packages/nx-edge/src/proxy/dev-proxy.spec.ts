@@ -1,6 +1,7 @@
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { BIG_ANSWER_BYTES, firstChunkThenLeave, readBigSlowly, streamingUpstream } from '../../../../test-support/streaming-upstream';
 import { websocketEcho } from '../../../../test-support/websocket-echo';
 import type { Span } from '../traces/trace-store';
 import { createLogStore } from '../logs/log-store';
@@ -94,28 +95,18 @@ describe('dev proxy', () => {
   });
 
   it('relays what the Worker sends and answers, byte for byte: a chunked body, repeated headers, a large streamed answer; a client that leaves ends the Worker\'s request', async () => {
-    const big = Buffer.alloc(8 * 1024 * 1024, 'x');
-    let streamClosed: Promise<void> = Promise.resolve();
-    const server = createServer((req, res) => {
-      if (req.url === '/echo') {
-        const chunks: Buffer[] = [];
-        req.on('data', (c: Buffer) => chunks.push(c));
-        req.on('end', () => {
-          res.writeHead(201, 'Made It', [['set-cookie', 'a=1'], ['set-cookie', 'b=2'], ['x-te', String(req.headers['transfer-encoding'])]].flat());
-          res.end(Buffer.concat(chunks));
-        });
-      } else if (req.url === '/big') {
-        res.end(big);
-      } else {
-        // Never ends by itself: only the client leaving (through the proxy) closes it.
-        streamClosed = new Promise((r) => res.on('close', () => r()));
-        res.writeHead(200, { 'content-type': 'text/event-stream' });
-        res.write('data: one\n\n');
-      }
+    const upstream = await streamingUpstream((req, res) => {
+      if (req.url !== '/echo') return false;
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        res.writeHead(201, 'Made It', [['set-cookie', 'a=1'], ['set-cookie', 'b=2'], ['x-te', String(req.headers['transfer-encoding'])]].flat());
+        res.end(Buffer.concat(chunks));
+      });
+      return true;
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    cleanups.push(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    cleanups.push(() => upstream.close());
+    const url = upstream.url;
     const { port } = await proxyWith({ users: { service: 'users', state: 'healthy', url } });
 
     const echoed = await new Promise<{ status: number; message?: string; cookies?: string[]; te?: string; body: string }>((resolve, reject) => {
@@ -131,30 +122,9 @@ describe('dev proxy', () => {
     expect(echoed).toEqual({ status: 201, message: 'Made It', cookies: ['a=1', 'b=2'], te: 'chunked', body: 'part one, part two' });
 
     // 8 MiB read slowly at first: backpressure, not buffering, and every byte arrives.
-    const received = await new Promise<number>((resolve, reject) => {
-      request({ host: '127.0.0.1', port, path: '/big', headers: { host: 'users.localhost' } }, (res) => {
-        let n = 0;
-        res.pause();
-        setTimeout(() => res.resume(), 200);
-        res.on('data', (d: Buffer) => (n += d.length));
-        res.on('end', () => resolve(n));
-      }).on('error', reject).end();
-    });
-    expect(received).toBe(big.length);
-
-    const first = await new Promise<string>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path: '/stream', headers: { host: 'users.localhost' } }, (res) => {
-        res.once('data', (d) => {
-          resolve(String(d));
-          req.destroy();
-        });
-      });
-      req.on('error', () => undefined);
-      req.once('error', reject);
-      req.end();
-    });
-    expect(first).toBe('data: one\n\n');
-    await streamClosed;
+    expect(await readBigSlowly(port, 'users.localhost')).toBe(BIG_ANSWER_BYTES);
+    expect(await firstChunkThenLeave(port, 'users.localhost')).toBe('data: one\n\n');
+    await upstream.streamClosed();
   });
 
   it('serves past sessions read-only: the list, one session, its traces and one trace; a bad or unknown id is a 404, never a crash', async () => {

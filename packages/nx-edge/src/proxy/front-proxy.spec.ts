@@ -1,6 +1,7 @@
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { BIG_ANSWER_BYTES, firstChunkThenLeave, readBigSlowly, streamingUpstream } from '../../../../test-support/streaming-upstream';
 import { websocketEcho } from '../../../../test-support/websocket-echo';
 import { createLogStore } from '../logs/log-store';
 import type { Span } from '../traces/trace-store';
@@ -150,47 +151,15 @@ describe('the dev proxy front', () => {
   });
 
   it('streams a large answer to a slow client whole, lets the Worker\'s request go when the client leaves (its span an error), and follows a Worker to its new port', async () => {
-    const big = Buffer.alloc(8 * 1024 * 1024, 'x');
-    let streamClosed: Promise<void> = Promise.resolve();
-    let oldPortRequests = 0;
-    const server = createServer((req, res) => {
-      oldPortRequests++;
-      if (req.url === '/big') return void res.end(big);
-      // Never ends by itself: only the client leaving (through the front) closes it.
-      streamClosed = new Promise((r) => res.on('close', () => r()));
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.write('data: one\n\n');
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    cleanups.push(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const upstream = await streamingUpstream();
+    cleanups.push(() => upstream.close());
+    const url = upstream.url;
     const { port, front, frontSpans, hubRequests } = await frontBeforeHub({ users: { service: 'users', state: 'healthy', url } }, { users: { service: 'users', ready: true, url, worker: true } });
 
     // 8 MiB read slowly at first: backpressure, not buffering, and every byte arrives.
-    const received = await new Promise<number>((resolve, reject) => {
-      request({ host: '127.0.0.1', port, path: '/big', headers: { host: 'users.localhost' } }, (res) => {
-        let n = 0;
-        res.pause();
-        setTimeout(() => res.resume(), 200);
-        res.on('data', (d: Buffer) => (n += d.length));
-        res.on('end', () => resolve(n));
-      }).on('error', reject).end();
-    });
-    expect(received).toBe(big.length);
-
-    const first = await new Promise<string>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path: '/stream', headers: { host: 'users.localhost' } }, (res) => {
-        res.once('data', (d) => {
-          resolve(String(d));
-          req.destroy();
-        });
-      });
-      req.on('error', () => undefined);
-      req.once('error', reject);
-      req.end();
-    });
-    expect(first).toBe('data: one\n\n');
-    await streamClosed;
+    expect(await readBigSlowly(port, 'users.localhost')).toBe(BIG_ANSWER_BYTES);
+    expect(await firstChunkThenLeave(port, 'users.localhost')).toBe('data: one\n\n');
+    await upstream.streamClosed();
     await expect.poll(() => frontSpans.length).toBe(2);
     expect(frontSpans.map((s) => [s.name, s.error])).toEqual([['GET /big', false], ['GET /stream', true]]);
 
@@ -199,7 +168,7 @@ describe('the dev proxy front', () => {
     front.setRoutes({ routes: { users: { service: 'users', ready: true, url: moved.url, worker: true } }, settled: true });
     expect((await send(port, 'users.localhost', '/after')).body).toBe('GET /after ');
     expect(moved.seen).toHaveLength(1);
-    expect(oldPortRequests).toBe(2);
+    expect(upstream.requests()).toBe(2);
     expect(hubRequests).toEqual([]);
   });
 
