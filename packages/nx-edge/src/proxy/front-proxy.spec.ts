@@ -1,5 +1,5 @@
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
-import { connect, type AddressInfo, type Socket } from 'node:net';
+import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIG_ANSWER_BYTES, firstChunkThenLeave, readBigSlowly, streamingUpstream } from '../../../../test-support/streaming-upstream';
 import { websocketEcho } from '../../../../test-support/websocket-echo';
@@ -170,6 +170,22 @@ describe('the dev proxy front', () => {
     expect(moved.seen).toHaveLength(1);
     expect(upstream.requests()).toBe(2);
     expect(hubRequests).toEqual([]);
+  });
+
+  it('answers 502 naming the service when a Worker\'s answer is not HTTP it can pass on (a control character in a header, a status below 100), and goes on relaying', async () => {
+    const answers = ['HTTP/1.1 200 OK\r\nX-Bad: a\x7fb\r\nContent-Length: 2\r\n\r\nok', 'HTTP/1.1 099 Odd\r\nContent-Length: 2\r\n\r\nok', 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'];
+    const raw = createNetServer((socket) => socket.once('data', () => socket.end(answers.shift() ?? '')));
+    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => raw.close(() => r())));
+    const url = `http://127.0.0.1:${(raw.address() as AddressInfo).port}`;
+    const { port } = await frontBeforeHub({ users: { service: 'users', state: 'healthy', url } }, { users: { service: 'users', ready: true, url, worker: true } });
+    for (const bad of ['Invalid header value char', 'ERR_HTTP_INVALID_STATUS_CODE']) {
+      const res = await send(port, 'users.localhost');
+      expect(res.status).toBe(502);
+      expect(res.body).toContain('users');
+      expect(res.body).toContain(bad);
+    }
+    expect(await send(port, 'users.localhost')).toMatchObject({ status: 200, body: 'ok' });
   });
 
   it('passes everything else to the hub unchanged, which answers as on the public port: the dashboard, an unknown or not-ready service, a Worker while workerd is reconfigured, a loop', async () => {
