@@ -44,16 +44,14 @@ export interface Relay {
   close(): void;
 }
 
-type PoolClass = typeof import('undici').Pool;
-let PoolOfUndici: PoolClass | undefined;
 /**
  * undici's connection pool alone, loaded on the first request (≈ 75 ms of the hub's start otherwise; Miniflare
  * has undici loaded by then). Its `Pool` module, not the package's index: the front needs nothing else of undici,
  * whose fetch, websocket and cache modules are ≈ 8 MB of a process (measured).
  */
-function undiciPool(): PoolClass {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazily, as above
-  return (PoolOfUndici ??= require('undici/lib/dispatcher/pool') as PoolClass);
+function undiciPool(): typeof import('undici').Pool {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazily, as above (require keeps the module)
+  return require('undici/lib/dispatcher/pool') as typeof import('undici').Pool;
 }
 
 /**
